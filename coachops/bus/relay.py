@@ -1,0 +1,176 @@
+"""The outbox relay: a store's notification log, published to RabbitMQ without loss.
+
+The notification log *is* the outbox: an event is committed once, in the store, and the
+relay publishes every notification after the last position it recorded, with publisher
+confirms, and only then records the new position. A crash between commit and publish
+(or between publish and recording) means the same events are published again after a
+restart, with the same event ids and positions, and consumers drop the duplicates
+(``coachops.bus.idempotency``). Several instances of one service may run: the position
+row is locked with SKIP LOCKED, so one relays while the others wait their turn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
+from nameko.amqp.publish import Publisher
+
+from coachops import faults, metrics
+from coachops.bus.topology import event_exchange
+from coachops.contracts import Envelope, Outgoing, encode
+from coachops.store import Datastore
+
+log = logging.getLogger(__name__)
+
+# Makes the integration event (or nothing) that one domain event stands for.
+Translator = Callable[[Any], Outgoing | None]
+
+DDL = """
+CREATE TABLE IF NOT EXISTS outbox_relay (
+    source text PRIMARY KEY,
+    position bigint NOT NULL DEFAULT 0,
+    last_published bigint
+)
+"""
+
+
+def to_envelopes(
+    source: str,
+    application: Application,
+    translate: Translator,
+    notifications: Sequence[Notification],
+    previous: int | None,
+) -> tuple[list[Envelope], int | None]:
+    """The integration events that ``notifications`` stand for, chained by position
+    (``previous`` is the position of the last one published before them); also returns
+    the position of the last one made. Deterministic, so a re-publish is identical."""
+    envelopes = []
+    for notification in notifications:
+        domain_event = application.mapper.to_domain_event(notification)
+        outgoing = translate(domain_event)
+        if outgoing is None:
+            continue
+        recorded_at: datetime = domain_event.timestamp
+        envelopes.append(
+            Envelope(
+                event_type=outgoing.event_type,
+                version=outgoing.version,
+                source=source,
+                stream_id=notification.originator_id,
+                stream_position=notification.originator_version,
+                position=notification.id,
+                previous_position=previous,
+                occurred_at=outgoing.occurred_at or recorded_at,
+                recorded_at=recorded_at,
+                actor=outgoing.actor,
+                payload=outgoing.payload,
+            )
+        )
+        previous = notification.id
+    return envelopes, previous
+
+
+def published_events(
+    source: str, application: Application, translate: Translator, start: int, limit: int
+) -> list[dict[str, Any]]:
+    """The integration events from position ``start`` on, exactly as the relay publishes
+    them (same ids, positions and predecessors): for a consumer that found one missing."""
+    notifications = application.recorder.select_notifications(start=start, limit=limit)
+    envelopes, _ = to_envelopes(
+        source, application, translate, notifications,
+        _last_published_before(application, translate, start),
+    )
+    return [encode(envelope) for envelope in envelopes]
+
+
+def _last_published_before(
+    application: Application, translate: Translator, position: int, page: int = 200
+) -> int | None:
+    stop = position - 1
+    while stop >= 1:
+        notifications = application.recorder.select_notifications(
+            start=max(1, stop - page + 1), stop=stop, limit=page
+        )
+        for notification in reversed(notifications):
+            if translate(application.mapper.to_domain_event(notification)) is not None:
+                return notification.id
+        stop -= page
+    return None
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        source: str,
+        application: Application,
+        translate: Translator,
+        datastore: Datastore,
+        amqp_uri: str,
+        batch_size: int = 500,
+    ) -> None:
+        self.source = source
+        self.application = application
+        self.translate = translate
+        self.datastore = datastore
+        self.batch_size = batch_size
+        self.exchange = event_exchange(source)
+        self.publisher = Publisher(amqp_uri, use_confirms=True, declare=[self.exchange])
+
+    def ensure_tables(self) -> None:
+        with self.datastore.transaction() as cursor:
+            cursor.execute(DDL)
+            cursor.execute(
+                "INSERT INTO outbox_relay (source) VALUES (%s) ON CONFLICT DO NOTHING",
+                (self.source,),
+            )
+
+    def relay_once(self) -> int:
+        """Publish the next batch; returns how many notifications it moved past."""
+        with self.datastore.transaction() as cursor:
+            cursor.execute(
+                "SELECT position, last_published FROM outbox_relay"
+                " WHERE source = %s FOR UPDATE SKIP LOCKED",
+                (self.source,),
+            )
+            row = cursor.fetchone()
+            if row is None:  # another instance holds the relay right now
+                return 0
+            position, previous = row
+            notifications = self.application.recorder.select_notifications(
+                start=position, limit=self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                metrics.OUTBOX_BACKLOG.labels(self.source).set(0)
+                return 0
+            envelopes, previous = to_envelopes(
+                self.source, self.application, self.translate, notifications, previous
+            )
+            faults.point("relay.before_publish")
+            for envelope in envelopes:
+                self.publisher.publish(
+                    encode(envelope),
+                    exchange=self.exchange,
+                    routing_key=envelope.event_type,
+                    message_id=str(envelope.event_id),
+                )
+                metrics.EVENTS_PUBLISHED.labels(self.source, envelope.event_type).inc()
+            faults.point("relay.after_publish")
+            cursor.execute(
+                "UPDATE outbox_relay SET position = %s, last_published = %s WHERE source = %s",
+                (notifications[-1].id, previous, self.source),
+            )
+        last = notifications[-1].id
+        log.info(
+            "relayed %s notifications %d..%d (%d published)",
+            self.source, notifications[0].id, last, len(envelopes),
+        )
+        if previous is not None:
+            metrics.OUTBOX_POSITION.labels(self.source).set(previous)
+        backlog = (self.application.recorder.max_notification_id() or 0) - last
+        metrics.OUTBOX_BACKLOG.labels(self.source).set(backlog)
+        return len(notifications)

@@ -1,0 +1,18 @@
+"""Names on the broker. Event exchanges are nameko's, so ``@event_handler`` queues bind."""
+
+from __future__ import annotations
+
+from kombu import Exchange, Queue
+from nameko.constants import PERSISTENT
+from nameko.standalone.events import get_event_exchange
+
+DEAD_LETTER_EXCHANGE = Exchange(
+    "coachops.dead-letters", type="fanout", durable=True, delivery_mode=PERSISTENT
+)
+DEAD_LETTER_QUEUE = Queue(
+    "coachops.dead-letters", exchange=DEAD_LETTER_EXCHANGE, durable=True, auto_delete=False
+)
+
+
+def event_exchange(source: str) -> Exchange:
+    return get_event_exchange(source, {})

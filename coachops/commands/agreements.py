@@ -1,0 +1,112 @@
+"""Commands and queries of the agreements service: the roster import, coaching agreements
+and partnership agreements. Shapes only; who may act is the domain's to say."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from marshmallow import fields, validate
+from nameko.exceptions import deserialize_to_instance
+
+from coachops.commands import Command
+from coachops.errors import Invalid
+
+MAX_FILE_CHARS = 16_000_000
+MAX_TEXT = 4000
+
+
+def _text(**kwargs: Any) -> fields.Str:
+    return fields.Str(validate=validate.Length(max=MAX_TEXT), **kwargs)
+
+
+class ImportRoster(Command):
+    """The OneRoster 1.1 export (orgs.csv, users.csv) and the district's own regions.csv and
+    assignments.csv, as texts. ``effective_on`` dates what the files do not date themselves
+    (teachers joining a school, CLT representatives, coaches no longer assigned); today when
+    left out."""
+
+    orgs = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_FILE_CHARS))
+    users = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_FILE_CHARS))
+    regions = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_FILE_CHARS))
+    assignments = fields.Str(required=True,
+                             validate=validate.Length(min=1, max=MAX_FILE_CHARS))
+    effective_on = fields.Date(load_default=None, allow_none=True)
+
+
+class SchoolRosterQuery(Command):
+    school_id = fields.UUID(required=True)
+    on = fields.Date(load_default=None, allow_none=True)
+
+
+class FocusAreaShape(Command):
+    id = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"))
+    label = fields.Str(required=True, validate=validate.Length(min=1, max=300))
+
+
+def _focus_areas(**kwargs: Any) -> fields.List:
+    return fields.List(fields.Nested(FocusAreaShape),
+                       validate=validate.Length(min=1, max=30), **kwargs)
+
+
+class _Terms(Command):
+    focus_areas = _focus_areas(required=True)
+    coach_role = _text(required=True)
+    not_coach_role = _text(required=True)
+    check_in_every_weeks = fields.Int(load_default=13, strict=True,
+                                      validate=validate.Range(min=1, max=52))
+
+
+class DraftCoachingAgreement(_Terms):
+    school_id = fields.UUID(required=True)
+    school_year = fields.Int(required=True, strict=True,
+                             validate=validate.Range(min=2000, max=2100))
+
+
+class ReviseCoachingAgreement(_Terms):
+    agreement_id = fields.UUID(required=True)
+
+
+class SignCoachingAgreement(Command):
+    agreement_id = fields.UUID(required=True)
+    version = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class RecordCheckIn(Command):
+    agreement_id = fields.UUID(required=True)
+    held_on = fields.Date(required=True)
+    notes = _text(load_default="")
+    # Left out: the focus areas were kept. Given: the pair revised them at this check-in.
+    focus_areas = _focus_areas(load_default=None, allow_none=True)
+
+
+class AgreementQuery(Command):
+    agreement_id = fields.UUID(required=True)
+
+
+class DraftPartnershipAgreement(Command):
+    teacher_id = fields.UUID(required=True)
+    debrief_within_hours = fields.Int(load_default=24, strict=True,
+                                      validate=validate.Range(min=1, max=336))
+    entering_the_room = _text(required=True)
+    interacts_with_students = fields.Bool(required=True)
+    what_to_observe = _text(required=True)
+    other = _text(load_default="")
+
+
+class AgreePartnershipAgreement(Command):
+    agreement_id = fields.UUID(required=True)
+
+
+@deserialize_to_instance
+class RosterRejected(Invalid):
+    """A roster import refused whole, with every problem as ``{file, line, field, reason}``
+    (the header is line 1). It crosses RPC with its list as JSON, like ImportRejected."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | str | None = None) -> None:
+        super().__init__(message)
+        self.errors = json.loads(errors) if isinstance(errors, str) else list(errors or [])
+        self.args = (message, json.dumps(self.errors))
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "errors": self.errors}

@@ -1,0 +1,46 @@
+"""Queries of the reporting service."""
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from coachops.commands import Command
+
+
+class SchoolQuery(Command):
+    school_id = fields.UUID(required=True)
+
+
+class ReportQuery(Command):
+    """Which period (a school year, a month, or a date range; the current school year when
+    none), which scope (at most one of region, school, coach; the district when none), and
+    optionally "as of" a past date: computed from the events recorded up to that day."""
+
+    school_year = fields.Int(strict=False, validate=validate.Range(min=2000, max=2100))
+    month = fields.Str(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+                                                error="Expected a month as YYYY-MM."))
+    from_date = fields.Date()
+    to_date = fields.Date()
+    as_of = fields.Date()
+    region_id = fields.UUID()
+    school_id = fields.UUID()
+    coach_id = fields.UUID()
+    target_share = fields.Float(validate=validate.Range(min=0, max=1))
+
+    @validates_schema
+    def one_period_one_scope(self, data: dict[str, Any], **kwargs: Any) -> None:
+        periods = [name for name in ("school_year", "month") if name in data]
+        if "from_date" in data or "to_date" in data:
+            periods.append("from_date")
+        if len(periods) > 1:
+            raise ValidationError("Give one of school_year, month or from_date/to_date.",
+                                  periods[1])
+        if ("from_date" in data) != ("to_date" in data):
+            missing = "to_date" if "from_date" in data else "from_date"
+            raise ValidationError("Give both from_date and to_date.", missing)
+        if "from_date" in data and data["from_date"] > data["to_date"]:
+            raise ValidationError("Must not be before from_date.", "to_date")
+        scopes = [name for name in ("region_id", "school_id", "coach_id") if name in data]
+        if len(scopes) > 1:
+            raise ValidationError("Give at most one of region_id, school_id, coach_id.",
+                                  scopes[1])

@@ -1,0 +1,178 @@
+"""Commands and queries of the time-tracking service.
+
+Shapes only: whether an entry's times make sense, overlap another or fit in the day is
+the domain's to say (``services/timetracking/domain.py``), with a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import time
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+from nameko.exceptions import deserialize_to_instance
+
+from coachops.commands import Command
+from coachops.errors import Invalid
+
+MAX_NOTE = 2000
+MAX_REASON = 500
+MAX_CSV_CHARS = 1_000_000
+KINDS = ("coaching", "other")
+
+
+def _to_the_minute(value: time) -> None:
+    if value.tzinfo is not None:
+        raise ValidationError("give the district's local time, without a zone")
+    if value.second or value.microsecond:
+        raise ValidationError("give hours and minutes only, e.g. 09:30")
+
+
+def _clock() -> fields.Time:
+    return fields.Time(allow_none=True, validate=_to_the_minute)
+
+
+def _category_id(**kwargs: Any) -> fields.Str:
+    return fields.Str(validate=validate.Length(min=1, max=100), **kwargs)
+
+
+class _EntryShape(Command):
+    """Start and end (district-local, "09:30"), or minutes: one or the other."""
+
+    @validates_schema
+    def times_or_minutes(self, data: dict[str, Any], **kwargs: Any) -> None:
+        times = data.get("start") is not None or data.get("end") is not None
+        if data.get("minutes") is not None and times:
+            raise ValidationError("give start and end, or minutes, not both", "minutes")
+
+
+class RecordTimeEntry(_EntryShape):
+    # Optional: an app working offline makes the id itself, so a resend records nothing twice.
+    entry_id = fields.UUID(load_default=None)
+    coach_id = fields.UUID(required=True)
+    school_id = fields.UUID(required=True)
+    worked_on = fields.Date(required=True)
+    start = _clock()
+    end = _clock()
+    minutes = fields.Int(allow_none=True, strict=True)
+    category_id = _category_id(required=True)
+    cycle_id = fields.UUID(allow_none=True, load_default=None)
+    focus_area_id = fields.Str(allow_none=True, load_default=None,
+                               validate=validate.Length(min=1, max=100))
+    note = fields.Str(allow_none=True, load_default=None,
+                      validate=validate.Length(max=MAX_NOTE))  # private to the coach
+
+    @validates_schema
+    def has_a_length(self, data: dict[str, Any], **kwargs: Any) -> None:
+        start, end = data.get("start"), data.get("end")
+        if data.get("minutes") is None and start is None and end is None:
+            raise ValidationError("give start and end, or minutes", "minutes")
+        if start is not None and end is None:
+            raise ValidationError("give the end with the start", "end")
+        if end is not None and start is None:
+            raise ValidationError("give the start with the end", "start")
+
+
+class CorrectTimeEntry(_EntryShape):
+    """New values for the fields given (the others stay), and why."""
+
+    entry_id = fields.UUID(required=True)
+    reason = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_REASON))
+    school_id = fields.UUID()
+    worked_on = fields.Date()
+    start = _clock()
+    end = _clock()
+    minutes = fields.Int(allow_none=True, strict=True)
+    category_id = _category_id()
+    cycle_id = fields.UUID(allow_none=True)
+    focus_area_id = fields.Str(allow_none=True, validate=validate.Length(min=1, max=100))
+    note = fields.Str(allow_none=True, validate=validate.Length(max=MAX_NOTE))
+
+    @validates_schema
+    def changes_something(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not set(data) - {"entry_id", "reason"}:
+            raise ValidationError("give at least one new value", "_schema")
+
+
+class VoidTimeEntry(Command):
+    entry_id = fields.UUID(required=True)
+    reason = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_REASON))
+
+
+class ConfirmSuggestion(_EntryShape):
+    """One action: record a suggested entry (a calendar item done in a cycle) as it is, or
+    timed, given a length or put in another category."""
+
+    coach_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    item_id = fields.UUID(required=True)
+    start = _clock()
+    end = _clock()
+    minutes = fields.Int(allow_none=True, strict=True)
+    category_id = _category_id()
+    focus_area_id = fields.Str(allow_none=True, validate=validate.Length(min=1, max=100))
+    note = fields.Str(allow_none=True, validate=validate.Length(max=MAX_NOTE))
+
+
+class DismissSuggestion(Command):
+    coach_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    item_id = fields.UUID(required=True)
+
+
+class ImportTimeEntries(Command):
+    """A coach's spreadsheet as CSV text. ``school_id`` serves rows without a school_id."""
+
+    coach_id = fields.UUID(required=True)
+    school_id = fields.UUID(load_default=None, allow_none=True)
+    csv = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_CSV_CHARS))
+
+
+class AddCategory(Command):
+    category_id = fields.Str(load_default=None, allow_none=True,
+                             validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,62}$"))
+    label = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
+
+
+class RenameCategory(Command):
+    category_id = _category_id(required=True)
+    label = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+
+
+class RetireCategory(Command):
+    category_id = _category_id(required=True)
+
+
+class ListCategories(Command):
+    include_retired = fields.Bool(load_default=False)
+
+
+class CoachDayQuery(Command):
+    coach_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+
+
+class CoachWeekQuery(Command):
+    """The week (Monday to Sunday) that holds ``date``."""
+
+    coach_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+
+
+@deserialize_to_instance
+class ImportRejected(Invalid):
+    """A CSV import refused whole: every problem, by line number in the file as the coach
+    sees it in a spreadsheet (the header is line 1). Defined here, beside the command, so
+    the gateway and the service both know it and it crosses RPC with its list intact."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | str | None = None) -> None:
+        super().__init__(message)
+        # nameko turns every value in an error's args into text (line 2 would arrive as
+        # "2", no field as "None"), so the list travels as JSON and no field travels at all.
+        self.errors = json.loads(errors) if isinstance(errors, str) else list(errors or [])
+        self.args = (message, json.dumps(self.errors))
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "errors": self.errors}

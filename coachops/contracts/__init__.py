@@ -1,0 +1,33 @@
+"""Integration-event contracts: the only shapes that cross the bus.
+
+Every event is a marshmallow schema registered under a name and a version
+(``@contract("CycleStarted", 1)``), wrapped in one :class:`Envelope`. Publishing goes
+through :func:`encode` and consuming through :func:`decode`, so a malformed event or one
+of a version this process does not know is rejected whole, with a reason, never half-read.
+
+Contracts carry ids, dates, counts and categories: never names, notes, goal text or
+observation data (coaching is confidential; see ``tests/unit/test_contracts_privacy.py``).
+"""
+
+from coachops.contracts.envelope import (
+    ContractError,
+    Envelope,
+    Outgoing,
+    contract,
+    decode,
+    encode,
+    registered,
+)
+
+# Importing the modules registers their contracts.
+from coachops.contracts import agreements, cycles, timetracking  # noqa: F401  isort: skip
+
+__all__ = [
+    "ContractError",
+    "Envelope",
+    "Outgoing",
+    "contract",
+    "decode",
+    "encode",
+    "registered",
+]

@@ -1,0 +1,116 @@
+"""Contracts published by the agreements service: the district roster and coaching
+agreements. Every roster fact carries the date it takes effect, so a report "as of" a
+past date can use the roster of that date.
+
+People travel as roster ids only; organisational units (regions, schools) carry a
+``label``, which is district configuration, not personal data.
+"""
+
+from marshmallow import Schema, fields, validate
+
+from coachops.contracts.envelope import contract
+
+SIGNER_ROLES = ("coach", "principal")
+
+
+def _label() -> fields.Str:
+    return fields.Str(required=True, validate=validate.Length(min=1, max=200))
+
+
+@contract("RegionDefined", 1)
+class RegionDefinedV1(Schema):
+    """A Collaborative Learning Team (regional cohort) exists, or was relabelled."""
+
+    region_id = fields.UUID(required=True)
+    label = _label()
+
+
+@contract("SchoolDefined", 1)
+class SchoolDefinedV1(Schema):
+    school_id = fields.UUID(required=True)
+    label = _label()
+
+
+@contract("SchoolAssignedToRegion", 1)
+class SchoolAssignedToRegionV1(Schema):
+    school_id = fields.UUID(required=True)
+    region_id = fields.UUID(required=True)
+    effective_on = fields.Date(required=True)
+
+
+@contract("CoachAssignedToSchool", 1)
+class CoachAssignedToSchoolV1(Schema):
+    coach_id = fields.UUID(required=True)
+    school_id = fields.UUID(required=True)
+    effective_on = fields.Date(required=True)
+
+
+@contract("CoachUnassignedFromSchool", 1)
+class CoachUnassignedFromSchoolV1(Schema):
+    coach_id = fields.UUID(required=True)
+    school_id = fields.UUID(required=True)
+    effective_on = fields.Date(required=True)
+
+
+@contract("TeacherAssignedToSchool", 1)
+class TeacherAssignedToSchoolV1(Schema):
+    teacher_id = fields.UUID(required=True)
+    school_id = fields.UUID(required=True)
+    effective_on = fields.Date(required=True)
+
+
+@contract("PrincipalChanged", 1)
+class PrincipalChangedV1(Schema):
+    school_id = fields.UUID(required=True)
+    principal_id = fields.UUID(required=True)
+    effective_on = fields.Date(required=True)
+
+
+@contract("CltRepresentativeChanged", 1)
+class CltRepresentativeChangedV1(Schema):
+    region_id = fields.UUID(required=True)
+    representative_id = fields.UUID(required=True)
+    effective_on = fields.Date(required=True)
+
+
+class _AgreementFacts(Schema):
+    agreement_id = fields.UUID(required=True)
+    coach_id = fields.UUID(required=True)
+    school_id = fields.UUID(required=True)
+    school_year = fields.Int(required=True, validate=validate.Range(min=2000, max=2100))
+    version = fields.Int(required=True, validate=validate.Range(min=1))
+    focus_area_ids = fields.List(
+        fields.Str(validate=validate.Length(min=1, max=100)), required=True
+    )
+
+
+@contract("CoachingAgreementDrafted", 1)
+class CoachingAgreementDraftedV1(_AgreementFacts):
+    check_in_every_weeks = fields.Int(required=True, validate=validate.Range(min=1, max=52))
+
+
+@contract("CoachingAgreementRevised", 1)
+class CoachingAgreementRevisedV1(_AgreementFacts):
+    """A new version is drafted; the previous signed version stays in force until then."""
+
+    check_in_every_weeks = fields.Int(required=True, validate=validate.Range(min=1, max=52))
+
+
+@contract("CoachingAgreementSigned", 1)
+class CoachingAgreementSignedV1(_AgreementFacts):
+    """One signature. ``in_force`` is true once both coach and principal signed this
+    version; from ``effective_on`` it replaces any earlier version."""
+
+    signed_by = fields.Str(required=True, validate=validate.OneOf(SIGNER_ROLES))
+    in_force = fields.Bool(required=True)
+    effective_on = fields.Date(required=True)
+
+
+@contract("CheckInRecorded", 1)
+class CheckInRecordedV1(Schema):
+    agreement_id = fields.UUID(required=True)
+    coach_id = fields.UUID(required=True)
+    school_id = fields.UUID(required=True)
+    held_on = fields.Date(required=True)
+    next_due_on = fields.Date(required=True)
+    focus_areas_revised = fields.Bool(required=True)

@@ -1,0 +1,81 @@
+"""Back up and restore every coachops database (pg_dump / pg_restore, custom format).
+
+    python deploy/backup.py backup  var/backups/2026-11-22
+    python deploy/backup.py restore var/backups/2026-11-22
+
+Each service's database goes to ``<dir>/<database>.dump``. Restore replaces each database
+whole (drop, recreate owned by its role, pg_restore): stop the services first. Event
+stores and read models are restored together, so relays and consumers carry on from the
+positions the backup recorded. Connection details: ``--admin-url`` (a superuser) and
+``DB_PREFIX`` as in docker-compose.yml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from coachops.store.admin import drop_database, ensure_role_and_database  # noqa: E402
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def databases(prefix: str) -> list[str]:
+    lines = (ROOT / "deploy" / "postgres" / "databases.txt").read_text().splitlines()
+    services = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return [f"{prefix}_{service}" for service in services]
+
+
+def url_for(admin_url: str, database: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + f"/{database}"
+
+
+def backup(admin_url: str, prefix: str, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for n, database in enumerate(databases(prefix), 1):
+        started = time.monotonic()
+        path = target / f"{database}.dump"
+        subprocess.run(["pg_dump", "--format=custom", "--file", str(path),
+                        url_for(admin_url, database)], check=True)
+        print(f"[{n}/{len(databases(prefix))}] {database} -> {path} "
+              f"({path.stat().st_size / 1e6:.1f} MB, {time.monotonic() - started:.1f}s)",
+              flush=True)
+
+
+def restore(admin_url: str, prefix: str, source: Path) -> None:
+    names = databases(prefix)
+    missing = [n for n in names if not (source / f"{n}.dump").exists()]
+    if missing:
+        raise SystemExit(f"no dump for {', '.join(missing)} in {source}: nothing restored")
+    for n, database in enumerate(names, 1):
+        started = time.monotonic()
+        drop_database(admin_url, database)
+        ensure_role_and_database(admin_url, database, database)
+        subprocess.run(["pg_restore", "--no-owner", "--role", database, "--dbname",
+                        url_for(admin_url, database), str(source / f"{database}.dump")],
+                       check=True)
+        print(f"[{n}/{len(names)}] restored {database} ({time.monotonic() - started:.1f}s)",
+              flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Back up or restore coachops databases.")
+    parser.add_argument("command", choices=["backup", "restore"])
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--admin-url", default=os.environ.get("COACHOPS_ADMIN_URL",
+                                                              DEFAULT_ADMIN_URL))
+    parser.add_argument("--prefix", default=os.environ.get("DB_PREFIX", "coachops"))
+    args = parser.parse_args()
+    (backup if args.command == "backup" else restore)(args.admin_url, args.prefix, args.directory)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""Run the whole platform on one machine as plain processes, as district IT would with
+compose but without Docker: each service is ``nameko run --config deploy/nameko.yml
+<module>`` with its settings in the environment.
+
+    python deploy/local.py demo     # start everything, load a demo district, keep running
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+NAMEKO = str(Path(sys.executable).with_name("nameko"))
+SERVICES = ("agreements", "cycles", "reporting", "timetracking")  # each a package under services/
+MODULES = {
+    "gateway": "gateway.service:GatewayService",
+    **{s: f"services.{s}.service" for s in SERVICES},
+}
+
+
+@dataclass
+class ServiceProcess:
+    """One service as a real process; its output goes to ``log_dir/<name>.<n>.log``."""
+
+    name: str
+    env: dict[str, str]
+    log_dir: Path
+    command: list[str] | None = None  # default: nameko run with MODULES[name]
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_dir / f"{self.name}.{self.starts}.log"
+
+    def start(self, **extra_env: str) -> None:
+        self.starts += 1
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "wb") as log:
+            command = self.command or [
+                NAMEKO, "run", "--config", "deploy/nameko.yml", MODULES[self.name]]
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT, env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT,
+            )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait_exit(self, timeout: float = 30.0) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        if self.process is not None and self.alive():
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Stop cleanly (SIGTERM lets nameko finish its workers); SIGKILL if it hangs."""
+        if self.process is None or not self.alive():
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@dataclass
+class Platform:
+    """The gateway and every service, started together and stopped together."""
+
+    log_dir: Path
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    names: tuple[str, ...] = ("gateway", *SERVICES)
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        port = self.env.get("GATEWAY_ADDRESS", "0.0.0.0:8000").rpartition(":")[2]
+        return f"http://127.0.0.1:{port}"
+
+    def start(self) -> None:
+        try:
+            for name in self.names:
+                process = ServiceProcess(name, self.env, self.log_dir)
+                self.processes[name] = process
+                process.start()
+            self.wait_ready()
+        except BaseException:
+            self.stop()  # leave no orphan holding a port with stale code
+            raise
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for process in self.processes.values():
+                if not process.alive():
+                    raise RuntimeError(f"{process.name} exited:\n{process.log()[-3000:]}")
+            try:
+                if requests.get(f"{self.url}/readyz", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        logs = "\n".join(f"--- {p.name}\n{p.log()[-2000:]}" for p in self.processes.values())
+        raise TimeoutError(f"platform not ready after {timeout}s\n{logs}")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.stop()
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.processes[name]
+
+
+def demo() -> None:
+    from deploy.demo import load_demo_district
+
+    platform = Platform(log_dir=ROOT / "var" / "log")
+    print("starting gateway, " + ", ".join(SERVICES) + " ...", flush=True)
+    platform.start()
+    try:
+        load_demo_district(platform.url)
+        print(f"\ncoachops is running: gateway {platform.url} "
+              f"(try {platform.url}/readyz); logs in {platform.log_dir}. Ctrl-C stops it.",
+              flush=True)
+        while all(p.alive() for p in platform.processes.values()):
+            time.sleep(1)
+        print("a service exited; see its log", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        platform.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["demo"])
+    parser.parse_args()
+    demo()
+
+
+if __name__ == "__main__":
+    main()

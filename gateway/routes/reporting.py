@@ -1,0 +1,115 @@
+"""Report routes: aggregates only. Every report is JSON, or CSV with ``?format=csv``.
+
+    GET /reports/time-use?school_year=2026&region_id=...
+    GET /reports/plan-alignment?month=2026-10&school_id=...
+    GET /reports/cycle-activity?from_date=2026-09-01&to_date=2026-12-31&as_of=2026-12-01
+    GET /reports/council?school_year=2026
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from marshmallow import ValidationError
+from nameko.rpc import RpcProxy
+from werkzeug import Request, Response
+
+from coachops.commands.reporting import ReportQuery, SchoolQuery
+from gateway.auth import actor_of
+from gateway.http import http
+from gateway.routes import validated
+
+SUPPRESSED = "suppressed"
+
+
+def _flatten(value: Any, prefix: str, flat: dict[str, Any], hidden: list[str]) -> None:
+    if isinstance(value, dict):
+        if value.get("suppressed") is True:
+            hidden.append(prefix)
+            return
+        for name, inner in value.items():
+            _flatten(inner, f"{prefix}.{name}" if prefix else str(name), flat, hidden)
+    else:
+        flat[prefix] = value
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    """One line per row; nested cells as dotted columns. A suppressed cell's columns say
+    "suppressed", never 0 or blank."""
+    flattened = []
+    columns: dict[str, None] = {"level": None, "key": None}
+    for row in rows:
+        flat: dict[str, Any] = {"level": row["level"], "key": row["key"]}
+        hidden: list[str] = []
+        if row.get("suppressed") is True:
+            hidden.append("")  # the whole row
+        else:
+            _flatten(row, "", flat, hidden)
+        flattened.append((flat, hidden))
+        columns.update(dict.fromkeys([*flat, *(h for h in hidden if h)]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for flat, hidden in flattened:
+        line = []
+        for column in columns:
+            if column in flat:
+                value = flat[column]
+                line.append("" if value is None else value)
+            elif any(h in ("", column) or column.startswith(h + ".") for h in hidden):
+                line.append(SUPPRESSED)
+            else:
+                line.append("")
+        writer.writerow(line)
+    return out.getvalue()
+
+
+def report_query(request: Request) -> tuple[dict[str, Any], str]:
+    args = dict(request.args)
+    fmt = args.pop("format", "json")
+    if fmt not in ("json", "csv"):
+        raise ValidationError({"format": ["Must be one of: json, csv."]})
+    return validated(ReportQuery, args), fmt
+
+
+def answer(report: dict[str, Any], fmt: str) -> Any:
+    if fmt == "csv":
+        name = f"{report['view']}-{report['from_date']}-{report['to_date']}.csv"
+        return Response(to_csv(report["rows"]), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return report
+
+
+class ReportRoutes:
+    reporting = RpcProxy("reporting")
+
+    @http("GET", "/schools/<school_id>/active-cycles")
+    def active_cycles(self, request: Request, school_id: str) -> dict[str, Any]:
+        actor_of(request)
+        return self.reporting.active_cycles(validated(SchoolQuery, {"school_id": school_id}))
+
+    @http("GET", "/reports/time-use")
+    def time_use_report(self, request: Request) -> Any:
+        actor = actor_of(request)
+        query, fmt = report_query(request)
+        return answer(self.reporting.time_use(actor.to_dict(), query), fmt)
+
+    @http("GET", "/reports/plan-alignment")
+    def plan_alignment_report(self, request: Request) -> Any:
+        actor = actor_of(request)
+        query, fmt = report_query(request)
+        return answer(self.reporting.plan_alignment(actor.to_dict(), query), fmt)
+
+    @http("GET", "/reports/cycle-activity")
+    def cycle_activity_report(self, request: Request) -> Any:
+        actor = actor_of(request)
+        query, fmt = report_query(request)
+        return answer(self.reporting.cycle_activity(actor.to_dict(), query), fmt)
+
+    @http("GET", "/reports/council")
+    def council_report(self, request: Request) -> Any:
+        actor = actor_of(request)
+        query, fmt = report_query(request)
+        return answer(self.reporting.council(actor.to_dict(), query), fmt)

@@ -1,0 +1,42 @@
+"""The gateway nameko service: health, and the routes of every service it fronts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import eventlet
+from werkzeug import Request
+
+from coachops.metrics import MetricsServer
+from gateway.auth import TokenSecret
+from gateway.http import http
+from gateway.routes.agreements import AgreementRoutes
+from gateway.routes.cycles import CycleRoutes
+from gateway.routes.reporting import ReportRoutes
+from gateway.routes.timetracking import TimeRoutes
+
+BACKENDS = ("agreements", "cycles", "reporting", "timetracking")
+
+
+class GatewayService(AgreementRoutes, CycleRoutes, ReportRoutes, TimeRoutes):
+    name = "gateway"
+
+    metrics = MetricsServer()
+    token_secret = TokenSecret()
+
+    @http("GET", "/healthz")
+    def healthz(self, request: Request) -> dict[str, str]:
+        return {"status": "up"}
+
+    @http("GET", "/readyz")
+    def readyz(self, request: Request) -> tuple[int, dict[str, Any]]:
+        checks = {}
+        for name in BACKENDS:
+            try:
+                # A stopped service leaves its RPC queue behind: bound the wait.
+                with eventlet.Timeout(2):
+                    checks[name] = getattr(self, name).ping() == "pong"
+            except (Exception, eventlet.Timeout):
+                checks[name] = False
+        ready = all(checks.values())
+        return (200 if ready else 503), {"ready": ready, "services": checks}

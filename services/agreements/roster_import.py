@@ -1,0 +1,439 @@
+"""Importing the district roster: OneRoster 1.1 CSV plus two small district files.
+
+All or nothing. Every line of every file is checked first; one bad line and nothing is
+saved, and district IT gets every problem as ``{file, line, field, reason}`` (the header
+is line 1, fields named as the file's columns). A good set of files is compared with the
+roster in the store and only the differences become events, saved by the caller in one
+transaction: importing the same files again records nothing.
+
+The OneRoster files (the standard K-12 rostering export of an SIS, Clever or ClassLink):
+
+``orgs.csv``
+    ``sourcedId, status, dateLastModified, name, type, identifier, parentSourcedId``.
+    Rows of ``type`` ``school`` are the schools; ``name`` is the school's label.
+``users.csv``
+    ``sourcedId, status, dateLastModified, enabledUser, orgSourcedIds, role, username,
+    userIds, givenName, familyName, middleName, identifier, email, sms, phone,
+    agentSourcedIds, grades, password``. Staff (``teacher``, ``administrator``, ``aide``)
+    are kept; students, parents and guardians are skipped, never stored. A teacher who is
+    not a coach in ``assignments.csv`` joins each school of ``orgSourcedIds`` from the
+    import's ``effective_on``, and leaves a school (from that date) when it is no longer
+    listed or the teacher is no longer in the file (``TeacherLeft``: kept in this store,
+    not published, since no contract for it exists yet and no consumer needs it).
+
+Rows with ``status`` ``tobedeleted`` are left out. Only ``sourcedId`` and the columns
+named above are read; the others may be there or not.
+
+The district's files:
+
+``regions.csv`` — one row per region (CLT):
+    ``region_code`` (letters, digits, ``-`` and ``_``, up to 40), ``label`` (up to 200),
+    ``clt_representative_sourced_id`` (a user of users.csv, or empty).
+``assignments.csv`` — who is where from which date, one row per fact:
+    ``kind`` (``coach``, ``principal`` or ``school_region``), ``person_sourced_id`` (a user
+    of users.csv; empty for ``school_region``), ``school_sourced_id`` (a school of
+    orgs.csv), ``region_code`` (a region of regions.csv; only for ``school_region``),
+    ``effective_on`` (``YYYY-MM-DD``, the date it takes effect). A school's history is
+    several rows with different dates. A coach assigned to a school in the store but no
+    longer in the file is unassigned from the import's ``effective_on``. A dated fact is
+    compared with the roster on its own date, so a row already imported records nothing;
+    a row taken out of the file later does not undo what it recorded (history is kept).
+
+What the files do not date (a new CLT representative, a teacher joining or leaving a
+school, a coach no longer listed) takes effect on the import's ``effective_on``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from coachops.commands.agreements import RosterRejected
+from services.agreements.roster import Person, Region, School, region_id, roster_id
+
+MAX_ERRORS = 200
+ORG_TYPES = ("district", "school", "department", "local", "state", "national")
+ROLES = ("administrator", "aide", "guardian", "parent", "proctor", "relative", "student",
+         "teacher")
+STAFF = ("teacher", "administrator", "aide")
+KINDS = ("coach", "principal", "school_region")
+REGION_CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+MAX_LABEL = 200
+MAX_NAME = 100
+
+REQUIRED = {
+    "orgs": ("sourcedId", "status", "name", "type"),
+    "users": ("sourcedId", "status", "enabledUser", "orgSourcedIds", "role", "givenName",
+              "familyName"),
+    "regions": ("region_code", "label", "clt_representative_sourced_id"),
+    "assignments": ("kind", "person_sourced_id", "school_sourced_id", "region_code",
+                    "effective_on"),
+}
+FILES = tuple(REQUIRED)
+
+
+@dataclass
+class Problems:
+    found: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, file: str, line: int | None, column: str | None, reason: str) -> None:
+        self.found.append({"file": f"{file}.csv", "line": line, "field": column,
+                           "reason": reason})
+
+    def reject(self) -> RosterRejected:
+        shown = self.found[:MAX_ERRORS]
+        if len(self.found) > MAX_ERRORS:
+            shown.append({"file": None, "line": None, "field": None,
+                          "reason": f"{len(self.found) - MAX_ERRORS} more problems not shown"})
+        count = len(self.found)
+        return RosterRejected(
+            f"nothing was imported: the files have {count} problem{'s' * (count != 1)}",
+            errors=shown)
+
+
+Row = tuple[int, dict[str, str]]
+
+
+def read(name: str, text: str, problems: Problems) -> list[Row]:
+    """The rows of one file as {column: cell}, each with its line number."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    header: list[str] | None = None
+    rows: list[Row] = []
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = [c.strip() for c in cells]
+                missing = [c for c in REQUIRED[name] if c not in header]
+                for column in missing:
+                    problems.add(name, line, column, f"the column {column!r} is missing")
+                if missing:
+                    return []
+                continue
+            if len(cells) != len(header):
+                problems.add(name, line, None,
+                             f"{len(cells)} cells where the header has {len(header)} columns")
+                continue
+            rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
+    except csv.Error as error:
+        problems.add(name, reader.line_num, None, f"not readable as CSV: {error}")
+        return []
+    if header is None:
+        problems.add(name, 1, None, "the file is empty: it needs a header row")
+    return rows
+
+
+@dataclass(frozen=True)
+class Staff:
+    sourced_id: str
+    line: int
+    oneroster_role: str
+    given_name: str
+    family_name: str
+    email: str | None
+    school_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One row of assignments.csv: ``value`` is a person's or a region's sourced id/code."""
+
+    kind: str
+    school: str
+    value: str
+    effective_on: date
+
+
+@dataclass
+class Roster:
+    """What the files say, checked."""
+
+    schools: dict[str, str] = field(default_factory=dict)  # sourcedId -> label
+    staff: dict[str, Staff] = field(default_factory=dict)
+    regions: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # code -> (label, rep)
+    facts: list[Fact] = field(default_factory=list)
+    # Ids a file names, even on a row with a problem: a row that refers to one is not
+    # reported again, so one mistake is one error.
+    named: dict[str, set[str]] = field(default_factory=lambda: {
+        "orgs": set(), "schools": set(), "staff": set(), "regions": set()})
+
+    @property
+    def coaches(self) -> set[str]:
+        return {f.value for f in self.facts if f.kind == "coach"}
+
+    @property
+    def principals(self) -> set[str]:
+        return {f.value for f in self.facts if f.kind == "principal"}
+
+
+def parse(files: dict[str, str]) -> Roster:
+    """Every file read and checked; the roster they describe, or ``RosterRejected``."""
+    problems = Problems()
+    rows = {name: read(name, files[name], problems) for name in FILES}
+    roster = Roster()
+    _orgs(rows["orgs"], roster, problems)
+    _users(rows["users"], roster, problems)
+    _regions(rows["regions"], roster, problems)
+    _assignments(rows["assignments"], roster, problems)
+    if problems.found:
+        raise problems.reject()
+    return roster
+
+
+def _duplicate(name: str, seen: dict[str, int], key: str, line: int, column: str,
+               problems: Problems) -> bool:
+    if key in seen:
+        problems.add(name, line, column, f"{key!r} is also on line {seen[key]}")
+        return True
+    seen[key] = line
+    return False
+
+
+def _orgs(rows: list[Row], roster: Roster, problems: Problems) -> None:
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        sourced_id, kind, label = row["sourcedId"], row["type"], " ".join(row["name"].split())
+        ok = True
+        if not sourced_id:
+            problems.add("orgs", line, "sourcedId", "the sourcedId is empty")
+            continue
+        if _duplicate("orgs", seen, sourced_id, line, "sourcedId", problems):
+            continue
+        if row["status"] != "tobedeleted":
+            roster.named["orgs"].add(sourced_id)
+            if kind == "school":
+                roster.named["schools"].add(sourced_id)
+        if row["status"] not in ("", "active", "tobedeleted"):
+            problems.add("orgs", line, "status", "the status is 'active' or 'tobedeleted'")
+            ok = False
+        if kind not in ORG_TYPES:
+            problems.add("orgs", line, "type", f"the type is one of {', '.join(ORG_TYPES)}")
+            ok = False
+        if not label or len(label) > MAX_LABEL:
+            problems.add("orgs", line, "name", f"the name is 1 to {MAX_LABEL} characters")
+            ok = False
+        if ok and kind == "school" and row["status"] != "tobedeleted":
+            roster.schools[sourced_id] = label
+
+
+def _users(rows: list[Row], roster: Roster, problems: Problems) -> None:
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        sourced_id, role = row["sourcedId"], row["role"]
+        if not sourced_id:
+            problems.add("users", line, "sourcedId", "the sourcedId is empty")
+            continue
+        if _duplicate("users", seen, sourced_id, line, "sourcedId", problems):
+            continue
+        ok = True
+        if row["status"] not in ("", "active", "tobedeleted"):
+            problems.add("users", line, "status", "the status is 'active' or 'tobedeleted'")
+            ok = False
+        if role not in ROLES:
+            problems.add("users", line, "role", f"the role is one of {', '.join(ROLES)}")
+            continue
+        if role not in STAFF:
+            continue  # students and families are never stored here
+        if row["status"] != "tobedeleted" and row["enabledUser"].lower() != "false":
+            roster.named["staff"].add(sourced_id)
+        if row["enabledUser"].lower() not in ("true", "false"):
+            problems.add("users", line, "enabledUser", "enabledUser is 'true' or 'false'")
+            ok = False
+        orgs = tuple(o.strip() for o in row["orgSourcedIds"].split(",") if o.strip())
+        if not orgs:
+            problems.add("users", line, "orgSourcedIds", "name at least one org")
+            ok = False
+        for org in orgs:
+            if org not in roster.named["orgs"]:
+                problems.add("users", line, "orgSourcedIds", f"there is no org {org!r}")
+                ok = False
+        for column in ("givenName", "familyName"):
+            if not row[column] or len(row[column]) > MAX_NAME:
+                problems.add("users", line, column, f"{column} is 1 to {MAX_NAME} characters")
+                ok = False
+        if ok and row["status"] != "tobedeleted" and row["enabledUser"].lower() == "true":
+            roster.staff[sourced_id] = Staff(
+                sourced_id, line, role, row["givenName"], row["familyName"],
+                row.get("email") or None, tuple(o for o in orgs if o in roster.schools))
+
+
+def _regions(rows: list[Row], roster: Roster, problems: Problems) -> None:
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        code, label = row["region_code"], " ".join(row["label"].split())
+        rep = row["clt_representative_sourced_id"] or None
+        if not REGION_CODE.match(code):
+            problems.add("regions", line, "region_code",
+                         "the code is 1 to 40 letters, digits, '-' or '_'")
+            continue
+        if _duplicate("regions", seen, code, line, "region_code", problems):
+            continue
+        roster.named["regions"].add(code)
+        ok = True
+        if not label or len(label) > MAX_LABEL:
+            problems.add("regions", line, "label", f"the label is 1 to {MAX_LABEL} characters")
+            ok = False
+        if rep is not None and rep not in roster.named["staff"]:
+            problems.add("regions", line, "clt_representative_sourced_id",
+                         f"there is no active staff member {rep!r} in users.csv")
+            ok = False
+        if ok:
+            roster.regions[code] = (label, rep)
+
+
+def _assignments(rows: list[Row], roster: Roster, problems: Problems) -> None:
+    seen: dict[tuple[str, str, date], tuple[str, int]] = {}
+    for line, row in rows:
+        kind, school = row["kind"], row["school_sourced_id"]
+        person, region = row["person_sourced_id"], row["region_code"]
+        if kind not in KINDS:
+            problems.add("assignments", line, "kind", f"the kind is one of {', '.join(KINDS)}")
+            continue
+        ok = True
+        try:
+            effective_on = date.fromisoformat(row["effective_on"])
+        except ValueError:
+            problems.add("assignments", line, "effective_on",
+                         f"{row['effective_on']!r} is not a date: write 2026-08-01")
+            ok = False
+        if school not in roster.named["schools"]:
+            problems.add("assignments", line, "school_sourced_id",
+                         f"there is no active school {school!r} in orgs.csv")
+            ok = False
+        if kind == "school_region":
+            if region not in roster.named["regions"]:
+                problems.add("assignments", line, "region_code",
+                             f"there is no region {region!r} in regions.csv")
+                ok = False
+            if person:
+                problems.add("assignments", line, "person_sourced_id",
+                             "a school_region row names no person")
+                ok = False
+            value = region
+        else:
+            if person not in roster.named["staff"]:
+                problems.add("assignments", line, "person_sourced_id",
+                             f"there is no active staff member {person!r} in users.csv")
+                ok = False
+            if region:
+                problems.add("assignments", line, "region_code",
+                             f"a {kind} row names no region")
+                ok = False
+            value = person
+        if not ok:
+            continue
+        # A school has one principal and one region on a date; a coach is listed once.
+        key = (kind, school if kind != "coach" else f"{school}/{person}", effective_on)
+        if key in seen:
+            other, other_line = seen[key]
+            if other != value or kind == "coach":
+                problems.add("assignments", line, "effective_on",
+                             f"line {other_line} already gives the {kind.replace('_', ' ')}"
+                             f" of {school!r} on {effective_on}")
+            continue
+        seen[key] = (value, line)
+        roster.facts.append(Fact(kind, school, value, effective_on))
+
+
+A = TypeVar("A", bound=Aggregate)
+Loader = Callable[[type[A], UUID], A | None]
+
+
+@dataclass
+class Plan:
+    """The aggregates with new events, to save in one transaction."""
+
+    changed: dict[UUID, Aggregate] = field(default_factory=dict)
+
+    def touch(self, aggregate: A) -> A:
+        self.changed[aggregate.id] = aggregate
+        return aggregate
+
+    @property
+    def aggregates(self) -> list[Aggregate]:
+        return [a for a in self.changed.values() if a.pending_events]
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(type(e).__qualname__ for a in self.aggregates
+                            for e in a.pending_events))
+
+
+def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
+    """The differences between ``roster`` and the store, as events on the aggregates."""
+    changes = Plan()
+    coaches, principals = roster.coaches, roster.principals
+
+    for sourced_id, staff in roster.staff.items():
+        role = ("coach" if sourced_id in coaches else
+                "principal" if sourced_id in principals else staff.oneroster_role)
+        details = {"role": role, "given_name": staff.given_name,
+                   "family_name": staff.family_name, "email": staff.email}
+        person = load(Person, roster_id(sourced_id))
+        if person is None:
+            changes.touch(Person(sourced_id=sourced_id, **details))
+        elif person.details() != details:
+            changes.touch(person).update(**details)
+
+    for code, (label, rep) in roster.regions.items():
+        region = load(Region, region_id(code))
+        if region is None:
+            region = changes.touch(Region(code=code, label=label))
+        elif region.label != label:
+            changes.touch(region).relabel(label)
+        if rep is not None and region.representative.latest() != roster_id(rep):
+            changes.touch(region).change_representative(roster_id(rep), effective_on)
+
+    schools: dict[str, School] = {}
+    for sourced_id, label in roster.schools.items():
+        school = load(School, roster_id(sourced_id))
+        if school is None:
+            school = changes.touch(School(sourced_id=sourced_id, label=label))
+        elif school.label != label:
+            changes.touch(school).relabel(label)
+        schools[sourced_id] = school
+
+    listed: dict[str, set[UUID]] = {s: set() for s in schools}
+    for fact in sorted(roster.facts, key=lambda f: f.effective_on):
+        school, on = schools[fact.school], fact.effective_on
+        if fact.kind == "school_region":
+            if school.region_on(on) != region_id(fact.value):
+                changes.touch(school).assign_to_region(region_id(fact.value), on)
+        elif fact.kind == "principal":
+            if school.principal_on(on) != roster_id(fact.value):
+                changes.touch(school).change_principal(roster_id(fact.value), on)
+        else:
+            coach = roster_id(fact.value)
+            listed[fact.school].add(coach)
+            if not school.coach_assigned_on(coach, on):
+                changes.touch(school).assign_coach(coach, on)
+
+    for sourced_id, school in schools.items():
+        for coach in school.currently_assigned_coaches() - listed[sourced_id]:
+            changes.touch(school).unassign_coach(coach, effective_on)
+
+    teaching: dict[str, set[UUID]] = {s: set() for s in schools}
+    present = {s: school.current_teachers() for s, school in schools.items()}
+    for sourced_id, staff in roster.staff.items():
+        if staff.oneroster_role != "teacher" or sourced_id in coaches:
+            continue
+        teacher = roster_id(sourced_id)
+        for school_sourced_id in staff.school_ids:
+            school = schools[school_sourced_id]
+            teaching[school_sourced_id].add(teacher)
+            if teacher not in present[school_sourced_id]:
+                changes.touch(school).assign_teacher(teacher, effective_on)
+    for sourced_id, school in schools.items():
+        for teacher in present[sourced_id] - teaching[sourced_id]:
+            changes.touch(school).teacher_left(teacher, effective_on)
+    return changes

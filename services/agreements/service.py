@@ -1,0 +1,129 @@
+"""The agreements nameko service: the roster import, coaching and partnership agreements
+over RPC; roster and agreement events out (via the relay)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from coachops import clock
+from coachops.commands import load
+from coachops.commands.agreements import (
+    AgreementQuery,
+    AgreePartnershipAgreement,
+    DraftCoachingAgreement,
+    DraftPartnershipAgreement,
+    ImportRoster,
+    RecordCheckIn,
+    ReviseCoachingAgreement,
+    SchoolRosterQuery,
+    SignCoachingAgreement,
+)
+from coachops.dependencies import PublishedEvents, Readiness, Store
+from coachops.identity import Actor
+from coachops.metrics import MetricsServer
+from services.agreements import views
+from services.agreements.app import Agreements
+from services.agreements.domain import Norms, Terms
+from services.agreements.integration import to_integration
+
+Json = dict[str, Any]
+TERMS = ("focus_areas", "coach_role", "not_coach_role", "check_in_every_weeks")
+
+
+def _terms(data: Json) -> Terms:
+    return Terms.of(**{k: data[k] for k in TERMS})
+
+
+class AgreementsService:
+    name = "agreements"
+
+    agreements = Store(Agreements, publish=to_integration)
+    metrics = MetricsServer()
+
+    ready = Readiness()
+    published = PublishedEvents("agreements")
+
+    @rpc
+    def ping(self) -> str:
+        return "pong" if self.ready() else "starting"
+
+    @rpc
+    def published_events(self, start: int, limit: int = 100) -> list[Json]:
+        """What this service published from position ``start`` on (a consumer's gap)."""
+        return self.published(int(start), min(int(limit), 1000))
+
+    # The roster ---------------------------------------------------------------------------
+
+    @rpc
+    def import_roster(self, actor: Json, command: Json) -> Json:
+        data = load(ImportRoster, command)
+        recorded = self.agreements.import_roster(
+            actor=Actor.from_dict(actor),
+            files={name: data[name] for name in ("orgs", "users", "regions", "assignments")},
+            effective_on=data["effective_on"] or clock.today(),
+        )
+        return {"recorded": sum(recorded.values()), "events": recorded}
+
+    @rpc
+    def school_roster(self, actor: Json, query: Json) -> Json:
+        data = load(SchoolRosterQuery, query)
+        on = data["on"] or clock.today()
+        school = self.agreements.school_roster(Actor.from_dict(actor), data["school_id"], on)
+        return views.school(school, on)
+
+    # Coaching agreements ------------------------------------------------------------------
+
+    @rpc
+    def draft_coaching_agreement(self, actor: Json, command: Json) -> Json:
+        data = load(DraftCoachingAgreement, command)
+        return views.coaching_agreement(self.agreements.draft_coaching_agreement(
+            Actor.from_dict(actor), data["school_id"], data["school_year"], _terms(data),
+            clock.today()))
+
+    @rpc
+    def revise_coaching_agreement(self, actor: Json, command: Json) -> Json:
+        data = load(ReviseCoachingAgreement, command)
+        return views.coaching_agreement(self.agreements.revise_coaching_agreement(
+            Actor.from_dict(actor), data["agreement_id"], _terms(data), clock.today()))
+
+    @rpc
+    def sign_coaching_agreement(self, actor: Json, command: Json) -> Json:
+        data = load(SignCoachingAgreement, command)
+        return views.coaching_agreement(self.agreements.sign_coaching_agreement(
+            Actor.from_dict(actor), data["agreement_id"], data["version"], clock.today()))
+
+    @rpc
+    def record_check_in(self, actor: Json, command: Json) -> Json:
+        data = load(RecordCheckIn, command)
+        return views.coaching_agreement(self.agreements.record_check_in(
+            Actor.from_dict(actor), data["agreement_id"], data["held_on"], data["notes"],
+            data["focus_areas"], clock.today()))
+
+    @rpc
+    def coaching_agreement(self, actor: Json, query: Json) -> Json:
+        data = load(AgreementQuery, query)
+        return views.coaching_agreement(self.agreements.coaching_agreement(
+            Actor.from_dict(actor), data["agreement_id"], clock.today()))
+
+    # Partnership agreements ---------------------------------------------------------------
+
+    @rpc
+    def draft_partnership_agreement(self, actor: Json, command: Json) -> Json:
+        data = load(DraftPartnershipAgreement, command)
+        norms = Norms.of(**{k: v for k, v in data.items() if k != "teacher_id"})
+        return views.partnership_agreement(self.agreements.draft_partnership_agreement(
+            Actor.from_dict(actor), data["teacher_id"], norms))
+
+    @rpc
+    def agree_partnership_agreement(self, actor: Json, command: Json) -> Json:
+        data = load(AgreePartnershipAgreement, command)
+        return views.partnership_agreement(self.agreements.agree_partnership_agreement(
+            Actor.from_dict(actor), data["agreement_id"], clock.today()))
+
+    @rpc
+    def partnership_agreement(self, actor: Json, query: Json) -> Json:
+        data = load(AgreementQuery, query)
+        return views.partnership_agreement(self.agreements.partnership_agreement(
+            Actor.from_dict(actor), data["agreement_id"]))

@@ -1,0 +1,56 @@
+"""JSON-ready views of the roster and the agreements, for the two parties who may read them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from services.agreements.domain import CoachingAgreement, PartnershipAgreement, Terms, Version
+from services.agreements.roster import School
+
+Json = dict[str, Any]
+
+
+def _id(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def school(found: School, on: date) -> Json:
+    return {"school_id": str(found.id), "label": found.label, "on": on.isoformat(),
+            "region_id": _id(found.region_on(on)), "principal_id": _id(found.principal_on(on)),
+            "coach_ids": [str(c) for c in found.coaches_on(on)],
+            "teacher_ids": [str(t) for t in found.teachers_on(on)]}
+
+
+def _terms(terms: Terms) -> Json:
+    return {"focus_areas": [{"id": a.id, "label": a.label} for a in terms.focus_areas],
+            "coach_role": terms.coach_role, "not_coach_role": terms.not_coach_role,
+            "check_in_every_weeks": terms.check_in_every_weeks}
+
+
+def _version(version: Version) -> Json:
+    return {"version": version.number, **_terms(version.terms),
+            "signed": {party: on.isoformat() for party, on in sorted(version.signed.items())},
+            "in_force": version.in_force}
+
+
+def coaching_agreement(agreement: CoachingAgreement) -> Json:
+    in_force = agreement.in_force()
+    return {
+        "agreement_id": str(agreement.id), "coach_id": str(agreement.coach_id),
+        "school_id": str(agreement.school_id), "school_year": agreement.school_year,
+        "latest_version": agreement.latest.number,
+        "version_in_force": in_force.number if in_force else None,
+        "versions": [_version(v) for v in agreement.versions],
+        "check_ins": [{"held_on": c.held_on.isoformat(), "version": c.version,
+                       "focus_areas": [{"id": a.id, "label": a.label} for a in c.focus_areas],
+                       "focus_areas_revised": c.focus_areas_revised, "notes": c.notes,
+                       "next_due_on": c.next_due_on.isoformat()}
+                      for c in agreement.check_ins],
+    }
+
+
+def partnership_agreement(agreement: PartnershipAgreement) -> Json:
+    return {"agreement_id": str(agreement.id), "coach_id": str(agreement.coach_id),
+            "teacher_id": str(agreement.teacher_id), **vars(agreement.norms),
+            "agreed_on": agreement.agreed_on.isoformat() if agreement.agreed_on else None}

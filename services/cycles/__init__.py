@@ -1,0 +1,1 @@
+"""The cycles service: coaching cycles, from goal to outcome."""

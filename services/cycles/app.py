@@ -1,0 +1,196 @@
+"""The cycles service layer: load, decide, save. Thin on purpose.
+
+Every command reloads the cycle and decides again when another worker saved it first
+(optimistic concurrency): two next steps added at the same moment both land. After a few
+lost races it answers Conflict (409), and the client may send it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from coachops.application import ServiceApplication
+from coachops.errors import Conflict, Forbidden, NotFound
+from coachops.identity import Actor, Role
+from services.cycles.domain import Caseload, Cycle, Goal, caseload_id
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class GoalAsDict(Transcoding):
+    type = Goal
+    name = "goal"
+
+    def encode(self, obj: Goal) -> dict[str, Any]:
+        return {"what": obj.what, "measure": obj.measure, "by": obj.by}
+
+    def decode(self, data: dict[str, Any]) -> Goal:
+        return Goal(**data)
+
+
+class Cycles(ServiceApplication):
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(GoalAsDict())
+
+    # Starting: a proposal, or a start by the teacher ---------------------------------------
+
+    def start_cycle(
+        self,
+        actor: Actor,
+        coach_id: UUID,
+        teacher_ids: list[UUID],
+        school_id: UUID,
+        focus_area_ids: list[str],
+        goal: Goal,
+        today: date,
+    ) -> Cycle:
+        def attempt() -> Cycle:
+            cycle = Cycle.start(actor=actor, coach_id=coach_id, teacher_ids=teacher_ids,
+                                school_id=school_id, focus_area_ids=focus_area_ids, goal=goal,
+                                today=today)
+            people = [(coach_id, Role.COACH), *((t, Role.TEACHER) for t in teacher_ids)]
+            caseloads = []
+            for person_id, role in people:
+                caseload = self._caseload(person_id)
+                caseload.add(cycle_id=cycle.id, role=role.value)
+                caseloads.append(caseload)
+            self.save(cycle, *caseloads)
+            return cycle
+
+        return self._retrying(attempt)
+
+    def accept(self, actor: Actor, cycle_id: UUID, today: date) -> Cycle:
+        return self._change(cycle_id, lambda c: c.accept(actor, today))[0]
+
+    def decline(self, actor: Actor, cycle_id: UUID, today: date) -> Cycle:
+        return self._change(cycle_id, lambda c: c.decline(actor, today))[0]
+
+    # Working in the cycle ------------------------------------------------------------------
+
+    def agree_norms(self, actor: Actor, cycle_id: UUID, norms: list[str],
+                    agreement_id: UUID | None, agreed_on: date, today: date) -> Cycle:
+        return self._change(
+            cycle_id, lambda c: c.agree_norms(actor, norms, agreement_id, agreed_on, today))[0]
+
+    def schedule(self, actor: Actor, cycle_id: UUID, kind: str, starts_at: datetime,
+                 minutes: int) -> tuple[Cycle, UUID]:
+        return self._change(cycle_id, lambda c: c.schedule(actor, kind, starts_at, minutes))
+
+    def reschedule(self, actor: Actor, cycle_id: UUID, item_id: UUID, starts_at: datetime,
+                   minutes: int | None) -> Cycle:
+        return self._change(
+            cycle_id, lambda c: c.reschedule(actor, item_id, starts_at, minutes))[0]
+
+    def cancel(self, actor: Actor, cycle_id: UUID, item_id: UUID, today: date) -> Cycle:
+        return self._change(cycle_id, lambda c: c.cancel(actor, item_id, today))[0]
+
+    def mark_done(self, actor: Actor, cycle_id: UUID, item_id: UUID, minutes: int | None,
+                  now: datetime, today: date) -> Cycle:
+        return self._change(
+            cycle_id, lambda c: c.mark_done(actor, item_id, minutes, now, today))[0]
+
+    def log_observation(self, actor: Actor, cycle_id: UUID, now: datetime, today: date,
+                        **observation: Any) -> tuple[Cycle, UUID]:
+        return self._change(
+            cycle_id, lambda c: c.log_observation(actor, now=now, today=today, **observation))
+
+    def hold_debrief(self, actor: Actor, cycle_id: UUID, now: datetime, today: date,
+                     **debrief: Any) -> tuple[Cycle, UUID]:
+        return self._change(
+            cycle_id, lambda c: c.hold_debrief(actor, now=now, today=today, **debrief))
+
+    def add_next_step(self, actor: Actor, cycle_id: UUID, text: str, owner_id: UUID,
+                      due_on: date, today: date) -> tuple[Cycle, UUID]:
+        return self._change(
+            cycle_id, lambda c: c.add_next_step(actor, text, owner_id, due_on, today))
+
+    def complete_step(self, actor: Actor, cycle_id: UUID, step_id: UUID, today: date) -> Cycle:
+        return self._change(cycle_id, lambda c: c.complete_step(actor, step_id, today))[0]
+
+    def drop_step(self, actor: Actor, cycle_id: UUID, step_id: UUID, today: date) -> Cycle:
+        return self._change(cycle_id, lambda c: c.drop_step(actor, step_id, today))[0]
+
+    def move_back(self, actor: Actor, cycle_id: UUID, today: date) -> Cycle:
+        return self._change(cycle_id, lambda c: c.move_back(actor, today))[0]
+
+    def revise_goal(self, actor: Actor, cycle_id: UUID, goal: Goal,
+                    focus_area_ids: list[str] | None, today: date) -> Cycle:
+        return self._change(
+            cycle_id, lambda c: c.revise_goal(actor, goal, focus_area_ids, today))[0]
+
+    def close_cycle(self, actor: Actor, cycle_id: UUID, outcome: str, evidence: str,
+              today: date) -> Cycle:
+        return self._change(cycle_id, lambda c: c.close(actor, outcome, evidence, today))[0]
+
+    def reopen_cycle(self, actor: Actor, cycle_id: UUID, today: date) -> Cycle:
+        return self._change(cycle_id, lambda c: c.reopen(actor, today))[0]
+
+    # Queries: content, for the cycle's coach and teachers only -----------------------------
+
+    def cycle(self, actor: Actor, cycle_id: UUID) -> Cycle:
+        cycle = self._cycle(cycle_id)
+        cycle.require_reader(actor)
+        return cycle
+
+    def timeline(self, actor: Actor, cycle_id: UUID) -> tuple[Cycle, list[DomainEventProtocol]]:
+        """The cycle and every event that made it, up to the version read."""
+        cycle = self.cycle(actor, cycle_id)
+        return cycle, list(self.events.get(cycle_id, lte=cycle.version))
+
+    def caseload(self, actor: Actor, coach_id: UUID) -> list[Cycle]:
+        if actor.role is not Role.COACH or actor.id != coach_id:
+            raise Forbidden("a coach sees their own caseload only", field="coach_id")
+        return self._cycles_of(coach_id, Role.COACH)
+
+    def teacher_cycles(self, actor: Actor, teacher_id: UUID) -> list[Cycle]:
+        """The teacher's cycles and the proposals waiting for their answer; a proposal they
+        declined is no longer theirs to read."""
+        if actor.role is not Role.TEACHER or actor.id != teacher_id:
+            raise Forbidden("a teacher sees their own cycles only", field="teacher_id")
+        return [c for c in self._cycles_of(teacher_id, Role.TEACHER) if c.can_read(actor)]
+
+    # Helpers -------------------------------------------------------------------------------
+
+    def _cycle(self, cycle_id: UUID) -> Cycle:
+        try:
+            found = self.repository.get(cycle_id)
+        except AggregateNotFoundError:
+            found = None
+        # Any other aggregate with this id (a caseload) is not a cycle either.
+        if not isinstance(found, Cycle):
+            raise NotFound(f"there is no cycle {cycle_id}", field="cycle_id")
+        return found
+
+    def _caseload(self, person_id: UUID) -> Caseload:
+        try:
+            return self.repository.get(caseload_id(person_id))
+        except AggregateNotFoundError:
+            return Caseload(person_id=person_id)  # saved with its first cycle
+
+    def _cycles_of(self, person_id: UUID, role: Role) -> list[Cycle]:
+        return [self._cycle(c) for c in self._caseload(person_id).cycle_ids(role)]
+
+    def _change(self, cycle_id: UUID, decide: Callable[[Cycle], T]) -> tuple[Cycle, T]:
+        def attempt() -> tuple[Cycle, T]:
+            cycle = self._cycle(cycle_id)
+            result = decide(cycle)
+            self.save(cycle)
+            return cycle, result
+
+        return self._retrying(attempt)
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        return self.retrying(attempt, Conflict(
+            "the cycle was changed by someone else at the same moment, several times over;"
+            " send it again", field="cycle_id"))

@@ -1,0 +1,238 @@
+"""The cycles nameko service: RPC commands and queries in, integration events out (via the
+relay). Each entrypoint loads its schema, calls the application once and answers JSON."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from nameko.rpc import rpc
+
+from coachops import clock
+from coachops.commands import load
+from coachops.commands.cycles import (
+    AcceptCycle,
+    AddNextStep,
+    AgreeNorms,
+    CancelItem,
+    CaseloadQuery,
+    CloseCycle,
+    CompleteNextStep,
+    CycleQuery,
+    DeclineCycle,
+    DropNextStep,
+    HoldDebrief,
+    LogObservation,
+    MarkItemDone,
+    MovePhaseBack,
+    ReopenCycle,
+    RescheduleItem,
+    ReviseGoal,
+    ScheduleItem,
+    StartCycle,
+    TeacherCyclesQuery,
+)
+from coachops.dependencies import PublishedEvents, Readiness, Store
+from coachops.identity import Actor
+from coachops.metrics import MetricsServer
+from services.cycles import views
+from services.cycles.app import Cycles
+from services.cycles.domain import Goal
+from services.cycles.integration import to_integration
+
+Json = dict[str, Any]
+
+
+def instant(moment: datetime) -> datetime:
+    """A time the app sends: without a zone it is the district's local time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=clock.district_zone())
+    return moment.astimezone(UTC)
+
+
+class CyclesService:
+    name = "cycles"
+
+    cycles = Store(Cycles, publish=to_integration)
+    metrics = MetricsServer()
+
+    ready = Readiness()
+    published = PublishedEvents("cycles")
+
+    @rpc
+    def ping(self) -> str:
+        return "pong" if self.ready() else "starting"
+
+    @rpc
+    def published_events(self, start: int, limit: int = 100) -> list[Json]:
+        """What this service published from position ``start`` on (a consumer's gap)."""
+        return self.published(int(start), min(int(limit), 1000))
+
+    # Starting, accepting, declining --------------------------------------------------------
+
+    @rpc
+    def start_cycle(self, actor: Json, command: Json) -> Json:
+        data = load(StartCycle, command)
+        cycle = self.cycles.start_cycle(
+            actor=Actor.from_dict(actor), coach_id=data["coach_id"],
+            teacher_ids=data["teacher_ids"], school_id=data["school_id"],
+            focus_area_ids=data["focus_area_ids"], goal=Goal(**data["goal"]),
+            today=clock.today(),
+        )
+        return views.status(cycle)
+
+    @rpc
+    def accept_cycle(self, actor: Json, command: Json) -> Json:
+        data = load(AcceptCycle, command)
+        return views.status(self.cycles.accept(Actor.from_dict(actor), data["cycle_id"],
+                                               clock.today()))
+
+    @rpc
+    def decline_cycle(self, actor: Json, command: Json) -> Json:
+        data = load(DeclineCycle, command)
+        return views.status(self.cycles.decline(Actor.from_dict(actor), data["cycle_id"],
+                                                clock.today()))
+
+    # Norms and the calendar ----------------------------------------------------------------
+
+    @rpc
+    def agree_norms(self, actor: Json, command: Json) -> Json:
+        data = load(AgreeNorms, command)
+        today = clock.today()
+        return views.status(self.cycles.agree_norms(
+            Actor.from_dict(actor), data["cycle_id"], norms=data["norms"],
+            agreement_id=data["agreement_id"], agreed_on=data["agreed_on"] or today,
+            today=today,
+        ))
+
+    @rpc
+    def schedule_item(self, actor: Json, command: Json) -> Json:
+        data = load(ScheduleItem, command)
+        cycle, item_id = self.cycles.schedule(
+            Actor.from_dict(actor), data["cycle_id"], kind=data["kind"],
+            starts_at=instant(data["starts_at"]), minutes=data["minutes"],
+        )
+        return {**views.status(cycle), "item_id": str(item_id)}
+
+    @rpc
+    def reschedule_item(self, actor: Json, command: Json) -> Json:
+        data = load(RescheduleItem, command)
+        return views.status(self.cycles.reschedule(
+            Actor.from_dict(actor), data["cycle_id"], data["item_id"],
+            starts_at=instant(data["starts_at"]), minutes=data["minutes"],
+        ))
+
+    @rpc
+    def cancel_item(self, actor: Json, command: Json) -> Json:
+        data = load(CancelItem, command)
+        return views.status(self.cycles.cancel(Actor.from_dict(actor), data["cycle_id"],
+                                               data["item_id"], clock.today()))
+
+    @rpc
+    def mark_item_done(self, actor: Json, command: Json) -> Json:
+        data = load(MarkItemDone, command)
+        return views.status(self.cycles.mark_done(
+            Actor.from_dict(actor), data["cycle_id"], data["item_id"], data["minutes"],
+            now=clock.now(), today=clock.today(),
+        ))
+
+    # Observations, debriefs, next steps ----------------------------------------------------
+
+    @rpc
+    def log_observation(self, actor: Json, command: Json) -> Json:
+        data = load(LogObservation, command)
+        cycle, observation_id = self.cycles.log_observation(
+            Actor.from_dict(actor), data.pop("cycle_id"), now=clock.now(),
+            today=clock.today(), **data,
+        )
+        return {**views.status(cycle), "observation_id": str(observation_id)}
+
+    @rpc
+    def hold_debrief(self, actor: Json, command: Json) -> Json:
+        data = load(HoldDebrief, command)
+        progress = data.pop("progress")
+        cycle, debrief_id = self.cycles.hold_debrief(
+            Actor.from_dict(actor), data.pop("cycle_id"), now=clock.now(),
+            today=clock.today(), progress_rating=progress["rating"],
+            progress_text=progress["text"], **data,
+        )
+        return {**views.status(cycle), "debrief_id": str(debrief_id)}
+
+    @rpc
+    def add_next_step(self, actor: Json, command: Json) -> Json:
+        data = load(AddNextStep, command)
+        cycle, step_id = self.cycles.add_next_step(
+            Actor.from_dict(actor), data["cycle_id"], text=data["text"],
+            owner_id=data["owner_id"], due_on=data["due_on"], today=clock.today(),
+        )
+        return {**views.status(cycle), "step_id": str(step_id)}
+
+    @rpc
+    def complete_next_step(self, actor: Json, command: Json) -> Json:
+        data = load(CompleteNextStep, command)
+        return views.status(self.cycles.complete_step(
+            Actor.from_dict(actor), data["cycle_id"], data["step_id"], clock.today()))
+
+    @rpc
+    def drop_next_step(self, actor: Json, command: Json) -> Json:
+        data = load(DropNextStep, command)
+        return views.status(self.cycles.drop_step(
+            Actor.from_dict(actor), data["cycle_id"], data["step_id"], clock.today()))
+
+    # Phases, closing, reopening ------------------------------------------------------------
+
+    @rpc
+    def move_phase_back(self, actor: Json, command: Json) -> Json:
+        data = load(MovePhaseBack, command)
+        return views.status(self.cycles.move_back(Actor.from_dict(actor), data["cycle_id"],
+                                                  clock.today()))
+
+    @rpc
+    def revise_goal(self, actor: Json, command: Json) -> Json:
+        data = load(ReviseGoal, command)
+        return views.status(self.cycles.revise_goal(
+            Actor.from_dict(actor), data["cycle_id"], goal=Goal(**data["goal"]),
+            focus_area_ids=data["focus_area_ids"], today=clock.today(),
+        ))
+
+    @rpc
+    def close_cycle(self, actor: Json, command: Json) -> Json:
+        data = load(CloseCycle, command)
+        return views.status(self.cycles.close_cycle(
+            Actor.from_dict(actor), data["cycle_id"], outcome=data["outcome"],
+            evidence=data["evidence"], today=clock.today(),
+        ))
+
+    @rpc
+    def reopen_cycle(self, actor: Json, command: Json) -> Json:
+        data = load(ReopenCycle, command)
+        return views.status(self.cycles.reopen_cycle(Actor.from_dict(actor), data["cycle_id"],
+                                               clock.today()))
+
+    # Queries -------------------------------------------------------------------------------
+
+    @rpc
+    def get_cycle(self, actor: Json, query: Json) -> Json:
+        data = load(CycleQuery, query)
+        return views.cycle(self.cycles.cycle(Actor.from_dict(actor), data["cycle_id"]))
+
+    @rpc
+    def cycle_timeline(self, actor: Json, query: Json) -> Json:
+        data = load(CycleQuery, query)
+        reader = Actor.from_dict(actor)
+        cycle, events = self.cycles.timeline(reader, data["cycle_id"])
+        return views.timeline(cycle, events, reader)
+
+    @rpc
+    def caseload(self, actor: Json, query: Json) -> Json:
+        data = load(CaseloadQuery, query)
+        day = data["week_of"] or clock.today()
+        monday = day - timedelta(days=day.weekday())
+        cycles = self.cycles.caseload(Actor.from_dict(actor), data["coach_id"])
+        return views.caseload(data["coach_id"], cycles, monday, monday + timedelta(days=6))
+
+    @rpc
+    def teacher_cycles(self, actor: Json, query: Json) -> Json:
+        data = load(TeacherCyclesQuery, query)
+        cycles = self.cycles.teacher_cycles(Actor.from_dict(actor), data["teacher_id"])
+        return views.teacher_cycles(data["teacher_id"], cycles)

@@ -1,0 +1,1 @@
+"""The reporting service: read models projected from every service's integration events."""

@@ -1,0 +1,459 @@
+"""Read models and the projections that keep them. SQL on a cursor; no nameko here.
+
+Every consumed event is kept, once, in the append-only ``received_events`` table, in the
+same transaction as its claim in ``processed_events`` and as the update of the fact it
+touches. A fact (a time entry, a cycle, an agreement) is then recomputed from all the
+received events of its entity (sorted by the source's position) by the pure folds of
+``services.reporting.facts``, under one writer lock held to commit; roster facts are
+effective-dated rows, one per event. Each fact stores where it belongs (the region of its
+school on its date, whether it served the agreement in force), re-placed when a roster,
+agreement or cycle change moves it, and a trigger keeps the monthly time rollup
+(``time_month``) that reports read. So ten workers handling events in any order,
+redeliveries and replays all leave the same tables.
+
+The same derivation replays ``received_events`` into temporary tables for a report "as
+of" a past date (``as_of``), and into the real tables for a rebuild (``rebuild``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg2.extensions import cursor as Cursor
+
+from coachops.bus import idempotency
+from coachops.contracts import Envelope, encode
+from services.reporting import facts, sql
+
+log = logging.getLogger(__name__)
+
+RECEIVED = """
+CREATE TABLE IF NOT EXISTS received_events (
+    source text NOT NULL,
+    position bigint NOT NULL,
+    previous_position bigint,
+    stream_id uuid NOT NULL,
+    stream_position bigint NOT NULL,
+    event_type text NOT NULL,
+    entity_key text,
+    recorded_at timestamptz NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    payload jsonb NOT NULL,
+    PRIMARY KEY (source, position)
+);
+CREATE INDEX IF NOT EXISTS received_events_entity ON received_events (entity_key, position);
+"""
+
+# Everything derived from received_events: dropped and replayed by a rebuild, shadowed by
+# temporary tables of the same names for an as-of report.
+DERIVED = {
+    "time_facts": """
+        entry_id uuid PRIMARY KEY, coach_id uuid NOT NULL, school_id uuid NOT NULL,
+        worked_on date NOT NULL, minutes integer NOT NULL, category_id text NOT NULL,
+        category_kind text NOT NULL, cycle_id uuid, focus_area_id text,
+        region_id uuid, aligned boolean NOT NULL DEFAULT false""",
+    "categories": """
+        category_id text PRIMARY KEY, label text, kind text, retired boolean NOT NULL,
+        position bigint NOT NULL""",
+    "cycle_facts": """
+        cycle_id uuid PRIMARY KEY, coach_id uuid NOT NULL, school_id uuid NOT NULL,
+        status text NOT NULL, phase text, focus_area_ids text[] NOT NULL,
+        teacher_ids uuid[] NOT NULL, started_on date, closed_on date, outcome text,
+        next_steps_complete integer NOT NULL, next_steps_total integer NOT NULL,
+        region_id uuid, aligned boolean NOT NULL DEFAULT false""",
+    "agreement_versions": """
+        agreement_id uuid NOT NULL, version integer NOT NULL, coach_id uuid NOT NULL,
+        school_id uuid NOT NULL, school_year integer NOT NULL, focus_area_ids text[] NOT NULL,
+        check_in_every_weeks integer, in_force boolean NOT NULL, effective_on date,
+        PRIMARY KEY (agreement_id, version)""",
+    "check_ins": """
+        agreement_id uuid NOT NULL, held_on date NOT NULL, next_due_on date NOT NULL""",
+    # Minutes per coach, school, region, month and category, kept by a trigger on
+    # time_facts (below): what reports read for whole months.
+    "time_month": """
+        coach_id uuid NOT NULL, school_id uuid NOT NULL, region_id uuid, month date NOT NULL,
+        category_id text NOT NULL, category_kind text NOT NULL, minutes bigint NOT NULL,
+        aligned_minutes bigint NOT NULL""",
+    # Roster: one row per event, effective-dated; "in force on d" = the latest row with
+    # effective_on <= d (ties broken by position).
+    "labels": "unit_id uuid PRIMARY KEY, kind text NOT NULL, label text NOT NULL, "
+              "position bigint NOT NULL",
+    "school_regions": "school_id uuid NOT NULL, region_id uuid NOT NULL, "
+                      "effective_on date NOT NULL, position bigint PRIMARY KEY",
+    "coach_schools": "coach_id uuid NOT NULL, school_id uuid NOT NULL, assigned boolean NOT NULL,"
+                     " effective_on date NOT NULL, position bigint PRIMARY KEY",
+    "principals": "school_id uuid NOT NULL, principal_id uuid NOT NULL, "
+                  "effective_on date NOT NULL, position bigint PRIMARY KEY",
+    "representatives": "region_id uuid NOT NULL, representative_id uuid NOT NULL, "
+                       "effective_on date NOT NULL, position bigint PRIMARY KEY",
+}
+INDEXES = """
+CREATE INDEX IF NOT EXISTS time_facts_day ON time_facts (worked_on);
+CREATE INDEX IF NOT EXISTS time_facts_school_day ON time_facts (school_id, worked_on);
+CREATE INDEX IF NOT EXISTS time_facts_coach_day ON time_facts (coach_id, worked_on);
+CREATE INDEX IF NOT EXISTS cycle_facts_school ON cycle_facts (school_id, status);
+CREATE INDEX IF NOT EXISTS agreement_versions_pair ON agreement_versions (coach_id, school_id);
+CREATE INDEX IF NOT EXISTS check_ins_agreement ON check_ins (agreement_id);
+CREATE INDEX IF NOT EXISTS school_regions_school ON school_regions (school_id, effective_on);
+CREATE INDEX IF NOT EXISTS coach_schools_coach ON coach_schools (coach_id, effective_on);
+"""
+
+ROLLUP_KEY = "(coach_id, school_id, region_id, month, category_id)"
+ROLLUP_INDEX = f"""
+CREATE UNIQUE INDEX IF NOT EXISTS time_month_key ON time_month {ROLLUP_KEY} NULLS NOT DISTINCT;
+"""
+ROLLUP_TRIGGER = f"""
+CREATE OR REPLACE FUNCTION time_month_apply(r time_facts, sign integer) RETURNS void AS $$
+BEGIN
+  INSERT INTO time_month AS m VALUES (r.coach_id, r.school_id, r.region_id,
+      date_trunc('month', r.worked_on)::date, r.category_id, r.category_kind,
+      sign * r.minutes, CASE WHEN r.aligned THEN sign * r.minutes ELSE 0 END)
+  ON CONFLICT {ROLLUP_KEY} DO UPDATE SET minutes = m.minutes + EXCLUDED.minutes,
+      aligned_minutes = m.aligned_minutes + EXCLUDED.aligned_minutes;
+  DELETE FROM time_month m WHERE m.minutes = 0 AND m.aligned_minutes = 0
+    AND (m.coach_id, m.school_id, m.month, m.category_id)
+      = (r.coach_id, r.school_id, date_trunc('month', r.worked_on)::date, r.category_id)
+    AND m.region_id IS NOT DISTINCT FROM r.region_id;
+END $$ LANGUAGE plpgsql;
+CREATE OR REPLACE FUNCTION time_month_keep() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM time_month_apply(OLD, -1); END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM time_month_apply(NEW, 1); END IF;
+  RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE OR REPLACE TRIGGER time_month_keep AFTER INSERT OR UPDATE OR DELETE ON time_facts
+  FOR EACH ROW EXECUTE FUNCTION time_month_keep();
+"""
+
+SCHEMA = (
+    idempotency.DDL + ";" + RECEIVED
+    + "".join(f"CREATE TABLE IF NOT EXISTS {name} ({columns});\n"
+              for name, columns in DERIVED.items())
+    + INDEXES + ROLLUP_INDEX + ROLLUP_TRIGGER
+)
+
+# An as-of report's temporary time_facts has no trigger: its rollup is made in one go.
+ROLLUP_ALL = """
+INSERT INTO time_month SELECT coach_id, school_id, region_id,
+    date_trunc('month', worked_on)::date, category_id, category_kind, sum(minutes),
+    COALESCE(sum(minutes) FILTER (WHERE aligned), 0)
+FROM time_facts GROUP BY 1, 2, 3, 4, 5, 6"""
+
+# The entity whose fact an event changes (None: a roster or category row of its own).
+ENTITY_FIELD = {
+    **{t: "entry_id" for t in facts.TIME_EVENTS},
+    **{t: "cycle_id" for t in facts.CYCLE_EVENTS},
+    **{t: "agreement_id" for t in facts.AGREEMENT_EVENTS},
+}
+
+
+def entity_key(event_type: str, payload: dict[str, Any]) -> str | None:
+    field = ENTITY_FIELD.get(event_type)
+    return f"{field}:{payload[field]}" if field else None
+
+
+# Consuming ---------------------------------------------------------------------------------
+
+
+def receive(cursor: Cursor, event: Envelope) -> None:
+    """Keep ``event`` and update what it changes. Runs after the event's claim, in the same
+    transaction (``apply_once``)."""
+    payload = encode(event)["payload"]  # the JSON form, as it travelled
+    key = entity_key(event.event_type, payload)
+    cursor.execute(
+        "INSERT INTO received_events (source, position, previous_position, stream_id,"
+        " stream_position, event_type, entity_key, recorded_at, occurred_at, payload)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        (event.source, event.position, event.previous_position, str(event.stream_id),
+         event.stream_position, event.event_type, key, event.recorded_at,
+         event.occurred_at, json.dumps(payload)),
+    )
+    derive(cursor, event.event_type, payload, event.position, key)
+
+
+# One writer at a time: a fact's placement (its region, whether it is aligned) depends on
+# other facts (roster, agreements, cycles), so concurrent writers could each miss the
+# other's change. The lock is taken after the claim and held to commit; the fold then sees
+# every committed event. Handling stays cheap (a few rows), so this is not the bottleneck.
+WRITER_LOCK = 0x636F616368  # "coach"
+
+
+def derive(cursor: Cursor, event_type: str, payload: dict[str, Any], position: int,
+           key: str | None) -> None:
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+    if key is not None:
+        refold(cursor, key)
+    else:
+        ROSTER[event_type](cursor, payload, position)
+        if event_type == "SchoolAssignedToRegion":
+            place(cursor, "f.school_id = %(id)s", payload["school_id"])
+
+
+# Placement: stored on each fact so that reports need no per-row lookups. Recomputed for
+# the facts a change can move: the fact itself, the entries of a cycle whose focus areas
+# changed, the entries and cycles of a coach-school pair whose agreement changed, those of
+# a school that changed region.
+
+PLACE_TIME = f"""
+UPDATE time_facts f SET
+  region_id = {sql.region_on('f.school_id', 'f.worked_on')},
+  aligned = COALESCE(f.category_kind = 'coaching' AND (
+    f.focus_area_id = ANY({sql.focus_in_force('f.coach_id', 'f.school_id', 'f.worked_on')}
+                          ::text[])
+    OR (SELECT c.focus_area_ids FROM cycle_facts c WHERE c.cycle_id = f.cycle_id)
+       && {sql.focus_in_force('f.coach_id', 'f.school_id', 'f.worked_on')}), false)
+WHERE """
+
+PLACE_CYCLES = f"""
+UPDATE cycle_facts c SET
+  region_id = {sql.region_on('c.school_id', 'c.started_on')},
+  aligned = COALESCE(c.focus_area_ids
+    && {sql.focus_in_force('c.coach_id', 'c.school_id', 'c.started_on')}, false)
+WHERE """
+
+
+def place(cursor: Cursor, where: str, entity_id: str, school_id: str | None = None) -> None:
+    month, day = facts.school_year_start()
+    params = {"id": entity_id, "school": school_id, "sm": month, "sd": day}
+    cursor.execute(PLACE_CYCLES + where.replace("f.", "c."), params)
+    cursor.execute(PLACE_TIME + where, params)
+
+
+def _events_of(cursor: Cursor, key: str) -> list[tuple[str, dict[str, Any]]]:
+    cursor.execute(
+        "SELECT event_type, payload FROM received_events WHERE entity_key = %s"
+        " ORDER BY position",
+        (key,),
+    )
+    return [(event_type, payload) for event_type, payload in cursor.fetchall()]
+
+
+def refold(cursor: Cursor, key: str) -> None:
+    kind, _, entity_id = key.partition(":")
+    events = _events_of(cursor, key)
+    if kind == "entry_id":
+        _store_time_fact(cursor, entity_id, facts.fold_time_entry(events))
+    elif kind == "cycle_id":
+        _store_cycle_fact(cursor, entity_id, facts.fold_cycle(entity_id, events))
+    else:
+        _store_agreement(cursor, entity_id, *facts.fold_agreement(events))
+
+
+def _store_time_fact(cursor: Cursor, entry_id: str, fact: facts.TimeFact | None) -> None:
+    cursor.execute("DELETE FROM time_facts WHERE entry_id = %s", (entry_id,))
+    if fact is not None:
+        cursor.execute(
+            "INSERT INTO time_facts (entry_id, coach_id, school_id, worked_on, minutes,"
+            " category_id, category_kind, cycle_id, focus_area_id)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (fact.entry_id, fact.coach_id, fact.school_id, fact.worked_on, fact.minutes,
+             fact.category_id, fact.category_kind, fact.cycle_id, fact.focus_area_id),
+        )
+        month, day = facts.school_year_start()
+        cursor.execute(PLACE_TIME + "f.entry_id = %(id)s", {"id": entry_id, "sm": month,
+                                                            "sd": day})
+
+
+def _store_cycle_fact(cursor: Cursor, cycle_id: str, fact: facts.CycleFact | None) -> None:
+    cursor.execute("DELETE FROM cycle_facts WHERE cycle_id = %s", (cycle_id,))
+    if fact is not None:
+        cursor.execute(
+            "INSERT INTO cycle_facts (cycle_id, coach_id, school_id, status, phase,"
+            " focus_area_ids, teacher_ids, started_on, closed_on, outcome,"
+            " next_steps_complete, next_steps_total)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s::uuid[], %s, %s, %s, %s, %s)",
+            (fact.cycle_id, fact.coach_id, fact.school_id, fact.status, fact.phase,
+             list(fact.focus_area_ids), list(fact.teacher_ids), fact.started_on,
+             fact.closed_on, fact.outcome, fact.next_steps_complete, fact.next_steps_total),
+        )
+    month, day = facts.school_year_start()
+    params = {"id": cycle_id, "sm": month, "sd": day}
+    cursor.execute(PLACE_CYCLES + "c.cycle_id = %(id)s", params)
+    cursor.execute(PLACE_TIME + "f.cycle_id = %(id)s", params)
+
+
+def _store_agreement(cursor: Cursor, agreement_id: str,
+                     versions: dict[int, facts.AgreementVersion],
+                     check_ins: list[facts.CheckIn]) -> None:
+    cursor.execute("DELETE FROM agreement_versions WHERE agreement_id = %s", (agreement_id,))
+    cursor.execute("DELETE FROM check_ins WHERE agreement_id = %s", (agreement_id,))
+    for v in versions.values():
+        cursor.execute(
+            "INSERT INTO agreement_versions (agreement_id, version, coach_id, school_id,"
+            " school_year, focus_area_ids, check_in_every_weeks, in_force, effective_on)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (v.agreement_id, v.version, v.coach_id, v.school_id, v.school_year,
+             list(v.focus_area_ids), v.check_in_every_weeks, v.in_force, v.effective_on),
+        )
+    for c in check_ins:
+        cursor.execute(
+            "INSERT INTO check_ins (agreement_id, held_on, next_due_on) VALUES (%s, %s, %s)",
+            (c.agreement_id, c.held_on, c.next_due_on),
+        )
+    for pair in {(v.coach_id, v.school_id) for v in versions.values()}:
+        place(cursor, "f.coach_id = %(id)s AND f.school_id = %(school)s", *pair)
+
+
+# Roster and categories: rows keyed by the event's position, so a redelivery is a no-op
+# and arrival order does not matter (the latest by effective_on, then position, holds).
+
+
+def _label(kind: str, field: str) -> Callable[[Cursor, dict[str, Any], int], None]:
+    def apply(cursor: Cursor, p: dict[str, Any], position: int) -> None:
+        cursor.execute(
+            "INSERT INTO labels (unit_id, kind, label, position) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (unit_id) DO UPDATE SET label = EXCLUDED.label,"
+            " position = EXCLUDED.position WHERE labels.position < EXCLUDED.position",
+            (p[field], kind, p["label"], position),
+        )
+    return apply
+
+
+def _dated(table: str, columns: tuple[str, ...],
+           extra: dict[str, Any] | None = None) -> Callable[[Cursor, dict[str, Any], int], None]:
+    extra = extra or {}
+    names = (*columns, *extra, "effective_on", "position")
+
+    def apply(cursor: Cursor, p: dict[str, Any], position: int) -> None:
+        values = (*(p[c] for c in columns), *extra.values(), p["effective_on"], position)
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES"
+            f" ({', '.join(['%s'] * len(names))}) ON CONFLICT DO NOTHING",
+            values,
+        )
+    return apply
+
+
+def _category(cursor: Cursor, p: dict[str, Any], position: int) -> None:
+    cursor.execute(
+        "INSERT INTO categories (category_id, label, kind, retired, position)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (category_id) DO UPDATE SET"
+        " label = CASE WHEN categories.position < EXCLUDED.position AND EXCLUDED.label"
+        "   IS NOT NULL THEN EXCLUDED.label ELSE COALESCE(categories.label, EXCLUDED.label) END,"
+        " kind = COALESCE(categories.kind, EXCLUDED.kind),"
+        " retired = categories.retired OR EXCLUDED.retired,"
+        " position = GREATEST(categories.position, EXCLUDED.position)",
+        (p["category_id"], p.get("label"), p.get("kind"), "label" not in p, position),
+    )
+
+
+def _ignore(cursor: Cursor, p: dict[str, Any], position: int) -> None:
+    """Teachers' school assignments: reports count teachers through cycles only."""
+
+
+ROSTER: dict[str, Callable[[Cursor, dict[str, Any], int], None]] = {
+    "RegionDefined": _label("region", "region_id"),
+    "SchoolDefined": _label("school", "school_id"),
+    "SchoolAssignedToRegion": _dated("school_regions", ("school_id", "region_id")),
+    "CoachAssignedToSchool": _dated("coach_schools", ("coach_id", "school_id"),
+                                    {"assigned": True}),
+    "CoachUnassignedFromSchool": _dated("coach_schools", ("coach_id", "school_id"),
+                                        {"assigned": False}),
+    "TeacherAssignedToSchool": _ignore,
+    "PrincipalChanged": _dated("principals", ("school_id", "principal_id")),
+    "CltRepresentativeChanged": _dated("representatives", ("region_id", "representative_id")),
+    "CategoryAdded": _category,
+    "CategoryRenamed": _category,
+    "CategoryRetired": _category,
+}
+
+
+# Replaying: as-of reports and rebuilds -------------------------------------------------
+
+
+def replay(cursor: Cursor, progress: Callable[[int, int], None] | None = None) -> int:
+    """Derive every table of DERIVED from ``received_events`` into empty tables. Each entity
+    is folded once; roster rows are applied one by one. Returns the events replayed."""
+    cursor.execute("SELECT count(*) FROM received_events")
+    total = int(cursor.fetchone()[0])
+    cursor.execute(
+        "SELECT event_type, payload, position FROM received_events WHERE entity_key IS NULL"
+        " ORDER BY source, position"
+    )
+    done = 0
+    for event_type, payload, position in cursor.fetchall():
+        ROSTER[event_type](cursor, payload, position)
+        done += 1
+    cursor.execute(
+        "SELECT entity_key, count(*) FROM received_events WHERE entity_key IS NOT NULL"
+        " GROUP BY entity_key"
+    )
+    for key, count in cursor.fetchall():
+        refold(cursor, key)
+        done += count
+        if progress is not None and done % 1000 < count:
+            progress(done, total)
+    if progress is not None:
+        progress(done, total)
+    return total
+
+
+@contextmanager
+def as_of(cursor: Cursor, instant: datetime) -> Iterator[None]:
+    """Within the caller's (rolled-back) transaction, temporary tables named like the read
+    models, derived from the events recorded up to ``instant``, shadow the real ones (the
+    session's temporary schema comes first in the search path)."""
+    cursor.execute(
+        "CREATE TEMPORARY TABLE received_events ON COMMIT DROP AS"
+        " SELECT * FROM public.received_events WHERE recorded_at <= %s",
+        (instant,),
+    )
+    cursor.execute("CREATE INDEX ON received_events (entity_key, position)")
+    for name, columns in DERIVED.items():
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
+    replay(cursor)
+    cursor.execute(ROLLUP_ALL)
+    try:
+        yield
+    finally:
+        for name in (*DERIVED, "received_events"):
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+
+
+def rebuild(cursor: Cursor, progress: Callable[[int, int], None] | None = None) -> int:
+    """Drop what the read models hold and derive it again from ``received_events``, in one
+    transaction: readers keep the old rows until it commits, then see the new ones all at
+    once; consumers wait (SHARE lock on received_events) and then refold on top."""
+    cursor.execute("LOCK TABLE received_events IN SHARE MODE")
+    for name in DERIVED:
+        cursor.execute(f"DELETE FROM {name}")
+    return replay(cursor, progress)
+
+
+def gaps(cursor: Cursor) -> list[dict[str, Any]]:
+    """Positions a source published (named as some event's previous_position) that never
+    arrived here: events lost on the bus, to fetch from the source's notification log."""
+    cursor.execute(
+        "SELECT r.source, r.previous_position FROM received_events r"
+        " WHERE r.previous_position IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+        " received_events q WHERE q.source = r.source AND q.position = r.previous_position)"
+        " ORDER BY 1, 2"
+    )
+    return [{"source": s, "position": p} for s, p in cursor.fetchall()]
+
+
+class Progress:
+    """Prints how far a rebuild is and how fast it goes."""
+
+    def __init__(self, write: Callable[[str], None] = print) -> None:
+        self.started = time.monotonic()
+        self.write = write
+
+    def __call__(self, done: int, total: int) -> None:
+        seconds = max(time.monotonic() - self.started, 1e-6)
+        self.write(f"rebuilt {done}/{total} events ({done / seconds:.0f} events/s)")
+
+
+def active_cycles(cursor: Cursor, school_id: UUID) -> int:
+    cursor.execute(
+        "SELECT count(*) FROM cycle_facts WHERE school_id = %s AND status = 'active'",
+        (str(school_id),),
+    )
+    return int(cursor.fetchone()[0])

@@ -1,0 +1,216 @@
+"""The reporting nameko service: consumes integration events, answers report queries."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+import eventlet
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+from psycopg2.extensions import cursor as Cursor
+
+from coachops import clock
+from coachops.bus.consumer import integration_event_handler
+from coachops.bus.idempotency import apply_once
+from coachops.commands import load
+from coachops.commands.reporting import ReportQuery, SchoolQuery
+from coachops.contracts import Envelope, decode
+from coachops.dependencies import Database, Readiness
+from coachops.errors import Forbidden
+from coachops.identity import Actor, Role
+from coachops.metrics import MetricsServer
+from services.reporting import facts, projections, views
+
+Json = dict[str, Any]
+VIEWS: dict[str, Callable[[Cursor, views.Scope], list[Json]]] = {
+    "time_use": views.time_use,
+    "plan_alignment": views.plan_alignment,
+    "cycle_activity": views.cycle_activity,
+}
+log = logging.getLogger(__name__)
+
+# How often to look for events named as a predecessor that never arrived.
+GAP_CHECK_SECONDS = float(os.environ.get("REPORTING_GAP_CHECK_SECONDS", "5"))
+COACH_VIEWS = ("time_use", "plan_alignment")  # a coach sees their own time, not cycles
+
+
+def suppression_threshold() -> int:
+    """Fewest teachers a school or region cell may describe (district configuration)."""
+    return max(1, int(os.environ.get("REPORTING_SUPPRESSION_THRESHOLD", "3")))
+
+
+def period(query: Json, today: date) -> tuple[date, date]:
+    month, day = facts.school_year_start()
+    if "from_date" in query:
+        return query["from_date"], query["to_date"]
+    if "month" in query:
+        year, number = (int(part) for part in query["month"].split("-"))
+        following = date(year + number // 12, number % 12 + 1, 1)
+        return date(year, number, 1), following - timedelta(days=1)
+    year = query.get("school_year") or facts.school_year_of(today, month, day)
+    return facts.school_year_range(year, month, day)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of ``day`` in the district's zone: what "as of that date" means."""
+    following = datetime.combine(day + timedelta(days=1), time(), tzinfo=clock.district_zone())
+    return following - timedelta(microseconds=1)
+
+
+def authorised_scope(cursor: Cursor, actor: Actor, query: Json, view: str) -> Json:
+    """The scope ``actor`` may see: the district for a leader, their region for a CLT rep,
+    their school for a principal, their own time for a coach; Forbidden otherwise."""
+    today = clock.today()
+    wanted = {k: query[k] for k in ("region_id", "school_id", "coach_id") if k in query}
+    if actor.role is Role.DISTRICT_LEADER:
+        return wanted
+    if actor.role is Role.CLT_REP:
+        mine = views.region_represented_by(cursor, actor.id, today)
+        if view == "council" and mine:
+            return {}
+        return _own(wanted, "region_id", mine, "a CLT representative sees their own region")
+    if actor.role is Role.PRINCIPAL and view != "council":
+        mine = views.schools_led_by(cursor, actor.id, today)
+        return _own(wanted, "school_id", mine, "a principal sees their own school")
+    if actor.role is Role.COACH and view in COACH_VIEWS:
+        return _own(wanted, "coach_id", [str(actor.id)], "a coach sees their own time")
+    raise Forbidden(f"a {actor.role.value} cannot see this report", field="view")
+
+
+def _own(wanted: Json, field: str, mine: list[str], why: str) -> Json:
+    for other in wanted:
+        if other != field:
+            raise Forbidden(why, field=other)
+    chosen = str(wanted.get(field) or (mine[0] if mine else ""))
+    if chosen not in mine:
+        raise Forbidden(why, field=field)
+    return {field: UUID(chosen)}
+
+
+def _handler(source: str, event_type: str) -> Callable[[Any, Envelope], None]:
+    def handle(self: ReportingService, event: Envelope) -> None:
+        apply_once(self.db, event, projections.receive)
+
+    handle.__name__ = "on_" + re.sub(r"(?<!^)(?=[A-Z])", "_", event_type).lower()
+    return integration_event_handler(source, event_type)(handle)
+
+
+class ReportingService:
+    name = "reporting"
+
+    db = Database(schema=projections.SCHEMA)
+    metrics = MetricsServer()
+    # The sources' notification logs, for events missed on the bus.
+    cycles = RpcProxy("cycles")
+    timetracking = RpcProxy("timetracking")
+    agreements = RpcProxy("agreements")
+
+    # One consumer per event type of every source: each keeps the event and refolds
+    # what it touches (services.reporting.projections.receive).
+    for _source, _types in facts.CONSUMED.items():
+        for _type in _types:
+            _method = _handler(_source, _type)
+            locals()[_method.__name__] = _method
+    del _source, _types, _type, _method
+
+    ready = Readiness()
+
+    @rpc
+    def ping(self) -> str:
+        return "pong" if self.ready() else "starting"
+
+    @rpc
+    def active_cycles(self, query: dict[str, str]) -> dict[str, object]:
+        school_id: UUID = load(SchoolQuery, query)["school_id"]
+        with self.db.transaction(commit=False) as cursor:
+            count = projections.active_cycles(cursor, school_id)
+        return {"school_id": str(school_id), "active_cycles": count}
+
+    @rpc
+    def time_use(self, actor: Json, query: Json) -> Json:
+        return self._report("time_use", actor, query)
+
+    @rpc
+    def plan_alignment(self, actor: Json, query: Json) -> Json:
+        return self._report("plan_alignment", actor, query)
+
+    @rpc
+    def cycle_activity(self, actor: Json, query: Json) -> Json:
+        return self._report("cycle_activity", actor, query)
+
+    @rpc
+    def council(self, actor: Json, query: Json) -> Json:
+        """Every region side by side, each view's region row under its name."""
+        return self._report("council", actor, query)
+
+    @rpc
+    def gaps(self) -> list[Json]:
+        with self.db.transaction(commit=False) as cursor:
+            return projections.gaps(cursor)
+
+    @timer(interval=GAP_CHECK_SECONDS)
+    def fetch_missing(self) -> None:
+        """An event named as a predecessor that never arrived was lost on the bus: fetch it
+        from its source's notification log and apply it like any other (the claim makes a
+        late delivery of the same event harmless)."""
+        with self.db.transaction(commit=False) as cursor:
+            missing = projections.gaps(cursor)
+        for gap in missing:
+            if gap["source"] not in facts.CONSUMED:
+                continue
+            source = getattr(self, gap["source"])
+            try:
+                with eventlet.Timeout(10):
+                    bodies = source.published_events(gap["position"], 1)
+            except (Exception, eventlet.Timeout) as error:
+                log.warning("could not fetch %s position %s: %r", gap["source"],
+                            gap["position"], error)
+                continue
+            for body in bodies:
+                event = decode(body)
+                if event.position == gap["position"]:
+                    apply_once(self.db, event, projections.receive)
+                    log.info("fetched %s %s at position %d, missed on the bus",
+                             event.source, event.event_type, event.position)
+
+    def _report(self, view: str, actor_data: Json, query_data: Json) -> Json:
+        actor = Actor.from_dict(actor_data)
+        query = load(ReportQuery, query_data)
+        as_of: date | None = query.get("as_of")
+        start, end = period(query, as_of or clock.today())
+        month, day = facts.school_year_start()
+        with self.db.transaction(commit=False) as cursor:
+            scope = views.Scope(
+                start=start, end=end, reference=min(end, as_of or clock.today()),
+                threshold=suppression_threshold(),
+                target_share=query.get("target_share", 0.4),
+                year_start_month=month, year_start_day=day,
+                **authorised_scope(cursor, actor, query, view),
+            )
+            if as_of is None:
+                rows = self._rows(cursor, view, scope)
+            else:
+                with projections.as_of(cursor, end_of_day(as_of)):
+                    rows = self._rows(cursor, view, scope)
+        return {"view": view, "from_date": start.isoformat(), "to_date": end.isoformat(),
+                "as_of": as_of.isoformat() if as_of else None,
+                "suppression_threshold": scope.threshold, "rows": rows}
+
+    @staticmethod
+    def _rows(cursor: Cursor, view: str, scope: views.Scope) -> list[Json]:
+        if view != "council":
+            return VIEWS[view](cursor, scope)
+        side_by_side: dict[str, Json] = {}
+        for name, compute in VIEWS.items():
+            for row in compute(cursor, scope):
+                if row["level"] in ("region", "district"):
+                    cell = side_by_side.setdefault(
+                        row["key"], {"level": row["level"], "key": row["key"]})
+                    cell[name] = {k: v for k, v in row.items() if k not in ("level", "key")}
+        return sorted(side_by_side.values(), key=lambda r: (r["level"] != "district", r["key"]))

@@ -1,0 +1,342 @@
+"""The report views: SQL over the read models, assembled into rows.
+
+Every view answers for a date range and a scope (the district, a region, a school or a
+coach) and returns flat rows ``{"level", "key", ...}``, one per district / region /
+school / coach / coach-school pair / month cell, so JSON and CSV say the same thing.
+
+A row of a school or region (or district) that would describe fewer teachers than the
+suppression threshold says ``"suppressed": true`` and carries no numbers.
+
+Where a fact belongs is decided on its own date: an entry's region is the region its
+school was in on the day worked; the agreement it is held to is the one in force for that
+coach and school on that day (latest version signed by both, effective on or before it,
+of that school year).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from psycopg2.extensions import cursor as Cursor
+
+from services.reporting import sql
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: date
+    end: date
+    reference: date  # the day flags and "active now" are judged on
+    region_id: UUID | None = None
+    school_id: UUID | None = None
+    coach_id: UUID | None = None
+    threshold: int = 3
+    target_share: float = 0.4
+    year_start_month: int = 8
+    year_start_day: int = 1
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "start": self.start, "end": self.end, "ref": self.reference,
+            "region": str(self.region_id) if self.region_id else None,
+            "school": str(self.school_id) if self.school_id else None,
+            "coach": str(self.coach_id) if self.coach_id else None,
+            "sm": self.year_start_month, "sd": self.year_start_day,
+            **whole_months(self.start, self.end),
+        }
+
+
+SCOPE_FILTER = """(%(region)s::uuid IS NULL OR region_id = %(region)s::uuid)
+    AND (%(school)s::uuid IS NULL OR school_id = %(school)s::uuid)
+    AND (%(coach)s::uuid IS NULL OR coach_id = %(coach)s::uuid)"""
+
+LEVELS = {
+    "district": "'district'",
+    "region": "COALESCE(region_id::text, 'unassigned')",
+    "school": "school_id::text",
+    "coach": "coach_id::text",
+    "coach_school": "coach_id::text || '/' || school_id::text",
+    "month": "month",
+}
+
+
+def _by_levels(levels: tuple[str, ...], source: str, aggregates: str,
+               extra: tuple[str, ...] = ()) -> str:
+    """One SELECT per level over ``source``, as rows (level, key, *extra, *aggregates)."""
+    extra_sql = "".join(f", {e}" for e in extra)
+    group_by = ", ".join(str(n) for n in range(2, 3 + len(extra)))
+    return " UNION ALL ".join(
+        f"SELECT '{level}' AS level, {LEVELS[level]} AS key{extra_sql}, {aggregates}"
+        f" FROM {source} GROUP BY {group_by}"
+        for level in levels
+    )
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+# Time use -----------------------------------------------------------------------------------
+
+# Time rows: whole months from the time_month rollup, the days of a partial month at
+# either end of the range from time_facts, so a school year is a few thousand rows.
+TIME_ROWS = """
+SELECT coach_id, school_id, region_id, to_char(month, 'YYYY-MM') AS month, category_id,
+       category_kind, minutes, aligned_minutes
+FROM time_month WHERE month BETWEEN %(first_month)s AND %(last_month)s
+UNION ALL
+SELECT coach_id, school_id, region_id, to_char(worked_on, 'YYYY-MM'), category_id,
+       category_kind, minutes, CASE WHEN aligned THEN minutes ELSE 0 END
+FROM time_facts WHERE worked_on BETWEEN %(start)s AND %(end)s
+  AND worked_on NOT BETWEEN %(first_month)s AND %(last_month_end)s"""
+
+
+def whole_months(start: date, end: date) -> dict[str, date]:
+    """The first and last whole month inside [start, end] (an empty span when none)."""
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    following = end + timedelta(days=1)
+    last_end = end if following.day == 1 else following.replace(day=1) - timedelta(days=1)
+    if first > last_end:
+        return {"first_month": date.max, "last_month": date.min, "last_month_end": date.min}
+    return {"first_month": first, "last_month": last_end.replace(day=1),
+            "last_month_end": last_end}
+
+
+def time_use(cursor: Cursor, scope: Scope) -> list[Row]:
+    cursor.execute(
+        f"WITH t AS (SELECT * FROM ({TIME_ROWS}) r WHERE {SCOPE_FILTER}) "
+        + _by_levels(("district", "region", "school", "coach", "month"), "t",
+                     "sum(minutes)::bigint", ("category_id", "category_kind")),
+        scope.params(),
+    )
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    for level, key, category_id, kind, minutes in cursor.fetchall():
+        cell = cells.setdefault((level, key), {"total": 0, "coaching": 0, "by_category": {}})
+        cell["total"] += minutes
+        cell["coaching"] += minutes if kind == "coaching" else 0
+        cell["by_category"][category_id] = minutes
+    rows = []
+    for (level, key), cell in sorted(cells.items(), key=_order):
+        share = _share(cell["coaching"], cell["total"])
+        row: Row = {"level": level, "key": key, "minutes": cell["total"],
+                    "coaching_minutes": cell["coaching"], "coaching_share": share,
+                    "minutes_by_category": dict(sorted(cell["by_category"].items()))}
+        if level == "coach":
+            row["below_target"] = share is not None and share < scope.target_share
+        rows.append(row)
+    return rows
+
+
+LEVEL_ORDER = ("district", "region", "school", "coach_school", "coach", "month")
+
+
+def _order(item: tuple[tuple[str, str], Any]) -> tuple[int, str]:
+    (level, key), _ = item
+    return LEVEL_ORDER.index(level) if level in LEVEL_ORDER else 99, key
+
+
+# Plan alignment ---------------------------------------------------------------------------
+
+ALIGNED_TIME = f"SELECT * FROM ({TIME_ROWS}) r WHERE category_kind = 'coaching'"
+
+ALIGNED_CYCLES = """
+SELECT c.cycle_id, c.coach_id, c.school_id, c.teacher_ids,
+       to_char(c.started_on, 'YYYY-MM') AS month, c.region_id, c.aligned
+FROM cycle_facts c
+WHERE c.started_on BETWEEN %(start)s AND %(end)s AND c.status IN ('active', 'closed')"""
+
+ALIGNMENT_LEVELS = ("district", "region", "school", "coach_school", "month")
+
+
+def plan_alignment(cursor: Cursor, scope: Scope) -> list[Row]:
+    params = scope.params()
+    cursor.execute(
+        f"WITH t AS (SELECT * FROM ({ALIGNED_TIME}) r WHERE {SCOPE_FILTER}) "
+        + _by_levels(ALIGNMENT_LEVELS, "t",
+                     "sum(minutes)::bigint, sum(aligned_minutes)::bigint"),
+        params,
+    )
+    cells: dict[tuple[str, str], Row] = defaultdict(dict)
+    for level, key, minutes, aligned in cursor.fetchall():
+        cells[(level, key)].update(coaching_minutes=int(minutes),
+                                   aligned_minutes=int(aligned or 0))
+    cursor.execute(
+        f"WITH c AS (SELECT * FROM ({ALIGNED_CYCLES}) r WHERE {SCOPE_FILTER}),"
+        " u AS (SELECT c.*, unnest(c.teacher_ids) AS teacher_id FROM c) "
+        + _by_levels(ALIGNMENT_LEVELS, "u",
+                     "count(DISTINCT cycle_id), count(DISTINCT cycle_id) FILTER (WHERE aligned),"
+                     " count(DISTINCT teacher_id)"),
+        params,
+    )
+    for level, key, cycles, aligned, teachers in cursor.fetchall():
+        cells[(level, key)].update(cycles=cycles, aligned_cycles=aligned, teachers=teachers)
+    rows = []
+    for (level, key), cell in sorted(cells.items(), key=_order):
+        row: Row = {"level": level, "key": key,
+                    "coaching_minutes": cell.get("coaching_minutes", 0),
+                    "aligned_minutes": cell.get("aligned_minutes", 0)}
+        row["aligned_time_share"] = _share(row["aligned_minutes"], row["coaching_minutes"])
+        if cell.get("cycles") and cell["teachers"] < scope.threshold:
+            for name in ("cycles", "aligned_cycles", "aligned_cycle_share"):
+                row[name] = {"suppressed": True}
+        else:
+            row["cycles"] = cell.get("cycles", 0)
+            row["aligned_cycles"] = cell.get("aligned_cycles", 0)
+            row["aligned_cycle_share"] = _share(row["aligned_cycles"], row["cycles"])
+        rows.append(row)
+    return rows + alignment_flags(cursor, scope)
+
+
+ASSIGNED_ON_REF = f"""
+SELECT DISTINCT ON (cs.coach_id, cs.school_id) cs.coach_id, cs.school_id, cs.assigned,
+       {sql.region_on('cs.school_id', '%(ref)s::date')} AS region_id
+FROM coach_schools cs WHERE cs.effective_on <= %(ref)s
+ORDER BY cs.coach_id, cs.school_id, cs.effective_on DESC, cs.position DESC"""
+
+IN_FORCE_ON_REF = f"""
+SELECT DISTINCT ON (av.coach_id, av.school_id) av.*,
+       {sql.region_on('av.school_id', '%(ref)s::date')} AS region_id
+FROM agreement_versions av
+WHERE av.in_force AND av.effective_on <= %(ref)s
+  AND av.school_year = {sql.school_year('%(ref)s::date')}
+ORDER BY av.coach_id, av.school_id, av.effective_on DESC, av.version DESC"""
+
+
+def alignment_flags(cursor: Cursor, scope: Scope) -> list[Row]:
+    """Coach-school pairs assigned on the reference day with no agreement in force, and
+    agreements in force whose next check-in was due before it."""
+    params = scope.params()
+    cursor.execute(
+        f"SELECT a.school_id, a.coach_id FROM ({ASSIGNED_ON_REF}) a"
+        f" WHERE a.assigned AND {SCOPE_FILTER}"
+        f" AND NOT EXISTS (SELECT 1 FROM ({IN_FORCE_ON_REF}) f"
+        "  WHERE f.coach_id = a.coach_id AND f.school_id = a.school_id)"
+        " ORDER BY 1, 2",
+        params,
+    )
+    rows: list[Row] = [
+        {"level": "flag_no_agreement", "key": f"{coach}/{school}", "school_id": school,
+         "coach_id": coach}
+        for school, coach in cursor.fetchall()
+    ]
+    cursor.execute(
+        f"SELECT * FROM (SELECT f.agreement_id, f.coach_id, f.school_id, f.region_id,"
+        " COALESCE((SELECT max(ci.next_due_on) FROM check_ins ci"
+        "   WHERE ci.agreement_id = f.agreement_id AND ci.held_on <= %(ref)s),"
+        "  f.effective_on + 7 * f.check_in_every_weeks) AS due_on"
+        f" FROM ({IN_FORCE_ON_REF}) f) d WHERE d.due_on < %(ref)s AND {SCOPE_FILTER}"
+        " ORDER BY d.due_on, d.agreement_id",
+        params,
+    )
+    rows += [
+        {"level": "flag_check_in_overdue", "key": str(agreement), "agreement_id": agreement,
+         "coach_id": coach, "school_id": school, "due_on": due.isoformat()}
+        for agreement, coach, school, _region, due in cursor.fetchall()
+    ]
+    return rows
+
+
+# Cycle activity -----------------------------------------------------------------------------
+
+CYCLES_IN_RANGE = """
+SELECT c.* FROM cycle_facts c
+WHERE c.status IN ('active', 'closed') AND c.started_on <= %(end)s
+  AND (c.closed_on IS NULL OR c.closed_on >= %(start)s)"""
+
+CYCLE_LEVELS = ("district", "region", "school")
+
+
+def cycle_activity(cursor: Cursor, scope: Scope) -> list[Row]:
+    params = scope.params()
+    cursor.execute(
+        f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}) "
+        + _by_levels(
+            CYCLE_LEVELS, "c",
+            "count(*) FILTER (WHERE started_on >= %(start)s),"
+            " count(*) FILTER (WHERE status = 'closed' AND closed_on <= %(end)s),"
+            " sum(next_steps_complete)::bigint, sum(next_steps_total)::bigint",
+        ),
+        params,
+    )
+    cells: dict[tuple[str, str], Row] = {}
+    for level, key, started, closed, complete, total in cursor.fetchall():
+        cells[(level, key)] = {"started": started, "closed": closed,
+                               "next_steps_complete": int(complete),
+                               "next_steps_total": int(total),
+                               "active_by_phase": {}, "closed_by_outcome": {}}
+    cursor.execute(
+        f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}"
+        "  AND status = 'active') "
+        + _by_levels(CYCLE_LEVELS, "c", "count(*)", ("phase",)),
+        params,
+    )
+    for level, key, phase, count in cursor.fetchall():
+        cells[(level, key)]["active_by_phase"][phase] = count
+    cursor.execute(
+        f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}"
+        "  AND status = 'closed' AND closed_on <= %(end)s) "
+        + _by_levels(CYCLE_LEVELS, "c", "count(*)", ("outcome",)),
+        params,
+    )
+    for level, key, outcome, count in cursor.fetchall():
+        cells[(level, key)]["closed_by_outcome"][outcome] = count
+    cursor.execute(
+        f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}),"
+        " u AS (SELECT c.*, unnest(c.teacher_ids) AS teacher_id FROM c) "
+        + _by_levels(CYCLE_LEVELS, "u", "count(DISTINCT teacher_id)"),
+        params,
+    )
+    teachers = {(level, key): count for level, key, count in cursor.fetchall()}
+    rows = []
+    for (level, key), cell in sorted(cells.items(), key=_order):
+        coached = teachers.get((level, key), 0)
+        if coached < scope.threshold:
+            rows.append({"level": level, "key": key, "suppressed": True})
+            continue
+        rows.append({
+            "level": level, "key": key, "teachers_coached": coached,
+            "started": cell["started"], "closed": cell["closed"],
+            "active_by_phase": dict(sorted(cell["active_by_phase"].items())),
+            "closed_by_outcome": dict(sorted(cell["closed_by_outcome"].items())),
+            "next_step_completion": _share(cell["next_steps_complete"],
+                                           cell["next_steps_total"]),
+            "next_steps_complete": cell["next_steps_complete"],
+            "next_steps_total": cell["next_steps_total"],
+        })
+    return rows
+
+
+# Who may see what ---------------------------------------------------------------------------
+
+
+def region_represented_by(cursor: Cursor, person_id: UUID, on: date) -> list[str]:
+    """The regions whose representative in force on ``on`` is ``person_id``."""
+    cursor.execute(
+        "SELECT region_id FROM (SELECT DISTINCT ON (region_id) region_id, representative_id"
+        " FROM representatives WHERE effective_on <= %s"
+        " ORDER BY region_id, effective_on DESC, position DESC) r"
+        " WHERE representative_id = %s",
+        (on, str(person_id)),
+    )
+    return [str(r) for (r,) in cursor.fetchall()]
+
+
+def schools_led_by(cursor: Cursor, person_id: UUID, on: date) -> list[str]:
+    cursor.execute(
+        "SELECT school_id FROM (SELECT DISTINCT ON (school_id) school_id, principal_id"
+        " FROM principals WHERE effective_on <= %s"
+        " ORDER BY school_id, effective_on DESC, position DESC) p WHERE principal_id = %s",
+        (on, str(person_id)),
+    )
+    return [str(s) for (s,) in cursor.fetchall()]
+
+
+def regions(cursor: Cursor) -> list[str]:
+    cursor.execute("SELECT DISTINCT region_id::text FROM school_regions ORDER BY 1")
+    return [r for (r,) in cursor.fetchall()]

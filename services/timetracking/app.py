@@ -1,0 +1,284 @@
+"""The time-tracking service layer: load, decide, save. Thin on purpose.
+
+Every command reloads and decides again when another worker saved the same aggregate
+first (optimistic concurrency): that is what keeps two devices syncing one coach's day
+from slipping an overlap past each other. After a few lost races it answers Conflict.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from datetime import date, time, timedelta
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from coachops.application import ServiceApplication
+from coachops.errors import Conflict, NotFound
+from coachops.identity import Actor
+from services.timetracking import csv_import
+from services.timetracking.domain import (
+    CATEGORY_LIST_ID,
+    Category,
+    CategoryList,
+    CoachAssignments,
+    CoachDay,
+    EntryLocation,
+    EntryValues,
+    assignments_id,
+    day_id,
+    require_own,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class TimeAsISO(Transcoding):
+    type = time
+    name = "time_iso"
+
+    def encode(self, obj: time) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> time:
+        return time.fromisoformat(data)
+
+
+class EntryValuesAsDict(Transcoding):
+    type = EntryValues
+    name = "entry_values"
+
+    def encode(self, obj: EntryValues) -> dict[str, Any]:
+        return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+    def decode(self, data: dict[str, Any]) -> EntryValues:
+        return EntryValues(**data)
+
+
+def week_of(day: date) -> list[date]:
+    monday = day - timedelta(days=day.weekday())
+    return [monday + timedelta(days=n) for n in range(7)]
+
+
+class TimeTracking(ServiceApplication):
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(TimeAsISO())
+        transcoder.register(EntryValuesAsDict())
+
+    # Categories ----------------------------------------------------------------------------
+
+    def category_list(self) -> CategoryList:
+        """The district's list, seeded with the defaults the first time anyone needs it."""
+        try:
+            return self.repository.get(CATEGORY_LIST_ID)
+        except AggregateNotFoundError:
+            pass
+        seeded = CategoryList.seeded()
+        try:
+            self.save(seeded)
+        except IntegrityError:  # another worker seeded it first
+            return self.repository.get(CATEGORY_LIST_ID)
+        return seeded
+
+    def add_category(self, actor: Actor, label: str, kind: str,
+                     category_id: str | None = None) -> Category:
+        return self._change_categories(lambda c: c.add(actor, label, kind, category_id))
+
+    def rename_category(self, actor: Actor, category_id: str, label: str) -> Category:
+        return self._change_categories(lambda c: c.rename(actor, category_id, label))
+
+    def retire_category(self, actor: Actor, category_id: str) -> Category:
+        return self._change_categories(lambda c: c.retire(actor, category_id))
+
+    def _change_categories(self, change: Callable[[CategoryList], Category]) -> Category:
+        def attempt() -> Category:
+            categories = self.category_list()
+            category = change(categories)
+            self.save(categories)
+            return category
+
+        return self._retrying(attempt)
+
+    # Entries -------------------------------------------------------------------------------
+
+    def record_entry(self, actor: Actor, coach_id: UUID, values: EntryValues, today: date,
+                     entry_id: UUID | None = None) -> UUID:
+        require_own(actor, coach_id)
+        entry_id = entry_id or uuid4()
+
+        def attempt() -> UUID:
+            location = self._location_or_none(entry_id)
+            if location is not None:
+                return self._resent(location, coach_id, entry_id, values)
+            day = self._day(coach_id, values.worked_on)
+            day.record(actor, entry_id, values, self.category_list(), today,
+                       assignments=self._assignments(coach_id))
+            self.save(day, EntryLocation(entry_id=entry_id, coach_id=coach_id,
+                                         worked_on=values.worked_on))
+            return entry_id
+
+        return self._retrying(attempt)
+
+    def correct_entry(self, actor: Actor, entry_id: UUID, changes: Mapping[str, Any],
+                      reason: str, today: date) -> EntryValues:
+        def attempt() -> EntryValues:
+            location = self._location(entry_id)
+            require_own(actor, location.coach_id)
+            day = self._day(location.coach_id, location.worked_on)
+            new_date = changes.get("worked_on", location.worked_on)
+            if new_date == location.worked_on:
+                values = day.correct(actor, entry_id, changes, reason, self.category_list(),
+                                     today, assignments=self._assignments(location.coach_id))
+                self.save(day)
+                return values
+            target = self._day(location.coach_id, new_date)
+            values = day.correct(actor, entry_id, changes, reason, self.category_list(), today,
+                                 move_to=target,
+                                 assignments=self._assignments(location.coach_id))
+            location.move(new_date)
+            self.save(day, target, location)
+            return values
+
+        return self._retrying(attempt)
+
+    def void_entry(self, actor: Actor, entry_id: UUID, reason: str) -> None:
+        def attempt() -> None:
+            location = self._location(entry_id)
+            require_own(actor, location.coach_id)
+            day = self._day(location.coach_id, location.worked_on)
+            day.void(actor, entry_id, reason)
+            self.save(day)
+
+        self._retrying(attempt)
+
+    def import_entries(self, actor: Actor, coach_id: UUID, text: str, school_id: UUID | None,
+                       today: date) -> list[UUID]:
+        """All or nothing: every line checked first, then every day saved in one transaction."""
+
+        def attempt() -> list[UUID]:
+            plan = csv_import.plan_import(
+                actor, coach_id, text, school_id, self.category_list(),
+                lambda on: self._day(coach_id, on), today,
+                assignments=self._assignments(coach_id),
+            )
+            self.save(*plan.days, *plan.locations)
+            return plan.entry_ids
+
+        return self._retrying(attempt)
+
+    # The roster's word on where a coach works ---------------------------------------------
+
+    def learn_assignment(self, coach_id: UUID, school_id: UUID, effective_on: date,
+                         assigned: bool) -> bool:
+        """A roster fact from the agreements service (it may arrive twice, or late)."""
+
+        def attempt() -> bool:
+            assignments = self._assignments(coach_id) or CoachAssignments(coach_id=coach_id)
+            if not assignments.learn(school_id, effective_on, assigned):
+                return False
+            self.save(assignments)
+            return True
+
+        return self._retrying(attempt)
+
+    def _assignments(self, coach_id: UUID) -> CoachAssignments | None:
+        try:
+            return self.repository.get(assignments_id(coach_id))
+        except AggregateNotFoundError:
+            return None
+
+    # Suggestions from the cycles' calendar -----------------------------------------------
+
+    def suggest_from_calendar(self, coach_id: UUID, item_id: UUID, cycle_id: UUID,
+                              school_id: UUID, kind: str, done_on: date, minutes: int) -> bool:
+        """A calendar item was done: offer it on the coach's day (once, however often the
+        event arrives)."""
+
+        def attempt() -> bool:
+            day = self._day(coach_id, done_on)
+            if not day.suggest(item_id, cycle_id, school_id, kind, minutes):
+                return False
+            self.save(day)
+            return True
+
+        return self._retrying(attempt)
+
+    def confirm_suggestion(self, actor: Actor, coach_id: UUID, on: date, item_id: UUID,
+                           changes: Mapping[str, Any], today: date) -> UUID:
+        require_own(actor, coach_id)
+        entry_id = uuid4()
+
+        def attempt() -> UUID:
+            day = self._day(coach_id, on)
+            recorded = day.confirm(actor, item_id, entry_id, self.category_list(), today,
+                                   changes)
+            if recorded == entry_id:
+                self.save(day, EntryLocation(entry_id=entry_id, coach_id=coach_id,
+                                             worked_on=on))
+            return recorded
+
+        return self._retrying(attempt)
+
+    def dismiss_suggestion(self, actor: Actor, coach_id: UUID, on: date, item_id: UUID) -> None:
+        require_own(actor, coach_id)
+
+        def attempt() -> None:
+            day = self._day(coach_id, on)
+            day.dismiss(actor, item_id)
+            self.save(day)
+
+        self._retrying(attempt)
+
+    # Queries -------------------------------------------------------------------------------
+
+    def coach_day(self, actor: Actor, coach_id: UUID, on: date) -> CoachDay:
+        require_own(actor, coach_id)
+        return self._day(coach_id, on)
+
+    def coach_week(self, actor: Actor, coach_id: UUID, on: date) -> list[CoachDay]:
+        require_own(actor, coach_id)
+        return [self._day(coach_id, day) for day in week_of(on)]
+
+    # Helpers -------------------------------------------------------------------------------
+
+    def _day(self, coach_id: UUID, on: date) -> CoachDay:
+        try:
+            return self.repository.get(day_id(coach_id, on))
+        except AggregateNotFoundError:
+            return CoachDay(coach_id=coach_id, worked_on=on)  # saved with its first entry
+
+    def _location_or_none(self, entry_id: UUID) -> EntryLocation | None:
+        try:
+            found = self.repository.get(entry_id)
+        except AggregateNotFoundError:
+            return None
+        # Any other aggregate with this id is not an entry (and a record with it conflicts).
+        return found if isinstance(found, EntryLocation) else None
+
+    def _location(self, entry_id: UUID) -> EntryLocation:
+        location = self._location_or_none(entry_id)
+        if location is None:
+            raise NotFound(f"there is no time entry {entry_id}", field="entry_id")
+        return location
+
+    def _resent(self, location: EntryLocation, coach_id: UUID, entry_id: UUID,
+                values: EntryValues) -> UUID:
+        """An entry id seen before: the same entry sent again (an offline app retrying) is
+        recorded once; anything else reusing the id is a conflict."""
+        if location.coach_id == coach_id:
+            entry = self._day(coach_id, location.worked_on).entries.get(entry_id)
+            if entry is not None and not entry.voided and entry.values == values:
+                return entry_id
+        raise Conflict(f"entry {entry_id} is already recorded with other values",
+                       field="entry_id")
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        return self.retrying(attempt, Conflict(
+            "the same entries were changed at the same moment; try again"))

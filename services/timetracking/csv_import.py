@@ -1,0 +1,264 @@
+"""Importing the spreadsheet a coach keeps today: all or nothing.
+
+Every line is read and checked before anything is saved: its shape (a marshmallow schema
+per row), then the domain's rules, by recording it on the coach's day in memory, in file
+order, so an overlap inside the file is caught like one with a stored entry. One bad line
+and nothing is imported; the coach gets every problem as ``{line, field, reason}``, with
+line numbers as a spreadsheet shows them (the header is line 1) and fields named as the
+file's columns. A good file is saved by the caller in one transaction.
+
+Columns (a header row, any order, any case): ``date``, ``category`` (its id or its
+label), then ``start`` and ``end`` or ``minutes``, and optionally ``school_id`` (else the
+school given for the whole file), ``cycle_id``, ``focus_area_id``, ``note``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from uuid import UUID, uuid4
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from coachops.commands import field_errors
+from coachops.commands.timetracking import MAX_NOTE, ImportRejected
+from coachops.errors import Invalid
+from coachops.identity import Actor
+from services.timetracking.domain import (
+    CategoryList,
+    CoachAssignments,
+    CoachDay,
+    EntryLocation,
+    EntryValues,
+    require_own,
+)
+
+COLUMNS = ("date", "start", "end", "minutes", "category", "school_id", "cycle_id",
+           "focus_area_id", "note")
+REQUIRED_COLUMNS = ("date", "category")
+MAX_ROWS = 5000
+MAX_ERRORS = 200
+# The domain's names for what the file calls otherwise.
+COLUMN_OF = {"worked_on": "date", "category_id": "category"}
+
+SHEET_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?\s*(m\.?)?$", re.I)
+
+
+class SheetDate(fields.Field):
+    """2026-10-05 as a computer writes it, or 10/5/2026 as a US spreadsheet does."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        text = str(value).strip()
+        for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%m/%d/%Y").date()):
+            try:
+                return parse(text)
+            except ValueError:
+                continue
+        raise ValidationError(f"{text!r} is not a date: write 2026-10-05 or 10/5/2026")
+
+
+class SheetTime(fields.Field):
+    """14:30, 9:05, 9:05 AM, 2:30pm."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> time:
+        text = str(value).strip()
+        match = SHEET_TIME.match(text)
+        if match:
+            hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+            half = (match[4] or "").lower()
+            if half and 1 <= hour <= 12:
+                hour = hour % 12 + (12 if half == "p" else 0)
+            elif half:
+                hour = 99
+            try:
+                return time(hour, minute, second)
+            except ValueError:
+                pass
+        raise ValidationError(f"{text!r} is not a time: write 14:30 or 2:30 PM")
+
+
+class Row(Schema):
+    class Meta:
+        unknown = RAISE
+
+    date = SheetDate(required=True)
+    start = SheetTime()
+    end = SheetTime()
+    minutes = fields.Int()
+    category = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    school_id = fields.UUID()
+    cycle_id = fields.UUID()
+    focus_area_id = fields.Str(validate=validate.Length(min=1, max=100))
+    note = fields.Str(validate=validate.Length(max=MAX_NOTE))
+
+
+@dataclass
+class Problems:
+    found: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, line: int | None, column: str | None, reason: str) -> None:
+        self.found.append({"line": line, "field": column, "reason": reason})
+
+    def reject(self) -> ImportRejected:
+        shown = self.found[:MAX_ERRORS]
+        if len(self.found) > MAX_ERRORS:
+            shown.append({"line": None, "field": None,
+                          "reason": f"{len(self.found) - MAX_ERRORS} more problems not shown"})
+        count = len(self.found)
+        return ImportRejected(
+            f"nothing was imported: the file has {count} problem{'s' * (count != 1)}",
+            errors=shown,
+        )
+
+
+def read(text: str, problems: Problems) -> list[tuple[int, dict[str, str]]]:
+    """The file's rows as {column: cell} with the line each starts on; blank cells and
+    blank lines left out. Problems with the header stop the reading."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    rows: list[tuple[int, dict[str, str]]] = []
+    header: list[str] | None = None
+    header_line = 0
+    last = 0
+    try:
+        for cells in reader:
+            line, last = last + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if header is None:
+                header, header_line = [c.strip().lower().replace(" ", "_") for c in cells], line
+                _check_header(header, line, problems)
+                if problems.found:
+                    return []
+                continue
+            if any(cell.strip() for cell in cells[len(header):]):
+                problems.add(line, None, f"more cells than the {len(header)} columns")
+                continue
+            # Spreadsheets export empty trailing columns: a column without a name is skipped.
+            rows.append((line, {column: cell.strip()
+                                for column, cell in zip(header, cells, strict=False)
+                                if column and cell.strip()}))
+            if len(rows) > MAX_ROWS:
+                problems.add(line, None, f"a file holds at most {MAX_ROWS} entries")
+                return []
+    except csv.Error as error:
+        problems.add(reader.line_num, None, f"not readable as CSV: {error}")
+        return []
+    if header is None:
+        problems.add(1, None, "the file is empty: it needs a header row and entries")
+    elif not rows and not problems.found:
+        problems.add(header_line, None, "the file has a header but no entries")
+    return rows
+
+
+def _check_header(header: list[str], line: int, problems: Problems) -> None:
+    seen: set[str] = set()
+    for column in filter(None, header):
+        if column not in COLUMNS:
+            problems.add(line, column,
+                         f"unknown column {column!r}; the columns are {', '.join(COLUMNS)}")
+        elif column in seen:
+            problems.add(line, column, f"the column {column!r} appears twice")
+        seen.add(column)
+    for column in REQUIRED_COLUMNS:
+        if column not in header:
+            problems.add(line, column, f"the column {column!r} is missing")
+    if "minutes" not in header and not {"start", "end"} <= set(header):
+        problems.add(line, "minutes", "give columns start and end, or minutes")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a good file becomes: the coach's days with their new entries, and where each
+    entry lives. The caller saves them all in one transaction."""
+
+    days: list[CoachDay]
+    locations: list[EntryLocation]
+
+    @property
+    def entry_ids(self) -> list[UUID]:
+        return [location.id for location in self.locations]
+
+
+def plan_import(
+    actor: Actor,
+    coach_id: UUID,
+    text: str,
+    school_id: UUID | None,
+    categories: CategoryList,
+    day_of: Callable[[date], CoachDay],
+    today: date,
+    assignments: CoachAssignments | None = None,
+) -> Plan:
+    """Check every line of ``text``; the plan to save, or ``ImportRejected`` with every problem."""
+    require_own(actor, coach_id)
+    problems = Problems()
+    rows = read(text, problems)
+    days: dict[date, CoachDay] = {}
+    line_of: dict[UUID, int] = {}
+    locations: list[EntryLocation] = []
+    for line, cells in rows:
+        try:
+            row = Row().load(cells)
+        except ValidationError as error:
+            for problem in field_errors(error.messages):
+                problems.add(line, problem["field"], problem["reason"])
+            continue
+        category = categories.find(row["category"])
+        if category is None:
+            problems.add(line, "category", f"there is no category {row['category']!r}")
+            continue
+        school = row.get("school_id") or school_id
+        if school is None:
+            problems.add(line, "school_id",
+                         "give the school: a school_id column, or a school for the whole file")
+            continue
+        try:
+            values = EntryValues.of(
+                school_id=school, worked_on=row["date"], category_id=category.id,
+                start=row.get("start"), end=row.get("end"), minutes=row.get("minutes"),
+                cycle_id=row.get("cycle_id"), focus_area_id=row.get("focus_area_id"),
+                note=row.get("note"),
+            )
+        except Invalid as error:
+            problems.add(line, COLUMN_OF.get(error.field or "", error.field), error.message)
+            continue
+        day = days.get(values.worked_on)
+        if day is None:
+            day = days[values.worked_on] = day_of(values.worked_on)
+        entry_id = uuid4()
+        try:
+            _refuse_a_second_import(day, values, line_of)
+            day.record(actor, entry_id, values, categories, today, assignments=assignments)
+        except Invalid as error:
+            problems.add(line, COLUMN_OF.get(error.field or "", error.field),
+                         _in_file_terms(error, day, values, line_of))
+            continue
+        line_of[entry_id] = line
+        locations.append(EntryLocation(entry_id=entry_id, coach_id=coach_id,
+                                       worked_on=values.worked_on))
+    if problems.found:
+        raise problems.reject()
+    return Plan(days=list(days.values()), locations=locations)
+
+
+def _refuse_a_second_import(day: CoachDay, values: EntryValues, line_of: dict[UUID, int]) -> None:
+    """The same file imported twice would double an entry given in minutes (timed ones
+    overlap): an entry equal to one already stored is refused."""
+    for entry in day.live():
+        if entry.entry_id not in line_of and entry.values == values:
+            raise Invalid(f"the same entry is already recorded: entry {entry.entry_id}"
+                          f" ({values.describe()}); was this file imported before?")
+
+
+def _in_file_terms(error: Invalid, day: CoachDay, values: EntryValues,
+                   line_of: dict[UUID, int]) -> str:
+    """An overlap with another line of the file names the line, not an id the coach never saw."""
+    other = day.clash(values)
+    if error.field == "start" and other is not None and other.entry_id in line_of:
+        return f"overlaps line {line_of[other.entry_id]} ({other.values.describe()})"
+    return error.message

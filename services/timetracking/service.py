@@ -1,0 +1,179 @@
+"""The time-tracking nameko service: RPC commands and queries in, integration events out
+(via the relay)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from coachops import clock
+from coachops.bus.consumer import integration_event_handler
+from coachops.commands import load
+from coachops.commands.timetracking import (
+    AddCategory,
+    CoachDayQuery,
+    CoachWeekQuery,
+    ConfirmSuggestion,
+    CorrectTimeEntry,
+    DismissSuggestion,
+    ImportTimeEntries,
+    ListCategories,
+    RecordTimeEntry,
+    RenameCategory,
+    RetireCategory,
+    VoidTimeEntry,
+)
+from coachops.contracts import Envelope
+from coachops.dependencies import PublishedEvents, Readiness, Store
+from coachops.identity import Actor
+from coachops.metrics import MetricsServer
+from services.timetracking import views
+from services.timetracking.app import TimeTracking
+from services.timetracking.domain import CORRECTABLE, EntryValues
+from services.timetracking.integration import to_integration
+
+Json = dict[str, Any]
+
+
+class TimeTrackingService:
+    name = "timetracking"
+
+    timetracking = Store(TimeTracking, publish=to_integration)
+    metrics = MetricsServer()
+
+    ready = Readiness()
+    published = PublishedEvents("timetracking")
+
+    @rpc
+    def ping(self) -> str:
+        return "pong" if self.ready() else "starting"
+
+    @rpc
+    def published_events(self, start: int, limit: int = 100) -> list[Json]:
+        """What this service published from position ``start`` on (a consumer's gap)."""
+        return self.published(int(start), min(int(limit), 1000))
+
+    # Entries -----------------------------------------------------------------------------
+
+    @rpc
+    def record_time_entry(self, actor: Json, command: Json) -> Json:
+        data = load(RecordTimeEntry, command)
+        values = EntryValues.of(**{k: v for k, v in data.items() if k in CORRECTABLE})
+        entry_id = self.timetracking.record_entry(
+            actor=Actor.from_dict(actor), coach_id=data["coach_id"], values=values,
+            today=clock.today(), entry_id=data["entry_id"],
+        )
+        return {"entry_id": str(entry_id)}
+
+    @rpc
+    def correct_time_entry(self, actor: Json, command: Json) -> Json:
+        data = load(CorrectTimeEntry, command)
+        self.timetracking.correct_entry(
+            actor=Actor.from_dict(actor), entry_id=data["entry_id"],
+            changes={k: v for k, v in data.items() if k in CORRECTABLE},
+            reason=data["reason"], today=clock.today(),
+        )
+        return {"entry_id": str(data["entry_id"])}
+
+    @rpc
+    def void_time_entry(self, actor: Json, command: Json) -> Json:
+        data = load(VoidTimeEntry, command)
+        self.timetracking.void_entry(actor=Actor.from_dict(actor), entry_id=data["entry_id"],
+                                     reason=data["reason"])
+        return {"entry_id": str(data["entry_id"])}
+
+    @rpc
+    def import_time_entries(self, actor: Json, command: Json) -> Json:
+        data = load(ImportTimeEntries, command)
+        entry_ids = self.timetracking.import_entries(
+            actor=Actor.from_dict(actor), coach_id=data["coach_id"], text=data["csv"],
+            school_id=data["school_id"], today=clock.today(),
+        )
+        return {"imported": len(entry_ids), "entry_ids": [str(e) for e in entry_ids]}
+
+    # Suggested entries: calendar items done in cycles ------------------------------------
+
+    @integration_event_handler("agreements", "CoachAssignedToSchool")
+    def on_coach_assigned_to_school(self, event: Envelope) -> None:
+        fact = event.payload
+        self.timetracking.learn_assignment(fact["coach_id"], fact["school_id"],
+                                           fact["effective_on"], assigned=True)
+
+    @integration_event_handler("agreements", "CoachUnassignedFromSchool")
+    def on_coach_unassigned_from_school(self, event: Envelope) -> None:
+        fact = event.payload
+        self.timetracking.learn_assignment(fact["coach_id"], fact["school_id"],
+                                           fact["effective_on"], assigned=False)
+
+    @integration_event_handler("cycles", "CalendarItemDone")
+    def on_calendar_item_done(self, event: Envelope) -> None:
+        item = event.payload
+        self.timetracking.suggest_from_calendar(
+            coach_id=item["coach_id"], item_id=item["item_id"], cycle_id=item["cycle_id"],
+            school_id=item["school_id"], kind=item["kind"], done_on=item["done_on"],
+            minutes=item["duration_minutes"],
+        )
+
+    @rpc
+    def confirm_suggestion(self, actor: Json, command: Json) -> Json:
+        data = load(ConfirmSuggestion, command)
+        entry_id = self.timetracking.confirm_suggestion(
+            actor=Actor.from_dict(actor), coach_id=data["coach_id"], on=data["date"],
+            item_id=data["item_id"],
+            changes={k: v for k, v in data.items() if k not in ("coach_id", "date", "item_id")},
+            today=clock.today(),
+        )
+        return {"entry_id": str(entry_id)}
+
+    @rpc
+    def dismiss_suggestion(self, actor: Json, command: Json) -> Json:
+        data = load(DismissSuggestion, command)
+        self.timetracking.dismiss_suggestion(actor=Actor.from_dict(actor),
+                                             coach_id=data["coach_id"], on=data["date"],
+                                             item_id=data["item_id"])
+        return {"item_id": str(data["item_id"])}
+
+    @rpc
+    def coach_day(self, actor: Json, query: Json) -> Json:
+        data = load(CoachDayQuery, query)
+        day = self.timetracking.coach_day(Actor.from_dict(actor), data["coach_id"], data["date"])
+        return views.day(day, self.timetracking.category_list())
+
+    @rpc
+    def coach_week(self, actor: Json, query: Json) -> Json:
+        data = load(CoachWeekQuery, query)
+        days = self.timetracking.coach_week(Actor.from_dict(actor), data["coach_id"],
+                                            data["date"])
+        return views.week(days, self.timetracking.category_list())
+
+    # Categories --------------------------------------------------------------------------
+
+    @rpc
+    def categories(self, actor: Json, query: Json) -> Json:
+        data = load(ListCategories, query)
+        categories = self.timetracking.category_list().categories.values()
+        return {"categories": [views.category(c) for c in categories
+                               if data["include_retired"] or not c.retired]}
+
+    @rpc
+    def add_category(self, actor: Json, command: Json) -> Json:
+        data = load(AddCategory, command)
+        return views.category(self.timetracking.add_category(
+            actor=Actor.from_dict(actor), label=data["label"], kind=data["kind"],
+            category_id=data["category_id"],
+        ))
+
+    @rpc
+    def rename_category(self, actor: Json, command: Json) -> Json:
+        data = load(RenameCategory, command)
+        return views.category(self.timetracking.rename_category(
+            actor=Actor.from_dict(actor), category_id=data["category_id"], label=data["label"],
+        ))
+
+    @rpc
+    def retire_category(self, actor: Json, command: Json) -> Json:
+        data = load(RetireCategory, command)
+        return views.category(self.timetracking.retire_category(
+            actor=Actor.from_dict(actor), category_id=data["category_id"],
+        ))

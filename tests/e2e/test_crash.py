@@ -1,0 +1,47 @@
+"""Nothing lost, nothing doubled: the cycles service is SIGKILLed between committing an
+event and publishing it (and between publishing it and recording that it did); after a
+restart the event reaches reporting exactly once. The cycle is one a teacher starts, so
+the one command commits its proposal and its start together."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
+from tests.support.platform import Platform, wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("fault", ["relay.before_publish", "relay.after_publish"])
+def test_killed_cycles_service_delivers_exactly_once_after_restart(
+    platform: Platform, fault: str
+) -> None:
+    cycles = platform["cycles"]
+    cycles.stop()
+    # A long poll: the relay runs only when a command wakes it, after the reply is sent,
+    # so the kill falls between commit and publish and never before the reply.
+    cycles.start(COACHOPS_FAULT=fault, RELAY_POLL_SECONDS="600")
+    platform.wait_ready()
+
+    school_id = str(uuid.uuid4())
+    response = start_as_teacher(platform, start_cycle_body(school_id))
+    assert response.status_code == 201, response.text
+
+    assert cycles.wait_exit(timeout=30) == -9, cycles.log()[-2000:]
+    assert f"fault point {fault} reached" in cycles.log()
+    if fault == "relay.before_publish":
+        time.sleep(0.5)
+        assert active_cycles(platform, school_id) == 0  # committed, never published
+
+    cycles.start()
+    platform.wait_ready()
+    wait_until(lambda: active_cycles(platform, school_id) == 1, timeout=20,
+               what="the committed cycle to reach reporting")
+    wait_until(lambda: "relayed cycles notifications" in cycles.log(), timeout=10,
+               what="the restarted relay to publish")
+    time.sleep(1.0)  # a duplicate, if it were counted, would show by now
+    assert active_cycles(platform, school_id) == 1

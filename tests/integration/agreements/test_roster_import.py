@@ -1,0 +1,151 @@
+"""The OneRoster import on a district of realistic size (102 schools in 6 regions, 100
+coaches, 5,000 teachers), through the gateway against the real store and broker:
+imported once, re-imported unchanged (no new events), re-imported with changes (only the
+differences), and broken files (every problem, nothing saved)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import requests
+
+from services.agreements.roster import region_id, roster_id
+from tests.support.auth import bearer
+from tests.support.bus import Published, listening
+from tests.support.platform import Platform
+
+from .client import IT, as_principal, call, import_roster, stored_events
+from .conftest import Imported
+
+
+@pytest.fixture
+def published(platform: Platform) -> Iterator[Published]:
+    with listening("agreements", timeout=120) as events:
+        yield events
+
+
+def test_the_first_import_records_the_whole_district(imported: Imported) -> None:
+    events = imported.first["events"]
+    assert events["School.Defined"] == 102
+    assert events["School.AssignedToRegion"] == 102
+    assert events["School.PrincipalChanged"] == 102
+    assert events["School.CoachAssigned"] == 102
+    assert events["School.TeacherAssigned"] == 5000
+    assert events["Region.Defined"] == 6
+    assert events["Region.RepresentativeChanged"] == 6
+    assert events["Person.Registered"] == 102 + 100 + 5000
+    assert imported.first["recorded"] == sum(events.values())
+
+
+def test_the_roster_of_a_school_as_of_a_date(platform: Platform, imported: Imported) -> None:
+    school = roster_id("school-0042")
+    response = call(platform, "GET", f"/schools/{school}/roster?on=2026-09-01",
+                    as_principal("principal-0042"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["principal_id"] == str(roster_id("principal-0042"))
+    assert body["region_id"] == str(region_id(imported.current.region_of["school-0042"]))
+    assert body["coach_ids"] == [str(roster_id("coach-0042"))]
+    assert len(body["teacher_ids"]) == len(
+        [t for t in imported.current.people.values()
+         if t.sourced_id.startswith("teacher-") and t.schools == ["school-0042"]])
+    before = call(platform, "GET", f"/schools/{school}/roster?on=2026-07-31",
+                  bearer(uuid.uuid4(), "district_leader")).json()
+    assert before["principal_id"] is None and before["coach_ids"] == []
+    other = call(platform, "GET", f"/schools/{school}/roster", as_principal("principal-0043"))
+    assert other.status_code == 403
+
+
+def test_the_same_files_again_record_no_event(platform: Platform, imported: Imported) -> None:
+    before = stored_events()
+    response = import_roster(platform, imported.current.files(), "2026-10-01")
+    assert response.status_code == 200, response.text[:2000]
+    assert response.json() == {"recorded": 0, "events": {}}
+    assert stored_events() == before
+
+
+def test_changed_files_record_only_the_differences(platform: Platform, imported: Imported,
+                                                   published: Published) -> None:
+    changed, first_school = imported.copy(), roster_id("school-0001")
+    changed.history.append(("principal", "principal-0102", "school-0001", "",
+                            date(2027, 1, 4)))
+    changed.coaching["coach-0005"].append("school-0006")
+    changed.coaching["coach-0007"] = ["school-0008"]  # leaves school-0007
+    changed.region_of["school-0010"] = "clt-1"
+    changed.schools["school-0011"] = "Renamed Middle School 11"
+    changed.people["teacher-00123"].given_name = "Alexandra"
+    before = stored_events()
+    response = import_roster(platform, changed.files(), "2027-01-04")
+    assert response.status_code == 200, response.text[:2000]
+    assert response.json()["events"] == {
+        "School.PrincipalChanged": 1, "School.CoachAssigned": 2, "School.CoachUnassigned": 1,
+        "School.AssignedToRegion": 1, "School.Relabelled": 1, "Person.Updated": 1}
+    assert stored_events() == before + 7
+    imported.current = changed
+    # The events of the first import may still be on their way: look for these two.
+    found = published.collect(lambda e: (
+        (e.event_type == "PrincipalChanged" and e.payload["school_id"] == first_school)
+        or e.event_type == "CoachUnassignedFromSchool"), 2)
+    payloads = {e.event_type: e.payload for e, _ in found}
+    assert payloads["PrincipalChanged"]["principal_id"] == roster_id("principal-0102")
+    assert payloads["PrincipalChanged"]["effective_on"] == date(2027, 1, 4)
+    assert payloads["CoachUnassignedFromSchool"] == {
+        "coach_id": roster_id("coach-0007"), "school_id": roster_id("school-0007"),
+        "effective_on": date(2027, 1, 4)}
+    for _, raw in found:
+        assert changed.people["principal-0102"].family_name not in raw
+    # The changed files once more: nothing new.
+    again = import_roster(platform, changed.files(), "2027-01-05")
+    assert again.json() == {"recorded": 0, "events": {}}
+    assert stored_events() == before + 7
+
+
+def test_broken_files_are_refused_whole_with_every_problem(platform: Platform,
+                                                           imported: Imported) -> None:
+    broken = imported.copy()
+    broken.principals["school-0020"] = "principal-0999"  # not in users.csv
+    broken.schools["school-0021"] = ""  # no name
+    files = broken.files()
+    files["users"] += "teacher-x,active,,true,school-9999,teacher,,,Jo,Lee,,,,,,,,\n"
+    files["regions"] += "clt 9,CLT 9,\n"
+    before = stored_events()
+    response = import_roster(platform, files, "2027-02-01")
+    assert response.status_code == 422, response.text[:2000]
+    body = response.json()
+    problems = {(e["file"], e["field"]) for e in body["errors"]}
+    assert problems == {("assignments.csv", "person_sourced_id"), ("orgs.csv", "name"),
+                        ("users.csv", "orgSourcedIds"), ("regions.csv", "region_code")}
+    assert all(isinstance(e["line"], int) and e["line"] > 1 for e in body["errors"])
+    users_line = [e["line"] for e in body["errors"] if e["file"] == "users.csv"]
+    assert users_line == [len(files["users"].splitlines())]
+    assert stored_events() == before
+
+
+def test_a_missing_file_is_a_400_naming_it(platform: Platform, imported: Imported) -> None:
+    files = imported.current.files()
+    del files["regions"]
+    response = import_roster(platform, files)
+    assert response.status_code == 400
+    assert [f["field"] for f in response.json()["fields"]] == ["regions"]
+
+
+def test_only_district_it_imports(platform: Platform, imported: Imported) -> None:
+    before = stored_events()
+    for role in ("district_leader", "principal", "coach"):
+        response = import_roster(platform, imported.current.files(),
+                                 headers=bearer(uuid.uuid4(), role))
+        assert response.status_code == 403, response.text
+    assert stored_events() == before
+
+
+def test_the_files_may_come_as_a_multipart_upload(platform: Platform,
+                                                  imported: Imported) -> None:
+    files = {f"{name}.csv": (f"{name}.csv", text.encode(), "text/csv")
+             for name, text in imported.current.files().items()}
+    response = requests.post(f"{platform.url}/roster/import", files=files,
+                             data={"effective_on": "2027-03-01"}, headers=IT, timeout=600)
+    assert response.status_code == 200, response.text[:2000]
+    assert response.json()["recorded"] == 0

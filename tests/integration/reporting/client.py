@@ -1,0 +1,91 @@
+"""Feeding the running reporting service raw envelopes, and reading its reports."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import psycopg2
+import requests
+from kombu import Connection, Exchange
+
+from services.reporting import facts
+from tests.integration.reporting.world import Published, World
+from tests.support.auth import bearer
+from tests.support.platform import VHOST, Platform, database_name, wait_until
+
+AMQP = f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"
+LEADER = bearer(uuid.uuid4(), "district_leader")
+
+
+def reporting_url() -> str:
+    name = database_name("reporting")
+    return f"postgresql://{name}@127.0.0.1:5432/{name}"
+
+
+def consuming(connection: Connection) -> bool:
+    """Every reporting queue is bound and consumed: on a fresh broker the service declares
+    its 35 queues one by one after it answers RPC, and an event published to an exchange
+    before its queue is bound is dropped by the broker."""
+    channel = connection.channel()
+    try:
+        for source, types in facts.CONSUMED.items():
+            for event_type in types:
+                method = "on_" + re.sub(r"(?<!^)(?=[A-Z])", "_", event_type).lower()
+                queue = f"evt-{source}-{event_type}--reporting.{method}"
+                if channel.queue_declare(queue=queue, passive=True).consumer_count == 0:
+                    return False
+        return True
+    finally:
+        channel.close()
+
+
+def publish(events: Iterable[Published]) -> None:
+    """Publish as the sources' relays do: to ``<source>.events``, keyed by event type."""
+    with Connection(AMQP) as connection:
+        wait_until(lambda: consuming(connection), timeout=30, what="reporting's queues")
+        producer = connection.Producer()
+        for event in events:
+            producer.publish(event.body, serializer="json", routing_key=event.event_type,
+                             exchange=Exchange(f"{event.source}.events", type="topic",
+                                               durable=True))
+
+
+def received(events: Iterable[Published]) -> int:
+    keys = {(e.source, e.position) for e in events}
+    with psycopg2.connect(reporting_url()) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM received_events WHERE (source, position) IN"
+            " (SELECT * FROM unnest(%s::text[], %s::bigint[]))",
+            ([s for s, _ in keys], [p for _, p in keys]),
+        )
+        count = int(cursor.fetchone()[0])
+    return count
+
+
+def wait_received(events: list[Published]) -> None:
+    expected = len({(e.source, e.position) for e in events})
+    wait_until(lambda: received(events) == expected, timeout=60,
+               what=f"reporting to receive {expected} events")
+
+
+def feed(world: World, events: list[Published] | None = None) -> None:
+    events = world.events if events is None else events
+    publish(events)
+    wait_received(events)
+
+
+def report(platform: Platform, view: str, headers: dict[str, str] | None = None,
+           status: int = 200, **params: Any) -> Any:
+    response = requests.get(f"{platform.url}/reports/{view}", params=params,
+                            headers=LEADER if headers is None else headers, timeout=30)
+    assert response.status_code == status, response.text
+    if response.headers["Content-Type"].startswith("text/csv"):
+        return response.text
+    return response.json()
+
+
+def rows_by_key(body: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(row["level"], row["key"]): row for row in body["rows"]}

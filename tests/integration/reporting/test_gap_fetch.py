@@ -1,0 +1,37 @@
+"""An event lost on the bus still ends up counted: reporting sees a later event name it as
+its predecessor, fetches it from the source's notification log and applies it once."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
+from tests.support.platform import VHOST, Platform, rabbitmqctl, wait_until
+
+
+def purge_reporting_queues(source: str) -> int:
+    listed = rabbitmqctl("list_queues", "-p", VHOST, "name").stdout.decode().split()
+    queues = [q for q in listed if q.startswith(f"evt-{source}-") and "--reporting." in q]
+    for queue in queues:
+        rabbitmqctl("purge_queue", "-p", VHOST, queue).check_returncode()
+    return len(queues)
+
+
+def test_an_event_lost_on_the_bus_is_fetched_from_its_source(platform: Platform) -> None:
+    school_id = str(uuid.uuid4())
+    reporting, cycles = platform["reporting"], platform["cycles"]
+    reporting.stop()
+    relayed = cycles.log().count("relayed cycles notifications")
+    assert start_as_teacher(platform, start_cycle_body(school_id)).status_code == 201
+    wait_until(lambda: cycles.log().count("relayed cycles notifications") > relayed,
+               timeout=10, what="the relay to publish")
+    assert purge_reporting_queues("cycles") > 0  # the cycle's events are lost on the bus
+
+    reporting.start()
+    platform.wait_ready()
+    # A later event names the lost ones as its predecessors...
+    assert start_as_teacher(platform, start_cycle_body(school_id)).status_code == 201
+    # ...so both cycles end up counted, the lost one fetched from the cycles store.
+    wait_until(lambda: active_cycles(platform, school_id) == 2, timeout=30,
+               what="the lost cycle to be fetched and counted")
+    assert "missed on the bus" in reporting.log()

@@ -1,0 +1,68 @@
+"""What leaves the service: every stored event translated as the relay does it and encoded
+under its contract. Names, focus-area wording, notes and partnership norms never travel."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from services.agreements.app import Agreements
+from services.agreements.domain import Norms
+from services.agreements.integration import to_integration
+from services.agreements.roster import roster_id
+from tests.support.relayed import relayed
+from tests.unit.agreements.helpers import (
+    DANIELSON_2A,
+    READING_GOAL,
+    TODAY,
+    app_with,
+    coach,
+    principal,
+    school_of,
+    small_district,
+    terms,
+)
+
+SECRET_NOTE = "Principal worries about Ms. K.'s classroom management"
+
+
+def published(app: Agreements) -> list[dict[str, Any]]:
+    return [body for _, body in relayed("agreements", app, to_integration)]
+
+
+def test_roster_and_agreements_travel_as_ids_dates_and_labels_of_units() -> None:
+    district = small_district()
+    person = district.people["teacher-00001"]
+    person.given_name, person.family_name = "Zebulon", "Quixote-Marsh"
+    app = app_with(district)
+    school = school_of(district)
+    agreement = app.draft_coaching_agreement(coach(district), roster_id(school), 2026,
+                                             terms(), TODAY)
+    app.sign_coaching_agreement(coach(district), agreement.id, 1, TODAY)
+    app.sign_coaching_agreement(principal(district, school), agreement.id, 1, TODAY)
+    app.revise_coaching_agreement(coach(district), agreement.id,
+                                  terms(DANIELSON_2A, READING_GOAL), TODAY)
+    app.record_check_in(coach(district), agreement.id, TODAY, SECRET_NOTE, None, TODAY)
+    partnership = app.draft_partnership_agreement(
+        coach(district), roster_id("teacher-00001"),
+        Norms.of(debrief_within_hours=24, entering_the_room=SECRET_NOTE,
+                 interacts_with_students=False, what_to_observe=SECRET_NOTE))
+    assert partnership.id
+    bodies = published(app)
+    kinds = [b["event_type"] for b in bodies]
+    for name in ("RegionDefined", "SchoolDefined", "SchoolAssignedToRegion",
+                 "PrincipalChanged", "CoachAssignedToSchool", "TeacherAssignedToSchool",
+                 "CltRepresentativeChanged", "CoachingAgreementDrafted",
+                 "CoachingAgreementSigned", "CoachingAgreementRevised", "CheckInRecorded"):
+        assert name in kinds, name
+    signed = [b["payload"] for b in bodies if b["event_type"] == "CoachingAgreementSigned"]
+    assert [(s["signed_by"], s["in_force"]) for s in signed] == [
+        ("coach", False), ("principal", True)]
+    revised = next(b["payload"] for b in bodies if b["event_type"] == "CoachingAgreementRevised")
+    assert (revised["version"], revised["focus_area_ids"]) == (
+        2, ["danielson-2a", "goal-reading"])
+    text = json.dumps(bodies)
+    for secret in (SECRET_NOTE, DANIELSON_2A["label"], "Zebulon", "Quixote", "@example.org",
+                   "Co-plan and model", "Evaluating teachers"):
+        assert secret not in text, secret
+    assert kinds.count("RegionDefined") == 2
