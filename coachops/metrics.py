@@ -7,6 +7,8 @@ import logging
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
+from coachops.diagnostics import install_stack_dump
+
 log = logging.getLogger(__name__)
 
 EVENTS_RECORDED = Counter(
@@ -54,11 +56,13 @@ DEAD_LETTERED = Counter(
 
 
 class MetricsServer(DependencyProvider):
-    """Serves /metrics for this process on ``METRICS_PORT`` (0 or unset: off)."""
+    """Serves /metrics for this process on ``METRICS_PORT`` (0 or unset: off), and dumps
+    the process's green thread stacks to its log on SIGUSR1."""
 
     _started: set[int] = set()
 
     def setup(self) -> None:
+        install_stack_dump()
         port = int(self.container.config.get("METRICS_PORT") or 0)
         if port and port not in self._started:
             start_http_server(port)

@@ -77,10 +77,14 @@ class ServiceProcess:
             return
         self.process.send_signal(signal.SIGTERM)
         try:
-            self.process.wait(timeout=20)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR1)  # its stacks into its log, to see why
+            time.sleep(1)
             self.process.kill()
             self.process.wait(timeout=10)
+            print(f"{self.name} did not stop within 30s of SIGTERM; killed. Its log ends:\n"
+                  f"{self.log()[-6000:]}", file=sys.stderr, flush=True)
 
 
 @dataclass

@@ -23,4 +23,5 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     running.stop()
     for process in running.processes.values():
         assert process.process is not None
-        assert process.process.returncode == 0, f"{process.name} did not stop cleanly"
+        assert process.process.returncode == 0, (
+            f"{process.name} did not stop cleanly; its log ends:\n{process.log()[-6000:]}")
