@@ -59,6 +59,29 @@ class TeacherAssignedToSchoolV1(Schema):
     effective_on = fields.Date(required=True)
 
 
+@contract("TeacherUnassignedFromSchool", 1)
+class TeacherUnassignedFromSchoolV1(Schema):
+    """The teacher no longer works at the school from ``effective_on``."""
+
+    teacher_id = fields.UUID(required=True)
+    school_id = fields.UUID(required=True)
+    effective_on = fields.Date(required=True)
+
+
+@contract("DistrictLeaderAppointed", 1)
+class DistrictLeaderAppointedV1(Schema):
+    """Someone leads coaching district-wide from ``effective_on``."""
+
+    leader_id = fields.UUID(required=True)
+    effective_on = fields.Date(required=True)
+
+
+@contract("DistrictLeaderLeft", 1)
+class DistrictLeaderLeftV1(Schema):
+    leader_id = fields.UUID(required=True)
+    effective_on = fields.Date(required=True)
+
+
 @contract("PrincipalChanged", 1)
 class PrincipalChangedV1(Schema):
     school_id = fields.UUID(required=True)

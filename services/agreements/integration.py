@@ -12,7 +12,7 @@ from typing import Any
 
 from coachops.contracts import Outgoing
 from services.agreements.domain import CoachingAgreement
-from services.agreements.roster import Region, School
+from services.agreements.roster import District, Region, School
 
 
 def _agreement(event: Any, version: int, terms: Any) -> dict[str, Any]:
@@ -49,10 +49,17 @@ def to_integration(event: Any) -> Outgoing | None:
                 else "CoachUnassignedFromSchool")
         return Outgoing(name, 1, {"coach_id": event.coach_id, "school_id": event.originator_id,
                                   "effective_on": event.effective_on})
-    if isinstance(event, School.TeacherAssigned):
-        return Outgoing("TeacherAssignedToSchool", 1, {
-            "teacher_id": event.teacher_id, "school_id": event.originator_id,
-            "effective_on": event.effective_on})
+    if isinstance(event, (School.TeacherAssigned, School.TeacherLeft)):
+        name = ("TeacherAssignedToSchool" if isinstance(event, School.TeacherAssigned)
+                else "TeacherUnassignedFromSchool")
+        return Outgoing(name, 1, {"teacher_id": event.teacher_id,
+                                  "school_id": event.originator_id,
+                                  "effective_on": event.effective_on})
+    if isinstance(event, (District.LeaderAppointed, District.LeaderLeft)):
+        name = ("DistrictLeaderAppointed" if isinstance(event, District.LeaderAppointed)
+                else "DistrictLeaderLeft")
+        return Outgoing(name, 1, {"leader_id": event.leader_id,
+                                  "effective_on": event.effective_on})
     if isinstance(event, CoachingAgreement.Drafted):
         payload = _agreement(event, 1, event.terms)
         payload["check_in_every_weeks"] = event.terms.check_in_every_weeks

@@ -8,7 +8,8 @@ as it was then, not as it is now. Ids are stable: a OneRoster ``sourcedId`` beco
 
 ``School`` holds everything about one school that changes with time (its region, its
 principal, its coaches and teachers), because the rules that need the roster ask about
-one school on one date. ``Person`` holds the names, which never leave this store.
+one school on one date. ``District`` holds the district's coaching leaders, who belong to
+no school. ``Person`` holds the names, which never leave this store.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def roster_id(sourced_id: str) -> UUID:
 
 def region_id(code: str) -> UUID:
     return uuid5(ROSTER_NAMESPACE, f"region:{code.strip()}")
+
+
+DISTRICT_ID = uuid5(ROSTER_NAMESPACE, "district")
 
 
 class History:
@@ -141,6 +145,37 @@ class School(Aggregate):
 
     def current_teachers(self) -> set[UUID]:
         return {t for t, h in self.teachers.items() if h.latest()}
+
+
+class District(Aggregate):
+    """The district office: who leads coaching district-wide, from which date. One per
+    store (a platform serves one district)."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return DISTRICT_ID
+
+    @event("Defined")
+    def __init__(self) -> None:
+        self.leaders: dict[UUID, History] = {}  # person -> a leader (True/False) by date
+
+    @event("LeaderAppointed")
+    def appoint_leader(self, leader_id: UUID, effective_on: date) -> None:
+        self.leaders.setdefault(leader_id, History()).set(effective_on, True)
+
+    @event("LeaderLeft")
+    def leader_left(self, leader_id: UUID, effective_on: date) -> None:
+        self.leaders.setdefault(leader_id, History()).set(effective_on, False)
+
+    def leader_on(self, leader_id: UUID, day: date) -> bool:
+        history = self.leaders.get(leader_id)
+        return bool(history and history.on(day))
+
+    def leaders_on(self, day: date) -> list[UUID]:
+        return sorted((p for p, h in self.leaders.items() if h.on(day)), key=str)
+
+    def current_leaders(self) -> set[UUID]:
+        return {p for p, h in self.leaders.items() if h.latest()}
 
 
 class Person(Aggregate):

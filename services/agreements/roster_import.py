@@ -18,8 +18,7 @@ The OneRoster files (the standard K-12 rostering export of an SIS, Clever or Cla
     are kept; students, parents and guardians are skipped, never stored. A teacher who is
     not a coach in ``assignments.csv`` joins each school of ``orgSourcedIds`` from the
     import's ``effective_on``, and leaves a school (from that date) when it is no longer
-    listed or the teacher is no longer in the file (``TeacherLeft``: kept in this store,
-    not published, since no contract for it exists yet and no consumer needs it).
+    listed or the teacher is no longer in the file.
 
 Rows with ``status`` ``tobedeleted`` are left out. Only ``sourcedId`` and the columns
 named above are read; the others may be there or not.
@@ -30,17 +29,20 @@ The district's files:
     ``region_code`` (letters, digits, ``-`` and ``_``, up to 40), ``label`` (up to 200),
     ``clt_representative_sourced_id`` (a user of users.csv, or empty).
 ``assignments.csv`` — who is where from which date, one row per fact:
-    ``kind`` (``coach``, ``principal`` or ``school_region``), ``person_sourced_id`` (a user
-    of users.csv; empty for ``school_region``), ``school_sourced_id`` (a school of
-    orgs.csv), ``region_code`` (a region of regions.csv; only for ``school_region``),
-    ``effective_on`` (``YYYY-MM-DD``, the date it takes effect). A school's history is
-    several rows with different dates. A coach assigned to a school in the store but no
-    longer in the file is unassigned from the import's ``effective_on``. A dated fact is
-    compared with the roster on its own date, so a row already imported records nothing;
-    a row taken out of the file later does not undo what it recorded (history is kept).
+    ``kind`` (``coach``, ``principal``, ``school_region`` or ``district_leader``),
+    ``person_sourced_id`` (a user of users.csv; empty for ``school_region``),
+    ``school_sourced_id`` (a school of orgs.csv; empty for ``district_leader``, who leads
+    coaching district-wide), ``region_code`` (a region of regions.csv; only for
+    ``school_region``), ``effective_on`` (``YYYY-MM-DD``, the date it takes effect). A
+    school's history is several rows with different dates. A coach assigned to a school,
+    or a district leader, in the store but no longer in the file leaves from the import's
+    ``effective_on``. A dated fact is compared with the roster on its own date, so a row
+    already imported records nothing; a row taken out of the file later does not undo
+    what it recorded (history is kept).
 
 What the files do not date (a new CLT representative, a teacher joining or leaving a
-school, a coach no longer listed) takes effect on the import's ``effective_on``.
+school, a coach or leader no longer listed) takes effect on the import's
+``effective_on``.
 """
 
 from __future__ import annotations
@@ -58,14 +60,21 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from coachops.commands.agreements import RosterRejected
-from services.agreements.roster import Person, Region, School, region_id, roster_id
+from services.agreements.roster import (
+    District,
+    Person,
+    Region,
+    School,
+    region_id,
+    roster_id,
+)
 
 MAX_ERRORS = 200
 ORG_TYPES = ("district", "school", "department", "local", "state", "national")
 ROLES = ("administrator", "aide", "guardian", "parent", "proctor", "relative", "student",
          "teacher")
 STAFF = ("teacher", "administrator", "aide")
-KINDS = ("coach", "principal", "school_region")
+KINDS = ("coach", "principal", "school_region", "district_leader")
 REGION_CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 MAX_LABEL = 200
 MAX_NAME = 100
@@ -175,6 +184,10 @@ class Roster:
     @property
     def principals(self) -> set[str]:
         return {f.value for f in self.facts if f.kind == "principal"}
+
+    @property
+    def leaders(self) -> set[str]:
+        return {f.value for f in self.facts if f.kind == "district_leader"}
 
 
 def parse(files: dict[str, str]) -> Roster:
@@ -307,7 +320,12 @@ def _assignments(rows: list[Row], roster: Roster, problems: Problems) -> None:
             problems.add("assignments", line, "effective_on",
                          f"{row['effective_on']!r} is not a date: write 2026-08-01")
             ok = False
-        if school not in roster.named["schools"]:
+        if kind == "district_leader":
+            if school:
+                problems.add("assignments", line, "school_sourced_id",
+                             "a district_leader row names no school: they lead district-wide")
+                ok = False
+        elif school not in roster.named["schools"]:
             problems.add("assignments", line, "school_sourced_id",
                          f"there is no active school {school!r} in orgs.csv")
             ok = False
@@ -333,14 +351,17 @@ def _assignments(rows: list[Row], roster: Roster, problems: Problems) -> None:
             value = person
         if not ok:
             continue
-        # A school has one principal and one region on a date; a coach is listed once.
-        key = (kind, school if kind != "coach" else f"{school}/{person}", effective_on)
+        # A school has one principal and one region on a date; a coach or a district
+        # leader is listed once a date.
+        listed_once = kind in ("coach", "district_leader")
+        key = (kind, f"{school}/{person}" if listed_once else school, effective_on)
         if key in seen:
             other, other_line = seen[key]
-            if other != value or kind == "coach":
+            if other != value or listed_once:
+                where = f" of {school!r}" if school else ""
                 problems.add("assignments", line, "effective_on",
                              f"line {other_line} already gives the {kind.replace('_', ' ')}"
-                             f" of {school!r} on {effective_on}")
+                             f"{where} on {effective_on}")
             continue
         seen[key] = (value, line)
         roster.facts.append(Fact(kind, school, value, effective_on))
@@ -372,11 +393,12 @@ class Plan:
 def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
     """The differences between ``roster`` and the store, as events on the aggregates."""
     changes = Plan()
-    coaches, principals = roster.coaches, roster.principals
+    coaches, principals, leaders = roster.coaches, roster.principals, roster.leaders
 
     for sourced_id, staff in roster.staff.items():
         role = ("coach" if sourced_id in coaches else
-                "principal" if sourced_id in principals else staff.oneroster_role)
+                "principal" if sourced_id in principals else
+                "district_leader" if sourced_id in leaders else staff.oneroster_role)
         details = {"role": role, "given_name": staff.given_name,
                    "family_name": staff.family_name, "email": staff.email}
         person = load(Person, roster_id(sourced_id))
@@ -403,9 +425,20 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
             changes.touch(school).relabel(label)
         schools[sourced_id] = school
 
+    district = load(District, District.create_id())
     listed: dict[str, set[UUID]] = {s: set() for s in schools}
+    listed_leaders: set[UUID] = set()
     for fact in sorted(roster.facts, key=lambda f: f.effective_on):
-        school, on = schools[fact.school], fact.effective_on
+        on = fact.effective_on
+        if fact.kind == "district_leader":
+            leader = roster_id(fact.value)
+            listed_leaders.add(leader)
+            if district is None:
+                district = changes.touch(District())
+            if not district.leader_on(leader, on):
+                changes.touch(district).appoint_leader(leader, on)
+            continue
+        school = schools[fact.school]
         if fact.kind == "school_region":
             if school.region_on(on) != region_id(fact.value):
                 changes.touch(school).assign_to_region(region_id(fact.value), on)
@@ -421,6 +454,9 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
     for sourced_id, school in schools.items():
         for coach in school.currently_assigned_coaches() - listed[sourced_id]:
             changes.touch(school).unassign_coach(coach, effective_on)
+    if district is not None:
+        for leader in district.current_leaders() - listed_leaders:
+            changes.touch(district).leader_left(leader, effective_on)
 
     teaching: dict[str, set[UUID]] = {s: set() for s in schools}
     present = {s: school.current_teachers() for s, school in schools.items()}

@@ -25,8 +25,9 @@ CYCLE_EVENTS = (
 )
 ROSTER_EVENTS = (
     "RegionDefined", "SchoolDefined", "SchoolAssignedToRegion", "CoachAssignedToSchool",
-    "CoachUnassignedFromSchool", "TeacherAssignedToSchool", "PrincipalChanged",
-    "CltRepresentativeChanged",
+    "CoachUnassignedFromSchool", "TeacherAssignedToSchool", "TeacherUnassignedFromSchool",
+    "PrincipalChanged", "CltRepresentativeChanged", "DistrictLeaderAppointed",
+    "DistrictLeaderLeft",
 )
 AGREEMENT_EVENTS = (
     "CoachingAgreementDrafted", "CoachingAgreementRevised", "CoachingAgreementSigned",

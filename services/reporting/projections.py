@@ -345,7 +345,8 @@ def _category(cursor: Cursor, p: dict[str, Any], position: int) -> None:
 
 
 def _ignore(cursor: Cursor, p: dict[str, Any], position: int) -> None:
-    """Teachers' school assignments: reports count teachers through cycles only."""
+    """Received (so no gap is seen in the source's positions) but not projected: reports
+    count teachers through cycles, and a district leader's scope is the whole district."""
 
 
 ROSTER: dict[str, Callable[[Cursor, dict[str, Any], int], None]] = {
@@ -357,6 +358,9 @@ ROSTER: dict[str, Callable[[Cursor, dict[str, Any], int], None]] = {
     "CoachUnassignedFromSchool": _dated("coach_schools", ("coach_id", "school_id"),
                                         {"assigned": False}),
     "TeacherAssignedToSchool": _ignore,
+    "TeacherUnassignedFromSchool": _ignore,
+    "DistrictLeaderAppointed": _ignore,
+    "DistrictLeaderLeft": _ignore,
     "PrincipalChanged": _dated("principals", ("school_id", "principal_id")),
     "CltRepresentativeChanged": _dated("representatives", ("region_id", "representative_id")),
     "CategoryAdded": _category,

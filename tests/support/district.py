@@ -59,12 +59,13 @@ class District:
     principals: dict[str, str] = field(default_factory=dict)  # school -> person
     coaching: dict[str, list[str]] = field(default_factory=dict)  # coach -> schools
     teachers: list[str] = field(default_factory=list)
+    leaders: list[str] = field(default_factory=list)  # district coaching leaders
     # Extra rows of assignments.csv (history): (kind, person, school, region, date).
     history: list[tuple[str, str, str, str, date]] = field(default_factory=list)
 
     @classmethod
     def generate(cls, schools: int = 102, regions: int = 6, coaches: int = 100,
-                 teachers: int = 5000) -> District:
+                 teachers: int = 5000, leaders: int = 2) -> District:
         d = cls()
         for r in range(regions):
             d.regions[f"clt-{r + 1}"] = f"CLT {r + 1}"
@@ -91,6 +92,10 @@ class District:
         for r, code in enumerate(codes):
             # A principal of one of the region's schools represents it on the CLT.
             d.representatives[code] = d.principals[names[r]]
+        for n in range(leaders):
+            leader = f"leader-{n + 1:04d}"
+            d._person(leader, "administrator", n + 11, [DISTRICT])  # the district office
+            d.leaders.append(leader)
         return d
 
     def _person(self, sourced_id: str, role: str, n: int, schools: list[str]) -> None:
@@ -143,6 +148,8 @@ class District:
         rows += [{"kind": "coach", "person_sourced_id": c, "school_sourced_id": s,
                   "effective_on": START.isoformat()}
                  for c, schools in self.coaching.items() for s in schools]
+        rows += [{"kind": "district_leader", "person_sourced_id": p,
+                  "effective_on": START.isoformat()} for p in self.leaders]
         rows += [{"kind": k, "person_sourced_id": p, "school_sourced_id": s,
                   "region_code": r, "effective_on": on.isoformat()}
                  for k, p, s, r, on in self.history]

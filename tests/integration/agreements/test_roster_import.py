@@ -36,7 +36,8 @@ def test_the_first_import_records_the_whole_district(imported: Imported) -> None
     assert events["School.TeacherAssigned"] == 5000
     assert events["Region.Defined"] == 6
     assert events["Region.RepresentativeChanged"] == 6
-    assert events["Person.Registered"] == 102 + 100 + 5000
+    assert events["District.LeaderAppointed"] == 2
+    assert events["Person.Registered"] == 102 + 100 + 5000 + 2  # and two district leaders
     assert imported.first["recorded"] == sum(events.values())
 
 
@@ -77,19 +78,29 @@ def test_changed_files_record_only_the_differences(platform: Platform, imported:
     changed.region_of["school-0010"] = "clt-1"
     changed.schools["school-0011"] = "Renamed Middle School 11"
     changed.people["teacher-00123"].given_name = "Alexandra"
+    leaving = changed.people.pop("teacher-00124")  # left the district
+    changed.leaders.remove("leader-0002")
     before = stored_events()
     response = import_roster(platform, changed.files(), "2027-01-04")
     assert response.status_code == 200, response.text[:2000]
     assert response.json()["events"] == {
         "School.PrincipalChanged": 1, "School.CoachAssigned": 2, "School.CoachUnassigned": 1,
-        "School.AssignedToRegion": 1, "School.Relabelled": 1, "Person.Updated": 1}
-    assert stored_events() == before + 7
+        "School.AssignedToRegion": 1, "School.Relabelled": 1,
+        "Person.Updated": 2,  # a new given name; a leader no longer in that role
+        "School.TeacherLeft": 1, "District.LeaderLeft": 1}
+    assert stored_events() == before + 10
     imported.current = changed
-    # The events of the first import may still be on their way: look for these two.
+    # The events of the first import may still be on their way: look for these four.
     found = published.collect(lambda e: (
         (e.event_type == "PrincipalChanged" and e.payload["school_id"] == first_school)
-        or e.event_type == "CoachUnassignedFromSchool"), 2)
+        or e.event_type in ("CoachUnassignedFromSchool", "TeacherUnassignedFromSchool",
+                            "DistrictLeaderLeft")), 4)
     payloads = {e.event_type: e.payload for e, _ in found}
+    assert payloads["TeacherUnassignedFromSchool"] == {
+        "teacher_id": roster_id("teacher-00124"), "school_id": roster_id(leaving.schools[0]),
+        "effective_on": date(2027, 1, 4)}
+    assert payloads["DistrictLeaderLeft"] == {
+        "leader_id": roster_id("leader-0002"), "effective_on": date(2027, 1, 4)}
     assert payloads["PrincipalChanged"]["principal_id"] == roster_id("principal-0102")
     assert payloads["PrincipalChanged"]["effective_on"] == date(2027, 1, 4)
     assert payloads["CoachUnassignedFromSchool"] == {
@@ -100,7 +111,7 @@ def test_changed_files_record_only_the_differences(platform: Platform, imported:
     # The changed files once more: nothing new.
     again = import_roster(platform, changed.files(), "2027-01-05")
     assert again.json() == {"recorded": 0, "events": {}}
-    assert stored_events() == before + 7
+    assert stored_events() == before + 10
 
 
 def test_broken_files_are_refused_whole_with_every_problem(platform: Platform,

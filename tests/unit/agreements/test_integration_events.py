@@ -4,6 +4,7 @@ under its contract. Names, focus-area wording, notes and partnership norms never
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from services.agreements.app import Agreements
@@ -13,6 +14,7 @@ from services.agreements.roster import roster_id
 from tests.support.relayed import relayed
 from tests.unit.agreements.helpers import (
     DANIELSON_2A,
+    IT,
     READING_GOAL,
     TODAY,
     app_with,
@@ -23,6 +25,7 @@ from tests.unit.agreements.helpers import (
     terms,
 )
 
+LATER = date(2027, 2, 1)
 SECRET_NOTE = "Principal worries about Ms. K.'s classroom management"
 
 
@@ -66,3 +69,26 @@ def test_roster_and_agreements_travel_as_ids_dates_and_labels_of_units() -> None
                    "Co-plan and model", "Evaluating teachers"):
         assert secret not in text, secret
     assert kinds.count("RegionDefined") == 2
+
+
+def test_leaving_teachers_and_district_leaders_travel_as_ids_and_dates() -> None:
+    district = small_district()
+    app = app_with(district)
+    first = len(published(app))
+    leaving = district.people["teacher-00001"].schools[0]
+    del district.people["teacher-00001"]
+    district.leaders.remove("leader-0002")
+    app.import_roster(IT, district.files(), LATER)
+    later = published(app)[first:]
+    assert sorted((b["event_type"], json.dumps(b["payload"], sort_keys=True)) for b in later) == [
+        ("DistrictLeaderLeft", json.dumps({"effective_on": LATER.isoformat(),
+                                           "leader_id": str(roster_id("leader-0002"))},
+                                          sort_keys=True)),
+        ("TeacherUnassignedFromSchool", json.dumps({
+            "effective_on": LATER.isoformat(), "school_id": str(roster_id(leaving)),
+            "teacher_id": str(roster_id("teacher-00001"))}, sort_keys=True)),
+    ]
+    appointed = [b["payload"] for b in published(app)[:first]
+                 if b["event_type"] == "DistrictLeaderAppointed"]
+    assert sorted(p["leader_id"] for p in appointed) == sorted(
+        str(roster_id(f"leader-000{n}")) for n in (1, 2))

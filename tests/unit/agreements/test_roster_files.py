@@ -29,7 +29,9 @@ def test_the_generated_district_is_read_whole() -> None:
     assert len(roster.schools) == 102
     assert len(roster.regions) == 6
     assert len(roster.coaches) == 100
-    assert len(roster.staff) == 102 + 100 + 5000  # principals, coaches, teachers; no students
+    assert roster.leaders == {"leader-0001", "leader-0002"}
+    # principals, coaches, teachers and district leaders; no students
+    assert len(roster.staff) == 102 + 100 + 5000 + 2
 
 
 def test_every_problem_is_named_by_file_line_and_column() -> None:
@@ -42,7 +44,9 @@ def test_every_problem_is_named_by_file_line_and_column() -> None:
     files["assignments"] += ("coach,coach-0001,school-0042,,2026-08-01\n"
                              "principal,principal-0001,school-0001,,1 Aug 2026\n"
                              "mentor,coach-0001,school-0001,,2026-08-01\n"
-                             "principal,teacher-00002,school-0001,,2026-08-01\n")
+                             "principal,teacher-00002,school-0001,,2026-08-01\n"
+                             "district_leader,leader-0001,school-0001,,2026-09-01\n"
+                             "district_leader,leader-0001,,,2026-08-01\n")
     errors = rejected(files)
     found = {(e["file"], e["line"], e["field"]) for e in errors}
     last = len(small_district().files()["assignments"].splitlines())
@@ -56,6 +60,8 @@ def test_every_problem_is_named_by_file_line_and_column() -> None:
         ("assignments.csv", last + 2, "effective_on"),
         ("assignments.csv", last + 3, "kind"),
         ("assignments.csv", last + 4, "effective_on"),  # a second principal on that date
+        ("assignments.csv", last + 5, "school_sourced_id"),  # a leader leads no one school
+        ("assignments.csv", last + 6, "effective_on"),  # the same leader twice that date
     }
     assert all(e["reason"] for e in errors)
 

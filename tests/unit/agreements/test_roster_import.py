@@ -11,8 +11,9 @@ import pytest
 
 from coachops.errors import Forbidden
 from coachops.identity import Actor, Role
+from services.agreements import roster
 from services.agreements.app import Agreements
-from services.agreements.roster import School, region_id, roster_id
+from services.agreements.roster import Person, School, region_id, roster_id
 from tests.support.district import District
 from tests.unit.agreements.helpers import IT, START, app_with, small_district
 
@@ -51,6 +52,7 @@ def test_the_first_import_records_every_school_region_principal_coach_and_teache
         "Person.Registered": staff, "Region.Defined": 2, "Region.RepresentativeChanged": 2,
         "School.Defined": 8, "School.AssignedToRegion": 8, "School.PrincipalChanged": 8,
         "School.CoachAssigned": 8, "School.TeacherAssigned": 40,
+        "District.Defined": 1, "District.LeaderAppointed": 2,
     }
     first = school(fresh, "school-0001")
     assert first.principal_on(START) == roster_id("principal-0001")
@@ -128,3 +130,25 @@ def test_only_district_it_imports_the_roster(app: Agreements, district: District
 def test_students_and_parents_are_never_stored(app: Agreements) -> None:
     assert app._get_or_none(object, roster_id("student-1")) is None  # type: ignore[type-var]
     assert app._get_or_none(object, roster_id("parent-1")) is None  # type: ignore[type-var]
+
+
+def test_district_leaders_are_appointed_and_leave_by_date(app: Agreements,
+                                                          district: District) -> None:
+    office = app.repository.get(roster.DISTRICT_ID)
+    assert isinstance(office, roster.District)
+    assert office.leaders_on(START) == sorted(
+        [roster_id("leader-0001"), roster_id("leader-0002")], key=str)
+    assert office.leaders_on(date(2026, 7, 31)) == []
+    person = app.repository.get(roster_id("leader-0001"))
+    assert isinstance(person, Person) and person.role == "district_leader"
+
+    district.leaders.remove("leader-0002")  # left the district office
+    district.history.append(("district_leader", "principal-0003", "", "", LATER))
+    assert app.import_roster(IT, district.files(), LATER) == {
+        "District.LeaderLeft": 1, "District.LeaderAppointed": 1, "Person.Updated": 1}
+    office = app.repository.get(roster.DISTRICT_ID)
+    assert office.leaders_on(START) == sorted(
+        [roster_id("leader-0001"), roster_id("leader-0002")], key=str)
+    assert office.leaders_on(LATER) == sorted(
+        [roster_id("leader-0001"), roster_id("principal-0003")], key=str)
+    assert app.import_roster(IT, district.files(), LATER) == {}
