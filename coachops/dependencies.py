@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -123,6 +124,10 @@ class Store(DependencyProvider):
         assert self.application is not None
         return self.application
 
+    def last_published(self) -> int:
+        assert self.relay is not None
+        return self.relay.last_published()
+
     def published_events(self, start: int, limit: int) -> list[dict[str, Any]]:
         assert self.application is not None
         return published_events(
@@ -161,13 +166,22 @@ class Readiness(DependencyProvider):
         return lambda: all(h.queue_consumer.ready() for h in handlers)
 
 
+@dataclass(frozen=True)
+class NotificationLog:
+    """What a service published, read back from its store: for a consumer that missed an
+    event on the bus, or that rebuilds from scratch."""
+
+    events: Callable[[int, int], list[dict[str, Any]]]  # (start, limit) -> envelopes
+    last_published: Callable[[], int]  # the position of the last one (0: none yet)
+
+
 class PublishedEvents(DependencyProvider):
-    """Reads this service's published events back from its store, for a consumer that
-    detected one missing on the bus (``store`` names the service's ``Store`` attribute)."""
+    """The service's ``NotificationLog`` (``store`` names the service's ``Store``
+    attribute)."""
 
     def __init__(self, store: str) -> None:
         self.store = store
 
-    def get_dependency(self, worker_ctx: Any) -> Callable[[int, int], list[dict[str, Any]]]:
+    def get_dependency(self, worker_ctx: Any) -> NotificationLog:
         [store] = [d for d in self.container.dependencies if d.attr_name == self.store]
-        return store.published_events
+        return NotificationLog(store.published_events, store.last_published)

@@ -129,6 +129,14 @@ class OutboxRelay:
                 (self.source,),
             )
 
+    def last_published(self) -> int:
+        """The position of the last event published (0: none yet)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute("SELECT last_published FROM outbox_relay WHERE source = %s",
+                           (self.source,))
+            row = cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
     def relay_once(self) -> int:
         """Publish the next batch; returns how many notifications it moved past."""
         with self.datastore.transaction() as cursor:

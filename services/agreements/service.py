@@ -52,7 +52,13 @@ class AgreementsService:
     @rpc
     def published_events(self, start: int, limit: int = 100) -> list[Json]:
         """What this service published from position ``start`` on (a consumer's gap)."""
-        return self.published(int(start), min(int(limit), 1000))
+        return self.published.events(int(start), min(int(limit), 1000))
+
+    @rpc
+    def last_published_position(self) -> int:
+        """Where this service's published events end, for a consumer that may have missed
+        the last ones, or that reads them all."""
+        return self.published.last_published()
 
     # The roster ---------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from psycopg2.extensions import cursor as Cursor
+from psycopg2.extras import execute_values
 
 from coachops.bus import idempotency
 from coachops.contracts import Envelope, encode
@@ -426,9 +427,113 @@ def rebuild(cursor: Cursor, progress: Callable[[int, int], None] | None = None) 
     transaction: readers keep the old rows until it commits, then see the new ones all at
     once; consumers wait (SHARE lock on received_events) and then refold on top."""
     cursor.execute("LOCK TABLE received_events IN SHARE MODE")
+    return derive_all(cursor, progress)
+
+
+def derive_all(cursor: Cursor, progress: Callable[[int, int], None] | None = None) -> int:
+    """Empty every derived table and ``replay``, with no writer beside it: the monthly
+    rollup is made in one pass at the end rather than row by row by its trigger."""
+    cursor.execute("ALTER TABLE time_facts DISABLE TRIGGER time_month_keep")
     for name in DERIVED:
         cursor.execute(f"DELETE FROM {name}")
-    return replay(cursor, progress)
+    total = replay(cursor, progress)
+    cursor.execute(ROLLUP_ALL)
+    cursor.execute("ALTER TABLE time_facts ENABLE TRIGGER time_month_keep")
+    return total
+
+
+# Rebuilding beside the live tables: from the sources' notification logs into a shadow
+# schema while the live tables keep serving, then swapped in. -------------------------
+
+SHADOW = "reporting_rebuild"
+RETIRED = "reporting_retired"
+TABLES = ("processed_events", "received_events", *DERIVED)
+
+
+def _functions(schema: str) -> tuple[str, ...]:
+    """The rollup trigger's functions, as ALTER FUNCTION names them once their row type
+    (``time_facts``) lives in ``schema``."""
+    return ("time_month_keep()", f"time_month_apply({schema}.time_facts, integer)")
+
+
+def create_shadow(cursor: Cursor) -> datetime:
+    """An empty copy of every table (and the rollup trigger) in the shadow schema; the
+    caller's transaction then works in it (``SET LOCAL search_path``). Returns when the
+    rebuild began: an event the rebuild does not fetch from its source was published after
+    that, so the live tables claim it later than that."""
+    cursor.execute(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE")
+    cursor.execute(f"CREATE SCHEMA {SHADOW}")
+    use_shadow(cursor)
+    cursor.execute(SCHEMA)
+    cursor.execute("SELECT now()")
+    began: datetime = cursor.fetchone()[0]
+    return began
+
+
+def use_shadow(cursor: Cursor) -> None:
+    cursor.execute(f"SET LOCAL search_path TO {SHADOW}")
+
+
+def keep(cursor: Cursor, events: list[Envelope]) -> None:
+    """Keep ``events`` and claim them, deriving nothing yet: a rebuild derives every table
+    in one pass at the end (``replay``), folding each entity once."""
+    rows = []
+    for event in events:
+        payload = encode(event)["payload"]
+        rows.append((event.source, event.position, event.previous_position,
+                     str(event.stream_id), event.stream_position, event.event_type,
+                     entity_key(event.event_type, payload), event.recorded_at,
+                     event.occurred_at, json.dumps(payload)))
+    execute_values(
+        cursor,
+        "INSERT INTO received_events (source, position, previous_position, stream_id,"
+        " stream_position, event_type, entity_key, recorded_at, occurred_at, payload)"
+        " VALUES %s ON CONFLICT DO NOTHING", rows, page_size=1000,
+    )
+    execute_values(
+        cursor, "INSERT INTO processed_events (source, position, event_id) VALUES %s"
+        " ON CONFLICT DO NOTHING",
+        [(e.source, e.position, str(e.event_id)) for e in events], page_size=1000,
+    )
+
+
+def swap_in_shadow(cursor: Cursor, began: datetime) -> int:
+    """Catch up with what the live tables received since the rebuild ``began``, then make
+    the shadow tables the live ones, in one transaction; returns the events caught up.
+
+    Consumers are held at their first statement (the claim) while this runs and then go on
+    against the new tables: PostgreSQL looks a table's name up again after waiting for its
+    lock. Readers see the old tables until the commit, the new ones after."""
+    cursor.execute("LOCK TABLE public.processed_events, public.received_events"
+                   " IN EXCLUSIVE MODE")
+    use_shadow(cursor)
+    cursor.execute(
+        "INSERT INTO processed_events SELECT * FROM public.processed_events"
+        " WHERE processed_at >= %s ON CONFLICT DO NOTHING", (began,),
+    )
+    cursor.execute(
+        "INSERT INTO received_events SELECT r.* FROM public.received_events r"
+        " JOIN public.processed_events p USING (source, position) WHERE p.processed_at >= %s"
+        " ON CONFLICT DO NOTHING RETURNING event_type, payload, position, entity_key",
+        (began,),
+    )
+    late = cursor.fetchall()
+    for event_type, payload, position, key in sorted(late, key=lambda r: r[2]):
+        derive(cursor, event_type, payload, position, key)
+    cursor.execute(f"DROP SCHEMA IF EXISTS {RETIRED} CASCADE")
+    cursor.execute(f"CREATE SCHEMA {RETIRED}")
+    for table in TABLES:
+        cursor.execute(f"ALTER TABLE public.{table} SET SCHEMA {RETIRED}")
+    for function in _functions(RETIRED):
+        cursor.execute(f"ALTER FUNCTION public.{function} SET SCHEMA {RETIRED}")
+    for table in TABLES:
+        cursor.execute(f"ALTER TABLE {SHADOW}.{table} SET SCHEMA public")
+    for function in _functions("public"):
+        cursor.execute(f"ALTER FUNCTION {SHADOW}.{function} SET SCHEMA public")
+    cursor.execute(f"DROP SCHEMA {RETIRED} CASCADE")
+    cursor.execute(f"DROP SCHEMA {SHADOW} CASCADE")
+    cursor.execute("SET LOCAL search_path TO public")
+    return len(late)
 
 
 def gaps(cursor: Cursor) -> list[dict[str, Any]]:
@@ -441,6 +546,15 @@ def gaps(cursor: Cursor) -> list[dict[str, Any]]:
         " ORDER BY 1, 2"
     )
     return [{"source": s, "position": p} for s, p in cursor.fetchall()]
+
+
+def received(cursor: Cursor, source: str, positions: list[int]) -> set[int]:
+    """Which of ``positions`` of ``source`` are already here."""
+    cursor.execute(
+        "SELECT position FROM received_events WHERE source = %s AND position = ANY(%s)",
+        (source, positions),
+    )
+    return {int(p) for (p,) in cursor.fetchall()}
 
 
 class Progress:

@@ -1,9 +1,20 @@
-"""Rebuild the reporting read models from the events reporting has received.
+"""Rebuild the reporting read models.
 
-    python -m services.reporting.rebuild        # uses REPORTING_DATABASE_URL
+    python -m services.reporting.rebuild                   # from the sources' notification logs
+    python -m services.reporting.rebuild --from received   # from the events kept here
 
-Prints progress and rate. One transaction: reports keep reading the old rows until the
-new ones are complete, then see them all at once (see ``projections.rebuild``).
+``--from sources`` (the default) asks every source service for everything it ever
+published (``last_published_position`` and ``published_events`` over RPC), keeps it in a shadow
+schema beside the live tables, derives every read model there, catches up with what the
+live tables received meanwhile and swaps the shadow tables in, in one short transaction.
+The live tables keep serving reports and consumers until the swap. Use it when the
+reporting database itself is lost or suspect.
+
+``--from received`` derives the read models again from ``received_events`` in one
+transaction (reports read the old rows until it commits): the quick repair after a change
+to how reports are derived, or after restoring a backup while the sources are down.
+
+Both print progress and rate.
 """
 
 from __future__ import annotations
@@ -11,24 +22,75 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from collections.abc import Callable
+from typing import Any
 
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from coachops.contracts import decode
 from coachops.store import Datastore
-from services.reporting import projections
+from services.reporting import facts, projections
 
 DEFAULT_URL = "postgresql://coachops_reporting@127.0.0.1:5432/coachops_reporting"
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+PAGE = 1000  # notifications asked of a source at a time (the most it answers)
+
+Say = Callable[[str], None]
+
+
+def from_received(datastore: Datastore, say: Say) -> int:
+    with datastore.transaction() as cursor:
+        cursor.execute(projections.SCHEMA)
+        return projections.rebuild(cursor, projections.Progress(say))
+
+
+def from_sources(datastore: Datastore, cluster: Any, say: Say) -> int:
+    with datastore.transaction() as cursor:
+        cursor.execute(projections.SCHEMA)  # the live tables, for a database that lost them
+        began = projections.create_shadow(cursor)
+    started, fetched = time.monotonic(), 0
+    for source, consumed in facts.CONSUMED.items():
+        rpc = getattr(cluster, source)
+        end = int(rpc.last_published_position())
+        for start in range(1, end + 1, PAGE):
+            events = [decode(body) for body in rpc.published_events(start, PAGE)]
+            with datastore.transaction() as cursor:
+                projections.use_shadow(cursor)
+                projections.keep(cursor, [e for e in events if e.event_type in consumed])
+            fetched += len(events)
+            rate = fetched / max(time.monotonic() - started, 1e-6)
+            say(f"fetched {source} {min(start + PAGE - 1, end)}/{end}"
+                f" ({fetched} events, {rate:.0f} events/s)")
+    with datastore.transaction() as cursor:
+        projections.use_shadow(cursor)
+        total = projections.derive_all(cursor, projections.Progress(say))
+    with datastore.transaction() as cursor:
+        late = projections.swap_in_shadow(cursor, began)
+    say(f"swapped in the rebuilt tables ({late} events received during the rebuild"
+        " caught up)")
+    return total + late
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--from", dest="origin", choices=("sources", "received"),
+                        default="sources")
     parser.add_argument("--database-url",
                         default=os.environ.get("REPORTING_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP))
     args = parser.parse_args(argv)
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
     datastore = Datastore(args.database_url, pool_size=1)
     try:
-        with datastore.transaction() as cursor:
-            cursor.execute(projections.SCHEMA)
-            total = projections.rebuild(
-                cursor, projections.Progress(lambda line: print(line, flush=True)))
+        if args.origin == "received":
+            total = from_received(datastore, say)
+        else:
+            with ClusterRpcProxy({"AMQP_URI": args.amqp_uri}, timeout=60) as cluster:
+                total = from_sources(datastore, cluster, say)
     finally:
         datastore.close()
     print(f"rebuild complete: {total} events", flush=True)

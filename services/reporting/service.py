@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 # How often to look for events named as a predecessor that never arrived.
 GAP_CHECK_SECONDS = float(os.environ.get("REPORTING_GAP_CHECK_SECONDS", "5"))
+_last_seen: dict[str, int | None] = {}  # per process: each source's end at the last check
 COACH_VIEWS = ("time_use", "plan_alignment")  # a coach sees their own time, not cycles
 
 
@@ -156,28 +157,43 @@ class ReportingService:
 
     @timer(interval=GAP_CHECK_SECONDS)
     def fetch_missing(self) -> None:
-        """An event named as a predecessor that never arrived was lost on the bus: fetch it
-        from its source's notification log and apply it like any other (the claim makes a
-        late delivery of the same event harmless)."""
+        """Events lost on the bus, fetched from their source's notification log and applied
+        like any other (the claim makes a late delivery of the same event harmless): one
+        named as a predecessor that never arrived, and a source's last events, which no
+        later event names yet."""
         with self.db.transaction(commit=False) as cursor:
             missing = projections.gaps(cursor)
         for gap in missing:
-            if gap["source"] not in facts.CONSUMED:
-                continue
-            source = getattr(self, gap["source"])
-            try:
-                with eventlet.Timeout(10):
-                    bodies = source.published_events(gap["position"], 1)
-            except (Exception, eventlet.Timeout) as error:
-                log.warning("could not fetch %s position %s: %r", gap["source"],
-                            gap["position"], error)
-                continue
-            for body in bodies:
-                event = decode(body)
-                if event.position == gap["position"]:
-                    apply_once(self.db, event, projections.receive)
-                    log.info("fetched %s %s at position %d, missed on the bus",
-                             event.source, event.event_type, event.position)
+            if gap["source"] in facts.CONSUMED:
+                self._fetch(gap["source"], gap["position"], 1, "missed on the bus")
+        for source in facts.CONSUMED:
+            last = self._ask(source, "last_published_position")
+            # Only once the source is quiet, so an event still on its way is not fetched.
+            if last and last == _last_seen.get(source):
+                with self.db.transaction(commit=False) as cursor:
+                    lost = not projections.received(cursor, source, [last])
+                if lost:
+                    self._fetch(source, last, 1, "its source's last")
+            _last_seen[source] = last
+
+    def _ask(self, source: str, method: str, *args: int) -> Any:
+        try:
+            with eventlet.Timeout(10):
+                return getattr(getattr(self, source), method)(*args)
+        except (Exception, eventlet.Timeout) as error:
+            log.warning("could not ask %s for %s%s: %r", source, method, args, error)
+            return None
+
+    def _fetch(self, source: str, start: int, limit: int, why: str) -> None:
+        events = [decode(body) for body in self._ask(source, "published_events", start, limit)
+                  or []]
+        with self.db.transaction(commit=False) as cursor:
+            received = projections.received(cursor, source, [e.position for e in events])
+        for event in events:
+            if event.position not in received and apply_once(self.db, event,
+                                                             projections.receive):
+                log.info("fetched %s %s at position %d (%s), missed on the bus",
+                         event.source, event.event_type, event.position, why)
 
     def _report(self, view: str, actor_data: Json, query_data: Json) -> Json:
         actor = Actor.from_dict(actor_data)

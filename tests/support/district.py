@@ -65,35 +65,37 @@ class District:
 
     @classmethod
     def generate(cls, schools: int = 102, regions: int = 6, coaches: int = 100,
-                 teachers: int = 5000, leaders: int = 2) -> District:
+                 teachers: int = 5000, leaders: int = 2, prefix: str = "") -> District:
+        """A district; ``prefix`` starts every sourcedId and region code, so a second
+        district can be imported beside the first without touching its schools."""
         d = cls()
         for r in range(regions):
-            d.regions[f"clt-{r + 1}"] = f"CLT {r + 1}"
+            d.regions[f"{prefix}clt-{r + 1}"] = f"CLT {r + 1}"
         codes = list(d.regions)
         for s in range(schools):
-            school = f"school-{s + 1:04d}"
+            school = f"{prefix}school-{s + 1:04d}"
             kind = ("Elementary", "Middle", "High")[s % 3]
             d.schools[school] = f"{FAMILY[s % len(FAMILY)]} {kind} School {s + 1}"
             d.region_of[school] = codes[s % regions]
-            principal = f"principal-{s + 1:04d}"
+            principal = f"{prefix}principal-{s + 1:04d}"
             d._person(principal, "administrator", s, [school])
             d.principals[school] = principal
         names = list(d.schools)
         for c in range(coaches):
-            coach = f"coach-{c + 1:04d}"
+            coach = f"{prefix}coach-{c + 1:04d}"
             # Every school has a coach; the first coaches cover the schools left over.
             assigned = [names[i] for i in range(c, schools, coaches)]
             d._person(coach, "teacher", c + 7, assigned)
             d.coaching[coach] = assigned
         for t in range(teachers):
-            teacher = f"teacher-{t + 1:05d}"
+            teacher = f"{prefix}teacher-{t + 1:05d}"
             d._person(teacher, "teacher", t + 3, [names[t % schools]])
             d.teachers.append(teacher)
         for r, code in enumerate(codes):
             # A principal of one of the region's schools represents it on the CLT.
             d.representatives[code] = d.principals[names[r]]
         for n in range(leaders):
-            leader = f"leader-{n + 1:04d}"
+            leader = f"{prefix}leader-{n + 1:04d}"
             d._person(leader, "administrator", n + 11, [DISTRICT])  # the district office
             d.leaders.append(leader)
         return d

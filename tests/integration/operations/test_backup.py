@@ -53,7 +53,8 @@ def test_restore_after_losing_every_database_gives_the_same_reports(
     # Replay: rebuild the reports from the restored events before anything else runs.
     name = database_name("reporting")
     rebuilt = subprocess.run(
-        [sys.executable, "-m", "services.reporting.rebuild", "--database-url",
+        [sys.executable, "-m", "services.reporting.rebuild", "--from", "received",
+         "--database-url",
          f"postgresql://{name}@127.0.0.1:5432/{name}"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )

@@ -179,7 +179,8 @@ def test_a_rebuild_from_the_received_events_gives_identical_reports(
     assert report(platform, "time-use", school_year=2017)["rows"] == []
 
     result = subprocess.run(
-        [sys.executable, "-m", "services.reporting.rebuild", "--database-url", reporting_url()],
+        [sys.executable, "-m", "services.reporting.rebuild", "--from", "received",
+         "--database-url", reporting_url()],
         capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stderr
