@@ -78,6 +78,9 @@ class RecordCheckIn(Command):
     notes = _text(load_default="")
     # Left out: the focus areas were kept. Given: the pair revised them at this check-in.
     focus_areas = _focus_areas(load_default=None, allow_none=True)
+    # Left out: both were there.
+    attended_by = fields.List(fields.Str(validate=validate.OneOf(("coach", "principal"))),
+                              load_default=None, validate=validate.Length(min=1, max=2))
 
 
 class AgreementQuery(Command):

@@ -6,9 +6,11 @@ People travel as roster ids only; organisational units (regions, schools) carry 
 ``label``, which is district configuration, not personal data.
 """
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
-from coachops.contracts.envelope import contract
+from coachops.contracts.envelope import contract, upcaster
 
 SIGNER_ROLES = ("coach", "principal")
 
@@ -137,3 +139,17 @@ class CheckInRecordedV1(Schema):
     held_on = fields.Date(required=True)
     next_due_on = fields.Date(required=True)
     focus_areas_revised = fields.Bool(required=True)
+
+
+@contract("CheckInRecorded", 2)
+class CheckInRecordedV2(CheckInRecordedV1):
+    """Version 2: which of the pair attended."""
+
+    attended_by = fields.List(fields.Str(validate=validate.OneOf(SIGNER_ROLES)),
+                              required=True, validate=validate.Length(min=1, max=2))
+
+
+@upcaster("CheckInRecorded", 1)
+def _check_in_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    # Before version 2 a check-in was recorded as held by both of the pair.
+    return {**payload, "attended_by": list(SIGNER_ROLES)}

@@ -45,6 +45,24 @@ def registered() -> dict[tuple[str, int], type[Schema]]:
     return dict(_REGISTRY)
 
 
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+_UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+def upcaster(name: str, version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register how a payload of ``name`` at ``version`` (its JSON form) reads at
+    ``version + 1``. ``decode`` hands consumers every event at its latest version, so an
+    event published (or stored by a consumer) before a contract changed still reads."""
+
+    def register(function: Upcaster) -> Upcaster:
+        if (name, version + 1) not in _REGISTRY:
+            raise RuntimeError(f"register {name} v{version + 1} before its upcaster")
+        _UPCASTERS[(name, version)] = function
+        return function
+
+    return register
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """What a service's translator makes of one domain event before the relay wraps it."""
@@ -154,18 +172,23 @@ def decode(body: Any) -> Envelope:
         data = _envelope_schema.load(body)
     except ValidationError as error:
         raise ContractError(f"bad envelope: {_first_error(error)}") from None
-    schema = _schema_for(data["event_type"], data["version"])
-    try:
-        payload = schema.load(data["payload"])
-    except ValidationError as error:
-        raise ContractError(
-            f"bad {data['event_type']} v{data['version']} payload: {_first_error(error)}"
-        ) from None
+    event_type, version, raw = data["event_type"], data["version"], data["payload"]
+    while True:
+        schema = _schema_for(event_type, version)
+        try:
+            payload = schema.load(raw)
+        except ValidationError as error:
+            raise ContractError(
+                f"bad {event_type} v{version} payload: {_first_error(error)}") from None
+        if (event_type, version) not in _UPCASTERS:
+            break
+        raw = _UPCASTERS[(event_type, version)](dict(raw))
+        version += 1
     actor = data["actor"]
     return Envelope(
         event_id=data["event_id"],
-        event_type=data["event_type"],
-        version=data["version"],
+        event_type=event_type,
+        version=version,
         source=data["source"],
         stream_id=data["stream_id"],
         stream_position=data["stream_position"],

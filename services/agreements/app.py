@@ -119,12 +119,12 @@ class Agreements(ServiceApplication):
             agreement_id, lambda a, school: a.sign(actor, school, version, today))
 
     def record_check_in(self, actor: Actor, agreement_id: UUID, held_on: date, notes: str,
-                        focus_areas: list[dict[str, str]] | None,
-                        today: date) -> CoachingAgreement:
+                        focus_areas: list[dict[str, str]] | None, today: date,
+                        attended_by: list[str] | None = None) -> CoachingAgreement:
         return self._change_agreement(
             agreement_id,
             lambda a, school: a.record_check_in(actor, school, held_on, notes, focus_areas,
-                                                today))
+                                                today, attended_by))
 
     def coaching_agreement(self, actor: Actor, agreement_id: UUID,
                            today: date) -> CoachingAgreement:

@@ -77,6 +77,9 @@ class Version:
         return {"coach", "principal"} <= set(self.signed)
 
 
+PARTIES = ("coach", "principal")
+
+
 @dataclass(frozen=True)
 class CheckIn:
     held_on: date
@@ -85,6 +88,7 @@ class CheckIn:
     focus_areas_revised: bool
     notes: str  # private to the coach and the principal
     next_due_on: date
+    attended_by: tuple[str, ...] = PARTIES  # which of the pair were there
 
 
 class CoachingAgreement(Aggregate):
@@ -177,8 +181,12 @@ class CoachingAgreement(Aggregate):
         self.versions[number - 1].signed[party] = signed_on
 
     def record_check_in(self, actor: Actor, school: School, held_on: date, notes: str,
-                        focus_areas: list[dict[str, str]] | None, today: date) -> CheckIn:
-        self.party_of(actor, school, today)
+                        focus_areas: list[dict[str, str]] | None, today: date,
+                        attended_by: list[str] | None = None) -> CheckIn:
+        party = self.party_of(actor, school, today)
+        attended = tuple(p for p in PARTIES if p in (attended_by or PARTIES))
+        if party not in attended:
+            raise Invalid("whoever records a check-in was at it", field="attended_by")
         if held_on > today:
             raise Invalid("a check-in is recorded once it was held", field="held_on")
         version = self.in_force()
@@ -191,15 +199,38 @@ class CoachingAgreement(Aggregate):
                          focus_areas=[{"id": a.id, "label": a.label} for a in areas],
                          revised=areas != version.terms.focus_areas, notes=notes.strip(),
                          next_due_on=held_on + timedelta(weeks=version.terms.check_in_every_weeks),
-                         actor=actor)
+                         attended_by=list(attended), actor=actor)
         return self.check_ins[-1]
 
-    @event("CheckInRecorded")
+    class CheckInRecorded(Aggregate.Event):
+        """Version 2 adds ``attended_by``. Check-ins stored before it were held by the pair,
+        both of them: that is what a version 1 event reads as."""
+
+        coach_id: UUID
+        school_id: UUID
+        school_year: int
+        held_on: date
+        number: int
+        focus_areas: list[dict[str, str]]
+        revised: bool
+        notes: str
+        next_due_on: date
+        attended_by: list[str]
+        actor: Actor
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["attended_by"] = list(PARTIES)
+
+    @event(CheckInRecorded)
     def _checked_in(self, coach_id: UUID, school_id: UUID, school_year: int, held_on: date,
                     number: int, focus_areas: list[dict[str, str]],
-                    revised: bool, notes: str, next_due_on: date, actor: Actor) -> None:
+                    revised: bool, notes: str, next_due_on: date, attended_by: list[str],
+                    actor: Actor) -> None:
         areas = tuple(FocusArea(a["id"], a["label"]) for a in focus_areas)
-        self.check_ins.append(CheckIn(held_on, number, areas, revised, notes, next_due_on))
+        self.check_ins.append(CheckIn(held_on, number, areas, revised, notes, next_due_on,
+                                      tuple(attended_by)))
 
 
 @dataclass(frozen=True)

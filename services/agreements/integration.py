@@ -75,10 +75,11 @@ def to_integration(event: Any) -> Outgoing | None:
                        effective_on=event.signed_on)
         return Outgoing("CoachingAgreementSigned", 1, payload, actor=event.actor)
     if isinstance(event, CoachingAgreement.CheckInRecorded):
-        return Outgoing("CheckInRecorded", 1, {
+        return Outgoing("CheckInRecorded", 2, {
             "agreement_id": event.originator_id, "coach_id": event.coach_id,
             "school_id": event.school_id, "held_on": event.held_on,
-            "next_due_on": event.next_due_on, "focus_areas_revised": event.revised},
+            "next_due_on": event.next_due_on, "focus_areas_revised": event.revised,
+            "attended_by": event.attended_by},
             actor=event.actor)
     # People (their names stay here), partnership agreements (theirs alone) and a teacher's
     # details are this service's own business.

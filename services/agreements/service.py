@@ -105,7 +105,7 @@ class AgreementsService:
         data = load(RecordCheckIn, command)
         return views.coaching_agreement(self.agreements.record_check_in(
             Actor.from_dict(actor), data["agreement_id"], data["held_on"], data["notes"],
-            data["focus_areas"], clock.today()))
+            data["focus_areas"], clock.today(), data["attended_by"]))
 
     @rpc
     def coaching_agreement(self, actor: Json, query: Json) -> Json:

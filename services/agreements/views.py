@@ -45,7 +45,8 @@ def coaching_agreement(agreement: CoachingAgreement) -> Json:
         "check_ins": [{"held_on": c.held_on.isoformat(), "version": c.version,
                        "focus_areas": [{"id": a.id, "label": a.label} for a in c.focus_areas],
                        "focus_areas_revised": c.focus_areas_revised, "notes": c.notes,
-                       "next_due_on": c.next_due_on.isoformat()}
+                       "next_due_on": c.next_due_on.isoformat(),
+                       "attended_by": list(c.attended_by)}
                       for c in agreement.check_ins],
     }
 
