@@ -3,6 +3,10 @@
 Every command reloads the cycle and decides again when another worker saved it first
 (optimistic concurrency): two next steps added at the same moment both land. After a few
 lost races it answers Conflict (409), and the client may send it again.
+
+A command sent from an app with its own id (``once``, from an offline sync) is remembered
+by the cycle in the same save as its events; sent again, it changes nothing and answers
+with the cycle replayed to the version the first sending left it at.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -18,9 +22,10 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from coachops.application import ServiceApplication
+from coachops.commands.sync import Once
 from coachops.errors import Conflict, Forbidden, NotFound
 from coachops.identity import Actor, Role
-from services.cycles.domain import Caseload, Cycle, Goal, caseload_id
+from services.cycles.domain import Applied, Caseload, Cycle, Goal, caseload_id, synced_cycle_id
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +59,27 @@ class Cycles(ServiceApplication):
         focus_area_ids: list[str],
         goal: Goal,
         today: date,
+        once: Once | None = None,
     ) -> Cycle:
+        # From an app, the cycle's id comes from the command's: a resend finds the cycle.
+        cycle_id = None if once is None else synced_cycle_id(actor.id, once.client_id)
+
         def attempt() -> Cycle:
+            if once is not None and cycle_id is not None:
+                existing = self._found(cycle_id)
+                if existing is not None:
+                    return self._as_applied(existing, actor, once)[0]
             cycle = Cycle.start(actor=actor, coach_id=coach_id, teacher_ids=teacher_ids,
                                 school_id=school_id, focus_area_ids=focus_area_ids, goal=goal,
-                                today=today)
+                                today=today, cycle_id=cycle_id)
             people = [(coach_id, Role.COACH), *((t, Role.TEACHER) for t in teacher_ids)]
             caseloads = []
             for person_id, role in people:
                 caseload = self._caseload(person_id)
                 caseload.add(cycle_id=cycle.id, role=role.value)
                 caseloads.append(caseload)
+            if once is not None:
+                cycle.remember(actor, once.client_id, once.command, None)
             self.save(cycle, *caseloads)
             return cycle
 
@@ -84,8 +99,9 @@ class Cycles(ServiceApplication):
             cycle_id, lambda c: c.agree_norms(actor, norms, agreement_id, agreed_on, today))[0]
 
     def schedule(self, actor: Actor, cycle_id: UUID, kind: str, starts_at: datetime,
-                 minutes: int) -> tuple[Cycle, UUID]:
-        return self._change(cycle_id, lambda c: c.schedule(actor, kind, starts_at, minutes))
+                 minutes: int, once: Once | None = None) -> tuple[Cycle, UUID]:
+        return self._change(cycle_id, lambda c: c.schedule(actor, kind, starts_at, minutes),
+                            actor, once)
 
     def reschedule(self, actor: Actor, cycle_id: UUID, item_id: UUID, starts_at: datetime,
                    minutes: int | None) -> Cycle:
@@ -96,27 +112,33 @@ class Cycles(ServiceApplication):
         return self._change(cycle_id, lambda c: c.cancel(actor, item_id, today))[0]
 
     def mark_done(self, actor: Actor, cycle_id: UUID, item_id: UUID, minutes: int | None,
-                  now: datetime, today: date) -> Cycle:
+                  now: datetime, today: date, once: Once | None = None) -> Cycle:
         return self._change(
-            cycle_id, lambda c: c.mark_done(actor, item_id, minutes, now, today))[0]
+            cycle_id, lambda c: c.mark_done(actor, item_id, minutes, now, today), actor, once,
+        )[0]
 
     def log_observation(self, actor: Actor, cycle_id: UUID, now: datetime, today: date,
-                        **observation: Any) -> tuple[Cycle, UUID]:
+                        once: Once | None = None, **observation: Any) -> tuple[Cycle, UUID]:
         return self._change(
-            cycle_id, lambda c: c.log_observation(actor, now=now, today=today, **observation))
+            cycle_id, lambda c: c.log_observation(actor, now=now, today=today, **observation),
+            actor, once)
 
     def hold_debrief(self, actor: Actor, cycle_id: UUID, now: datetime, today: date,
-                     **debrief: Any) -> tuple[Cycle, UUID]:
+                     once: Once | None = None, **debrief: Any) -> tuple[Cycle, UUID]:
         return self._change(
-            cycle_id, lambda c: c.hold_debrief(actor, now=now, today=today, **debrief))
+            cycle_id, lambda c: c.hold_debrief(actor, now=now, today=today, **debrief),
+            actor, once)
 
     def add_next_step(self, actor: Actor, cycle_id: UUID, text: str, owner_id: UUID,
-                      due_on: date, today: date) -> tuple[Cycle, UUID]:
+                      due_on: date, today: date, once: Once | None = None) -> tuple[Cycle, UUID]:
         return self._change(
-            cycle_id, lambda c: c.add_next_step(actor, text, owner_id, due_on, today))
+            cycle_id, lambda c: c.add_next_step(actor, text, owner_id, due_on, today),
+            actor, once)
 
-    def complete_step(self, actor: Actor, cycle_id: UUID, step_id: UUID, today: date) -> Cycle:
-        return self._change(cycle_id, lambda c: c.complete_step(actor, step_id, today))[0]
+    def complete_step(self, actor: Actor, cycle_id: UUID, step_id: UUID, today: date,
+                      once: Once | None = None) -> Cycle:
+        return self._change(cycle_id, lambda c: c.complete_step(actor, step_id, today),
+                            actor, once)[0]
 
     def drop_step(self, actor: Actor, cycle_id: UUID, step_id: UUID, today: date) -> Cycle:
         return self._change(cycle_id, lambda c: c.drop_step(actor, step_id, today))[0]
@@ -163,14 +185,18 @@ class Cycles(ServiceApplication):
     # Helpers -------------------------------------------------------------------------------
 
     def _cycle(self, cycle_id: UUID) -> Cycle:
+        found = self._found(cycle_id)
+        if found is None:
+            raise NotFound(f"there is no cycle {cycle_id}", field="cycle_id")
+        return found
+
+    def _found(self, cycle_id: UUID) -> Cycle | None:
         try:
             found = self.repository.get(cycle_id)
         except AggregateNotFoundError:
-            found = None
+            return None
         # Any other aggregate with this id (a caseload) is not a cycle either.
-        if not isinstance(found, Cycle):
-            raise NotFound(f"there is no cycle {cycle_id}", field="cycle_id")
-        return found
+        return found if isinstance(found, Cycle) else None
 
     def _caseload(self, person_id: UUID) -> Caseload:
         try:
@@ -181,14 +207,55 @@ class Cycles(ServiceApplication):
     def _cycles_of(self, person_id: UUID, role: Role) -> list[Cycle]:
         return [self._cycle(c) for c in self._caseload(person_id).cycle_ids(role)]
 
-    def _change(self, cycle_id: UUID, decide: Callable[[Cycle], T]) -> tuple[Cycle, T]:
+    def _change(self, cycle_id: UUID, decide: Callable[[Cycle], T], actor: Actor | None = None,
+                once: Once | None = None) -> tuple[Cycle, T]:
         def attempt() -> tuple[Cycle, T]:
-            cycle = self._cycle(cycle_id)
-            result = decide(cycle)
-            self.save(cycle)
-            return cycle, result
+            if once is None or actor is None:
+                cycle = self._cycle(cycle_id)
+                result = decide(cycle)
+                self.save(cycle)
+                return cycle, result
+            cycle = self._working(cycle_id, once)
+            if cycle.applied_before(actor, once.client_id, once.command) is not None:
+                found, result_id = self._as_applied(cycle, actor, once)
+            else:
+                result = decide(cycle)
+                cycle.remember(actor, once.client_id, once.command,
+                               result if isinstance(result, UUID) else None)
+                self.save(cycle)  # the command's events and its client id: one commit
+                found, result_id = cycle, result
+            once.loaded[cycle_id] = cycle  # as saved: where the batch's next item starts
+            return found, cast(T, result_id)
 
         return self._retrying(attempt)
+
+    def _working(self, cycle_id: UUID, once: Once) -> Cycle:
+        """The cycle as this batch last saved it, or as stored."""
+        found = once.loaded.pop(cycle_id, None)
+        return found if isinstance(found, Cycle) else self._cycle(cycle_id)
+
+    def _as_applied(self, cycle: Cycle, actor: Actor, once: Once) -> tuple[Cycle, UUID | None]:
+        """A command sent again: the cycle as the first sending left it, and what it made."""
+        applied: Applied | None = cycle.applied_before(actor, once.client_id, once.command)
+        if applied is None:  # a cycle id made from this client id, but not by this command
+            raise Conflict(f"command {once.client_id} does not match the cycle it made",
+                           field="client_id")
+        once.duplicate = True
+        return self._as_of(cycle.id, applied.version, once), applied.result_id
+
+    def _as_of(self, cycle_id: UUID, version: int, once: Once) -> Cycle:
+        """The cycle at ``version``. A batch sent again asks for rising versions of each
+        of its cycles, so the cycle it replayed last is carried forward to the next one
+        rather than replayed from the start each time."""
+        key = ("as of", cycle_id)
+        past = once.loaded.get(key)
+        if isinstance(past, Cycle) and past.version <= version:
+            for event in self.events.get(cycle_id, gt=past.version, lte=version):
+                event.mutate(past)
+        else:
+            past = self.repository.get(cycle_id, version=version)
+        once.loaded[key] = past
+        return past
 
     def _retrying(self, attempt: Callable[[], T]) -> T:
         return self.retrying(attempt, Conflict(

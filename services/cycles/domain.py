@@ -25,6 +25,16 @@ and shown only to the cycle's coach and teachers. Events also carry the cycle's 
 and school ids, so that ``integration.py`` can say what happened to the rest of the
 district in ids, dates, phases and counts, without ever reading content.
 
+Sent again from an app that was offline
+---------------------------------------
+A coach's app queues commands in a classroom without Wi-Fi and sends them when it is back
+online, each with an id of its own (``client_id``); after a time-out it sends the batch
+again. A command sent with a client id ends with ``ClientCommandApplied`` in the same
+save as the events it caused, so the cycle itself remembers it: sent again, it changes
+nothing and answers as it did the first time (the cycle as it stood then, replayed to
+that version). A proposal sent from an app gets an id made from its client id
+(``synced_cycle_id``), so a second sending finds the cycle already there.
+
 Event methods (``@event``) only apply; every check is made before one is triggered,
 because event bodies run again on every replay.
 """
@@ -41,7 +51,7 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from coachops.errors import Forbidden, Invalid, NotFound
+from coachops.errors import Conflict, Forbidden, Invalid, NotFound
 from coachops.identity import Actor, Role
 
 NAMESPACE = UUID("9a4c1e52-3f7d-4b0a-8c61-2d5e7f9b1a03")
@@ -186,6 +196,17 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Applied:
+    """A command an app sent with its own id: what it made (an observation, a next
+    step...), and the cycle's version once it was done, to answer a resend the same way."""
+
+    result_id: UUID | None
+    version: int
+    sent_by: UUID
+    command: str
+
+
+@dataclass(frozen=True)
 class Closing:
     outcome: Outcome
     evidence: str
@@ -273,8 +294,10 @@ class Cycle(Aggregate):
         focus_area_ids: list[str],
         goal: Goal,
         today: date,
+        cycle_id: UUID | None = None,
     ) -> Cycle:
-        """A coach proposes a cycle; a teacher starts one (and so has accepted it)."""
+        """A coach proposes a cycle; a teacher starts one (and so has accepted it).
+        ``cycle_id`` is given for a proposal sent from an app (``synced_cycle_id``)."""
         if actor.role is Role.TEACHER:
             if actor.id not in teacher_ids:
                 raise Forbidden("a teacher starts a cycle they are in", field="teacher_ids")
@@ -288,15 +311,19 @@ class Cycle(Aggregate):
             raise Invalid("a coach cannot coach themselves", field="teacher_ids")
         if len(set(teacher_ids)) != len(teacher_ids):
             raise Invalid("a teacher is listed twice", field="teacher_ids")
-        cycle = cls(
-            actor=actor,
-            coach_id=coach_id,
-            teacher_ids=list(teacher_ids),
-            school_id=school_id,
-            focus_area_ids=check_focus_areas(focus_area_ids),
-            goal=check_goal(goal, today),
-            proposed_on=today,
-        )
+        proposal = {
+            "actor": actor,
+            "coach_id": coach_id,
+            "teacher_ids": list(teacher_ids),
+            "school_id": school_id,
+            "focus_area_ids": check_focus_areas(focus_area_ids),
+            "goal": check_goal(goal, today),
+            "proposed_on": today,
+        }
+        if cycle_id is None:
+            cycle = cls(**proposal)
+        else:  # the library's way to create an aggregate with an id chosen beforehand
+            cycle = cls._create(cls.Proposed, id=cycle_id, **proposal)
         if actor.role is Role.TEACHER:
             cycle._accept(actor, actor.id, today)
         return cycle
@@ -329,6 +356,7 @@ class Cycle(Aggregate):
         self.debriefs: dict[UUID, Debrief] = {}
         self.steps: dict[UUID, NextStep] = {}
         self.closing: Closing | None = None
+        self.applied: dict[UUID, Applied] = {}  # by client id: commands sent from apps
 
     # Who may do what ---------------------------------------------------------------------
 
@@ -375,6 +403,25 @@ class Cycle(Aggregate):
     def _ids(self) -> dict[str, Any]:
         """What every event carries, so the integration events need no other state."""
         return {"coach_id": self.coach_id, "school_id": self.school_id}
+
+    # Commands sent from apps, remembered by their client id -------------------------------
+
+    def remember(self, actor: Actor, client_id: UUID, command: str,
+                 result_id: UUID | None) -> None:
+        """The last event of a command an app sent: saved with the command's own events."""
+        if client_id in self.applied:
+            raise ValueError(f"command {client_id} is already applied to this cycle")
+        self._client_command_applied(client_id=client_id, sent_by=actor.id, command=command,
+                                     result_id=result_id)
+
+    def applied_before(self, actor: Actor, client_id: UUID, command: str) -> Applied | None:
+        """The command ``actor`` sent with this client id, if this cycle has applied it.
+        A client id names one command of one person: reused for another is a conflict."""
+        applied = self.applied.get(client_id)
+        if applied is not None and (applied.sent_by, applied.command) != (actor.id, command):
+            raise Conflict(f"the id {client_id} was given to another command already:"
+                           " give each command an id of its own", field="client_id")
+        return applied
 
     # Queries -----------------------------------------------------------------------------
 
@@ -851,6 +898,20 @@ class Cycle(Aggregate):
                   phase: str, focus_area_ids: list[str]) -> None:
         self.status = Status.ACTIVE
         self.closing = None
+
+    @event("ClientCommandApplied")
+    def _client_command_applied(self, client_id: UUID, sent_by: UUID, command: str,
+                                result_id: UUID | None) -> None:
+        # Triggered after the command's events and applied before the version moves on:
+        # ``self.version`` is the cycle as the command left it.
+        self.applied[client_id] = Applied(result_id, self.version, sent_by, command)
+
+
+def synced_cycle_id(actor_id: UUID, client_id: UUID) -> UUID:
+    """The id of a cycle an app proposed, from the id the app gave the command: the same
+    proposal sent twice is the same cycle. Scoped by the sender, so nobody can take
+    another person's id."""
+    return uuid5(NAMESPACE, f"synced-cycle:{actor_id}:{client_id}")
 
 
 class Caseload(Aggregate):

@@ -1,5 +1,9 @@
 """The cycles nameko service: RPC commands and queries in, integration events out (via the
-relay). Each entrypoint loads its schema, calls the application once and answers JSON."""
+relay). Each entrypoint loads its schema, calls the application once and answers JSON.
+
+The commands a coach's app may queue offline are written once, as ``_<command>(actor,
+data, once)``: their single entrypoint calls it without a client id, and ``sync`` calls it
+for each item of a batch with one."""
 
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from coachops.commands.cycles import (
     StartCycle,
     TeacherCyclesQuery,
 )
+from coachops.commands.sync import Once, apply_batch
 from coachops.dependencies import PublishedEvents, Readiness, Store
 from coachops.identity import Actor
 from coachops.metrics import MetricsServer
@@ -66,18 +71,26 @@ class CyclesService:
     @rpc
     def published_events(self, start: int, limit: int = 100) -> list[Json]:
         """What this service published from position ``start`` on (a consumer's gap)."""
-        return self.published(int(start), min(int(limit), 1000))
+        return self.published.events(int(start), min(int(limit), 1000))
+
+    @rpc
+    def last_published_position(self) -> int:
+        """Where this service's published events end, for a consumer that may have missed
+        the last ones, or that reads them all."""
+        return self.published.last_published()
 
     # Starting, accepting, declining --------------------------------------------------------
 
     @rpc
     def start_cycle(self, actor: Json, command: Json) -> Json:
-        data = load(StartCycle, command)
+        return self._start_cycle(Actor.from_dict(actor), load(StartCycle, command))
+
+    def _start_cycle(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         cycle = self.cycles.start_cycle(
-            actor=Actor.from_dict(actor), coach_id=data["coach_id"],
+            actor=actor, coach_id=data["coach_id"],
             teacher_ids=data["teacher_ids"], school_id=data["school_id"],
             focus_area_ids=data["focus_area_ids"], goal=Goal(**data["goal"]),
-            today=clock.today(),
+            today=clock.today(), once=once,
         )
         return views.status(cycle)
 
@@ -107,10 +120,12 @@ class CyclesService:
 
     @rpc
     def schedule_item(self, actor: Json, command: Json) -> Json:
-        data = load(ScheduleItem, command)
+        return self._schedule_item(Actor.from_dict(actor), load(ScheduleItem, command))
+
+    def _schedule_item(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         cycle, item_id = self.cycles.schedule(
-            Actor.from_dict(actor), data["cycle_id"], kind=data["kind"],
-            starts_at=instant(data["starts_at"]), minutes=data["minutes"],
+            actor, data["cycle_id"], kind=data["kind"],
+            starts_at=instant(data["starts_at"]), minutes=data["minutes"], once=once,
         )
         return {**views.status(cycle), "item_id": str(item_id)}
 
@@ -130,48 +145,74 @@ class CyclesService:
 
     @rpc
     def mark_item_done(self, actor: Json, command: Json) -> Json:
-        data = load(MarkItemDone, command)
+        return self._mark_item_done(Actor.from_dict(actor), load(MarkItemDone, command))
+
+    def _mark_item_done(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         return views.status(self.cycles.mark_done(
-            Actor.from_dict(actor), data["cycle_id"], data["item_id"], data["minutes"],
-            now=clock.now(), today=clock.today(),
+            actor, data["cycle_id"], data["item_id"], data["minutes"],
+            now=clock.now(), today=clock.today(), once=once,
         ))
 
     # Observations, debriefs, next steps ----------------------------------------------------
 
     @rpc
     def log_observation(self, actor: Json, command: Json) -> Json:
-        data = load(LogObservation, command)
+        return self._log_observation(Actor.from_dict(actor), load(LogObservation, command))
+
+    def _log_observation(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         cycle, observation_id = self.cycles.log_observation(
-            Actor.from_dict(actor), data.pop("cycle_id"), now=clock.now(),
-            today=clock.today(), **data,
+            actor, data.pop("cycle_id"), now=clock.now(), today=clock.today(), once=once,
+            **data,
         )
         return {**views.status(cycle), "observation_id": str(observation_id)}
 
     @rpc
     def hold_debrief(self, actor: Json, command: Json) -> Json:
-        data = load(HoldDebrief, command)
+        return self._hold_debrief(Actor.from_dict(actor), load(HoldDebrief, command))
+
+    def _hold_debrief(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         progress = data.pop("progress")
         cycle, debrief_id = self.cycles.hold_debrief(
-            Actor.from_dict(actor), data.pop("cycle_id"), now=clock.now(),
-            today=clock.today(), progress_rating=progress["rating"],
-            progress_text=progress["text"], **data,
+            actor, data.pop("cycle_id"), now=clock.now(), today=clock.today(), once=once,
+            progress_rating=progress["rating"], progress_text=progress["text"], **data,
         )
         return {**views.status(cycle), "debrief_id": str(debrief_id)}
 
     @rpc
     def add_next_step(self, actor: Json, command: Json) -> Json:
-        data = load(AddNextStep, command)
+        return self._add_next_step(Actor.from_dict(actor), load(AddNextStep, command))
+
+    def _add_next_step(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         cycle, step_id = self.cycles.add_next_step(
-            Actor.from_dict(actor), data["cycle_id"], text=data["text"],
-            owner_id=data["owner_id"], due_on=data["due_on"], today=clock.today(),
+            actor, data["cycle_id"], text=data["text"], owner_id=data["owner_id"],
+            due_on=data["due_on"], today=clock.today(), once=once,
         )
         return {**views.status(cycle), "step_id": str(step_id)}
 
     @rpc
     def complete_next_step(self, actor: Json, command: Json) -> Json:
-        data = load(CompleteNextStep, command)
+        return self._complete_next_step(Actor.from_dict(actor),
+                                        load(CompleteNextStep, command))
+
+    def _complete_next_step(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         return views.status(self.cycles.complete_step(
-            Actor.from_dict(actor), data["cycle_id"], data["step_id"], clock.today()))
+            actor, data["cycle_id"], data["step_id"], clock.today(), once=once))
+
+    # Offline sync: what a coach's app queued, in the order it was done ---------------------
+
+    @rpc
+    def sync(self, actor: Json, items: list[Json]) -> list[Json]:
+        """Each item applied once, in batch order (so a cycle's items keep their order);
+        each answered as its single entrypoint would, one refusal stopping nothing."""
+        return apply_batch(Actor.from_dict(actor), items, {
+            "start_cycle": self._start_cycle,
+            "schedule_item": self._schedule_item,
+            "mark_item_done": self._mark_item_done,
+            "log_observation": self._log_observation,
+            "hold_debrief": self._hold_debrief,
+            "add_next_step": self._add_next_step,
+            "complete_next_step": self._complete_next_step,
+        })
 
     @rpc
     def drop_next_step(self, actor: Json, command: Json) -> Json:

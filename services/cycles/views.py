@@ -134,6 +134,8 @@ def timeline(found: Cycle, events: Iterable[Any], reader: Actor) -> Json:
         if (isinstance(event, Cycle.TeacherDeclined) and reader.role is Role.TEACHER
                 and event.teacher_id != reader.id):
             continue
+        if isinstance(event, Cycle.ClientCommandApplied):
+            continue  # how the command reached the service, not something that happened
         details = {k: plain(v) for k, v in vars(event).items() if k not in NOT_DETAILS}
         entries.append({"event": snake(type(event).__name__), "at": local(event.timestamp),
                         "by": plain(event.actor), **details})

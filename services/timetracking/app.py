@@ -18,6 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from coachops.application import ServiceApplication
+from coachops.commands.sync import Once
 from coachops.errors import Conflict, NotFound
 from coachops.identity import Actor
 from services.timetracking import csv_import
@@ -32,6 +33,7 @@ from services.timetracking.domain import (
     assignments_id,
     day_id,
     require_own,
+    synced_entry_id,
 )
 
 log = logging.getLogger(__name__)
@@ -109,54 +111,92 @@ class TimeTracking(ServiceApplication):
     # Entries -------------------------------------------------------------------------------
 
     def record_entry(self, actor: Actor, coach_id: UUID, values: EntryValues, today: date,
-                     entry_id: UUID | None = None) -> UUID:
+                     entry_id: UUID | None = None, once: Once | None = None) -> UUID:
         require_own(actor, coach_id)
+        if entry_id is None and once is not None:
+            entry_id = synced_entry_id(coach_id, once.client_id)
         entry_id = entry_id or uuid4()
 
         def attempt() -> UUID:
             location = self._location_or_none(entry_id)
             if location is not None:
+                if self._applied_before(location, coach_id, once):
+                    return entry_id
                 return self._resent(location, coach_id, entry_id, values)
-            day = self._day(coach_id, values.worked_on)
+            day = self._working_day(coach_id, values.worked_on, once)
             day.record(actor, entry_id, values, self.category_list(), today,
                        assignments=self._assignments(coach_id))
-            self.save(day, EntryLocation(entry_id=entry_id, coach_id=coach_id,
-                                         worked_on=values.worked_on))
+            location = EntryLocation(entry_id=entry_id, coach_id=coach_id,
+                                     worked_on=values.worked_on)
+            self._remember(location, once)
+            self.save(day, location)
+            self._keep(once, day)
             return entry_id
 
         return self._retrying(attempt)
 
     def correct_entry(self, actor: Actor, entry_id: UUID, changes: Mapping[str, Any],
-                      reason: str, today: date) -> EntryValues:
+                      reason: str, today: date, once: Once | None = None) -> EntryValues:
         def attempt() -> EntryValues:
             location = self._location(entry_id)
             require_own(actor, location.coach_id)
-            day = self._day(location.coach_id, location.worked_on)
+            day = self._working_day(location.coach_id, location.worked_on, once)
+            if self._applied_before(location, location.coach_id, once):
+                self._keep(once, day)
+                return day.entries[entry_id].values
             new_date = changes.get("worked_on", location.worked_on)
             if new_date == location.worked_on:
                 values = day.correct(actor, entry_id, changes, reason, self.category_list(),
                                      today, assignments=self._assignments(location.coach_id))
-                self.save(day)
+                self._remember(location, once)
+                self.save(day, location)
+                self._keep(once, day)
                 return values
-            target = self._day(location.coach_id, new_date)
+            target = self._working_day(location.coach_id, new_date, once)
             values = day.correct(actor, entry_id, changes, reason, self.category_list(), today,
                                  move_to=target,
                                  assignments=self._assignments(location.coach_id))
             location.move(new_date)
+            self._remember(location, once)
             self.save(day, target, location)
+            self._keep(once, day, target)
             return values
 
         return self._retrying(attempt)
 
-    def void_entry(self, actor: Actor, entry_id: UUID, reason: str) -> None:
+    def void_entry(self, actor: Actor, entry_id: UUID, reason: str,
+                   once: Once | None = None) -> None:
         def attempt() -> None:
             location = self._location(entry_id)
             require_own(actor, location.coach_id)
-            day = self._day(location.coach_id, location.worked_on)
+            if self._applied_before(location, location.coach_id, once):
+                return
+            day = self._working_day(location.coach_id, location.worked_on, once)
             day.void(actor, entry_id, reason)
-            self.save(day)
+            self._remember(location, once)
+            self.save(day, location)  # the void and, from an app, its client id: one commit
+            self._keep(once, day)
 
         self._retrying(attempt)
+
+    @staticmethod
+    def _applied_before(location: EntryLocation, coach_id: UUID, once: Once | None) -> bool:
+        """Whether this command, sent from an app, was applied to the entry already."""
+        if once is None or location.coach_id != coach_id:
+            return False
+        once.duplicate = location.applied_before(once.client_id, once.command)
+        return once.duplicate
+
+    @staticmethod
+    def _remember(location: EntryLocation, once: Once | None) -> None:
+        if once is not None:
+            location.remember(once.client_id, once.command)
+
+    @staticmethod
+    def _keep(once: Once | None, *days: CoachDay) -> None:
+        """Saved days, for the batch's next items to start from (see ``Once.loaded``)."""
+        if once is not None:
+            once.loaded.update((day.id, day) for day in days)
 
     def import_entries(self, actor: Actor, coach_id: UUID, text: str, school_id: UUID | None,
                        today: date) -> list[UUID]:
@@ -247,6 +287,14 @@ class TimeTracking(ServiceApplication):
         return [self._day(coach_id, day) for day in week_of(on)]
 
     # Helpers -------------------------------------------------------------------------------
+
+    def _working_day(self, coach_id: UUID, on: date, once: Once | None) -> CoachDay:
+        """The coach's day: as this batch last saved it (``once``), or as stored."""
+        if once is not None:
+            kept = once.loaded.pop(day_id(coach_id, on), None)
+            if isinstance(kept, CoachDay):
+                return kept
+        return self._day(coach_id, on)
 
     def _day(self, coach_id: UUID, on: date) -> CoachDay:
         try:

@@ -18,6 +18,13 @@ from one day to the other (``EntryMovedOut`` there, ``EntryMovedIn`` here, saved
 transaction), and an ``EntryLocation`` keyed by the entry id says which day holds it
 now, so a correction or a void names the entry alone.
 
+A coach's app that was offline sends its queued commands with ids of its own
+(``client_id``), and sends them again after a time-out. The ``EntryLocation`` remembers
+the client ids of the commands applied to its entry, saved in the same transaction as
+their events, so a command sent again changes nothing; an entry recorded from an app
+without an ``entry_id`` gets one made from its client id (``synced_entry_id``), so a
+second sending finds it.
+
 Calendar items a coach marks done in a cycle (``CalendarItemDone`` from the cycles
 service) become suggested entries on that coach's day, keyed by the item's id, so the
 same event delivered twice suggests once. Confirming one records a real entry under
@@ -53,6 +60,12 @@ CATEGORY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 def day_id(coach_id: UUID, worked_on: date) -> UUID:
     return uuid5(NAMESPACE, f"coach-day:{coach_id}:{worked_on.isoformat()}")
+
+
+def synced_entry_id(coach_id: UUID, client_id: UUID) -> UUID:
+    """The id of an entry an app recorded without choosing one: the same command sent
+    twice is the same entry. Scoped by the coach, so nobody can take another's id."""
+    return uuid5(NAMESPACE, f"synced-entry:{coach_id}:{client_id}")
 
 
 def require_own(actor: Actor, coach_id: UUID) -> None:
@@ -704,10 +717,31 @@ class EntryLocation(Aggregate):
     def __init__(self, entry_id: UUID, coach_id: UUID, worked_on: date) -> None:
         self.coach_id = coach_id
         self.worked_on = worked_on
+        self.applied: dict[UUID, str] = {}  # client id -> command, of those sent from apps
 
     @event("Moved")
     def move(self, worked_on: date) -> None:
         self.worked_on = worked_on
+
+    def remember(self, client_id: UUID, command: str) -> None:
+        """Saved with the events of the command an app sent, in one transaction."""
+        if client_id in self.applied:
+            raise ValueError(f"command {client_id} is already applied to this entry")
+        self._client_command_applied(client_id=client_id, command=command)
+
+    def applied_before(self, client_id: UUID, command: str) -> bool:
+        """Whether the entry has this command already. A client id names one command:
+        reused for another is a conflict."""
+        if client_id not in self.applied:
+            return False
+        if self.applied[client_id] != command:
+            raise Conflict(f"the id {client_id} was given to another command already:"
+                           " give each command an id of its own", field="client_id")
+        return True
+
+    @event("ClientCommandApplied")
+    def _client_command_applied(self, client_id: UUID, command: str) -> None:
+        self.applied[client_id] = command
 
 
 # Totals --------------------------------------------------------------------------------

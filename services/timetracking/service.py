@@ -1,5 +1,9 @@
 """The time-tracking nameko service: RPC commands and queries in, integration events out
-(via the relay)."""
+(via the relay).
+
+The entry commands a coach's app may queue offline are written once, as
+``_<command>(actor, data, once)``: their single entrypoint calls it without a client id,
+and ``sync`` calls it for each item of a batch with one."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from nameko.rpc import rpc
 from coachops import clock
 from coachops.bus.consumer import integration_event_handler
 from coachops.commands import load
+from coachops.commands.sync import Once, apply_batch
 from coachops.commands.timetracking import (
     AddCategory,
     CoachDayQuery,
@@ -52,36 +57,57 @@ class TimeTrackingService:
     @rpc
     def published_events(self, start: int, limit: int = 100) -> list[Json]:
         """What this service published from position ``start`` on (a consumer's gap)."""
-        return self.published(int(start), min(int(limit), 1000))
+        return self.published.events(int(start), min(int(limit), 1000))
+
+    @rpc
+    def last_published_position(self) -> int:
+        """Where this service's published events end, for a consumer that may have missed
+        the last ones, or that reads them all."""
+        return self.published.last_published()
 
     # Entries -----------------------------------------------------------------------------
 
     @rpc
     def record_time_entry(self, actor: Json, command: Json) -> Json:
-        data = load(RecordTimeEntry, command)
+        return self._record_time_entry(Actor.from_dict(actor), load(RecordTimeEntry, command))
+
+    def _record_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         values = EntryValues.of(**{k: v for k, v in data.items() if k in CORRECTABLE})
         entry_id = self.timetracking.record_entry(
-            actor=Actor.from_dict(actor), coach_id=data["coach_id"], values=values,
-            today=clock.today(), entry_id=data["entry_id"],
+            actor=actor, coach_id=data["coach_id"], values=values,
+            today=clock.today(), entry_id=data["entry_id"], once=once,
         )
         return {"entry_id": str(entry_id)}
 
     @rpc
     def correct_time_entry(self, actor: Json, command: Json) -> Json:
-        data = load(CorrectTimeEntry, command)
+        return self._correct_time_entry(Actor.from_dict(actor), load(CorrectTimeEntry, command))
+
+    def _correct_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         self.timetracking.correct_entry(
-            actor=Actor.from_dict(actor), entry_id=data["entry_id"],
+            actor=actor, entry_id=data["entry_id"],
             changes={k: v for k, v in data.items() if k in CORRECTABLE},
-            reason=data["reason"], today=clock.today(),
+            reason=data["reason"], today=clock.today(), once=once,
         )
         return {"entry_id": str(data["entry_id"])}
 
     @rpc
     def void_time_entry(self, actor: Json, command: Json) -> Json:
-        data = load(VoidTimeEntry, command)
-        self.timetracking.void_entry(actor=Actor.from_dict(actor), entry_id=data["entry_id"],
-                                     reason=data["reason"])
+        return self._void_time_entry(Actor.from_dict(actor), load(VoidTimeEntry, command))
+
+    def _void_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
+        self.timetracking.void_entry(actor=actor, entry_id=data["entry_id"],
+                                     reason=data["reason"], once=once)
         return {"entry_id": str(data["entry_id"])}
+
+    @rpc
+    def sync(self, actor: Json, items: list[Json]) -> list[Json]:
+        """A coach's queued entry commands, each applied once, in batch order."""
+        return apply_batch(Actor.from_dict(actor), items, {
+            "record_time_entry": self._record_time_entry,
+            "correct_time_entry": self._correct_time_entry,
+            "void_time_entry": self._void_time_entry,
+        })
 
     @rpc
     def import_time_entries(self, actor: Json, command: Json) -> Json:

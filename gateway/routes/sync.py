@@ -1,0 +1,100 @@
+"""Offline sync: ``POST /sync`` takes the commands a coach's app queued without a network,
+up to 500 at once, and answers each in order: accepted, duplicate (applied already under
+that client id, with the first answer) or rejected (with the status and body its single
+route would give).
+
+Each item is checked here against its command's schema, as its single route checks it;
+the items that pass go to their service in one call per service, in batch order, and
+both services work at the same time. A service applies its items in that order, so the
+items of one cycle (or one entry) keep theirs. Whether an item was applied before is the
+owning service's to say, recorded in the same transaction as the item's events: no cache
+here could survive a restart, or be right while two gateways run. So when a service does
+not answer (a 503 for the whole batch) after the other applied its items, the app simply
+sends the batch again: what was applied comes back as duplicates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError
+from nameko.rpc import RpcProxy
+from werkzeug import Request
+
+from coachops.commands import field_errors
+from coachops.commands.sync import COMMANDS, PATH_IDS, SyncBatch, SyncItem
+from coachops.errors import Forbidden
+from coachops.identity import Role
+from gateway.auth import actor_of
+from gateway.http import http
+from gateway.routes import validated, with_path
+
+Json = dict[str, Any]
+
+# A full batch of observations with long notes is larger than one command's 1 MiB.
+MAX_SYNC_BYTES = 16 << 20
+# One instance of each schema, reused: a batch checks up to 500 items.
+ITEM = SyncItem()
+SCHEMAS = {name: command.schema() for name, command in COMMANDS.items()}
+
+
+def sync_body(request: Request) -> Any:
+    """The batch's JSON body; 413, 415 or 400 (as werkzeug exceptions) otherwise."""
+    request.max_content_length = MAX_SYNC_BYTES
+    return request.get_json()
+
+
+def checked(raw: Any) -> tuple[str, Json]:
+    """One item as its service receives it: ``(service, {client_id, command, body})``,
+    the body checked with the command's own schema and the URL's ids put in it."""
+    item = ITEM.load(raw)
+    path = {name: item[name] for name in PATH_IDS if name in item}
+    schema = SCHEMAS[item["command"]]
+    body = schema.dump(schema.load(with_path(item["body"], **path)))  # as ``validated``
+    return COMMANDS[item["command"]].service, {"client_id": str(item["client_id"]),
+                                               "command": item["command"], "body": body}
+
+
+def refused(error: ValidationError) -> Json:
+    """A malformed item, answered as its single route answers a malformed body."""
+    return {"outcome": "rejected", "status": 400,
+            "body": {"error": "invalid request", "fields": field_errors(error.messages)}}
+
+
+def echoed(raw: Any, name: str) -> Any:
+    """What the app sent as the item's client id or command, to pair the answer with it."""
+    value = raw.get(name) if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
+
+
+class SyncRoutes:
+    cycles = RpcProxy("cycles")
+    timetracking = RpcProxy("timetracking")
+
+    @http("POST", "/sync")
+    def sync(self, request: Request) -> Json:
+        actor = actor_of(request)
+        if actor.role is not Role.COACH:
+            raise Forbidden("sync is for a coach's app: sign in as a coach")
+        items = validated(SyncBatch, sync_body(request))["items"]  # 1 to 500, or a 400
+        answers: list[Json | None] = [None] * len(items)
+        by_service: dict[str, list[tuple[int, Json]]] = {}
+        for index, raw in enumerate(items):
+            try:
+                service, item = checked(raw)
+            except ValidationError as error:
+                answers[index] = refused(error)
+                continue
+            by_service.setdefault(service, []).append((index, item))
+        calls = {service: getattr(self, service).sync.call_async(
+                     actor.to_dict(), [item for _, item in listed])
+                 for service, listed in by_service.items()}
+        for service, call in calls.items():
+            for (index, _), answer in zip(by_service[service], call.result(), strict=True):
+                answers[index] = answer
+        results = [{"client_id": echoed(raw, "client_id"), "command": echoed(raw, "command"),
+                    **answer} for raw, answer in zip(items, answers, strict=True)
+                   if answer is not None]
+        counts = {outcome: sum(r["outcome"] == outcome for r in results)
+                  for outcome in ("accepted", "duplicate", "rejected")}
+        return {"results": results, "counts": counts}
