@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from eventsourcing.application import Application, ProcessingEvent, Recording
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from coachops import metrics
+from coachops import faults, metrics
 from coachops.errors import Conflict
 from coachops.identity import Actor, Role
 
@@ -64,6 +64,7 @@ class ServiceApplication(Application):
         for recording in recordings:
             metrics.EVENTS_RECORDED.labels(
                 self.name, type(recording.domain_event).__qualname__).inc()
+        faults.point("store.after_commit")  # a crash before the command's answer is sent
         return recordings
 
     def retrying(self, attempt: Callable[[], T], conflict: Conflict) -> T:

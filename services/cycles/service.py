@@ -37,7 +37,7 @@ from coachops.commands.cycles import (
     TeacherCyclesQuery,
 )
 from coachops.commands.sync import Once, apply_batch
-from coachops.dependencies import PublishedEvents, Readiness, Store
+from coachops.dependencies import DeliveredOnce, PublishedEvents, Readiness, Store
 from coachops.identity import Actor
 from coachops.metrics import MetricsServer
 from services.cycles import views
@@ -63,6 +63,7 @@ class CyclesService:
 
     ready = Readiness()
     published = PublishedEvents("cycles")
+    once = DeliveredOnce()
 
     @rpc
     def ping(self) -> str:
@@ -83,7 +84,8 @@ class CyclesService:
 
     @rpc
     def start_cycle(self, actor: Json, command: Json) -> Json:
-        return self._start_cycle(Actor.from_dict(actor), load(StartCycle, command))
+        return self._start_cycle(Actor.from_dict(actor), load(StartCycle, command),
+                                 self.once(actor, "start_cycle"))
 
     def _start_cycle(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         cycle = self.cycles.start_cycle(
@@ -120,7 +122,8 @@ class CyclesService:
 
     @rpc
     def schedule_item(self, actor: Json, command: Json) -> Json:
-        return self._schedule_item(Actor.from_dict(actor), load(ScheduleItem, command))
+        return self._schedule_item(Actor.from_dict(actor), load(ScheduleItem, command),
+                                   self.once(actor, "schedule_item"))
 
     def _schedule_item(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         cycle, item_id = self.cycles.schedule(
@@ -145,7 +148,8 @@ class CyclesService:
 
     @rpc
     def mark_item_done(self, actor: Json, command: Json) -> Json:
-        return self._mark_item_done(Actor.from_dict(actor), load(MarkItemDone, command))
+        return self._mark_item_done(Actor.from_dict(actor), load(MarkItemDone, command),
+                                    self.once(actor, "mark_item_done"))
 
     def _mark_item_done(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         return views.status(self.cycles.mark_done(
@@ -157,7 +161,8 @@ class CyclesService:
 
     @rpc
     def log_observation(self, actor: Json, command: Json) -> Json:
-        return self._log_observation(Actor.from_dict(actor), load(LogObservation, command))
+        return self._log_observation(Actor.from_dict(actor), load(LogObservation, command),
+                                     self.once(actor, "log_observation"))
 
     def _log_observation(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         cycle, observation_id = self.cycles.log_observation(
@@ -168,7 +173,8 @@ class CyclesService:
 
     @rpc
     def hold_debrief(self, actor: Json, command: Json) -> Json:
-        return self._hold_debrief(Actor.from_dict(actor), load(HoldDebrief, command))
+        return self._hold_debrief(Actor.from_dict(actor), load(HoldDebrief, command),
+                                  self.once(actor, "hold_debrief"))
 
     def _hold_debrief(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         progress = data.pop("progress")
@@ -180,7 +186,8 @@ class CyclesService:
 
     @rpc
     def add_next_step(self, actor: Json, command: Json) -> Json:
-        return self._add_next_step(Actor.from_dict(actor), load(AddNextStep, command))
+        return self._add_next_step(Actor.from_dict(actor), load(AddNextStep, command),
+                                   self.once(actor, "add_next_step"))
 
     def _add_next_step(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         cycle, step_id = self.cycles.add_next_step(
@@ -191,8 +198,8 @@ class CyclesService:
 
     @rpc
     def complete_next_step(self, actor: Json, command: Json) -> Json:
-        return self._complete_next_step(Actor.from_dict(actor),
-                                        load(CompleteNextStep, command))
+        return self._complete_next_step(Actor.from_dict(actor), load(CompleteNextStep, command),
+                                        self.once(actor, "complete_next_step"))
 
     def _complete_next_step(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         return views.status(self.cycles.complete_step(

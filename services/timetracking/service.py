@@ -30,7 +30,7 @@ from coachops.commands.timetracking import (
     VoidTimeEntry,
 )
 from coachops.contracts import Envelope
-from coachops.dependencies import PublishedEvents, Readiness, Store
+from coachops.dependencies import DeliveredOnce, PublishedEvents, Readiness, Store
 from coachops.identity import Actor
 from coachops.metrics import MetricsServer
 from services.timetracking import views
@@ -49,6 +49,7 @@ class TimeTrackingService:
 
     ready = Readiness()
     published = PublishedEvents("timetracking")
+    once = DeliveredOnce()
 
     @rpc
     def ping(self) -> str:
@@ -69,7 +70,8 @@ class TimeTrackingService:
 
     @rpc
     def record_time_entry(self, actor: Json, command: Json) -> Json:
-        return self._record_time_entry(Actor.from_dict(actor), load(RecordTimeEntry, command))
+        return self._record_time_entry(Actor.from_dict(actor), load(RecordTimeEntry, command),
+                                       self.once(actor, "record_time_entry"))
 
     def _record_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         values = EntryValues.of(**{k: v for k, v in data.items() if k in CORRECTABLE})
@@ -81,7 +83,8 @@ class TimeTrackingService:
 
     @rpc
     def correct_time_entry(self, actor: Json, command: Json) -> Json:
-        return self._correct_time_entry(Actor.from_dict(actor), load(CorrectTimeEntry, command))
+        return self._correct_time_entry(Actor.from_dict(actor), load(CorrectTimeEntry, command),
+                                        self.once(actor, "correct_time_entry"))
 
     def _correct_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         self.timetracking.correct_entry(
@@ -93,7 +96,8 @@ class TimeTrackingService:
 
     @rpc
     def void_time_entry(self, actor: Json, command: Json) -> Json:
-        return self._void_time_entry(Actor.from_dict(actor), load(VoidTimeEntry, command))
+        return self._void_time_entry(Actor.from_dict(actor), load(VoidTimeEntry, command),
+                                     self.once(actor, "void_time_entry"))
 
     def _void_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
         self.timetracking.void_entry(actor=actor, entry_id=data["entry_id"],

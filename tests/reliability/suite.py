@@ -1,0 +1,245 @@
+"""The fault-injection suite: a known set of commands goes through the gateway while
+processes are killed and the broker and the database restart; then every accepted command
+must be stored exactly once and every report must equal one rebuilt from scratch.
+
+    make reliability    # the full run, every fault, on a platform of its own (namespace
+                        # "reliability": its own vhost and databases)
+
+``make reliability`` runs ``python -m tests.reliability.suite`` (``--short``: the few
+faults CI runs, as ``tests/reliability/test_faults.py`` does on the test platform).
+
+Loopback only, bounded: the load stops after ``--commands`` commands, every wait has a
+deadline. A command is a teacher starting a cycle (``POST /cycles``) with a teacher id of
+its own, so what the stores hold can be counted per command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from deploy.local import ROOT
+from tests.e2e.test_slice import start_cycle_body
+from tests.support.auth import bearer
+from tests.support.platform import (
+    VHOST,
+    Platform,
+    database_name,
+    platform_for_tests,
+    rabbitmqctl,
+    reset_databases,
+    reset_vhost,
+    wait_until,
+)
+
+LEADER = bearer(uuid.uuid4(), "district_leader")
+SCHOOLS = 5
+
+
+@dataclass
+class Fault:
+    name: str
+    inject: Callable[[Platform], None]
+
+
+def kill(service: str) -> Fault:
+    def inject(platform: Platform) -> None:
+        platform[service].kill()  # SIGKILL: no chance to finish anything
+        time.sleep(1.0)
+        platform[service].start()
+        platform.wait_ready(timeout=90)
+
+    return Fault(f"SIGKILL {service}", inject)
+
+
+def broker_restart() -> Fault:
+    def inject(platform: Platform) -> None:
+        rabbitmqctl("stop_app").check_returncode()
+        time.sleep(3.0)
+        rabbitmqctl("start_app").check_returncode()
+        platform.wait_ready(timeout=120)
+
+    return Fault("RabbitMQ restart", inject)
+
+
+def database_restart() -> Fault:
+    def inject(platform: Platform) -> None:
+        cluster = sorted(os.listdir("/etc/postgresql"))[-1]
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main",
+                        "restart"], check=True, capture_output=True, timeout=120)
+        platform.wait_ready(timeout=120)
+
+    return Fault("PostgreSQL restart", inject)
+
+
+SHORT = (kill("cycles"), kill("reporting"), kill("gateway"))
+FULL = (kill("cycles"), kill("reporting"), kill("gateway"), kill("timetracking"),
+        kill("agreements"), broker_restart(), database_restart())
+
+
+@dataclass
+class Result:
+    faults: list[str]
+    sent: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    accepted: list[tuple[str, str]] = field(default_factory=list)  # (teacher, school)
+    unanswered: list[tuple[str, str]] = field(default_factory=list)  # outcome unknown
+    stored: Counter[str] = field(default_factory=Counter)  # teacher -> cycles stored
+    reports_equal_rebuild: bool | None = None
+
+    @property
+    def duplicates(self) -> int:
+        return sum(n - 1 for n in self.stored.values() if n > 1)
+
+    @property
+    def lost(self) -> int:
+        return sum(1 for teacher, _ in self.accepted if self.stored[teacher] == 0)
+
+    def table(self) -> str:
+        rows = [
+            ("faults injected", ", ".join(self.faults) or "none"),
+            ("commands sent", self.sent),
+            ("accepted (201)", len(self.accepted)),
+            ("refused (503, or no answer while down)", len(self.unanswered)),
+            ("answers", ", ".join(f"{k}: {v}" for k, v in sorted(self.statuses.items()))),
+            ("stored", sum(self.stored.values())),
+            ("stored of the refused (the caller may retry)",
+             sum(1 for t, _ in self.unanswered if self.stored[t])),
+            ("duplicates (must be 0)", self.duplicates),
+            ("lost (must be 0)", self.lost),
+            ("reports equal a rebuild (must be yes)",
+             {True: "yes", False: "NO", None: "not checked"}[self.reports_equal_rebuild]),
+        ]
+        width = max(len(label) for label, _ in rows)
+        return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
+
+    @property
+    def ok(self) -> bool:
+        return self.duplicates == 0 and self.lost == 0 and bool(self.reports_equal_rebuild)
+
+
+def send(platform: Platform, school: str) -> tuple[str, str, str]:
+    body = start_cycle_body(school)
+    teacher = str(body["teacher_ids"][0])  # type: ignore[index]
+    try:
+        response = requests.post(f"{platform.url}/cycles", json=body, timeout=30,
+                                 headers=bearer(teacher, "teacher"))
+        return teacher, school, str(response.status_code)
+    except requests.RequestException as error:
+        return teacher, school, type(error).__name__
+
+
+def stored_cycles(platform: Platform, teacher: str) -> int:
+    response = requests.get(f"{platform.url}/teachers/{teacher}/cycles", timeout=30,
+                            headers=bearer(teacher, "teacher"))
+    response.raise_for_status()
+    body = response.json()
+    return len(body["cycles"]) + len(body["awaiting_your_answer"])
+
+
+def active_cycles(platform: Platform, school: str) -> int:
+    response = requests.get(f"{platform.url}/schools/{school}/active-cycles", headers=LEADER,
+                            timeout=30)
+    response.raise_for_status()
+    return int(response.json()["active_cycles"])
+
+
+def rebuild_from_sources() -> None:
+    name = database_name("reporting")
+    subprocess.run(
+        [sys.executable, "-m", "services.reporting.rebuild", "--from", "sources",
+         "--database-url", f"postgresql://{name}@127.0.0.1:5432/{name}",
+         "--amqp-uri", f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"],
+        cwd=ROOT, check=True, capture_output=True, text=True, timeout=600,
+    )
+
+
+def run(platform: Platform, faults: tuple[Fault, ...], commands: int = 300,
+        concurrency: int = 6, say: Callable[[str], None] = print) -> Result:
+    """Send commands while injecting ``faults`` one after another (at least ``commands``,
+    and on until the last fault is over; never more than ten times that), then count."""
+    schools = [str(uuid.uuid4()) for _ in range(SCHOOLS)]
+    result = Result(faults=[f.name for f in faults])
+    outcomes: list[tuple[str, str, str]] = []
+    lock = threading.Lock()
+    faults_over = threading.Event()
+
+    def inject_all() -> None:
+        try:
+            for fault in faults:
+                time.sleep(1.0)
+                say(f"injecting: {fault.name}")
+                fault.inject(platform)
+        finally:
+            faults_over.set()
+
+    def load() -> None:
+        while True:
+            with lock:
+                n = len(outcomes)
+                if (n >= commands and faults_over.is_set()) or n >= commands * 10:
+                    return
+            outcome = send(platform, schools[n % SCHOOLS])
+            if not outcome[2].isdigit():
+                time.sleep(0.5)  # no answer: the gateway is down; a real app backs off too
+            with lock:
+                outcomes.append(outcome)
+                if len(outcomes) % 100 == 0:
+                    say(f"sent {len(outcomes)}")
+
+    injector = threading.Thread(target=inject_all, name="faults")
+    injector.start()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for future in [pool.submit(load) for _ in range(concurrency)]:
+            future.result()
+    injector.join()
+    platform.wait_ready(timeout=120)
+
+    result.sent = len(outcomes)
+    for teacher, school, status in outcomes:
+        result.statuses[status] += 1
+        (result.accepted if status == "201" else result.unanswered).append((teacher, school))
+    for teacher, _, _ in outcomes:
+        result.stored[teacher] = stored_cycles(platform, teacher)
+    per_school = Counter(school for teacher, school, _ in outcomes
+                         for _ in range(result.stored[teacher]))
+    wait_until(lambda: all(active_cycles(platform, s) == per_school[s] for s in schools),
+               timeout=120, what="reporting to count every stored cycle")
+    before = [active_cycles(platform, s) for s in schools]
+    say("rebuilding reporting from the sources to compare")
+    rebuild_from_sources()
+    result.reports_equal_rebuild = [active_cycles(platform, s) for s in schools] == before
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--short", action="store_true", help="the few faults CI runs")
+    parser.add_argument("--commands", type=int, default=600)
+    args = parser.parse_args(argv)
+    reset_vhost()
+    reset_databases()
+    platform = platform_for_tests(Path(ROOT / "var" / "reliability"))
+    platform.start()
+    try:
+        result = run(platform, SHORT if args.short else FULL, commands=args.commands)
+    finally:
+        platform.stop()
+    print(result.table())
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
