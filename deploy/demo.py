@@ -1,80 +1,536 @@
-"""A small, true demo district: regions, schools and coaches with cycles proposed through
-the gateway exactly as coaches' apps would, and accepted (most of them) by their teachers,
-since coaching is voluntary. Ids are fixed, so a second demo run sees the district is
-there and loads nothing twice."""
+"""A realistic demo district, loaded through the gateway exactly as district IT, coaches,
+teachers and principals would: the roster import (OneRoster files plus regions and
+assignments), coaching agreements drafted by coaches and signed by principals, cycles
+proposed, accepted and worked through their phases, and the school year's time so far,
+imported from each coach's spreadsheet.
+
+Ids are fixed (roster ids follow from the files' sourcedIds), and each step looks before
+it writes, so a second run loads nothing twice. At the end it waits for the reports to
+show what was loaded and prints a token per role for the dashboard.
+
+What the platform dates itself is dated today: a cycle starts the day its teacher
+accepts, an agreement is in force from the day both signed. So cycles and agreements are
+this week's, and plan alignment applies to time logged from today; time entries carry
+the days they were worked.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import random
+import threading
+import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import requests
 
+from coachops import clock
 from coachops.identity import Role
 from gateway.auth import issue
+from services.agreements.domain import coaching_agreement_id
+from services.agreements.roster import region_id, roster_id
+from services.reporting import facts
 
-DEMO = uuid.UUID("0c0ac405-0000-4000-8000-000000000000")
-REGIONS = ("North", "South", "East", "West", "Central", "Valley")
-SCHOOLS_PER_REGION = 4
-COACHES = 12
-FOCUS_AREAS = ("danielson-2a", "danielson-2b", "danielson-3b", "school-goal-literacy",
-               "school-goal-math")
+REGION_NAMES = ("North", "South", "East", "West", "Central", "Valley")
+SCHOOL_NAMES = ("Oak Ridge", "Maple", "Riverside", "Cedar", "Hillcrest", "Lakeview", "Pine",
+                "Brookside", "Fairview", "Sunrise", "Willow", "Harbor")
+GIVEN = ("Ana", "Ben", "Chloe", "Dev", "Emma", "Felix", "Grace", "Hiro", "Ines", "Jamal",
+         "Kate", "Luis", "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tariq")
+FAMILY = ("Abbott", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito",
+          "Jones", "Khan", "Lopez", "Moore", "Nguyen", "Okafor", "Patel", "Reyes", "Smith")
+FOCUS_AREAS = {
+    "danielson-2a": "Creating an environment of respect and rapport",
+    "danielson-2b": "Establishing a culture for learning",
+    "danielson-3b": "Using questioning and discussion techniques",
+    "danielson-3c": "Engaging students in learning",
+    "school-goal-literacy": "Grade-level reading by grade 3",
+    "school-goal-math": "Math discourse in every classroom",
+}
+COACHING = ("coaching-cycle", "group-coaching", "co-planning", "modelling",
+            "professional-learning", "relationship-building")
+OTHER = ("covering-classes", "tech-support", "testing-and-data", "duties",
+         "non-coaching-meetings", "admin-tasks")
+DISTRICT = "demo-district"
+GOAL_SETTING, OBSERVATION, DEBRIEF = 20, 30, 20  # minutes of a cycle's work today
+TIMEOUT = 30
 
 
-def demo_id(kind: str, n: int) -> str:
-    return str(uuid.uuid5(DEMO, f"{kind}-{n}"))
+@dataclass(frozen=True)
+class Size:
+    regions: int = 6
+    schools_per_region: int = 4
+    coaches: int = 16
+    teachers_per_school: int = 10
+    cycles_per_school: int = 4
+    school_weeks: int | None = None  # None: every school week of the year so far
 
 
-def already_loaded(gateway: str) -> bool:
-    """The first demo coach has cycles: the district was loaded by an earlier demo run."""
-    coach = demo_id("coach", 0)
-    headers = {"Authorization": f"Bearer {issue(uuid.UUID(coach), Role.COACH)}"}
-    response = requests.get(f"{gateway}/coaches/{coach}/caseload", headers=headers, timeout=10)
-    response.raise_for_status()
-    return sum(response.json()["counts"].values()) > 0
+FULL = Size()
+# For the browser tests: every role and view has something true to show, in seconds.
+SMALL = Size(regions=2, schools_per_region=2, coaches=3, teachers_per_school=6,
+             cycles_per_school=4, school_weeks=7)
 
 
-def load_demo_district(gateway: str, seed: int = 7) -> None:
-    if already_loaded(gateway):
-        print("demo district already loaded (fixed ids); not loading it twice")
-        return
+@dataclass
+class District:
+    """Who is who in the demo district: roster sourcedIds, and the ids the platform uses."""
+
+    size: Size
+    school_year: int
+    regions: list[str] = field(default_factory=list)  # region codes
+    schools: list[str] = field(default_factory=list)  # school sourcedIds
+    region_of: dict[str, str] = field(default_factory=dict)
+    principal_of: dict[str, str] = field(default_factory=dict)
+    coach_schools: dict[str, list[str]] = field(default_factory=dict)
+    teachers_of: dict[str, list[str]] = field(default_factory=dict)
+    representative_of: dict[str, str] = field(default_factory=dict)
+    awaiting_principal: list[tuple[str, str]] = field(default_factory=list)  # (coach, school)
+    leader: str = "demo-leader-01"
+    it_admin: str = "demo-it-01"
+
+    @classmethod
+    def of(cls, size: Size, school_year: int) -> District:
+        d = cls(size, school_year)
+        d.regions = [name.lower() for name in REGION_NAMES[:size.regions]]
+        count = size.regions * size.schools_per_region
+        for s in range(count):
+            school = f"demo-school-{s + 1:02d}"
+            d.schools.append(school)
+            d.region_of[school] = d.regions[s % size.regions]
+            d.principal_of[school] = f"demo-principal-{s + 1:02d}"
+            d.teachers_of[school] = [f"demo-teacher-{s + 1:02d}-{t + 1:02d}"
+                                     for t in range(size.teachers_per_school)]
+        for c in range(size.coaches):
+            # Every school has a coach; with fewer coaches than schools some serve two.
+            d.coach_schools[f"demo-coach-{c + 1:02d}"] = d.schools[c::size.coaches]
+        for code in d.regions:
+            # The CLT elects one of its coaches: the coach of the region's first school.
+            first = next(s for s in d.schools if d.region_of[s] == code)
+            d.representative_of[code] = d.coach_of(first)
+        return d
+
+    def coach_of(self, school: str) -> str:
+        return next(c for c, schools in self.coach_schools.items() if school in schools)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(c, s) for c, schools in self.coach_schools.items() for s in schools]
+
+    def school_label(self, school: str) -> str:
+        n = self.schools.index(school)
+        kind = ("Elementary", "Middle", "High")[n % 3]
+        return f"{SCHOOL_NAMES[n % len(SCHOOL_NAMES)]} {kind} School"
+
+    def focus_of(self, school: str) -> list[str]:
+        """Two focus areas from the school's improvement plan."""
+        names = list(FOCUS_AREAS)
+        n = self.schools.index(school)
+        return [names[n % len(names)], names[(n + 2) % len(names)]]
+
+    # The ids the platform gives them, for tokens and the tests -------------------------
+
+    def id(self, sourced_id: str) -> str:
+        return str(roster_id(sourced_id))
+
+    def region_id(self, code: str) -> str:
+        return str(region_id(code))
+
+    # The roster files ------------------------------------------------------------------
+
+    def files(self, start: date) -> dict[str, str]:
+        modified = f"{start.isoformat()}T12:00:00.000Z"
+        orgs = [{"sourcedId": DISTRICT, "status": "active", "dateLastModified": modified,
+                 "name": "Demo Unified School District", "type": "district"}]
+        orgs += [{"sourcedId": s, "status": "active", "dateLastModified": modified,
+                  "name": self.school_label(s), "type": "school", "parentSourcedId": DISTRICT}
+                 for s in self.schools]
+        people = [(self.leader, "administrator", [DISTRICT]),
+                  (self.it_admin, "administrator", [DISTRICT])]
+        people += [(p, "administrator", [s]) for s, p in self.principal_of.items()]
+        people += [(c, "teacher", schools) for c, schools in self.coach_schools.items()]
+        people += [(t, "teacher", [s]) for s, ts in self.teachers_of.items() for t in ts]
+        users = [{"sourcedId": p, "status": "active", "dateLastModified": modified,
+                  "enabledUser": "true", "orgSourcedIds": ",".join(orgs_of), "role": role,
+                  "givenName": GIVEN[n % len(GIVEN)],
+                  "familyName": FAMILY[(n * 7) % len(FAMILY)]}
+                 for n, (p, role, orgs_of) in enumerate(people)]
+        regions = [{"region_code": code, "label": f"{code.title()} CLT",
+                    "clt_representative_sourced_id": self.representative_of[code]}
+                   for code in self.regions]
+        on = start.isoformat()
+        assignments = [{"kind": "school_region", "school_sourced_id": s,
+                        "region_code": self.region_of[s], "effective_on": on}
+                       for s in self.schools]
+        assignments += [{"kind": "principal", "person_sourced_id": p, "school_sourced_id": s,
+                         "effective_on": on} for s, p in self.principal_of.items()]
+        assignments += [{"kind": "coach", "person_sourced_id": c, "school_sourced_id": s,
+                         "effective_on": on} for c, s in self.pairs()]
+        assignments += [{"kind": "district_leader", "person_sourced_id": self.leader,
+                         "effective_on": on}]
+        return {
+            "orgs": _csv(("sourcedId", "status", "dateLastModified", "name", "type",
+                          "parentSourcedId"), orgs),
+            "users": _csv(("sourcedId", "status", "dateLastModified", "enabledUser",
+                           "orgSourcedIds", "role", "givenName", "familyName"), users),
+            "regions": _csv(("region_code", "label", "clt_representative_sourced_id"),
+                            regions),
+            "assignments": _csv(("kind", "person_sourced_id", "school_sourced_id",
+                                 "region_code", "effective_on"), assignments),
+        }
+
+
+def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in columns})
+    return out.getvalue()
+
+
+class Gateway:
+    """The gateway as each person's app calls it: one token per person."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.local = threading.local()  # a connection per loading thread
+
+    @property
+    def http(self) -> requests.Session:
+        if not hasattr(self.local, "session"):
+            self.local.session = requests.Session()
+        return self.local.session
+
+    def call(self, method: str, path: str, person: str, role: Role,
+             body: Any = None, ok: tuple[int, ...] = (200, 201)) -> requests.Response:
+        headers = {"Authorization": f"Bearer {issue(uuid.UUID(person), role)}"}
+        response = self.http.request(method, self.url + path, json=body, headers=headers,
+                                     timeout=TIMEOUT)
+        if response.status_code not in ok:
+            raise RuntimeError(f"{method} {path} as {role.value}: {response.status_code}"
+                               f" {response.text[:500]}")
+        return response
+
+
+def first_school_day(school_year: int) -> date:
+    """Classes start on the third Monday after the school year's first day."""
+    start = facts.school_year_range(school_year, *facts.school_year_start())[0]
+    monday = start + timedelta(days=(7 - start.weekday()) % 7)
+    return monday + timedelta(weeks=2)
+
+
+def next_school_day(day: date) -> date:
+    following = day + timedelta(days=1)
+    while following.weekday() >= 5:
+        following += timedelta(days=1)
+    return following
+
+
+def school_days(school_year: int, today: date, weeks: int | None) -> list[date]:
+    first = first_school_day(school_year)
+    if weeks is not None:
+        this_monday = today - timedelta(days=today.weekday())
+        first = max(first, this_monday - timedelta(weeks=weeks - 1))
+    days = (first + timedelta(days=n) for n in range((today - first).days + 1))
+    return [d for d in days if d.weekday() < 5]
+
+
+# Loading, step by step --------------------------------------------------------------------
+
+
+def import_roster(gw: Gateway, district: District, start: date) -> int:
+    body = {**district.files(start), "effective_on": start.isoformat()}
+    response = gw.call("POST", "/roster/import", district.id(district.it_admin), Role.IT_ADMIN,
+                       body)
+    return int(response.json()["recorded"])
+
+
+def sign_agreements(gw: Gateway, district: District, today: date) -> list[tuple[str, str]]:
+    """Every coach drafts an agreement with each school; the principal signs most of them
+    (the rest wait for the principal: the dashboard flags them). Returns the unsigned."""
+    waiting = []
+    for n, (coach, school) in enumerate(district.pairs()):
+        coach_id, principal_id = district.id(coach), district.id(district.principal_of[school])
+        terms = {"school_id": district.id(school), "school_year": district.school_year,
+                 "focus_areas": [{"id": a, "label": FOCUS_AREAS[a]}
+                                 for a in district.focus_of(school)],
+                 "coach_role": "Coaching cycles, co-planning and modelling with teachers",
+                 "not_coach_role": "Covering classes, duties and evaluating teachers",
+                 "check_in_every_weeks": 9}
+        gw.call("POST", "/coaching-agreements", coach_id, Role.COACH, terms, ok=(201, 409))
+        agreement_id = str(coaching_agreement_id(uuid.UUID(coach_id),
+                                                 uuid.UUID(district.id(school)),
+                                                 district.school_year))
+        gw.call("POST", f"/coaching-agreements/{agreement_id}/sign", coach_id, Role.COACH,
+                {"version": 1})
+        if n % 5 == 3:
+            waiting.append((coach, school))
+            continue
+        agreement = gw.call("POST", f"/coaching-agreements/{agreement_id}/sign", principal_id,
+                            Role.PRINCIPAL, {"version": 1}).json()
+        if n % 3 == 0 and not agreement["check_ins"]:
+            gw.call("POST", f"/coaching-agreements/{agreement_id}/check-ins", principal_id,
+                    Role.PRINCIPAL, {"held_on": today.isoformat()}, ok=(201,))
+    return waiting
+
+
+@dataclass(frozen=True)
+class CycleWork:
+    """A cycle started today, and the minutes its coach spent on it today."""
+
+    cycle_id: str
+    school: str
+    minutes: int
+
+
+def run_cycles(gw: Gateway, district: District, coach: str, today: date,
+               rng: random.Random) -> list[CycleWork]:
+    """A coach's cycles at each of their schools, through their phases; none when the coach
+    has cycles already (loaded by an earlier run)."""
+    coach_id = district.id(coach)
+    caseload = gw.call("GET", f"/coaches/{coach_id}/caseload", coach_id, Role.COACH).json()
+    if sum(caseload["counts"].values()):
+        return []
+    started = []
+    for school in district.coach_schools[coach]:
+        # One school in four has just two teachers in cycles: too few to show safely, so
+        # its cycle counts are suppressed in the reports.
+        wanted = 2 if district.schools.index(school) % 4 == 2 else district.size.cycles_per_school
+        teachers = rng.sample(district.teachers_of[school], wanted)
+        agreed = district.focus_of(school)
+        elsewhere = next(a for a in FOCUS_AREAS if a not in agreed)
+        for n, teacher in enumerate(teachers):
+            focus = [agreed[n % 2]] if n % 4 != 3 else [elsewhere]  # mostly aligned
+            body = {"coach_id": coach_id, "teacher_ids": [district.id(teacher)],
+                    "school_id": district.id(school), "focus_area_ids": focus,
+                    "goal": {"what": "Students justify answers with evidence in discussion",
+                             "measure": "share of student turns that cite evidence",
+                             "by": (today + timedelta(days=rng.randint(30, 90))).isoformat()}}
+            cycle = gw.call("POST", "/cycles", coach_id, Role.COACH, body).json()["cycle_id"]
+            gw.call("POST", f"/cycles/{cycle}/accept", district.id(teacher), Role.TEACHER)
+            minutes = work_through(gw, cycle, coach_id, district.id(teacher), n, today)
+            started.append(CycleWork(cycle, school, minutes))
+    return started
+
+
+def work_through(gw: Gateway, cycle: str, coach_id: str, teacher_id: str, stage: int,
+                 today: date) -> int:
+    """Stage 0 stays in Plan; 1 reaches Act; 2 Reflect with next steps; 3 is closed.
+    Returns the minutes it took: the goal-setting talk, the observation, the debrief."""
+    def post(path: str, body: Any = None) -> dict[str, Any]:
+        return gw.call("POST", f"/cycles/{cycle}{path}", coach_id, Role.COACH, body).json()
+
+    gw.call("PUT", f"/cycles/{cycle}/norms", coach_id, Role.COACH,
+            {"norms": ["Debrief within 24 hours", "Coach enters quietly at the back"]})
+    if stage == 0:
+        # In Plan: the first observation is on the calendar for the next school day.
+        post("/calendar", {"kind": "observation", "minutes": 45,
+                           "starts_at": f"{next_school_day(today).isoformat()}T09:30"})
+        return GOAL_SETTING
+    observation = post("/observations", {
+        "observed_on": today.isoformat(), "minutes": OBSERVATION, "tool": "talk_time",
+        "data": [{"look_for": "teacher talk", "seconds": 1500},
+                 {"look_for": "student talk", "seconds": 900}]})["observation_id"]
+    if stage == 1:
+        return GOAL_SETTING + OBSERVATION
+    post("/debriefs", {"held_on": today.isoformat(), "minutes": DEBRIEF,
+                       "evidence": "Student talk rose from a quarter to over a third",
+                       "observation_ids": [observation], "keepers": ["Wait time"],
+                       "polishers": ["Follow-up questions"],
+                       "progress": {"rating": 3, "text": "On the way"}})
+    due = (today + timedelta(days=max(0, 4 - today.weekday()))).isoformat()  # this Friday
+    step = post("/next-steps", {"text": "Plan two open questions per lesson",
+                                "owner_id": teacher_id, "due_on": due})["step_id"]
+    post("/next-steps", {"text": "Share a talk-moves card", "owner_id": coach_id, "due_on": due})
+    post(f"/next-steps/{step}/complete")
+    if stage == 3:
+        post("/close", {"outcome": "met", "evidence": "Evidence-based turns doubled"})
+    return GOAL_SETTING + OBSERVATION + DEBRIEF
+
+
+def coach_time_csv(district: District, coach: str, days: list[date], today: date,
+                   rng: random.Random) -> tuple[str, int]:
+    """A coach's spreadsheet of the year so far: blocks of 45 to 120 minutes from 7:30. Some
+    coaches are pulled into covering classes and duties far more than others, and every
+    coach coaches a little more as the months go by (tracking it helps)."""
+    schools = district.coach_schools[coach]
+    base = 0.15 + 0.45 * rng.random()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("date", "start", "end", "category", "school_id", "focus_area_id"))
+    total = 0
+    for day in days:
+        school = schools[day.weekday() % len(schools)]
+        months_in = (day - days[0]).days / 30
+        share = min(0.85, base + 0.03 * months_in)
+        minute = 7 * 60 + 30
+        for _ in range(rng.randint(3, 5)):
+            length = rng.choice((45, 60, 75, 90, 90, 120))
+            coaching = rng.random() < share
+            focus = rng.choice(district.focus_of(school)) if coaching else ""
+            writer.writerow((day.isoformat(), _hhmm(minute), _hhmm(minute + length),
+                             rng.choice(COACHING if coaching else OTHER),
+                             district.id(school), focus))
+            total += length
+            minute += length + rng.choice((0, 15, 30))
+    return out.getvalue(), total
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def import_time(gw: Gateway, district: District, coach: str, days: list[date], today: date,
+                rng: random.Random) -> int:
+    """The coach's spreadsheet of the days before today, imported in one go; nothing when
+    the first day has entries. Returns the minutes imported."""
+    coach_id = district.id(coach)
+    if not days:
+        return 0
+    text, minutes = coach_time_csv(district, coach, days, today, rng)
+    day = gw.call("GET", f"/coaches/{coach_id}/time/days/{days[0].isoformat()}", coach_id,
+                  Role.COACH).json()
+    if day["entries"]:
+        return 0
+    # The time service learns assignments from the roster's events: wait for them.
+    retry_until(lambda: gw.call("POST", f"/coaches/{coach_id}/time-entries/import", coach_id,
+                                Role.COACH, {"csv": text}, ok=(201,)),
+                what=f"the time service to know {coach}'s schools")
+    return minutes
+
+
+def log_cycle_work(gw: Gateway, district: District, coach: str, work: list[CycleWork],
+                   today: date) -> int:
+    """Today's time: the coach logs the cycle work of the day, one entry per cycle, tied to
+    the cycle (so it counts as aligned when the cycle serves the agreement in force). The
+    entry ids are fixed, so a resend records nothing twice. Returns the minutes logged."""
+    coach_id = district.id(coach)
+    minute = 7 * 60 + 30
+    for item in work:
+        body = {"entry_id": str(uuid.uuid5(uuid.UUID(coach_id), f"demo:{item.cycle_id}")),
+                "coach_id": coach_id, "school_id": district.id(item.school),
+                "worked_on": today.isoformat(), "start": _hhmm(minute),
+                "end": _hhmm(minute + item.minutes), "category_id": "coaching-cycle",
+                "cycle_id": item.cycle_id}
+        retry_until(lambda body=body: gw.call("POST", "/time-entries", coach_id, Role.COACH,
+                                              body, ok=(200, 201)),
+                    what=f"the time service to know {coach}'s schools")
+        minute += item.minutes + 10
+    return sum(item.minutes for item in work)
+
+
+def retry_until(attempt: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return attempt()
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+# Waiting for the reports --------------------------------------------------------------------
+
+
+def wait_for_reports(gw: Gateway, district: District, minutes: dict[str, int],
+                     cycles: int, waiting: list[tuple[str, str]],
+                     timeout: float = 300.0) -> None:
+    """Until each coach's time, the regions' cycles and the unsigned agreements show in the
+    reports (reporting follows the events on the bus, so it lags the commands a little)."""
+    leader = district.id(district.leader)
+    query = f"?school_year={district.school_year}"
+    regions = {district.region_id(code) for code in district.regions}
+    schools = {district.id(s) for s in district.schools}
+    expected_flags = {(district.id(c), district.id(s)) for c, s in waiting}
+
+    def caught_up() -> bool:
+        time_rows = gw.call("GET", "/reports/time-use" + query, leader,
+                            Role.DISTRICT_LEADER).json()["rows"]
+        shown = {r["key"]: r["minutes"] for r in time_rows if r["level"] == "coach"}
+        if any(shown.get(district.id(c), 0) < m for c, m in minutes.items()):
+            return False
+        plan = gw.call("GET", "/reports/plan-alignment" + query, leader,
+                       Role.DISTRICT_LEADER).json()["rows"]
+        counted = [r["cycles"] for r in plan if r["level"] == "region" and r["key"] in regions]
+        if cycles and sum(c for c in counted if isinstance(c, int)) < cycles:
+            return False
+        flags = {(r["coach_id"], r["school_id"]) for r in plan
+                 if r["level"] == "flag_no_agreement" and r["school_id"] in schools}
+        return flags == expected_flags
+
+    def answered() -> bool:
+        try:
+            return caught_up()
+        except RuntimeError:  # a service busy or restarting: ask again
+            return False
+
+    deadline = time.monotonic() + timeout
+    while not answered():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the reports did not show the demo district within {timeout}s")
+        time.sleep(1)
+
+
+def tokens(district: District) -> dict[str, str]:
+    school = district.schools[0]
+    people = {
+        Role.DISTRICT_LEADER: district.leader,
+        Role.CLT_REP: district.representative_of[district.regions[0]],
+        Role.PRINCIPAL: district.principal_of[school],
+        Role.COACH: district.coach_of(school),
+        Role.IT_ADMIN: district.it_admin,
+    }
+    return {role.value: issue(uuid.UUID(district.id(person)), role)
+            for role, person in people.items()}
+
+
+def load_demo_district(gateway: str, seed: int = 7, size: Size = FULL,
+                       quiet: bool = False) -> District:
+    def say(message: str) -> None:
+        if not quiet:
+            print(message, flush=True)
+
+    started_at = time.monotonic()
+    today = clock.today()
+    month, day = facts.school_year_start()
+    year = facts.school_year_of(today, month, day)
+    start = facts.school_year_range(year, month, day)[0]
+    district = District.of(size, year)
+    gw = Gateway(gateway)
     rng = random.Random(seed)
-    schools = [demo_id("school", i) for i in range(len(REGIONS) * SCHOOLS_PER_REGION)]
-    proposed = started = 0
-    for c in range(COACHES):
-        coach = demo_id("coach", c)
-        headers = {"Authorization": f"Bearer {issue(uuid.UUID(coach), Role.COACH)}"}
-        for t in range(rng.randint(2, 5)):
-            body = {
-                "coach_id": coach,
-                "teacher_ids": [demo_id("teacher", c * 100 + t)],
-                "school_id": rng.choice(schools),
-                "focus_area_ids": [rng.choice(FOCUS_AREAS)],
-                "goal": {
-                    "what": "Students justify answers with evidence in discussion",
-                    "measure": "share of student turns that cite evidence",
-                    "by": (date.today() + timedelta(days=rng.randint(20, 90))).isoformat(),
-                },
-            }
-            response = requests.post(f"{gateway}/cycles", json=body, headers=headers,
-                                     timeout=10)
-            response.raise_for_status()
-            proposed += 1
-            if rng.random() < 0.2:
-                continue  # left waiting for the teacher's answer
-            teacher = body["teacher_ids"][0]
-            cycle_id = response.json()["cycle_id"]
-            response = requests.post(
-                f"{gateway}/cycles/{cycle_id}/accept", timeout=10,
-                headers={"Authorization": f"Bearer {issue(uuid.UUID(teacher), Role.TEACHER)}"},
-            )
-            response.raise_for_status()
-            started += 1
-        print(f"\rdemo data: coach {c + 1}/{COACHES}, {proposed} cycles proposed,"
-              f" {started} accepted", end="", flush=True)
-    print(f"\ndemo district: {len(REGIONS)} regions, {len(schools)} schools, {COACHES} coaches;"
-          f" e.g. {gateway}/schools/{schools[0]}/active-cycles with a token from"
-          " `.venv/bin/python -m gateway.auth issue --person <uuid> --role district_leader`;"
-          f" a coach's caseload: {gateway}/coaches/{demo_id('coach', 0)}/caseload with"
-          f" `--person {demo_id('coach', 0)} --role coach`")
+
+    recorded = import_roster(gw, district, start)
+    say(f"demo roster: {len(district.regions)} regions, {len(district.schools)} schools,"
+        f" {len(district.coach_schools)} coaches ({recorded} changes recorded)")
+    waiting = district.awaiting_principal = sign_agreements(gw, district, today)
+    say(f"demo agreements: {len(district.pairs()) - len(waiting)} signed,"
+        f" {len(waiting)} awaiting the principal")
+
+    days = school_days(year, today, size.school_weeks)
+    coaches = list(district.coach_schools)
+    seeds = {c: rng.random() for c in coaches}  # one stream per coach: runs in parallel
+
+    def load_coach(coach: str) -> tuple[str, int, int]:
+        own = random.Random(seeds[coach])
+        work = run_cycles(gw, district, coach, today, own)
+        minutes = import_time(gw, district, coach, [d for d in days if d < today], today, own)
+        return coach, len(work), minutes + log_cycle_work(gw, district, coach, work, today)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        loaded = list(pool.map(load_coach, coaches))
+    cycles = sum(c for _, c, _ in loaded)
+    minutes = {coach: m for coach, _, m in loaded if m}
+    say(f"demo work: {cycles} cycles started, {sum(minutes.values()) // 60} hours of time"
+        f" over {len(days)} school days imported")
+    wait_for_reports(gw, district, minutes, cycles, waiting)
+    say(f"demo district loaded in {time.monotonic() - started_at:.0f}s;"
+        f" the dashboard: {gateway}/dashboard/")
+    for role, token in tokens(district).items():
+        say(f"  sign in as {role}: {token}")
+    return district

@@ -1,0 +1,157 @@
+// Charts as inline SVG. Each chart is a picture of a table shown beside it, so it is
+// labelled as one image (role="img") and screen readers read the table instead.
+
+const SVG = "http://www.w3.org/2000/svg";
+const BAR = 22;
+const GAP = 10;
+let WIDTH = 640;
+let LABEL = 170; // room for the bar labels on the left
+
+// Drawn at about the size shown, so that labels stay readable on a phone: a chart is
+// sized when it is drawn, for the page as it is then.
+function fit() {
+  const view = document.getElementById("view");
+  const room = view && view.clientWidth ? view.clientWidth - 40 : 640;
+  WIDTH = Math.max(300, Math.min(640, room));
+  LABEL = WIDTH < 480 ? 112 : 170;
+}
+
+// Cool colours for coaching categories, warm and grey for the rest: the split a leader
+// looks for first. Dark enough for white text and 3:1 against the page.
+const COACHING_COLOURS = ["#1f5f8b", "#2a7f62", "#5b4b9a", "#2f6f9f", "#3d7a3a", "#6a4f8a"];
+const OTHER_COLOURS = ["#b3541e", "#8a6d1d", "#9c2f4b", "#6b6b6b", "#a0522d", "#7a5c3a",
+  "#8b3a3a", "#5e5e2e"];
+
+export function coloursFor(categories) {
+  const colours = {};
+  let coaching = 0;
+  let other = 0;
+  for (const c of categories) {
+    colours[c.category_id] = c.kind === "coaching"
+      ? COACHING_COLOURS[coaching++ % COACHING_COLOURS.length]
+      : OTHER_COLOURS[other++ % OTHER_COLOURS.length];
+  }
+  return colours;
+}
+
+function el(name, attributes = {}, text) {
+  const node = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function frame(height, description) {
+  fit();
+  const svg = el("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img",
+    "aria-label": description, class: "chart" });
+  svg.append(el("title", {}, description));
+  return svg;
+}
+
+function clip(text) {
+  const length = Math.floor(LABEL / 8);
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+}
+
+// One horizontal bar per row, split into its parts: rows [{label, parts: [{id, value}]}].
+export function stackedBars(rows, { description, colours, names }) {
+  const height = rows.length * (BAR + GAP) + GAP;
+  const svg = frame(height, description);
+  const largest = Math.max(1, ...rows.map((r) => r.parts.reduce((s, p) => s + p.value, 0)));
+  const scale = (WIDTH - LABEL - 10) / largest;
+  rows.forEach((row, i) => {
+    const y = GAP + i * (BAR + GAP);
+    svg.append(el("text", { x: LABEL - 8, y: y + BAR * 0.7, "text-anchor": "end",
+      class: "axis" }, clip(row.label)));
+    let x = LABEL;
+    for (const part of row.parts) {
+      if (!part.value) continue;
+      const rect = el("rect", { x, y, width: part.value * scale, height: BAR,
+        fill: colours[part.id] || "#555" });
+      rect.append(el("title", {}, `${row.label}: ${names[part.id] || part.id}`));
+      svg.append(rect);
+      x += part.value * scale;
+    }
+    if (row.suppressed) {
+      svg.append(el("text", { x: LABEL + 4, y: y + BAR * 0.7, class: "axis" }, "suppressed"));
+    }
+  });
+  return svg;
+}
+
+// A share (0..1) per row as a bar, with the target (if any) as a dashed line across them.
+export function sharesAgainstTarget(rows, { description, target }) {
+  const height = rows.length * (BAR + GAP) + GAP + 18;
+  const svg = frame(height, description);
+  const span = WIDTH - LABEL - 50;
+  rows.forEach((row, i) => {
+    const y = GAP + i * (BAR + GAP);
+    svg.append(el("text", { x: LABEL - 8, y: y + BAR * 0.7, "text-anchor": "end",
+      class: "axis" }, clip(row.label)));
+    if (row.share === null || row.share === undefined) {
+      svg.append(el("text", { x: LABEL + 4, y: y + BAR * 0.7, class: "axis" },
+        row.suppressed ? "suppressed" : "no time logged"));
+      return;
+    }
+    const below = typeof target === "number" && row.share < target;
+    svg.append(el("rect", { x: LABEL, y, width: Math.max(1, row.share * span), height: BAR,
+      class: below ? "bar below" : "bar" }));
+    svg.append(el("text", { x: LABEL + row.share * span + 4, y: y + BAR * 0.7,
+      class: "axis" }, `${(row.share * 100).toFixed(0)}%`));
+  });
+  if (typeof target === "number") {
+    const x = LABEL + target * span;
+    svg.append(el("line", { x1: x, x2: x, y1: 0, y2: height - 16, class: "target" }));
+    svg.append(el("text", { x, y: height - 3, "text-anchor": "middle", class: "axis" },
+      `target ${(target * 100).toFixed(0)}%`));
+  }
+  return svg;
+}
+
+// Shares by month as lines, one per series: series [{name, cls, points: [{month, share}]}].
+export function monthLines(months, series, { description }) {
+  const height = 240;
+  const left = 44;
+  const bottom = height - 28;
+  const svg = frame(height, description);
+  const step = months.length > 1 ? (WIDTH - left - 20) / (months.length - 1) : 0;
+  const yOf = (share) => bottom - share * (bottom - 12);
+  for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
+    svg.append(el("line", { x1: left, x2: WIDTH - 10, y1: yOf(tick), y2: yOf(tick),
+      class: "grid" }));
+    svg.append(el("text", { x: left - 6, y: yOf(tick) + 4, "text-anchor": "end",
+      class: "axis" }, `${tick * 100}%`));
+  }
+  months.forEach((month, i) => {
+    svg.append(el("text", { x: left + i * step, y: height - 8, "text-anchor": "middle",
+      class: "axis" }, month.slice(2)));
+  });
+  for (const line of series) {
+    const points = line.points
+      .map((p) => ({ x: left + months.indexOf(p.month) * step, share: p.share }))
+      .filter((p) => p.share !== null && p.share !== undefined);
+    if (!points.length) continue;
+    svg.append(el("polyline", { points: points.map((p) => `${p.x},${yOf(p.share)}`).join(" "),
+      class: `line ${line.cls}` }));
+    for (const p of points) {
+      svg.append(el("circle", { cx: p.x, cy: yOf(p.share), r: 4, class: `dot ${line.cls}` }));
+    }
+  }
+  return svg;
+}
+
+export function legend(items) {
+  const list = document.createElement("ul");
+  list.className = "legend";
+  list.setAttribute("aria-hidden", "true"); // the table says the same in words
+  for (const item of items) {
+    const entry = document.createElement("li");
+    const swatch = el("svg", { viewBox: "0 0 10 10", class: "swatch" });
+    swatch.append(el("rect", { width: 10, height: 10, fill: item.colour || "#555",
+      class: item.cls || "" }));
+    entry.append(swatch, document.createTextNode(item.name));
+    list.append(entry);
+  }
+  return list;
+}
