@@ -73,6 +73,10 @@ class DeclineCycle(CycleCommand):
     pass
 
 
+class WithdrawFromReporting(CycleCommand):
+    pass
+
+
 class AgreeNorms(CycleCommand):
     """The norms coach and teacher agreed (e.g. "debrief within 24 hours"), or the
     partnership agreement that holds them."""

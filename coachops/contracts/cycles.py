@@ -80,6 +80,14 @@ class CycleDeclinedV1(_CycleEvent):
     declined_on = fields.Date(required=True)
 
 
+@contract("CycleWithdrawnFromReporting", 1)
+class CycleWithdrawnFromReportingV1(_CycleEvent):
+    """A teacher withdrew their consent to the cycle being counted: every aggregate
+    report leaves it out, past ones included. Published without an actor."""
+
+    withdrawn_on = fields.Date(required=True)
+
+
 @contract("PartnershipNormsAgreed", 1)
 class PartnershipNormsAgreedV1(_CycleEvent):
     """Coach and teacher agreed how they work together: how many norms, or which

@@ -30,6 +30,7 @@ from coachops.commands.cycles import (
     ScheduleItem,
     StartCycle,
     TeacherCyclesQuery,
+    WithdrawFromReporting,
 )
 from gateway.auth import actor_of
 from gateway.http import http, json_body, optional_json_body
@@ -61,6 +62,13 @@ class CycleRoutes:
         actor = actor_of(request)
         command = validated(DeclineCycle, with_path(optional_json_body(request), cycle_id=cycle_id))
         return self.cycles.decline_cycle(actor.to_dict(), command)
+
+    @http("POST", "/cycles/<cycle_id>/withdraw-from-reporting")
+    def withdraw_from_reporting(self, request: Request, cycle_id: str) -> Json:
+        actor = actor_of(request)
+        command = validated(WithdrawFromReporting,
+                            with_path(optional_json_body(request), cycle_id=cycle_id))
+        return self.cycles.withdraw_from_reporting(actor.to_dict(), command)
 
     # Norms and the calendar ----------------------------------------------------------------
 

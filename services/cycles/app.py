@@ -91,6 +91,9 @@ class Cycles(ServiceApplication):
     def decline(self, actor: Actor, cycle_id: UUID, today: date) -> Cycle:
         return self._change(cycle_id, lambda c: c.decline(actor, today))[0]
 
+    def withdraw_from_reporting(self, actor: Actor, cycle_id: UUID, today: date) -> Cycle:
+        return self._change(cycle_id, lambda c: c.withdraw_from_reporting(actor, today))[0]
+
     # Working in the cycle ------------------------------------------------------------------
 
     def agree_norms(self, actor: Actor, cycle_id: UUID, norms: list[str],

@@ -357,6 +357,7 @@ class Cycle(Aggregate):
         self.steps: dict[UUID, NextStep] = {}
         self.closing: Closing | None = None
         self.applied: dict[UUID, Applied] = {}  # by client id: commands sent from apps
+        self.withdrawn_on: date | None = None  # from aggregate reports, by a teacher
 
     # Who may do what ---------------------------------------------------------------------
 
@@ -781,6 +782,19 @@ class Cycle(Aggregate):
         self._reopened(actor=actor, **self._ids(), reopened_on=today, phase=self.phase.value,
                        focus_area_ids=self.focus_area_ids)
 
+    # Consent --------------------------------------------------------------------------------
+
+    def withdraw_from_reporting(self, actor: Actor, today: date) -> None:
+        """A teacher takes the cycle out of every aggregate report, past ones included:
+        being counted is theirs to consent to. The coaching itself goes on."""
+        if not self.is_teacher(actor):
+            raise Forbidden("only a teacher the cycle names can withdraw it from reports",
+                            field="cycle_id")
+        if self.withdrawn_on is not None:
+            raise Invalid(f"the cycle was withdrawn from reports on {self.withdrawn_on}",
+                          field="cycle_id")
+        self._withdrawn(actor=actor, **self._ids(), withdrawn_on=today)
+
     def _move_to(self, actor: Actor, phase: Phase, cause: Cause, today: date) -> None:
         if phase is not self.phase:
             self._phase_changed(actor=actor, **self._ids(), from_phase=self.phase.value,
@@ -810,6 +824,11 @@ class Cycle(Aggregate):
     def _declined(self, actor: Actor, coach_id: UUID, school_id: UUID,
                   focus_area_ids: list[str], declined_on: date) -> None:
         self.status = Status.DECLINED
+
+    @event("WithdrawnFromReporting")
+    def _withdrawn(self, actor: Actor, coach_id: UUID, school_id: UUID,
+                   withdrawn_on: date) -> None:
+        self.withdrawn_on = withdrawn_on
 
     @event("NormsAgreed")
     def _norms_agreed(self, actor: Actor, coach_id: UUID, school_id: UUID, norms: list[str],

@@ -100,6 +100,10 @@ def _step_dropped(event: Any) -> Payload:
     return {**_step(event), "dropped_on": event.dropped_on}
 
 
+def _withdrawn(event: Any) -> Payload:
+    return {**_cycle(event), "withdrawn_on": event.withdrawn_on}
+
+
 def _closed(event: Any) -> Payload:
     return {**_cycle(event), "outcome": event.outcome, "closed_on": event.closed_on,
             "phase": event.phase, "focus_area_ids": event.focus_area_ids}
@@ -129,10 +133,11 @@ PUBLISHED: dict[type, tuple[str, int, Callable[[Any], Payload]]] = {
     Cycle.NextStepDropped: ("NextStepDropped", 1, _step_dropped),
     Cycle.Closed: ("CycleClosed", 1, _closed),
     Cycle.Reopened: ("CycleReopened", 1, _reopened),
+    Cycle.WithdrawnFromReporting: ("CycleWithdrawnFromReporting", 1, _withdrawn),
 }
 
-# Said without who said it: a teacher's "no" is theirs.
-ANONYMOUS = frozenset({Cycle.Declined})
+# Said without who said it: a teacher's "no", and their withdrawn consent, are theirs.
+ANONYMOUS = frozenset({Cycle.Declined, Cycle.WithdrawnFromReporting})
 
 
 def to_integration(event: Any) -> Outgoing | None:

@@ -35,6 +35,7 @@ from coachops.commands.cycles import (
     ScheduleItem,
     StartCycle,
     TeacherCyclesQuery,
+    WithdrawFromReporting,
 )
 from coachops.commands.sync import Once, apply_batch
 from coachops.dependencies import DeliveredOnce, PublishedEvents, Readiness, Store
@@ -107,6 +108,12 @@ class CyclesService:
         data = load(DeclineCycle, command)
         return views.status(self.cycles.decline(Actor.from_dict(actor), data["cycle_id"],
                                                 clock.today()))
+
+    @rpc
+    def withdraw_from_reporting(self, actor: Json, command: Json) -> Json:
+        data = load(WithdrawFromReporting, command)
+        return views.status(self.cycles.withdraw_from_reporting(
+            Actor.from_dict(actor), data["cycle_id"], clock.today()))
 
     # Norms and the calendar ----------------------------------------------------------------
 

@@ -22,6 +22,7 @@ CYCLE_EVENTS = (
     "CyclePhaseChanged", "GoalRevised", "CalendarItemScheduled", "CalendarItemRescheduled",
     "CalendarItemCancelled", "CalendarItemDone", "ObservationLogged", "DebriefHeld",
     "NextStepAdded", "NextStepCompleted", "NextStepDropped", "CycleClosed", "CycleReopened",
+    "CycleWithdrawnFromReporting",
 )
 ROSTER_EVENTS = (
     "RegionDefined", "SchoolDefined", "SchoolAssignedToRegion", "CoachAssignedToSchool",
@@ -93,6 +94,8 @@ def fold_cycle(cycle_id: str, events: Payloads) -> CycleFact | None:
     fact = CycleFact(cycle_id=cycle_id)
     seen = False
     for event_type, p in events:
+        if event_type == "CycleWithdrawnFromReporting":
+            return None  # consent withdrawn: counted nowhere, however it began
         seen = True
         fact.coach_id = p.get("coach_id", fact.coach_id)
         fact.school_id = p.get("school_id", fact.school_id)

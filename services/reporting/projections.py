@@ -405,9 +405,13 @@ def as_of(cursor: Cursor, instant: datetime) -> Iterator[None]:
     """Within the caller's (rolled-back) transaction, temporary tables named like the read
     models, derived from the events recorded up to ``instant``, shadow the real ones (the
     session's temporary schema comes first in the search path)."""
+    # A cycle withdrawn from reporting is left out of past dates too: consent withdrawn
+    # is withdrawn for every report, not only for those after it.
     cursor.execute(
         "CREATE TEMPORARY TABLE received_events ON COMMIT DROP AS"
-        " SELECT * FROM public.received_events WHERE recorded_at <= %s",
+        " SELECT r.* FROM public.received_events r WHERE r.recorded_at <= %s AND NOT EXISTS"
+        " (SELECT 1 FROM public.received_events w WHERE w.entity_key = r.entity_key"
+        " AND w.event_type = 'CycleWithdrawnFromReporting')",
         (instant,),
     )
     cursor.execute("CREATE INDEX ON received_events (entity_key, position)")

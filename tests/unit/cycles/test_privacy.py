@@ -76,7 +76,7 @@ def is_safe(name: str, field: fields.Field) -> bool:
 
 def test_every_cycles_contract_is_ids_dates_counts_durations_and_categories() -> None:
     contracts = cycles_contracts()
-    assert len(contracts) == len({(n, v) for n, v, _ in PUBLISHED.values()}) == 17
+    assert len(contracts) == len({(n, v) for n, v, _ in PUBLISHED.values()}) == 18
     offenders = sorted(
         f"{name} v{version}.{field_name}"
         for (name, version), schema in contracts.items()
@@ -149,6 +149,7 @@ def work_a_whole_cycle(app: Cycles) -> None:
                     TODAY)
     app.close_cycle(AS_COACH, group, "partly_met", secret("tallies rose"), TODAY)
     app.reopen_cycle(AS_COACH, group, TODAY)
+    app.withdraw_from_reporting(AS_TEACHER, group, TODAY)
 
 
 def published(app: Cycles) -> list[tuple[Envelope, str]]:
@@ -174,6 +175,8 @@ def test_who_declined_is_not_told(app: Cycles) -> None:
     events = published(app)
     declined = [e for e, _ in events if e.event_type == "CycleDeclined"]
     assert [e.actor for e in declined] == [None]
+    withdrawn = [e for e, _ in events if e.event_type == "CycleWithdrawnFromReporting"]
+    assert [e.actor for e in withdrawn] == [None]
     assert all(str(SECOND_TEACHER) not in raw for e, raw in events
                if e.event_type in ("CycleDeclined", "CycleProposed", "CycleStarted"))
     assert all(e.actor != Actor(SECOND_TEACHER, Role.TEACHER) for e, _ in events)
