@@ -22,6 +22,7 @@ from coachops.bus.consumer import IntegrationEventHandler
 from coachops.bus.relay import OutboxRelay, Translator, published_events
 from coachops.commands.sync import Once
 from coachops.identity import Actor
+from coachops.rpc import REQUEST_ID
 from coachops.store import Datastore
 
 log = logging.getLogger(__name__)
@@ -190,23 +191,23 @@ class PublishedEvents(DependencyProvider):
         return NotificationLog(store.published_events, store.last_published)
 
 
-# A request's id (its caller's call id) made into a client id: the same on a redelivery.
+# A request's id made into a client id: the same on a redelivery.
 REDELIVERY_NAMESPACE = UUID("9e4c1f0a-6d2b-4b8e-8f3a-2c5d7e9b1a64")
 
 
 class DeliveredOnce(DependencyProvider):
     """RabbitMQ redelivers an RPC request when the worker handling it dies before
-    acknowledging it, possibly after its command committed. A redelivery carries the same
-    caller call id, so a command keyed on it (``Once``, kept with the command's events) is
-    applied once: the second delivery answers what the first did."""
+    acknowledging it, possibly after its command committed. A redelivery has the same
+    request id (``coachops.rpc``), so a command keyed on it (``Once``, kept with the
+    command's events) is applied once: the second delivery answers what the first did."""
 
     def get_dependency(self, worker_ctx: Any) -> Callable[[dict[str, str], str], Once | None]:
-        caller = worker_ctx.immediate_parent_call_id
+        request = worker_ctx.data.get(REQUEST_ID)
 
         def once(actor: dict[str, str], command: str) -> Once | None:
-            if caller is None:  # called from outside any nameko worker: nothing to key on
+            if request is None:  # not an RPC request (a test calling the method directly)
                 return None
-            return Once(uuid5(REDELIVERY_NAMESPACE, caller), Actor.from_dict(actor).id,
+            return Once(uuid5(REDELIVERY_NAMESPACE, str(request)), Actor.from_dict(actor).id,
                         command=command)
 
         return once

@@ -180,6 +180,12 @@ class CycleRoutes:
         return self.cycles.cycle_timeline(actor.to_dict(),
                                           validated(CycleQuery, {"cycle_id": cycle_id}))
 
+    @http("GET", "/cycles/<cycle_id>/reads")
+    def cycle_reads(self, request: Request, cycle_id: str) -> Json:
+        actor = actor_of(request)
+        return self.cycles.cycle_reads(actor.to_dict(),
+                                       validated(CycleQuery, {"cycle_id": cycle_id}))
+
     @http("GET", "/coaches/<coach_id>/caseload")
     def caseload(self, request: Request, coach_id: str) -> Json:
         actor = actor_of(request)

@@ -25,7 +25,17 @@ from coachops.application import ServiceApplication
 from coachops.commands.sync import Once
 from coachops.errors import Conflict, Forbidden, NotFound
 from coachops.identity import Actor, Role
-from services.cycles.domain import Applied, Caseload, Cycle, Goal, caseload_id, synced_cycle_id
+from services.cycles.domain import (
+    Applied,
+    Caseload,
+    Cycle,
+    Goal,
+    Read,
+    ReadLog,
+    caseload_id,
+    read_log_id,
+    synced_cycle_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +173,46 @@ class Cycles(ServiceApplication):
 
     # Queries: content, for the cycle's coach and teachers only -----------------------------
 
-    def cycle(self, actor: Actor, cycle_id: UUID) -> Cycle:
+    def cycle(self, actor: Actor, cycle_id: UUID, now: datetime) -> Cycle:
+        """The cycle's content, for its coach or a teacher in it; the read is recorded."""
+        cycle = self._readable(actor, cycle_id)
+        self._audit(actor, cycle_id, "cycle", now)
+        return cycle
+
+    def timeline(self, actor: Actor, cycle_id: UUID,
+                 now: datetime) -> tuple[Cycle, list[DomainEventProtocol]]:
+        """The cycle and every event that made it, up to the version read; the read is
+        recorded."""
+        cycle = self._readable(actor, cycle_id)
+        self._audit(actor, cycle_id, "timeline", now)
+        return cycle, list(self.events.get(cycle_id, lte=cycle.version))
+
+    def reads(self, actor: Actor, cycle_id: UUID) -> list[Read]:
+        """Who read the cycle's content, oldest first: for its coach and its teachers."""
+        self._readable(actor, cycle_id)
+        try:
+            log_ = self.repository.get(read_log_id(cycle_id))
+        except AggregateNotFoundError:
+            return []
+        return list(log_.reads) if isinstance(log_, ReadLog) else []
+
+    def _readable(self, actor: Actor, cycle_id: UUID) -> Cycle:
         cycle = self._cycle(cycle_id)
         cycle.require_reader(actor)
         return cycle
 
-    def timeline(self, actor: Actor, cycle_id: UUID) -> tuple[Cycle, list[DomainEventProtocol]]:
-        """The cycle and every event that made it, up to the version read."""
-        cycle = self.cycle(actor, cycle_id)
-        return cycle, list(self.events.get(cycle_id, lte=cycle.version))
+    def _audit(self, actor: Actor, cycle_id: UUID, what: str, now: datetime) -> None:
+        def attempt() -> None:
+            try:
+                found = self.repository.get(read_log_id(cycle_id))
+            except AggregateNotFoundError:
+                found = ReadLog(cycle_id=cycle_id)
+            assert isinstance(found, ReadLog)
+            found.record(reader_id=actor.id, role=actor.role.value, what=what, read_at=now)
+            self.save(found)
+
+        self.retrying(attempt, Conflict("too many reads of this cycle at once: try again",
+                                        field="cycle_id"))
 
     def caseload(self, actor: Actor, coach_id: UUID) -> list[Cycle]:
         if actor.role is not Role.COACH or actor.id != coach_id:

@@ -956,3 +956,33 @@ class Caseload(Aggregate):
 
 def caseload_id(person_id: UUID) -> UUID:
     return uuid5(NAMESPACE, f"caseload:{person_id}")
+
+
+@dataclass(frozen=True)
+class Read:
+    reader_id: UUID
+    role: Role
+    what: str  # "cycle" (its content) or "timeline" (every change, with its content)
+    read_at: datetime
+
+
+class ReadLog(Aggregate):
+    """Who read a cycle's content, and when: the audit its coach and teachers may list.
+    Kept in this store beside the cycle; never published."""
+
+    @staticmethod
+    def create_id(cycle_id: UUID) -> UUID:
+        return read_log_id(cycle_id)
+
+    @event("Opened")
+    def __init__(self, cycle_id: UUID) -> None:
+        self.cycle_id = cycle_id
+        self.reads: list[Read] = []
+
+    @event("ContentRead")
+    def record(self, reader_id: UUID, role: str, what: str, read_at: datetime) -> None:
+        self.reads.append(Read(reader_id, Role(role), what, read_at))
+
+
+def read_log_id(cycle_id: UUID) -> UUID:
+    return uuid5(NAMESPACE, f"reads:{cycle_id}")

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from nameko.rpc import rpc
-
 from coachops import clock
 from coachops.commands import load
 from coachops.commands.cycles import (
@@ -41,6 +39,7 @@ from coachops.commands.sync import Once, apply_batch
 from coachops.dependencies import DeliveredOnce, PublishedEvents, Readiness, Store
 from coachops.identity import Actor
 from coachops.metrics import MetricsServer
+from coachops.rpc import rpc
 from services.cycles import views
 from services.cycles.app import Cycles
 from services.cycles.domain import Goal
@@ -269,14 +268,21 @@ class CyclesService:
     @rpc
     def get_cycle(self, actor: Json, query: Json) -> Json:
         data = load(CycleQuery, query)
-        return views.cycle(self.cycles.cycle(Actor.from_dict(actor), data["cycle_id"]))
+        return views.cycle(self.cycles.cycle(Actor.from_dict(actor), data["cycle_id"],
+                                             clock.now()))
 
     @rpc
     def cycle_timeline(self, actor: Json, query: Json) -> Json:
         data = load(CycleQuery, query)
         reader = Actor.from_dict(actor)
-        cycle, events = self.cycles.timeline(reader, data["cycle_id"])
+        cycle, events = self.cycles.timeline(reader, data["cycle_id"], clock.now())
         return views.timeline(cycle, events, reader)
+
+    @rpc
+    def cycle_reads(self, actor: Json, query: Json) -> Json:
+        data = load(CycleQuery, query)
+        reads = self.cycles.reads(Actor.from_dict(actor), data["cycle_id"])
+        return views.reads(data["cycle_id"], reads)
 
     @rpc
     def caseload(self, actor: Json, query: Json) -> Json:

@@ -25,6 +25,7 @@ from services.cycles.domain import (
     NextStep,
     Observation,
     Phase,
+    Read,
     Status,
 )
 
@@ -180,3 +181,10 @@ def teacher_cycles(teacher_id: UUID, cycles: list[Cycle]) -> Json:
         "awaiting_your_answer": [summary(c) for c in cycles if c.id in waiting],
         "cycles": [summary(c) for c in cycles if c.id not in waiting],
     }
+
+
+def reads(cycle_id: UUID, found: list[Read]) -> Json:
+    """Who read the cycle's content: ids and roles, as the roster names them."""
+    return {"cycle_id": str(cycle_id),
+            "reads": [{"reader_id": str(r.reader_id), "role": r.role.value, "what": r.what,
+                       "read_at": r.read_at.isoformat()} for r in found]}

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from coachops import clock
 from coachops.bus.consumer import integration_event_handler
 from coachops.commands import load
@@ -33,6 +31,7 @@ from coachops.contracts import Envelope
 from coachops.dependencies import DeliveredOnce, PublishedEvents, Readiness, Store
 from coachops.identity import Actor
 from coachops.metrics import MetricsServer
+from coachops.rpc import rpc
 from services.timetracking import views
 from services.timetracking.app import TimeTracking
 from services.timetracking.domain import CORRECTABLE, EntryValues

@@ -54,7 +54,7 @@ def accepted(app: Cycles) -> uuid.UUID:
 
 def test_a_proposal_is_saved_with_everyone_s_caseload(app: Cycles) -> None:
     cycle = start(app, teacher_ids=[TEACHER, SECOND_TEACHER])
-    assert app.cycle(AS_COACH, cycle.id).status is Status.PROPOSED
+    assert app.cycle(AS_COACH, cycle.id, NOW).status is Status.PROPOSED
     for person in (COACH, TEACHER, SECOND_TEACHER):
         assert cycle.id in app.repository.get(caseload_id(person)).cycles
     assert [c.id for c in app.caseload(AS_COACH, COACH)] == [cycle.id]
@@ -70,7 +70,7 @@ def test_a_cycle_reloads_as_it_was_decided(app: Cycles) -> None:
                         data=[{"look_for": "teacher talk", "seconds": 900}], notes="n",
                         calendar_item_id=item_id)
     app.add_next_step(AS_COACH, cycle_id, "film a lesson", TEACHER, TODAY, TODAY)
-    reloaded = app.cycle(AS_TEACHER, cycle_id)
+    reloaded = app.cycle(AS_TEACHER, cycle_id, NOW)
     assert reloaded.__dict__ == app.repository.get(cycle_id).__dict__
     assert reloaded.goal == GOAL and reloaded.norms is not None
     assert reloaded.items[item_id].status.value == "done"
@@ -84,7 +84,7 @@ def test_an_unknown_cycle_is_not_found_and_so_is_an_id_that_is_not_a_cycle(app: 
             app.accept(AS_TEACHER, unknown, TODAY)
         assert error.value.field == "cycle_id"
         with pytest.raises(NotFound):
-            app.timeline(AS_COACH, unknown)
+            app.timeline(AS_COACH, unknown, NOW)
 
 
 @pytest.mark.parametrize("who", [PRINCIPAL, OTHER_COACH, Actor(uuid.uuid4(), Role.TEACHER)])
@@ -92,15 +92,15 @@ def test_only_the_cycles_coach_and_teacher_read_it(app: Cycles, who: Actor) -> N
     cycle_id = accepted(app)
     for read in (app.cycle, app.timeline):
         with pytest.raises(Forbidden) as error:
-            read(who, cycle_id)
+            read(who, cycle_id, NOW)
         assert error.value.field == "cycle_id"
-    app.timeline(AS_TEACHER, cycle_id)
+    app.timeline(AS_TEACHER, cycle_id, NOW)
 
 
 def test_the_timeline_is_every_event_of_the_cycle_in_order(app: Cycles) -> None:
     cycle_id = accepted(app)
     app.add_next_step(AS_COACH, cycle_id, "film a lesson", TEACHER, TODAY, TODAY)
-    cycle, events = app.timeline(AS_TEACHER, cycle_id)
+    cycle, events = app.timeline(AS_TEACHER, cycle_id, NOW)
     assert names(events) == ["Proposed", "Accepted", "Started", "NextStepAdded"]
     assert cycle.version == len(events)
 
@@ -152,7 +152,7 @@ def test_a_lost_race_is_decided_again_and_neither_update_is_lost(racing: Racing)
     racing.races = 1
     cycle, step_id = racing.add_next_step(AS_COACH, cycle_id, "mine", COACH,
                                           TODAY + timedelta(days=1), TODAY)
-    texts = sorted(s.text for s in racing.cycle(AS_COACH, cycle_id).steps.values())
+    texts = sorted(s.text for s in racing.cycle(AS_COACH, cycle_id, NOW).steps.values())
     assert texts == ["mine", "the other worker's step"]
     assert str(cycle.progress()) == "0/2 next steps complete"
     assert step_id in cycle.steps
@@ -166,7 +166,7 @@ def test_after_too_many_lost_races_it_is_a_conflict_and_nothing_of_it_is_saved(
     with pytest.raises(Conflict) as error:
         racing.add_next_step(AS_COACH, cycle_id, "mine", COACH, TODAY, TODAY)
     assert error.value.field == "cycle_id"
-    texts = [s.text for s in racing.cycle(AS_COACH, cycle_id).steps.values()]
+    texts = [s.text for s in racing.cycle(AS_COACH, cycle_id, NOW).steps.values()]
     assert texts == ["the other worker's step"] * ATTEMPTS
 
 
@@ -192,3 +192,21 @@ def test_two_proposals_to_one_teacher_at_once_both_land() -> None:
         assert len(app.teacher_cycles(AS_TEACHER, TEACHER)) == 2
     finally:
         app.close()
+
+
+def test_every_read_of_the_content_is_recorded_for_its_coach_and_teachers(
+    app: Cycles,
+) -> None:
+    cycle_id = accepted(app)
+    app.cycle(AS_TEACHER, cycle_id, NOW)
+    app.timeline(AS_COACH, cycle_id, NOW + timedelta(minutes=5))
+    with pytest.raises(Forbidden):
+        app.cycle(Actor(uuid.uuid4(), Role.PRINCIPAL), cycle_id, NOW)  # refused: not a read
+    reads = app.reads(AS_TEACHER, cycle_id)
+    assert [(r.reader_id, r.role, r.what, r.read_at) for r in reads] == [
+        (AS_TEACHER.id, Role.TEACHER, "cycle", NOW),
+        (AS_COACH.id, Role.COACH, "timeline", NOW + timedelta(minutes=5)),
+    ]
+    assert app.reads(AS_COACH, cycle_id) == reads
+    with pytest.raises(Forbidden):
+        app.reads(Actor(uuid.uuid4(), Role.DISTRICT_LEADER), cycle_id)

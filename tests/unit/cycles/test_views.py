@@ -110,7 +110,7 @@ def test_one_cycle_shows_everything_in_it_to_its_coach_and_teacher(app: Cycles) 
                      evidence="5 level-3 questions", observation_ids=[observation_id],
                      keepers=["wait time"], polishers=["follow-ups"], progress_rating=3,
                      progress_text="on the way", calendar_item_id=None)
-    body = views.cycle(app.cycle(AS_TEACHER, cycle_id))
+    body = views.cycle(app.cycle(AS_TEACHER, cycle_id, NOW))
     assert body["goal"] == {"what": GOAL.what, "measure": GOAL.measure,
                             "by": GOAL.by.isoformat()}
     assert body["norms"] == {"norms": ["debrief within 24 hours"], "agreement_id": None,
@@ -130,7 +130,7 @@ def test_the_timeline_says_what_happened_when_and_by_whom(app: Cycles) -> None:
     cycle_id = start(app)
     observe(app, cycle_id)
     reader = AS_TEACHER
-    cycle, events = app.timeline(reader, cycle_id)
+    cycle, events = app.timeline(reader, cycle_id, NOW)
     body = views.timeline(cycle, events, reader)
     assert [e["event"] for e in body["timeline"]] == [
         "proposed", "accepted", "started", "observation_logged", "phase_changed"]
@@ -150,7 +150,7 @@ def test_a_teacher_in_a_group_does_not_see_who_else_declined(app: Cycles) -> Non
     app.decline(AS_SECOND_TEACHER, cycle_id, TODAY)
     app.decline(Actor(third, Role.TEACHER), cycle_id, TODAY)
     for reader, shown in ((AS_COACH, 2), (AS_TEACHER, 0)):
-        cycle, events = app.timeline(reader, cycle_id)
+        cycle, events = app.timeline(reader, cycle_id, NOW)
         entries = views.timeline(cycle, events, reader)["timeline"]
         assert [e["event"] for e in entries].count("teacher_declined") == shown
 

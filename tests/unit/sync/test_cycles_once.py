@@ -169,7 +169,7 @@ def test_a_resend_answers_as_the_first_sending_did_though_the_cycle_moved_on(
     again = once(observed)
     second, same_id = observe_once(app, cycle_id, again)
     assert again.duplicate and same_id == observation_id
-    assert app.cycle(AS_COACH, cycle_id).phase.value == "reflect"
+    assert app.cycle(AS_COACH, cycle_id, NOW).phase.value == "reflect"
     assert second.phase.value == first.phase.value == "act"  # as it answered then
     assert second.progress() == first.progress()
 
