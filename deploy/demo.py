@@ -35,6 +35,7 @@ from coachops.identity import Role
 from gateway.auth import issue
 from services.agreements.domain import coaching_agreement_id
 from services.agreements.roster import region_id, roster_id
+from services.agreements.roster_import import to_csv
 from services.reporting import facts
 
 REGION_NAMES = ("North", "South", "East", "West", "Central", "Valley")
@@ -173,24 +174,17 @@ class District:
         assignments += [{"kind": "district_leader", "person_sourced_id": self.leader,
                          "effective_on": on}]
         return {
-            "orgs": _csv(("sourcedId", "status", "dateLastModified", "name", "type",
+            "orgs": to_csv(("sourcedId", "status", "dateLastModified", "name", "type",
                           "parentSourcedId"), orgs),
-            "users": _csv(("sourcedId", "status", "dateLastModified", "enabledUser",
+            "users": to_csv(("sourcedId", "status", "dateLastModified", "enabledUser",
                            "orgSourcedIds", "role", "givenName", "familyName"), users),
-            "regions": _csv(("region_code", "label", "clt_representative_sourced_id"),
+            "regions": to_csv(("region_code", "label", "clt_representative_sourced_id"),
                             regions),
-            "assignments": _csv(("kind", "person_sourced_id", "school_sourced_id",
+            "assignments": to_csv(("kind", "person_sourced_id", "school_sourced_id",
                                  "region_code", "effective_on"), assignments),
         }
 
 
-def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: row.get(c, "") for c in columns})
-    return out.getvalue()
 
 
 class Gateway:
@@ -353,7 +347,7 @@ def work_through(gw: Gateway, cycle: str, coach_id: str, teacher_id: str, stage:
     return GOAL_SETTING + OBSERVATION + DEBRIEF
 
 
-def coach_time_csv(district: District, coach: str, days: list[date], today: date,
+def coach_timeto_csv(district: District, coach: str, days: list[date], today: date,
                    rng: random.Random) -> tuple[str, int]:
     """A coach's spreadsheet of the year so far: blocks of 45 to 120 minutes from 7:30. Some
     coaches are pulled into covering classes and duties far more than others, and every
@@ -392,7 +386,7 @@ def import_time(gw: Gateway, district: District, coach: str, days: list[date], t
     coach_id = district.id(coach)
     if not days:
         return 0
-    text, minutes = coach_time_csv(district, coach, days, today, rng)
+    text, minutes = coach_timeto_csv(district, coach, days, today, rng)
     day = gw.call("GET", f"/coaches/{coach_id}/time/days/{days[0].isoformat()}", coach_id,
                   Role.COACH).json()
     if day["entries"]:

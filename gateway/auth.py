@@ -1,16 +1,24 @@
 """Who is calling: a bearer token (a JWT signed with the district's key) names a person
-from the roster and the role they act in. No token, or a bad or expired one: 401.
+from the roster and the role they act in. No token, or a bad, expired or revoked one: 401.
 
-District IT issues tokens with ``python -m gateway.auth issue --person ID --role coach``.
+District IT issues and revokes tokens::
+
+    python -m gateway.auth issue --person ID --role coach [--hours 12]
+    python -m gateway.auth revoke --token-id JTI          # one token
+    python -m gateway.auth revoke --person ID             # every token issued to them so far
+
 The key comes from ``COACHOPS_TOKEN_SECRET``; the development default is refused when
-``COACHOPS_ENV=production``.
+``COACHOPS_ENV=production``. Revocations go to the gateway's database
+(``GATEWAY_DATABASE_URL``, or ``--database-url``), which every gateway instance reads.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -19,10 +27,15 @@ from werkzeug import Request
 from werkzeug.exceptions import Unauthorized
 
 from coachops.identity import Actor, Role
+from coachops.store import Datastore
+from gateway import revocations
 
 DEV_SECRET = "coachops-development-only-secret-change-me"
 ISSUER = "coachops"
 ALGORITHM = "HS256"
+DEFAULT_DATABASE_URL = "postgresql://coachops_gateway@127.0.0.1:5432/coachops_gateway"
+# Where the gateway's entrypoint leaves the caller it verified, for the route to read.
+ACTOR_KEY = "coachops.actor"
 
 
 def secret() -> str:
@@ -40,37 +53,98 @@ class TokenSecret(DependencyProvider):
         secret()
 
 
-def issue(person_id: uuid.UUID, role: Role, hours: float = 12.0) -> str:
+@dataclass(frozen=True)
+class Token:
+    actor: Actor
+    token_id: uuid.UUID  # the jti claim: what district IT revokes
+    issued_at: datetime
+
+
+def issue(person_id: uuid.UUID, role: Role, hours: float = 12.0,
+          token_id: uuid.UUID | None = None) -> str:
     now = datetime.now(UTC)
-    claims = {"sub": str(person_id), "role": role.value, "iss": ISSUER, "iat": now,
-              "exp": now + timedelta(hours=hours), "jti": str(uuid.uuid4())}
+    # iat with its fraction of a second, so a person's revocation at T refuses the tokens
+    # issued before T and none issued after it, even within the same second.
+    claims = {"sub": str(person_id), "role": role.value, "iss": ISSUER,
+              "iat": now.timestamp(), "exp": now + timedelta(hours=hours),
+              "jti": str(token_id or uuid.uuid4())}
     return jwt.encode(claims, secret(), algorithm=ALGORITHM)
 
 
-def actor_of(request: Request) -> Actor:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+def bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("sign in: send 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+def verify(token: str) -> Token:
+    """The token's person, role, id and time of issue; Unauthorized if it is not one of
+    ours, is malformed or has expired. (Revocation is checked by the gateway, which has
+    the list.)"""
     try:
         claims = jwt.decode(token, secret(), algorithms=[ALGORITHM], issuer=ISSUER,
-                            options={"require": ["sub", "role", "exp", "iss"]})
-        return Actor(id=uuid.UUID(claims["sub"]), role=Role(claims["role"]))
+                            options={"require": ["sub", "role", "exp", "iss", "iat", "jti"]})
+        return Token(actor=Actor(id=uuid.UUID(str(claims["sub"])), role=Role(claims["role"])),
+                     token_id=uuid.UUID(str(claims["jti"])),
+                     issued_at=datetime.fromtimestamp(float(claims["iat"]), UTC))
     except jwt.ExpiredSignatureError:
         raise Unauthorized("the token has expired") from None
-    except (jwt.InvalidTokenError, ValueError):
+    except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError):
         raise Unauthorized("the token is not valid") from None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Issue a coachops access token.")
+def actor_of(request: Request) -> Actor:
+    """The caller: as the gateway's entrypoint verified it (signature, expiry, revocation
+    and role), or, for a route called directly, from the token's signature alone."""
+    known = request.environ.get(ACTOR_KEY)
+    if isinstance(known, Actor):
+        return known
+    return verify(bearer_token(request)).actor
+
+
+# The command line: district IT ------------------------------------------------------------
+
+def _datastore(url: str | None) -> Datastore:
+    datastore = Datastore(url or os.environ.get("GATEWAY_DATABASE_URL") or DEFAULT_DATABASE_URL,
+                          pool_size=1)
+    revocations.create_tables(datastore)  # revoking may come before the gateway's first start
+    return datastore
+
+
+def _revoke(args: argparse.Namespace) -> str:
+    datastore = _datastore(args.database_url)
+    try:
+        if args.token_id:
+            revocations.revoke_token(datastore, args.token_id)
+            return f"revoked token {args.token_id}"
+        before = datetime.now(UTC)
+        revocations.revoke_person(datastore, args.person, before)
+        return f"revoked every token of {args.person} issued up to {before.isoformat()}"
+    finally:
+        datastore.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Issue or revoke coachops access tokens.")
     sub = parser.add_subparsers(dest="command", required=True)
-    issue_cmd = sub.add_parser("issue")
+    issue_cmd = sub.add_parser("issue", help="print a new token (its id goes to stderr)")
     issue_cmd.add_argument("--person", type=uuid.UUID, required=True)
     issue_cmd.add_argument("--role", choices=[r.value for r in Role], required=True)
     issue_cmd.add_argument("--hours", type=float, default=12.0)
-    args = parser.parse_args()
-    print(issue(args.person, Role(args.role), args.hours))
+    revoke_cmd = sub.add_parser("revoke", help="refuse a token, or all of a person's tokens")
+    which = revoke_cmd.add_mutually_exclusive_group(required=True)
+    which.add_argument("--token-id", type=uuid.UUID, help="the token's id (its jti)")
+    which.add_argument("--person", type=uuid.UUID,
+                       help="every token issued to this person until now")
+    revoke_cmd.add_argument("--database-url", help="default: $GATEWAY_DATABASE_URL")
+    args = parser.parse_args(argv)
+    if args.command == "issue":
+        token_id = uuid.uuid4()
+        print(issue(args.person, Role(args.role), args.hours, token_id))
+        print(f"token id: {token_id}", file=sys.stderr)
+    else:
+        print(_revoke(args))
 
 
 if __name__ == "__main__":

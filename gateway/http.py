@@ -1,6 +1,9 @@
 """A JSON HTTP entrypoint: every answer is JSON, every error a clear 4xx (or a bare 5xx).
 
-Bad input never reaches a service unchecked and never comes back as a stack trace.
+Before a route runs, the caller is checked here, in one place: the bearer token (401) and
+the route's row of the authorisation matrix, ``gateway.policy`` (403, logged). Bad input
+never reaches a service unchecked and never comes back as a stack trace; a service that
+does not answer is a 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -8,21 +11,40 @@ from __future__ import annotations
 import json
 import logging
 import time
+from functools import partial
 from typing import Any
 
+import eventlet
+from eventlet.event import Event
 from marshmallow import ValidationError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
 from werkzeug import Request, Response
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable, Unauthorized
 
 from coachops import metrics
 from coachops.commands import field_errors
 from coachops.errors import CoachopsError
+from coachops.store import Datastore
+from gateway import policy, revocations
+from gateway.auth import ACTOR_KEY, Token, bearer_token, verify
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1 << 20
+# How long the gateway waits for a service's answer (GATEWAY_ANSWER_SECONDS), and the
+# routes that may take longer: a district's roster, a CSV of time, an offline batch.
+ANSWER_SECONDS = 30.0
+LONG_ANSWER_SECONDS = 600.0
+LONG_ROUTES = {("POST", "/roster/import"), ("POST", "/coaches/<coach_id>/time-entries/import"),
+               ("POST", "/sync")}
+
+
+def answer_seconds(config: dict[str, Any], method: str, rule: str) -> float:
+    if (method, rule) in LONG_ROUTES:
+        return LONG_ANSWER_SECONDS
+    return float(config.get("GATEWAY_ANSWER_SECONDS", ANSWER_SECONDS))
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -46,19 +68,112 @@ def optional_json_body(request: Request) -> Any:
     return json_body(request)
 
 
+class JsonWsgiApp(WsgiApp):
+    """A URL no route has (404) or a method its route does not take (405) answered in
+    JSON like every other error, not as werkzeug's HTML page."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            self.url_map.bind_to_environ(environ).match()
+        except HTTPException as exc:
+            if (exc.code or 500) >= 400:  # a redirect (a missing slash) stays as it is
+                headers = dict(exc.get_headers())
+                headers.pop("Content-Type", None)
+                body = {"error": exc.name, "message": exc.description}
+                return json_response(exc.code or 404, body, headers)(environ, start_response)
+        return super().__call__(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self) -> JsonWsgiApp:
+        return JsonWsgiApp(self)
+
+
 class JsonHttp(HttpRequestHandler):
+    server = JsonWebServer()
+
     def __init__(self, method: str, url: str, **kwargs: Any) -> None:
         # A person's mistake is logged by nameko as a warning, not as a failed worker.
         kwargs.setdefault("expected_exceptions", (CoachopsError, HTTPException, ValidationError))
         super().__init__(method, url, **kwargs)
 
+    def setup(self) -> None:
+        # Fail closed: a route nobody has decided about does not start.
+        policy.require_listed(self.method, self.url)
+        found = [d for d in self.container.dependencies
+                 if isinstance(d, revocations.RevocationList)]
+        if len(found) != 1:
+            raise RuntimeError("the gateway needs one RevocationList to check tokens against")
+        self.revocations = found[0]
+        super().setup()
+
     def handle_request(self, request: Request) -> Response:
         started = time.perf_counter()
-        response = super().handle_request(request)
+        request.shallow = False
+        try:
+            self.check_access(request)
+            response = self.response_from_result(self.run_route(request))
+        except Exception as exc:
+            response = self.response_from_exception(exc)
+        if response.status_code == 403:
+            self.log_refusal(request, response)
         # The route's rule, not the URL: ids in paths would explode the label set.
         metrics.GATEWAY_SECONDS.labels(self.url).observe(time.perf_counter() - started)
         metrics.GATEWAY_REQUESTS.labels(self.url, request.method, response.status_code).inc()
         return response
+
+    def run_route(self, request: Request) -> Any:
+        """nameko's own dispatch to a worker, but bounded: a service that does not answer
+        (stopped, with its queue still there) is a 503 the app can retry, not a hang."""
+        args, kwargs = self.get_entrypoint_parameters(request)
+        self.check_signature(args, kwargs)
+        answered = Event()
+        worker = self.container.spawn_worker(
+            self, args, kwargs, context_data=self.server.context_data_from_headers(request),
+            handle_result=partial(self.handle_result, answered))
+        seconds = answer_seconds(self.container.config, request.method, self.url)
+        try:
+            with eventlet.Timeout(seconds):
+                return answered.wait()
+        except eventlet.Timeout:
+            # End the waiting worker, or each unanswered request would hold one for good.
+            thread = self.container._worker_threads.get(worker)
+            if thread is not None:
+                thread.kill()
+            log.warning("no answer within %ss to %s %s", seconds, request.method, self.url)
+            raise ServiceUnavailable(f"a service did not answer within {seconds:g}s; "
+                                     "try again shortly") from None
+
+    def check_access(self, request: Request) -> None:
+        """Before any service is called: who is calling (401), and whether the route's row
+        of the authorisation matrix names their role (403)."""
+        if not policy.needs_token(self.method, self.url):
+            return
+        token = verify(bearer_token(request))
+        if self._revoked(token):
+            raise Unauthorized("the token has been revoked")
+        request.environ[ACTOR_KEY] = token.actor
+        method = "GET" if request.method == "HEAD" else request.method
+        policy.authorise(token.actor, method, self.url)
+
+    def _revoked(self, token: Token) -> bool:
+        datastore: Datastore | None = self.revocations.datastore
+        assert datastore is not None
+        try:
+            return revocations.is_revoked(datastore, token.token_id, token.actor.id,
+                                          token.issued_at)
+        except Exception:
+            # Without the list a revoked token would pass: refuse for now, not forever.
+            log.exception("cannot read the revoked tokens")
+            raise ServiceUnavailable("cannot check the token right now; try again") from None
+
+    def log_refusal(self, request: Request, response: Response) -> None:
+        """Every refusal is logged: who, in which role, on which route, and why."""
+        actor = request.environ.get(ACTOR_KEY)
+        reason = (response.get_json(silent=True) or {}).get("message", "")
+        log.warning("refused: person %s as %s on %s %s (%s): %s",
+                    getattr(actor, "id", "?"), getattr(actor, "role", "?"),
+                    request.method, self.url, request.path, reason)
 
     def response_from_result(self, result: Any) -> Response:
         if isinstance(result, Response):
@@ -76,10 +191,13 @@ class JsonHttp(HttpRequestHandler):
                 body["fields"] = [{"field": exc.field, "reason": exc.message}]
             return json_response(exc.status, body)
         if isinstance(exc, HTTPException):
-            return json_response(exc.code or 400, {"error": exc.name, "message": exc.description})
+            headers = {503: {"Retry-After": "5"}, 401: {"WWW-Authenticate": "Bearer"}}.get(
+                exc.code or 400)
+            return json_response(exc.code or 400, {"error": exc.name, "message": exc.description},
+                                 headers=headers)
         if isinstance(exc, (UnknownService, RpcTimeout)):
             log.warning("a service did not answer: %r", exc)
-            return json_response(503, {"error": "service unavailable", "message": str(exc)},
+            return json_response(503, {"error": "Service Unavailable", "message": str(exc)},
                                  headers={"Retry-After": "5"})
         if isinstance(exc, RemoteError):
             log.error("a service failed: %s", exc)

@@ -10,19 +10,25 @@ from werkzeug import Request
 from coachops.metrics import MetricsServer
 from gateway.auth import TokenSecret
 from gateway.http import http
+from gateway.openapi import ApiDescriptionRoutes
+from gateway.revocations import RevocationList
 from gateway.routes.agreements import AgreementRoutes
 from gateway.routes.cycles import CycleRoutes
+from gateway.routes.dashboard import DashboardRoutes
 from gateway.routes.reporting import ReportRoutes
+from gateway.routes.sync import SyncRoutes
 from gateway.routes.timetracking import TimeRoutes
 
 BACKENDS = ("agreements", "cycles", "reporting", "timetracking")
 
 
-class GatewayService(AgreementRoutes, CycleRoutes, ReportRoutes, TimeRoutes):
+class GatewayService(AgreementRoutes, ApiDescriptionRoutes, CycleRoutes, DashboardRoutes,
+                     ReportRoutes, SyncRoutes, TimeRoutes):
     name = "gateway"
 
     metrics = MetricsServer()
     token_secret = TokenSecret()
+    revocations = RevocationList()  # the gateway's own database: revoked tokens
 
     @http("GET", "/healthz")
     def healthz(self, request: Request) -> dict[str, str]:

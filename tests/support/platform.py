@@ -21,7 +21,7 @@ ADMIN_URL = os.environ.get("COACHOPS_TEST_ADMIN_URL",
 # other's broker and databases (each needs its own COACHOPS_TEST_GATEWAY_PORT too).
 NAMESPACE = os.environ.get("COACHOPS_TEST_NAMESPACE", "test")
 VHOST = f"coachops-{NAMESPACE}"
-DATABASES = ("cycles", "timetracking", "agreements", "reporting")
+DATABASES = ("cycles", "timetracking", "agreements", "reporting", "gateway")
 GATEWAY_PORT = int(os.environ.get("COACHOPS_TEST_GATEWAY_PORT", "18080"))
 
 

@@ -91,7 +91,7 @@ def compose_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     rabbitmqctl("delete_vhost", "coachops-compose")
     rabbitmqctl("add_vhost", "coachops-compose").check_returncode()
     rabbitmqctl("set_permissions", "-p", "coachops-compose", "guest", ".*", ".*", ".*")
-    for service in SERVICES:
+    for service in (*SERVICES, "gateway"):
         name = f"coachops_compose_{service}"
         drop_database(ADMIN_URL, name)
         ensure_role_and_database(ADMIN_URL, name, name)

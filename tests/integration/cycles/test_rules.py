@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from gateway import policy
 from tests.support.platform import Platform
 
 from .client import Coach, Person, Teacher, today
@@ -22,6 +23,13 @@ def problem(response, status: int, field: str) -> str:  # type: ignore[no-untype
     assert body["field"] == field, body
     assert {"field": field, "reason": body["message"]} in body["fields"]
     return str(body["message"])
+
+
+def scope_field(who: Person, method: str, path: str, field: str) -> str:
+    """The field a refusal names: the gateway's matrix refuses a role that may never call
+    the route ("role"); the service refuses the rest naming the id at fault."""
+    rule = path.replace("{", "<").replace("}", ">")
+    return field if who.role in policy.allowed_roles(method, rule) else "role"
 
 
 @pytest.mark.parametrize(**parametrize(COMMANDS))
@@ -40,7 +48,8 @@ def test_only_the_cycles_coach_writes_it(platform: Platform, route: Route) -> No
         # Its teacher may complete steps, their own: the coach's step is refused as such.
         own_step_rule = route.name == "complete_next_step" and who is w.coach.teacher
         message = problem(route.send(w, as_=who), 403,
-                          "step_id" if own_step_rule else "cycle_id")
+                          "step_id" if own_step_rule else
+                          scope_field(who, route.method, route.path, "cycle_id"))
         assert ("their own next steps" if own_step_rule else "coach") in message
 
 
@@ -88,7 +97,8 @@ def test_reading_an_unknown_cycle_is_a_404_and_someone_elses_a_403(
     problem(coach.get(path.format(cycle_id=str(uuid.uuid4()))), 404, "cycle_id")
     for stranger in (Person(platform, "principal"), Person(platform, "district_leader"),
                      Person(platform, "coach"), Teacher(platform)):
-        problem(stranger.get(path.format(cycle_id=cycle_id)), 403, "cycle_id")
+        problem(stranger.get(path.format(cycle_id=cycle_id)), 403,
+                scope_field(stranger, "GET", path, "cycle_id"))
     coach.ok(coach.teacher.get(path.format(cycle_id=cycle_id)))
 
 
@@ -157,6 +167,6 @@ def test_only_a_coach_sees_their_caseload_and_a_teacher_their_cycles(
     coach = Coach(platform)
     problem(Person(platform, "coach").get(f"/coaches/{coach.id}/caseload"), 403, "coach_id")
     problem(Person(platform, "principal").get(f"/coaches/{coach.id}/caseload"), 403,
-            "coach_id")
+            "role")
     problem(Teacher(platform).get(f"/teachers/{coach.teacher.id}/cycles"), 403, "teacher_id")
-    problem(coach.get(f"/teachers/{coach.teacher.id}/cycles"), 403, "teacher_id")
+    problem(coach.get(f"/teachers/{coach.teacher.id}/cycles"), 403, "role")

@@ -13,6 +13,7 @@ from deploy.local import ROOT
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
 from tests.support.platform import (
     ADMIN_URL,
+    DATABASES,
     NAMESPACE,
     Platform,
     database_name,
@@ -42,14 +43,14 @@ def test_restore_after_losing_every_database_gives_the_same_reports(
                what="the cycles to reach reporting")
 
     out = run_backup("backup", tmp_path)
-    assert out.count(".dump") == 4, out
+    assert out.count(".dump") == len(DATABASES), out
     before = [active_cycles(platform, s) for s in schools]
 
     platform.stop()
-    for service in ("cycles", "timetracking", "agreements", "reporting"):
+    for service in DATABASES:
         drop_database(ADMIN_URL, database_name(service))  # the disaster
     out = run_backup("restore", tmp_path)
-    assert out.count("restored") == 4, out
+    assert out.count("restored") == len(DATABASES), out
     # Replay: rebuild the reports from the restored events before anything else runs.
     name = database_name("reporting")
     rebuilt = subprocess.run(

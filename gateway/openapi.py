@@ -1,0 +1,294 @@
+"""The gateway's OpenAPI 3 description, generated from the same marshmallow schemas that
+validate each request (``coachops/commands``) with apispec's marshmallow plugin, and the
+same authorisation matrix (``gateway.policy``): each operation says which roles may call it.
+
+``REQUESTS`` names, per route, the schema of its body or query; the path's ids come from
+the route's rule. Served at ``GET /openapi.json``; ``GET /docs`` is a page that reads it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug import Request as HttpRequest
+from werkzeug import Response
+from werkzeug.exceptions import NotFound
+
+from coachops.commands import agreements as ag
+from coachops.commands import cycles as cy
+from coachops.commands import reporting as rp
+from coachops.commands import sync as sy
+from coachops.commands import timetracking as tt
+from gateway import policy
+from gateway.http import http
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a route reads besides its path: a body or a query, and what it answers.
+    ``ids`` is the schema that types the path's ids when there is no body or query."""
+
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    ids: type[Schema] | None = None
+    status: int = 200
+    body_optional: bool = False  # a command that needs nothing but its URL
+    media: tuple[str, ...] = (JSON,)
+    extra_query: tuple[tuple[str, dict[str, Any]], ...] = ()
+
+
+OPTIONAL = {"body_optional": True}
+CSV_OR_JSON = ("text/csv", JSON)
+REPORT = Request(query=rp.ReportQuery, extra_query=(
+    ("format", {"type": "string", "enum": ["json", "csv"], "default": "json"}),))
+
+REQUESTS: dict[policy.Route, Request] = {
+    ("POST", "/cycles"): Request(cy.StartCycle, status=201),
+    ("POST", "/cycles/<cycle_id>/accept"): Request(cy.AcceptCycle, **OPTIONAL),
+    ("POST", "/cycles/<cycle_id>/decline"): Request(cy.DeclineCycle, **OPTIONAL),
+    ("POST", "/cycles/<cycle_id>/withdraw-from-reporting"):
+        Request(cy.WithdrawFromReporting, **OPTIONAL),
+    ("PUT", "/cycles/<cycle_id>/norms"): Request(cy.AgreeNorms),
+    ("POST", "/cycles/<cycle_id>/calendar"): Request(cy.ScheduleItem, status=201),
+    ("POST", "/cycles/<cycle_id>/calendar/<item_id>/reschedule"): Request(cy.RescheduleItem),
+    ("POST", "/cycles/<cycle_id>/calendar/<item_id>/cancel"): Request(cy.CancelItem,
+                                                                       **OPTIONAL),
+    ("POST", "/cycles/<cycle_id>/calendar/<item_id>/done"): Request(cy.MarkItemDone,
+                                                                     **OPTIONAL),
+    ("POST", "/cycles/<cycle_id>/observations"): Request(cy.LogObservation, status=201),
+    ("POST", "/cycles/<cycle_id>/debriefs"): Request(cy.HoldDebrief, status=201),
+    ("POST", "/cycles/<cycle_id>/next-steps"): Request(cy.AddNextStep, status=201),
+    ("POST", "/cycles/<cycle_id>/next-steps/<step_id>/complete"): Request(
+        cy.CompleteNextStep, **OPTIONAL),
+    ("POST", "/cycles/<cycle_id>/next-steps/<step_id>/drop"): Request(cy.DropNextStep,
+                                                                       **OPTIONAL),
+    ("POST", "/cycles/<cycle_id>/phase/back"): Request(cy.MovePhaseBack, **OPTIONAL),
+    ("POST", "/cycles/<cycle_id>/goal"): Request(cy.ReviseGoal),
+    ("POST", "/cycles/<cycle_id>/close"): Request(cy.CloseCycle),
+    ("POST", "/cycles/<cycle_id>/reopen"): Request(cy.ReopenCycle, **OPTIONAL),
+    ("GET", "/cycles/<cycle_id>"): Request(ids=cy.CycleQuery),
+    ("GET", "/cycles/<cycle_id>/timeline"): Request(ids=cy.CycleQuery),
+    ("GET", "/cycles/<cycle_id>/reads"): Request(ids=cy.CycleQuery),
+    ("GET", "/coaches/<coach_id>/caseload"): Request(query=cy.CaseloadQuery),
+    ("GET", "/teachers/<teacher_id>/cycles"): Request(query=cy.TeacherCyclesQuery),
+    ("POST", "/time-entries"): Request(tt.RecordTimeEntry, status=201),
+    ("POST", "/time-entries/<entry_id>/corrections"): Request(tt.CorrectTimeEntry),
+    ("POST", "/time-entries/<entry_id>/void"): Request(tt.VoidTimeEntry),
+    ("POST", "/coaches/<coach_id>/time-entries/import"): Request(
+        tt.ImportTimeEntries, status=201, media=CSV_OR_JSON),
+    ("GET", "/coaches/<coach_id>/time/days/<day>"): Request(ids=tt.CoachDayQuery),
+    ("GET", "/coaches/<coach_id>/time/weeks/<day>"): Request(ids=tt.CoachWeekQuery),
+    ("POST", "/coaches/<coach_id>/time/days/<day>/suggestions/<item_id>/confirm"): Request(
+        tt.ConfirmSuggestion, status=201, **OPTIONAL),
+    ("POST", "/coaches/<coach_id>/time/days/<day>/suggestions/<item_id>/dismiss"): Request(
+        ids=tt.DismissSuggestion),
+    ("GET", "/time-categories"): Request(query=tt.ListCategories),
+    ("POST", "/time-categories"): Request(tt.AddCategory, status=201),
+    ("POST", "/time-categories/<category_id>/rename"): Request(tt.RenameCategory),
+    ("POST", "/time-categories/<category_id>/retire"): Request(ids=tt.RetireCategory),
+    ("POST", "/roster/import"): Request(ag.ImportRoster,
+                                        media=(JSON, "multipart/form-data")),
+    ("GET", "/schools/<school_id>/roster"): Request(query=ag.SchoolRosterQuery),
+    ("POST", "/coaching-agreements"): Request(ag.DraftCoachingAgreement, status=201),
+    ("POST", "/coaching-agreements/<agreement_id>/revisions"): Request(
+        ag.ReviseCoachingAgreement, status=201),
+    ("POST", "/coaching-agreements/<agreement_id>/sign"): Request(ag.SignCoachingAgreement),
+    ("POST", "/coaching-agreements/<agreement_id>/check-ins"): Request(ag.RecordCheckIn,
+                                                                       status=201),
+    ("GET", "/coaching-agreements/<agreement_id>"): Request(ids=ag.AgreementQuery),
+    ("POST", "/partnership-agreements"): Request(ag.DraftPartnershipAgreement, status=201),
+    ("POST", "/partnership-agreements/<agreement_id>/agree"): Request(
+        ids=ag.AgreePartnershipAgreement),
+    ("GET", "/partnership-agreements/<agreement_id>"): Request(ids=ag.AgreementQuery),
+    ("GET", "/reports/time-use"): REPORT,
+    ("GET", "/reports/plan-alignment"): REPORT,
+    ("GET", "/reports/cycle-activity"): REPORT,
+    ("GET", "/reports/council"): REPORT,
+    ("GET", "/schools/<school_id>/active-cycles"): Request(ids=rp.SchoolQuery),
+    ("POST", "/sync"): Request(sy.SyncBatch),
+}
+# A path segment whose schema field has another name.
+PATH_FIELDS = {"day": "date"}
+
+ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"}, "message": {"type": "string"},
+        "field": {"type": "string", "nullable": True},
+        "fields": {"type": "array", "items": {
+            "type": "object", "properties": {"field": {"type": "string"},
+                                             "reason": {"type": "string"}}}},
+    },
+    "required": ["error"],
+}
+ERRORS = {
+    "400": "the body or the query is not well formed: each field at fault and why",
+    "401": "no token, or a bad, expired or revoked one",
+    "403": "the role may not call this route, or not on this cycle, school or region",
+    "404": "no such cycle, agreement, entry or school",
+    "409": "someone else changed it first; retry",
+    "413": "the body is over the size limit",
+    "415": "the body is not of a supported media type",
+    "422": "well formed, but against a rule of the domain (the field at fault)",
+    "503": "a service did not answer; retry after the Retry-After seconds",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    rule: str
+    function: str
+    module: str
+
+
+def routes(service: type) -> Iterator[Route]:
+    """Every HTTP route of a nameko service class."""
+    for name, function in inspect.getmembers(service, inspect.isfunction):
+        for entrypoint in getattr(function, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if isinstance(entrypoint, HttpRequestHandler):
+                for method in policy.methods(entrypoint.method):
+                    yield Route(method, entrypoint.url, name, function.__module__)
+
+
+def path_of(rule: str) -> str:
+    """werkzeug's ``/cycles/<cycle_id>`` (or ``<path:name>``) as ``/cycles/{cycle_id}``."""
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+
+
+def path_names(rule: str) -> list[str]:
+    return re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", rule)
+
+
+def _tag(module: str) -> str:
+    return {"cycles": "cycles", "timetracking": "time", "agreements": "roster and agreements",
+            "reporting": "reports", "dashboard": "dashboard", "sync": "offline sync"}.get(
+        module.rsplit(".", 1)[-1], "operations")
+
+
+def _roles(route: Route) -> str:
+    if not policy.needs_token(route.method, route.rule):
+        return "Open: no token needed."
+    names = sorted(r.value for r in policy.allowed_roles(route.method, route.rule))
+    return f"Roles: {', '.join(names)}."
+
+
+def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
+    request = REQUESTS.get((route.method, route.rule), Request())
+    in_path = path_names(route.rule)
+    schema = request.body or request.query or request.ids
+    schema_fields = schema().fields if schema else {}
+    parameters: list[dict[str, Any]] = []
+    for name in in_path:
+        field = schema_fields.get(PATH_FIELDS.get(name, name))
+        parameters.append({"in": "path", "name": name, "required": True,
+                           "schema": plugin.converter.field2property(field)
+                           if field else {"type": "string"}})
+    taken = [PATH_FIELDS.get(n, n) for n in in_path if PATH_FIELDS.get(n, n) in schema_fields]
+    if request.query:
+        parameters.append({"in": "query", "schema": request.query(exclude=taken)})
+    parameters += [{"in": "query", "name": name, "schema": spec, "required": False}
+                   for name, spec in request.extra_query]
+    operation: dict[str, Any] = {
+        "operationId": route.function, "tags": [_tag(route.module)],
+        "summary": route.function.replace("_", " ").capitalize(),
+        "description": _roles(route), "parameters": parameters,
+        "responses": {str(request.status): {
+            "description": "done", "content": {JSON: {"schema": {"type": "object"}}}}},
+    }
+    if request.body:
+        body = request.body(exclude=taken)
+        operation["requestBody"] = {
+            "required": not request.body_optional,
+            "content": {media: {"schema": body} if media != "text/csv" else
+                        {"schema": {"type": "string"}} for media in request.media}}
+    if policy.needs_token(route.method, route.rule):
+        operation["security"] = [{"bearer": []}]
+        for status in ("400", "401", "403", "404", "409", "422", "503"):
+            operation["responses"][status] = {"$ref": f"#/components/responses/{status}"}
+        if request.body:
+            for status in ("413", "415"):
+                operation["responses"][status] = {"$ref": f"#/components/responses/{status}"}
+    else:
+        operation["security"] = []
+    return operation
+
+
+def schema_name(schema: Schema) -> str:
+    """A command's body as sent, without the ids its URL carries, is ``<Command>Body``."""
+    name = type(schema).__name__
+    return f"{name}Body" if getattr(schema, "exclude", None) else name
+
+
+@cache
+def document(service: type) -> dict[str, Any]:
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
+    spec = APISpec(
+        title="coachops gateway", version="1", openapi_version="3.0.3", plugins=[plugin],
+        info={"description": "The only way in for coaches' apps, teachers, principals, CLT "
+                             "representatives, district leaders and district IT. Every "
+                             "error is JSON: {error, message, field, fields: [{field, "
+                             "reason}]}. Unknown fields are refused."},
+    )
+    spec.components.security_scheme("bearer", {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "A token district IT issues: python -m gateway.auth issue"})
+    spec.components.schema("Error", ERROR)
+    for status, description in ERRORS.items():
+        response: dict[str, Any] = {"description": description,
+                                    "content": {JSON: {"schema": {"$ref":
+                                                                   "#/components/schemas/Error"}}}}
+        if status == "503":
+            response["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+        spec.components.response(status, response)
+    by_path: dict[str, dict[str, Any]] = {}
+    for route in sorted(routes(service), key=lambda r: (r.rule, r.method)):
+        by_path.setdefault(route.rule, {})[route.method.lower()] = _operation(route, plugin)
+    for rule, operations in by_path.items():
+        spec.path(path=path_of(rule), operations=operations)
+    return spec.to_dict()
+
+
+# The browsable page: three files of our own, nothing from another origin.
+DOCS = Path(__file__).resolve().parent / "docs"
+DOC_FILES = {"index.html": "text/html; charset=utf-8",
+             "docs.js": "text/javascript; charset=utf-8", "docs.css": "text/css; charset=utf-8"}
+DOC_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+                               "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache",
+}
+
+
+def doc_file(name: str) -> Response:
+    if name not in DOC_FILES:
+        raise NotFound(f"the API page has no file {name!r}")
+    return Response((DOCS / name).read_bytes(), headers=DOC_HEADERS,
+                    content_type=DOC_FILES[name])
+
+
+class ApiDescriptionRoutes:
+    @http("GET", "/openapi.json")
+    def openapi(self, request: HttpRequest) -> dict[str, Any]:
+        return document(type(self))
+
+    @http("GET", "/docs")
+    def api_docs(self, request: HttpRequest) -> Response:
+        return doc_file("index.html")
+
+    @http("GET", "/docs/<name>")
+    def api_docs_file(self, request: HttpRequest, name: str) -> Response:
+        return doc_file(name)

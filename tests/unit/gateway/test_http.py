@@ -1,0 +1,37 @@
+"""How the gateway's entrypoint answers what it refuses, and how long it waits."""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import ServiceUnavailable, Unauthorized
+
+from coachops.errors import Forbidden
+from gateway.http import ANSWER_SECONDS, LONG_ANSWER_SECONDS, JsonHttp, answer_seconds
+
+
+def test_a_401_says_which_scheme_to_use() -> None:
+    response = JsonHttp("GET", "/x").response_from_exception(Unauthorized("the token has expired"))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.get_json() == {"error": "Unauthorized", "message": "the token has expired"}
+
+
+def test_a_503_says_when_to_retry() -> None:
+    response = JsonHttp("GET", "/x").response_from_exception(ServiceUnavailable("later"))
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "5")
+    assert response.get_json() == {"error": "Service Unavailable", "message": "later"}
+
+
+def test_a_refusal_of_the_matrix_names_the_role_as_the_field() -> None:
+    refusal = Forbidden("a teacher cannot GET /reports/council: it is for clt_rep, "
+                        "district_leader", field="role")
+    response = JsonHttp("GET", "/x").response_from_exception(refusal)
+    assert response.status_code == 403
+    assert response.get_json()["fields"] == [{"field": "role", "reason": refusal.message}]
+
+
+def test_imports_and_batches_may_take_longer_than_other_routes() -> None:
+    assert answer_seconds({}, "GET", "/cycles/<cycle_id>") == ANSWER_SECONDS
+    assert answer_seconds({"GATEWAY_ANSWER_SECONDS": "2"}, "GET", "/reports/council") == 2.0
+    for route in (("POST", "/roster/import"), ("POST", "/sync"),
+                  ("POST", "/coaches/<coach_id>/time-entries/import")):
+        assert answer_seconds({"GATEWAY_ANSWER_SECONDS": "2"}, *route) == LONG_ANSWER_SECONDS
