@@ -40,48 +40,52 @@ class SchoolAssignedToRegionV1(Schema):
     effective_on = fields.Date(required=True)
 
 
-@contract("CoachAssignedToSchool", 1)
-class CoachAssignedToSchoolV1(Schema):
+class _Dated(Schema):
+    effective_on = fields.Date(required=True)
+
+
+class _CoachAtSchool(_Dated):
     coach_id = fields.UUID(required=True)
     school_id = fields.UUID(required=True)
-    effective_on = fields.Date(required=True)
+
+
+class _TeacherAtSchool(_Dated):
+    teacher_id = fields.UUID(required=True)
+    school_id = fields.UUID(required=True)
+
+
+class _DistrictLeader(_Dated):
+    leader_id = fields.UUID(required=True)
+
+
+@contract("CoachAssignedToSchool", 1)
+class CoachAssignedToSchoolV1(_CoachAtSchool):
+    pass
 
 
 @contract("CoachUnassignedFromSchool", 1)
-class CoachUnassignedFromSchoolV1(Schema):
-    coach_id = fields.UUID(required=True)
-    school_id = fields.UUID(required=True)
-    effective_on = fields.Date(required=True)
+class CoachUnassignedFromSchoolV1(_CoachAtSchool):
+    pass
 
 
 @contract("TeacherAssignedToSchool", 1)
-class TeacherAssignedToSchoolV1(Schema):
-    teacher_id = fields.UUID(required=True)
-    school_id = fields.UUID(required=True)
-    effective_on = fields.Date(required=True)
+class TeacherAssignedToSchoolV1(_TeacherAtSchool):
+    pass
 
 
 @contract("TeacherUnassignedFromSchool", 1)
-class TeacherUnassignedFromSchoolV1(Schema):
+class TeacherUnassignedFromSchoolV1(_TeacherAtSchool):
     """The teacher no longer works at the school from ``effective_on``."""
-
-    teacher_id = fields.UUID(required=True)
-    school_id = fields.UUID(required=True)
-    effective_on = fields.Date(required=True)
 
 
 @contract("DistrictLeaderAppointed", 1)
-class DistrictLeaderAppointedV1(Schema):
+class DistrictLeaderAppointedV1(_DistrictLeader):
     """Someone leads coaching district-wide from ``effective_on``."""
-
-    leader_id = fields.UUID(required=True)
-    effective_on = fields.Date(required=True)
 
 
 @contract("DistrictLeaderLeft", 1)
-class DistrictLeaderLeftV1(Schema):
-    leader_id = fields.UUID(required=True)
-    effective_on = fields.Date(required=True)
+class DistrictLeaderLeftV1(_DistrictLeader):
+    pass
 
 
 @contract("PrincipalChanged", 1)

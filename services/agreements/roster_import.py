@@ -112,6 +112,17 @@ class Problems:
 Row = tuple[int, dict[str, str]]
 
 
+def to_csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
+    """Rows written as one of these files (a cell a row lacks is left empty): for the
+    demo district and the tests' generated ones."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in columns})
+    return out.getvalue()
+
+
 def read(name: str, text: str, problems: Problems) -> list[Row]:
     """The rows of one file as {column: cell}, each with its line number."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))

@@ -165,7 +165,7 @@ class ReportingService:
             missing = projections.gaps(cursor)
         for gap in missing:
             if gap["source"] in facts.CONSUMED:
-                self._fetch(gap["source"], gap["position"], 1, "missed on the bus")
+                self._fetch(gap["source"], gap["position"], 1, "named by a later event")
         for source in facts.CONSUMED:
             last = self._ask(source, "last_published_position")
             # Only once the source is quiet, so an event still on its way is not fetched.

@@ -12,10 +12,10 @@ ids the service gives people are ``services.agreements.roster.roster_id(sourced_
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
+
+from services.agreements.roster_import import to_csv
 
 ORG_COLUMNS = ("sourcedId", "status", "dateLastModified", "name", "type", "identifier",
                "parentSourcedId")
@@ -31,13 +31,6 @@ MODIFIED = "2026-07-15T12:00:00.000Z"
 DISTRICT = "district-1"
 
 
-def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: row.get(c, "") for c in columns})
-    return out.getvalue()
 
 
 @dataclass
@@ -105,19 +98,19 @@ class District:
                                          FAMILY[(n // len(GIVEN)) % len(FAMILY)], schools)
 
     def files(self) -> dict[str, str]:
-        return {"orgs": self.orgs_csv(), "users": self.users_csv(),
-                "regions": self.regions_csv(), "assignments": self.assignments_csv()}
+        return {"orgs": self.orgsto_csv(), "users": self.usersto_csv(),
+                "regions": self.regionsto_csv(), "assignments": self.assignmentsto_csv()}
 
-    def orgs_csv(self) -> str:
+    def orgsto_csv(self) -> str:
         rows = [{"sourcedId": DISTRICT, "status": "active", "dateLastModified": MODIFIED,
                  "name": "Example Unified School District", "type": "district",
                  "identifier": "EUSD"}]
         rows += [{"sourcedId": s, "status": "active", "dateLastModified": MODIFIED,
                   "name": name, "type": "school", "identifier": s.upper(),
                   "parentSourcedId": DISTRICT} for s, name in self.schools.items()]
-        return _csv(ORG_COLUMNS, rows)
+        return to_csv(ORG_COLUMNS, rows)
 
-    def users_csv(self) -> str:
+    def usersto_csv(self) -> str:
         rows = []
         for p in self.people.values():
             username = f"{p.given_name[0]}{p.family_name}.{p.sourced_id}".lower()
@@ -134,15 +127,15 @@ class District:
         rows.append({"sourcedId": "parent-1", "status": "active", "enabledUser": "true",
                      "orgSourcedIds": DISTRICT, "role": "parent", "givenName": "Pat",
                      "familyName": "Dent", "agentSourcedIds": "student-1"})
-        return _csv(USER_COLUMNS, rows)
+        return to_csv(USER_COLUMNS, rows)
 
-    def regions_csv(self) -> str:
-        return _csv(("region_code", "label", "clt_representative_sourced_id"),
+    def regionsto_csv(self) -> str:
+        return to_csv(("region_code", "label", "clt_representative_sourced_id"),
                     [{"region_code": code, "label": label,
                       "clt_representative_sourced_id": self.representatives.get(code, "")}
                      for code, label in self.regions.items()])
 
-    def assignments_csv(self) -> str:
+    def assignmentsto_csv(self) -> str:
         rows = [{"kind": "school_region", "school_sourced_id": s, "region_code": r,
                  "effective_on": START.isoformat()} for s, r in self.region_of.items()]
         rows += [{"kind": "principal", "person_sourced_id": p, "school_sourced_id": s,
@@ -155,5 +148,5 @@ class District:
         rows += [{"kind": k, "person_sourced_id": p, "school_sourced_id": s,
                   "region_code": r, "effective_on": on.isoformat()}
                  for k, p, s, r, on in self.history]
-        return _csv(("kind", "person_sourced_id", "school_sourced_id", "region_code",
+        return to_csv(("kind", "person_sourced_id", "school_sourced_id", "region_code",
                      "effective_on"), rows)

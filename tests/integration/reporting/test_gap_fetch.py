@@ -17,40 +17,36 @@ def purge_reporting_queues(source: str) -> int:
     return len(queues)
 
 
-def test_an_event_lost_on_the_bus_is_fetched_from_its_source(platform: Platform) -> None:
-    school_id = str(uuid.uuid4())
+def start_a_cycle_lost_on_the_bus(platform: Platform, school_id: str) -> None:
+    """A cycle started while reporting is down, its events purged from reporting's queues
+    once published; then reporting starts again."""
     reporting, cycles = platform["reporting"], platform["cycles"]
     reporting.stop()
     relayed = cycles.log().count("relayed cycles notifications")
     assert start_as_teacher(platform, start_cycle_body(school_id)).status_code == 201
     wait_until(lambda: cycles.log().count("relayed cycles notifications") > relayed,
                timeout=10, what="the relay to publish")
-    assert purge_reporting_queues("cycles") > 0  # the cycle's events are lost on the bus
-
+    assert purge_reporting_queues("cycles") > 0
     reporting.start()
     platform.wait_ready()
+
+
+def test_an_event_lost_on_the_bus_is_fetched_from_its_source(platform: Platform) -> None:
+    school_id = str(uuid.uuid4())
+    start_a_cycle_lost_on_the_bus(platform, school_id)
     # A later event names the lost ones as its predecessors...
     assert start_as_teacher(platform, start_cycle_body(school_id)).status_code == 201
     # ...so both cycles end up counted, the lost one fetched from the cycles store.
     wait_until(lambda: active_cycles(platform, school_id) == 2, timeout=30,
                what="the lost cycle to be fetched and counted")
-    assert "missed on the bus" in reporting.log()
+    assert "missed on the bus" in platform["reporting"].log()
 
 
 def test_a_lost_last_event_is_fetched_though_no_later_event_names_it(
     platform: Platform,
 ) -> None:
     school_id = str(uuid.uuid4())
-    reporting, cycles = platform["reporting"], platform["cycles"]
-    reporting.stop()
-    relayed = cycles.log().count("relayed cycles notifications")
-    assert start_as_teacher(platform, start_cycle_body(school_id)).status_code == 201
-    wait_until(lambda: cycles.log().count("relayed cycles notifications") > relayed,
-               timeout=10, what="the relay to publish")
-    assert purge_reporting_queues("cycles") > 0  # lost, and nothing comes after it
-
-    reporting.start()
-    platform.wait_ready()
+    start_a_cycle_lost_on_the_bus(platform, school_id)  # and nothing comes after it
     wait_until(lambda: active_cycles(platform, school_id) == 1, timeout=60,
                what="the lost last event to be fetched from the cycles store")
-    assert "its source's last" in reporting.log()
+    assert "its source's last" in platform["reporting"].log()
