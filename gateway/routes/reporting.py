@@ -87,8 +87,9 @@ class ReportRoutes:
 
     @http("GET", "/schools/<school_id>/active-cycles")
     def active_cycles(self, request: Request, school_id: str) -> dict[str, Any]:
-        actor_of(request)
-        return self.reporting.active_cycles(validated(SchoolQuery, {"school_id": school_id}))
+        actor = actor_of(request)
+        return self.reporting.active_cycles(actor.to_dict(),
+                                            validated(SchoolQuery, {"school_id": school_id}))
 
     @http("GET", "/reports/time-use")
     def time_use_report(self, request: Request) -> Any:

@@ -84,6 +84,22 @@ def authorised_scope(cursor: Cursor, actor: Actor, query: Json, view: str) -> Js
     raise Forbidden(f"a {actor.role.value} cannot see this report", field="view")
 
 
+def school_in_scope(cursor: Cursor, actor: Actor, school_id: UUID) -> None:
+    """A school's counts: for a leader, the school's principal, its region's CLT
+    representative; Forbidden otherwise."""
+    today = clock.today()
+    if actor.role is Role.DISTRICT_LEADER:
+        return
+    if actor.role is Role.PRINCIPAL and str(school_id) in views.schools_led_by(
+            cursor, actor.id, today):
+        return
+    if actor.role is Role.CLT_REP and views.region_of(cursor, school_id, today) in (
+            views.region_represented_by(cursor, actor.id, today)):
+        return
+    raise Forbidden("a school's counts are for its principal, its region's CLT"
+                    " representative and district leaders", field="school_id")
+
+
 def _own(wanted: Json, field: str, mine: list[str], why: str) -> Json:
     for other in wanted:
         if other != field:
@@ -127,9 +143,10 @@ class ReportingService:
         return "pong" if self.ready() else "starting"
 
     @rpc
-    def active_cycles(self, query: dict[str, str]) -> dict[str, object]:
+    def active_cycles(self, actor: Json, query: Json) -> dict[str, object]:
         school_id: UUID = load(SchoolQuery, query)["school_id"]
         with self.db.transaction(commit=False) as cursor:
+            school_in_scope(cursor, Actor.from_dict(actor), school_id)
             count = projections.active_cycles(cursor, school_id)
         return {"school_id": str(school_id), "active_cycles": count}
 

@@ -327,6 +327,12 @@ def region_represented_by(cursor: Cursor, person_id: UUID, on: date) -> list[str
     return [str(r) for (r,) in cursor.fetchall()]
 
 
+def region_of(cursor: Cursor, school_id: UUID, on: date) -> str | None:
+    cursor.execute("SELECT " + sql.region_on("%s::uuid", "%s::date"), (str(school_id), on))
+    row = cursor.fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
 def schools_led_by(cursor: Cursor, person_id: UUID, on: date) -> list[str]:
     cursor.execute(
         "SELECT school_id FROM (SELECT DISTINCT ON (school_id) school_id, principal_id"

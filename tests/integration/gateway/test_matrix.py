@@ -239,6 +239,8 @@ SCOPE_CELLS = [
      lambda w: f"/coaches/{w.who(Role.COACH)}/time/days/{today()}", "coach_id"),
     ("a principal on another school's roster", Role.PRINCIPAL, 2, "GET",
      lambda w: f"/schools/{w.school()}/roster", "school_id"),
+    ("a principal on another school's active cycles", Role.PRINCIPAL, 2, "GET",
+     lambda w: f"/schools/{w.school()}/active-cycles", "school_id"),
 ]
 
 
