@@ -29,8 +29,10 @@ from coachops.errors import CoachopsError
 from coachops.store import Datastore
 from gateway import policy, revocations
 from gateway.auth import ACTOR_KEY, Token, bearer_token, verify
+from gateway.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
+LIMITER = RateLimiter.from_environment()  # one per gateway process
 
 MAX_BODY_BYTES = 1 << 20
 # How long the gateway waits for a service's answer (GATEWAY_ANSWER_SECONDS), and the
@@ -153,6 +155,7 @@ class JsonHttp(HttpRequestHandler):
         if self._revoked(token):
             raise Unauthorized("the token has been revoked")
         request.environ[ACTOR_KEY] = token.actor
+        LIMITER.check(str(token.actor.id))  # 429 for a flood from one sign-in
         method = "GET" if request.method == "HEAD" else request.method
         policy.authorise(token.actor, method, self.url)
 
@@ -191,7 +194,8 @@ class JsonHttp(HttpRequestHandler):
                 body["fields"] = [{"field": exc.field, "reason": exc.message}]
             return json_response(exc.status, body)
         if isinstance(exc, HTTPException):
-            headers = {503: {"Retry-After": "5"}, 401: {"WWW-Authenticate": "Bearer"}}.get(
+            headers = {503: {"Retry-After": "5"}, 401: {"WWW-Authenticate": "Bearer"},
+                       429: {"Retry-After": str(getattr(exc, "retry_after", 1))}}.get(
                 exc.code or 400)
             return json_response(exc.code or 400, {"error": exc.name, "message": exc.description},
                                  headers=headers)
