@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 TOOLS := .venv-tools/bin
 
-.PHONY: install tools infra demo test lint
+.PHONY: install tools infra demo test lint bench reliability
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,12 @@ $(TOOLS)/docker-compose:
 	$(TOOLS)/pip install --quiet --no-build-isolation "pyyaml==5.4.1"
 	$(TOOLS)/pip install --quiet "docker-compose==1.29.2"
 
-tools: $(TOOLS)/docker-compose
+# Debian's chromium for the dashboard's browser tests (Playwright drives it; it never
+# downloads a browser of its own).
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+tools: $(TOOLS)/docker-compose /usr/bin/chromium
 
 infra: install
 	PY=$(BIN)/python bash deploy/infra.sh
@@ -37,3 +42,13 @@ test: infra tools
 
 lint: install
 	$(BIN)/ruff check .
+
+# The end-to-end benchmark (bench/README.md); sizes: make bench BENCH_ARGS="--seconds 10"
+bench: infra
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The fault-injection suite in full (kills, broker and database restarts) on a platform of
+# its own; prints a table. It restarts the machine's RabbitMQ and PostgreSQL.
+reliability: infra
+	COACHOPS_TEST_NAMESPACE=reliability COACHOPS_TEST_GATEWAY_PORT=18180 \
+		$(BIN)/python -m tests.reliability.suite
