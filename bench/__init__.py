@@ -1,0 +1,1 @@
+"""The end-to-end performance benchmark: ``python -m bench`` (see bench/README.md)."""

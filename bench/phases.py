@@ -1,0 +1,156 @@
+"""A load phase: the load processes send for a while, then the phase waits until reporting
+holds every accepted event, and measures what happened on the way."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import psycopg2
+
+from bench import load, probes
+from bench.results import percentile
+from bench.stack import Stack
+
+LAG = "coachops_projection_lag_seconds"
+
+
+def say(line: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {line}", flush=True)
+
+
+def scalar(url: str, query: str) -> int:
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            return int(cursor.fetchone()[0])
+    finally:
+        connection.close()
+
+
+def wait(check: Any, timeout: float, what: str) -> float:
+    """Polls until ``check()``; returns the wall-clock time it first held."""
+    deadline = time.monotonic() + timeout
+    last_said = time.monotonic()
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        if time.monotonic() - last_said > 10:
+            say(f"  ... still waiting for {what}")
+            last_said = time.monotonic()
+        time.sleep(0.05)
+    return time.time()
+
+
+@dataclass
+class Phase:
+    name: str
+    outcome: load.Outcome
+    visible_at: float  # when reporting held every accepted event
+    lags_ms: list[float] = field(default_factory=list)
+    lag: probes.Buckets = field(default_factory=dict)  # the Prometheus histogram's view
+    cpu_ms_per_event: dict[str, float] = field(default_factory=dict)  # by process
+    load_average: tuple[float, float] = (0.0, 0.0)  # the machine's, before and after
+
+    @property
+    def accepted_per_second(self) -> float:
+        return self.outcome.events / max(self.outcome.last_answered - self.outcome.first_sent,
+                                         1e-9)
+
+    @property
+    def end_to_end_per_second(self) -> float:
+        return self.outcome.events / max(self.visible_at - self.outcome.first_sent, 1e-9)
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.outcome.requests / max(self.outcome.last_answered - self.outcome.first_sent,
+                                           1e-9)
+
+    def summary(self) -> dict[str, Any]:
+        o = self.outcome
+        return {"requests": o.requests, "events": o.events, "statuses": o.statuses,
+                "errors": o.errors, "seconds_sending": o.last_answered - o.first_sent,
+                "seconds_to_visible": self.visible_at - o.first_sent,
+                "load_process_peak_mb": o.peak_mb,
+                "cpu_ms_per_event": self.cpu_ms_per_event,
+                "machine_load_average_before_after": self.load_average,
+                "lag_ms_by_timestamps": {q: percentile(self.lags_ms, q) for q in (50, 99)},
+                "lag_s_by_histogram": {q: probes.quantile(self.lag, q / 100)
+                                       for q in (50, 99)}}
+
+
+def reporting_lag(stack: Stack) -> probes.Buckets:
+    return probes.add(*(probes.histogram(probes.scrape(port), LAG)
+                        for name, port in stack.metrics_ports.items()
+                        if name.startswith("reporting") and stack.platform is not None
+                        and stack.platform[name].alive()))
+
+
+RECEIVED = ("SELECT count(*) FROM received_events WHERE source IN ('timetracking', 'cycles')")
+# Each event's lag: from its commit at the source (recorded_at) to the start of the
+# reporting transaction that claimed it (processed_at).
+LAGS = """
+SELECT extract(epoch FROM p.processed_at - r.recorded_at) * 1000
+FROM received_events r JOIN processed_events p USING (source, position)
+WHERE r.source IN ('timetracking', 'cycles') AND p.processed_at >= to_timestamp(%s)"""
+
+
+def lags_ms(url: str, since: float) -> list[float]:
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(LAGS, (since,))
+            return [float(row[0]) for row in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
+def drive(stack: Stack, args: argparse.Namespace, name: str, mode: str,
+          coaches: list[load.Coach], newest: date, days: int) -> Phase:
+    reporting = stack.database_url("reporting")
+    before, lag_before = scalar(reporting, RECEIVED), reporting_lag(stack)
+    load_before = os.getloadavg()[0]
+    cpu_before = {process: probes.cpu_seconds(pid) for process, pid in stack.pids().items()}
+    concurrency = args.concurrency if mode == "single" else args.batch_concurrency
+    processes = max(1, min(args.processes, concurrency))
+    start_at = time.time() + 3  # every process starts together, after spawning
+    jobs = [load.Job(port=stack.gateway_port, mode=mode, coaches=coaches[p::processes],
+                     newest_day=newest, days=days, seconds=args.seconds,
+                     max_events=args.max_events // processes,
+                     threads=max(1, concurrency // processes), batch_size=args.batch_size,
+                     start_at=start_at)
+             for p in range(processes)]
+    say(f"{name}: {processes} load processes x {jobs[0].threads} threads for "
+        f"{args.seconds:.0f}s ...")
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        pending = pool.map_async(load.run, jobs)
+        while not pending.ready():
+            pending.wait(5)
+            if time.time() > start_at:
+                seen = scalar(reporting, RECEIVED) - before
+                say(f"  {name}: {time.time() - start_at:.0f}s, {seen:,} events in reporting")
+        outcomes = pending.get()
+    outcome = outcomes[0]
+    for other in outcomes[1:]:
+        outcome.merge(other)
+    say(f"{name}: {outcome.requests:,} requests, {outcome.events:,} events accepted, "
+        f"statuses {outcome.statuses}; waiting for reporting ...")
+    if outcome.errors:
+        say(f"  first refusals: {outcome.errors[:3]}")
+    visible_at = wait(lambda: scalar(reporting, RECEIVED) >= before + outcome.events,
+                      max(120.0, 10 * args.seconds), f"{name} in reporting")
+    # CPU each service process spent per event: what the figures would be on a machine of
+    # our own (this one is shared), and where the work goes.
+    cpu = {process: ((probes.cpu_seconds(pid) or 0.0) - (cpu_before.get(process) or 0.0))
+                    * 1000 / max(outcome.events, 1)
+           for process, pid in stack.pids().items()}
+    say(f"  {name}: CPU ms per event " + ", ".join(f"{n} {ms:.1f}" for n, ms in cpu.items()))
+    return Phase(name, outcome, visible_at, lags_ms(reporting, start_at - 1),
+                 probes.difference(reporting_lag(stack), lag_before), cpu,
+                 (load_before, os.getloadavg()[0]))

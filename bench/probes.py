@@ -1,0 +1,88 @@
+"""What the benchmark reads from the running processes: Prometheus histograms (the
+projection lag) and each process's peak resident memory (VmHWM, from /proc)."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import requests
+
+SAMPLE = re.compile(r'^(?P<name>[a-z_]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$')
+LABEL = re.compile(r'(\w+)="([^"]*)"')
+
+Buckets = dict[float, float]  # upper bound -> cumulative count
+
+
+def scrape(port: int) -> str:
+    return requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+
+
+def histogram(text: str, name: str) -> Buckets:
+    """The buckets of histogram ``name``, summed over all its label sets."""
+    buckets: Buckets = defaultdict(float)
+    for line in text.splitlines():
+        match = SAMPLE.match(line)
+        if not match or match["name"] != f"{name}_bucket":
+            continue
+        labels = dict(LABEL.findall(match["labels"] or ""))
+        buckets[float(labels["le"])] += float(match["value"])
+    return dict(buckets)
+
+
+def difference(after: Buckets, before: Buckets) -> Buckets:
+    """What was observed between two scrapes."""
+    return {le: count - before.get(le, 0.0) for le, count in after.items()}
+
+
+def add(*many: Buckets) -> Buckets:
+    total: Buckets = defaultdict(float)
+    for buckets in many:
+        for le, count in buckets.items():
+            total[le] += count
+    return dict(total)
+
+
+def quantile(buckets: Buckets, q: float) -> float | None:
+    """As PromQL's histogram_quantile: linear inside the bucket holding the quantile.
+    None when nothing was observed; the last finite bound when it falls in +Inf."""
+    bounds = sorted(buckets)
+    total = buckets.get(math.inf, 0.0)
+    if total <= 0:
+        return None
+    rank = q * total
+    lower, below = 0.0, 0.0
+    for bound in bounds:
+        count = buckets[bound]
+        if count >= rank:
+            if math.isinf(bound):
+                return lower
+            inside = count - below
+            return lower + (bound - lower) * ((rank - below) / inside if inside else 1.0)
+        lower, below = bound, count
+    return lower
+
+
+def peak_memory_mb(pid: int) -> float | None:
+    """The process's high-water mark of resident memory, in MiB (None once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time the process has used so far (None once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    # After the command name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -1,0 +1,268 @@
+"""Report queries at 1 million and 10 million events, and the rebuild rate.
+
+Ten million events cannot be sent through the platform in a benchmark's time, so the
+read model is bulk-loaded: ``COPY`` into ``time_facts`` of one row per
+``TimeEntryRecorded`` a district would have sent (its 1,000 coaches, their schools and
+regions, three and a half school years, the district's categories), then the monthly
+rollup (``time_month``) the trigger would have kept is made in one statement. The figures
+are labelled "bulk-loaded". ``received_events`` and ``processed_events`` are not filled
+for those rows: no report reads them (only an "as of" report and a rebuild do; see
+bench/README.md).
+
+The queries then go through the gateway, as a district leader's browser would, and the
+same view SQL is timed straight on PostgreSQL as the baseline.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+
+from bench.load import CATEGORIES
+from services.reporting import projections, views
+
+ROOT = Path(__file__).resolve().parents[1]
+KINDS = {"coaching-cycle": "coaching", "co-planning": "coaching",
+         "group-coaching": "coaching", "modelling": "coaching",
+         "covering-classes": "other", "tech-support": "other", "admin-tasks": "other",
+         "duties": "other"}
+assert set(KINDS) == set(CATEGORIES)
+FIRST_DAY = date(2023, 8, 1)
+CHUNK_ROWS = 50_000
+NULL = "\\N"  # COPY text format
+
+
+@dataclass(frozen=True)
+class Placement:
+    coach_id: str
+    school_id: str
+    region_id: str | None
+
+
+def placements(url: str) -> list[Placement]:
+    """Each coach's school and that school's region, as the roster import left them."""
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT ON (cs.coach_id) cs.coach_id, cs.school_id, sr.region_id"
+            " FROM coach_schools cs LEFT JOIN school_regions sr USING (school_id)"
+            " WHERE cs.assigned ORDER BY cs.coach_id")
+        found = [Placement(str(c), str(s), str(r) if r else None)
+                 for c, s, r in cursor.fetchall()]
+    connection.close()
+    return found
+
+
+def count_facts(url: str) -> int:
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM time_facts")
+            return int(cursor.fetchone()[0])
+    finally:
+        connection.close()
+
+
+class _Rows:
+    """A file-like stream of COPY text, made as PostgreSQL reads it (no 10M-row list)."""
+
+    def __init__(self, count: int, where: list[Placement], seed: int) -> None:
+        self.left = count
+        self.where = where
+        self.random = random.Random(seed)
+        self.pending = ""
+        self.days = (date.today() - FIRST_DAY).days
+
+    def _chunk(self) -> str:
+        n = min(self.left, CHUNK_ROWS)
+        self.left -= n
+        rand, lines = self.random, []
+        for _ in range(n):
+            p = self.where[rand.randrange(len(self.where))]
+            category = CATEGORIES[rand.randrange(len(CATEGORIES))]
+            kind = KINDS[category]
+            day = FIRST_DAY + timedelta(days=rand.randrange(self.days))
+            region = p.region_id or NULL
+            aligned = "t" if kind == "coaching" and rand.random() < 0.4 else "f"
+            lines.append(f"{uuid.UUID(int=rand.getrandbits(128), version=4)}\t{p.coach_id}\t"
+                         f"{p.school_id}\t{day}\t{15 * (1 + rand.randrange(6))}\t{category}\t"
+                         f"{kind}\t\\N\t\\N\t{region}\t{aligned}\n")
+        return "".join(lines)
+
+    def read(self, size: int = -1) -> str:
+        while self.left and (size < 0 or len(self.pending) < size):
+            self.pending += self._chunk()
+        if size < 0:
+            size = len(self.pending)
+        out, self.pending = self.pending[:size], self.pending[size:]
+        return out
+
+    readline = read
+
+
+def bulk_load(admin_url: str, count: int, where: list[Placement], seed: int,
+              progress: Callable[[str], None]) -> float:
+    """Add ``count`` time facts and remake the rollup; returns the seconds it took.
+    Runs as the database's superuser: the rollup trigger is off while COPY runs (one
+    statement remakes ``time_month`` after), the day indexes are rebuilt after."""
+    began = time.monotonic()
+    connection = psycopg2.connect(admin_url)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE time_facts DISABLE TRIGGER time_month_keep")
+            for index in ("time_facts_day", "time_facts_school_day", "time_facts_coach_day"):
+                cursor.execute(f"DROP INDEX IF EXISTS {index}")
+            stream = _Rows(count, where, seed)
+            progress(f"bulk-loading {count:,} time facts with COPY ...")
+            cursor.copy_expert(
+                "COPY time_facts (entry_id, coach_id, school_id, worked_on, minutes,"
+                " category_id, category_kind, cycle_id, focus_area_id, region_id, aligned)"
+                " FROM STDIN", stream, size=1 << 20)
+            progress("re-indexing and remaking the monthly rollup ...")
+            cursor.execute(projections.INDEXES)
+            cursor.execute("DELETE FROM time_month")
+            cursor.execute(projections.ROLLUP_ALL)
+            cursor.execute("ALTER TABLE time_facts ENABLE TRIGGER time_month_keep")
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE time_facts")
+            cursor.execute("VACUUM ANALYZE time_month")
+    finally:
+        connection.close()
+    return time.monotonic() - began
+
+
+@dataclass(frozen=True)
+class Query:
+    label: str
+    path: str  # through the gateway
+    view: str  # the view function timed as the baseline ("council": all three)
+    params: dict[str, Any]
+
+
+def queries(where: list[Placement], today: date) -> list[Query]:
+    """What a leader, a CLT representative and a principal open most: this school year's
+    district, region and school views, a coach's month, and a range ending mid-month
+    (whose partial months are read from ``time_facts`` rather than the rollup)."""
+    year = today.year if today.month >= 8 else today.year - 1
+    place = where[0]
+    region = next((p.region_id for p in where if p.region_id), None)
+    mid = {"from_date": f"{year}-09-10", "to_date": f"{year}-11-20"}
+    chosen = [
+        Query("time use, district, school year", "/reports/time-use", "time_use",
+              {"school_year": year}),
+        Query("plan alignment, school, school year", "/reports/plan-alignment",
+              "plan_alignment", {"school_year": year, "school_id": place.school_id}),
+        Query("cycle activity, district, school year", "/reports/cycle-activity",
+              "cycle_activity", {"school_year": year}),
+        Query("council, school year", "/reports/council", "council", {"school_year": year}),
+        Query("time use, coach, month", "/reports/time-use", "time_use",
+              {"month": f"{year}-10", "coach_id": place.coach_id}),
+        Query("time use, district, mid-month range", "/reports/time-use", "time_use", mid),
+    ]
+    if region:
+        chosen.append(Query("time use, region, school year", "/reports/time-use", "time_use",
+                            {"school_year": year, "region_id": region}))
+    return chosen
+
+
+def through_gateway(port: int, tokens: dict[str, str], chosen: list[Query],
+                    repeat: int) -> dict[str, list[float]]:
+    """Each query ``repeat`` times (after one warm-up each), as the leader ``tokens`` names
+    for it; latencies in ms by query. A 429 (the gateway's limit per person) is waited out
+    as its Retry-After says and not counted: the limiter is not what is measured here."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    latencies: dict[str, list[float]] = {}
+    try:
+        for query in chosen:
+            headers = {"Authorization": f"Bearer {tokens[query.label]}"}
+            path = query.path + "?" + "&".join(f"{k}={v}" for k, v in query.params.items())
+            n = 0
+            while n <= repeat:
+                began = time.perf_counter()
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+                if response.status == 429:
+                    time.sleep(float(response.getheader("Retry-After") or 1))
+                    continue
+                if response.status != 200:
+                    raise RuntimeError(f"{path}: {response.status} {body[:300]!r}")
+                if n:
+                    latencies.setdefault(query.label, []).append(
+                        (time.perf_counter() - began) * 1000)
+                n += 1
+    finally:
+        connection.close()
+    return latencies
+
+
+def _scope(params: dict[str, Any], today: date) -> views.Scope:
+    if "month" in params:
+        y, m = (int(x) for x in params["month"].split("-"))
+        start = date(y, m, 1)
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    elif "from_date" in params:
+        start, end = date.fromisoformat(params["from_date"]), date.fromisoformat(params["to_date"])
+    else:
+        start, end = date(params["school_year"], 8, 1), date(params["school_year"] + 1, 7, 31)
+    ids = {k: uuid.UUID(params[k]) for k in ("region_id", "school_id", "coach_id")
+           if k in params}
+    return views.Scope(start=start, end=end, reference=min(end, today), **ids)
+
+
+def straight_sql(url: str, chosen: list[Query], repeat: int,
+                 today: date) -> dict[str, list[float]]:
+    """The same view SQL on a plain psycopg2 connection: the baseline."""
+    functions: dict[str, list[Callable[..., Any]]] = {
+        "time_use": [views.time_use], "plan_alignment": [views.plan_alignment],
+        "cycle_activity": [views.cycle_activity],
+        "council": [views.time_use, views.plan_alignment, views.cycle_activity]}
+    latencies: dict[str, list[float]] = {}
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            for query in chosen:
+                scope = _scope(query.params, today)
+                for n in range(repeat + 1):
+                    began = time.perf_counter()
+                    for view in functions[query.view]:
+                        view(cursor, scope)
+                    connection.rollback()
+                    if n:
+                        latencies.setdefault(query.label, []).append(
+                            (time.perf_counter() - began) * 1000)
+    finally:
+        connection.close()
+    return latencies
+
+
+def rebuild(database_url: str, amqp_uri: str, origin: str) -> tuple[int, float]:
+    """``python -m services.reporting.rebuild`` as district IT runs it: (events, seconds)."""
+    began = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "services.reporting.rebuild", "--from", origin,
+         "--database-url", database_url, "--amqp-uri", amqp_uri],
+        cwd=ROOT, capture_output=True, text=True, timeout=3600, check=False)
+    seconds = time.monotonic() - began
+    if done.returncode != 0:
+        raise RuntimeError(f"rebuild --from {origin} failed:\n{done.stderr[-3000:]}")
+    last = done.stdout.strip().splitlines()[-1]  # "rebuild complete: N events"
+    return int(last.split(":")[1].split()[0]), seconds
+
+
+def chunks(total: int, steps: list[int]) -> Iterator[tuple[int, int]]:
+    """(target size, rows to add) for each step, given ``total`` rows already there."""
+    for step in sorted(steps):
+        yield step, max(0, step - total)
+        total = max(total, step)

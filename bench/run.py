@@ -1,0 +1,311 @@
+"""The end-to-end benchmark: starts the platform on its own vhost and databases, drives
+coaches' traffic through the gateway from separate processes, measures the baselines in
+the same run, and prints a table (writes bench/results/<timestamp>.json).
+
+    python -m bench                                  # the defaults: see --help
+    python -m bench --coaches 1000 --seconds 30 --report-events 1000000,10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import baselines, load, probes, reports
+from bench.phases import drive, say, scalar, wait
+from bench.results import Figure, percentile, table, write
+from bench.stack import ADMIN_URL, Stack
+from coachops.identity import Role
+from gateway.auth import issue
+from services.agreements.roster import roster_id
+from tests.support.district import START, District
+
+ROOT = Path(__file__).resolve().parents[1]
+# The roster assigns coaches from this date, so the load has many past days to fill.
+ROSTER_FROM = date(2024, 8, 1)
+TARGETS = {"batch_events": ">= 10000", "single_requests": ">= 1000", "single_p99": "< 100",
+           "lag_p99": "< 1000", "report_p95": "< 50", "rebuild": ">= 30000"}
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument("--coaches", type=int, default=1000)
+    p.add_argument("--schools", type=int, default=102)
+    p.add_argument("--teachers", type=int, default=5000)
+    p.add_argument("--seconds", type=float, default=30, help="length of each load phase")
+    p.add_argument("--processes", type=int, default=2, help="load generator processes")
+    p.add_argument("--concurrency", type=int, default=16,
+                   help="single commands in flight at once (threads over the processes)")
+    p.add_argument("--batch-concurrency", type=int, default=4,
+                   help="offline batches in flight at once")
+    p.add_argument("--batch-size", type=int, default=500, help="entries per offline batch")
+    p.add_argument("--batch-route", choices=("auto", "sync", "csv"), default="auto",
+                   help="offline batches as POST /sync, or as the CSV import; auto: sync"
+                        " when the gateway has it")
+    p.add_argument("--max-events", type=int, default=2_000_000,
+                   help="upper bound on events a load phase sends")
+    p.add_argument("--baseline-events", type=int, default=20_000)
+    p.add_argument("--report-events", default="1000000,10000000",
+                   help="sizes of the bulk-loaded read model for report queries ('' skips)")
+    p.add_argument("--report-repeat", type=int, default=20)
+    p.add_argument("--scale-service", default="timetracking",
+                   help="the service measured with one and then two instances ('' skips)")
+    p.add_argument("--namespace", default=os.environ.get("COACHOPS_TEST_NAMESPACE", "bench"))
+    p.add_argument("--port", type=int,
+                   default=int(os.environ.get("COACHOPS_TEST_GATEWAY_PORT", "18104")))
+    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the vhost and databases after the run, to look into them")
+    return p.parse_args(argv)
+
+
+# The district -------------------------------------------------------------------------------
+
+
+def district(args: argparse.Namespace) -> District:
+    """The generated district with one school per coach (every school gets coaches)."""
+    d = District.generate(schools=args.schools, regions=min(6, args.schools),
+                          coaches=args.coaches, teachers=args.teachers)
+    names = list(d.schools)
+    for n, coach in enumerate(d.coaching):
+        d.coaching[coach] = [names[n % len(names)]]
+        d.people[coach].schools = d.coaching[coach]
+    return d
+
+
+def coaches_of(d: District) -> list[load.Coach]:
+    teacher_at: dict[str, str] = {}
+    for teacher in d.teachers:
+        teacher_at.setdefault(d.people[teacher].schools[0], teacher)
+    return [load.Coach(id=str(roster_id(c)), school_id=str(roster_id(schools[0])),
+                       token=issue(roster_id(c), Role.COACH, hours=24),
+                       teacher_id=str(roster_id(teacher_at.get(schools[0], c))))
+            for c, schools in d.coaching.items()]
+
+
+def import_roster(stack: Stack, d: District) -> None:
+    import requests
+
+    files = d.files()
+    files["assignments"] = files["assignments"].replace(START.isoformat(),
+                                                        ROSTER_FROM.isoformat())
+    token = issue(roster_id("district-it"), Role.IT_ADMIN)
+    response = requests.post(f"{stack.url}/roster/import", json=files, timeout=900,
+                             headers={"Authorization": f"Bearer {token}"})
+    response.raise_for_status()
+    # Time tracking checks entries against the roster: wait until it knows every coach.
+    wait(lambda: scalar(stack.database_url("timetracking"),
+                        "SELECT count(*) FROM timetracking_events"
+                        " WHERE topic LIKE '%:CoachAssignments.Learned'")
+         >= len(d.coaching), 600, "the roster in time tracking")
+    wait(lambda: scalar(stack.database_url("reporting"),
+                        "SELECT count(*) FROM coach_schools") >= len(d.coaching), 600,
+         "the roster in reporting")
+
+
+# The run ------------------------------------------------------------------------------------
+
+
+def batch_route(stack: Stack, wanted: str) -> str:
+    """``POST /sync`` when the gateway answers it (401 without a token), else the CSV
+    import of a coach's spreadsheet."""
+    if wanted != "auto":
+        return wanted
+    import requests
+
+    answer = requests.post(f"{stack.url}/sync", json={"items": []}, timeout=10)
+    return "sync" if answer.status_code != 404 else "csv"
+
+
+def bare_process_mb() -> float:
+    """Peak memory of a bare Python process importing what every service imports."""
+    code = ("import nameko, eventlet, kombu, psycopg2, marshmallow, eventsourcing, os;"
+            "from bench.probes import peak_memory_mb; print(peak_memory_mb(os.getpid()))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True, timeout=60)
+    return float(done.stdout.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    began = datetime.now(UTC)
+    log_dir = Path(tempfile.mkdtemp(prefix=f"coachops-{args.namespace}-logs-"))
+    stack = Stack(args.namespace, args.port, log_dir)
+    figures: list[Figure] = []
+    details: dict[str, Any] = {"started": began.isoformat(), "settings": vars(args),
+                               "machine": {"cpus": os.cpu_count(), "shared": True},
+                               "logs": str(log_dir)}
+    say(f"resetting vhost {stack.vhost} and databases coachops_{args.namespace}_*")
+    stack.reset()
+    baseline_db = f"coachops_{args.namespace}_baseline"
+    from coachops.store.admin import drop_database, ensure_role_and_database
+    drop_database(ADMIN_URL, baseline_db)
+    ensure_role_and_database(ADMIN_URL, baseline_db, baseline_db)
+    baseline_url = f"postgresql://{baseline_db}@127.0.0.1:5432/{baseline_db}"
+    say(f"starting the platform (gateway {stack.url}, logs in {log_dir}) ...")
+    stack.start()
+    try:
+        figures += run_phases(stack, args, baseline_url, details)
+    finally:
+        say("stopping the platform ...")
+        stack.stop()
+        drop_database(ADMIN_URL, baseline_db)
+        if not args.keep:
+            stack.drop()
+    path = args.out / f"{began:%Y%m%dT%H%M%SZ}.json"
+    write(path, figures, details)
+    print()
+    print(table(figures))
+    print(f"\nwritten to {path}")
+    return 0
+
+
+def run_phases(stack: Stack, args: argparse.Namespace, baseline_url: str,
+               details: dict[str, Any]) -> list[Figure]:
+    d = district(args)
+    say(f"importing the roster: {args.coaches} coaches, {args.schools} schools, "
+        f"{args.teachers} teachers ...")
+    import_roster(stack, d)
+    coaches = coaches_of(d)
+
+    say(f"baselines: {args.baseline_events:,} events into PostgreSQL and through RabbitMQ ...")
+    events = baselines.sample_events(args.baseline_events)
+    pg_batch = baselines.pg_batch(baseline_url, events, args.batch_size)
+    pg_copy = baselines.pg_copy(baseline_url, events)
+    pg_single, pg_latencies = baselines.pg_single(baseline_url, events, args.concurrency,
+                                                  args.seconds)
+    amqp = baselines.amqp(stack.amqp_uri, events)
+    amqp_tx = baselines.amqp_transactions(stack.amqp_uri, events, args.batch_size)
+    bare_mb = bare_process_mb()
+    details["baselines"] = {
+        "pg_batch_events_per_s": pg_batch, "pg_copy_events_per_s": pg_copy,
+        "pg_single_events_per_s": pg_single,
+        "pg_single_latency_ms": {q: percentile(pg_latencies, q) for q in (50, 95, 99)},
+        "amqp_publish_per_s": amqp.publish_per_second,
+        "amqp_consume_per_s": amqp.consume_per_second, "amqp_tx_batch_per_s": amqp_tx,
+        "amqp_latency_ms": {q: percentile(amqp.latencies_ms, q) for q in (50, 99)},
+        "bare_process_mb": bare_mb}
+    say(f"  pg batch {pg_batch:,.0f}/s, COPY {pg_copy:,.0f}/s, single {pg_single:,.0f}/s; "
+        f"amqp publish {amqp.publish_per_second:,.0f}/s, consume "
+        f"{amqp.consume_per_second:,.0f}/s, in transactions of {args.batch_size} "
+        f"{amqp_tx:,.0f}/s")
+
+    yesterday = date.today() - timedelta(days=1)
+    zone = (yesterday - ROSTER_FROM).days // 3  # single commands, batches, scale-out
+    single = drive(stack, args, "single commands", "single", coaches, yesterday, zone)
+    route = batch_route(stack, args.batch_route)
+    route_name = {"sync": "POST /sync", "csv": "CSV import"}[route]
+    details["batch_route"] = route_name
+    batch = drive(stack, args, f"offline batches ({route_name})", route, coaches,
+                  yesterday - timedelta(days=zone), zone)
+    phases = [single, batch]
+
+    amqp_p50 = percentile(amqp.latencies_ms, 50)
+    amqp_p99 = percentile(amqp.latencies_ms, 99)
+    pg_batch_ms = args.batch_size / pg_batch * 1000
+    lat = single.outcome.latencies_ms
+    blat = batch.outcome.latencies_ms
+    figures = [
+        Figure("batch_events_end_to_end", "offline batches: events/s end to end",
+               batch.end_to_end_per_second, "events/s", pg_batch, "pg batched insert",
+               TARGETS["batch_events"], route_name),
+        Figure("batch_events_accepted", "offline batches: events/s accepted at the gateway",
+               batch.accepted_per_second, "events/s", pg_batch, "pg batched insert"),
+        Figure("batch_latency_p50", "offline batch request p50", percentile(blat, 50), "ms",
+               pg_batch_ms, "pg insert of one batch"),
+        Figure("batch_latency_p99", "offline batch request p99", percentile(blat, 99), "ms",
+               pg_batch_ms, "pg insert of one batch"),
+        Figure("single_requests", "single commands: requests/s", single.requests_per_second,
+               "req/s", pg_single, "pg insert+commit", TARGETS["single_requests"]),
+        Figure("single_events_end_to_end", "single commands: events/s end to end",
+               single.end_to_end_per_second, "events/s", pg_single, "pg insert+commit"),
+    ]
+    for q in (50, 95, 99):
+        figures.append(Figure(f"single_latency_p{q}", f"gateway latency p{q} (single)",
+                              percentile(lat, q), "ms", percentile(pg_latencies, q),
+                              "pg insert+commit", TARGETS["single_p99"] if q == 99 else ""))
+    for phase in phases:
+        short = "single" if phase is single else "batch"
+        for q, base in ((50, amqp_p50), (99, amqp_p99)):
+            figures.append(Figure(
+                f"lag_{short}_p{q}", f"projection lag p{q} ({short})",
+                percentile(phase.lags_ms, q), "ms", base, "amqp publish->consume",
+                TARGETS["lag_p99"] if q == 99 else ""))
+
+    if args.scale_service:
+        say(f"scale-out: a second {args.scale_service} process ...")
+        extra = stack.add_instance(args.scale_service)
+        two = drive(stack, args, f"offline batches, two {args.scale_service}", route,
+                    coaches, yesterday - timedelta(days=2 * zone), zone)
+        phases.append(two)
+        figures.append(Figure(
+            "scale_two_instances", f"batches end to end, 2x {args.scale_service}",
+            two.end_to_end_per_second, "events/s", batch.end_to_end_per_second,
+            f"1x {args.scale_service}"))
+        details["second_instance_peak_mb"] = probes.peak_memory_mb(extra.process.pid)  # type: ignore[union-attr]
+    details["phases"] = {p.name: p.summary() for p in phases}
+
+    for origin in ("received", "sources"):
+        say(f"rebuilding reporting --from {origin} ...")
+        rebuilt, seconds = reports.rebuild(stack.database_url("reporting"), stack.amqp_uri,
+                                           origin)
+        figures.append(Figure(
+            f"rebuild_from_{origin}", f"rebuild --from {origin} ({rebuilt:,} events)",
+            rebuilt / seconds, "events/s", pg_batch, "pg batched insert",
+            TARGETS["rebuild"]))
+
+    memory = {name: probes.peak_memory_mb(pid) for name, pid in stack.pids().items()}
+    memory["load generator (max)"] = max(
+        (mb for p in phases for mb in p.outcome.peak_mb), default=None)
+    memory["benchmark"] = probes.peak_memory_mb(os.getpid())
+
+    figures += report_figures(stack, args, details)
+    # Reporting's memory after the report queries too.
+    memory.update({name: probes.peak_memory_mb(pid) for name, pid in stack.pids().items()})
+    for name, mb in memory.items():
+        figures.append(Figure(f"peak_memory_{name}", f"peak memory: {name}", mb, "MiB", bare_mb,
+                              "bare python process"))
+    return figures
+
+
+def report_figures(stack: Stack, args: argparse.Namespace,
+                   details: dict[str, Any]) -> list[Figure]:
+    sizes = [int(s) for s in args.report_events.split(",") if s.strip()]
+    if not sizes:
+        return []
+    reporting = stack.database_url("reporting")
+    admin = ADMIN_URL.rsplit("/", 1)[0] + f"/coachops_{stack.namespace}_reporting"
+    where = reports.placements(reporting)
+    today = date.today()
+    chosen = reports.queries(where, today)
+    # A district has a few leaders; one each per query keeps every one within the
+    # gateway's per-person rate limit.
+    leaders = {q.label: issue(roster_id(f"district-leader-{n}"), Role.DISTRICT_LEADER)
+               for n, q in enumerate(chosen)}
+    figures, loads = [], {}
+    for size, add in reports.chunks(reports.count_facts(reporting), sizes):
+        if add:
+            loads[size] = reports.bulk_load(admin, add, where, seed=size, progress=say)
+            say(f"  {size:,} time facts stored ({loads[size]:.0f}s to load)")
+        by_query = reports.through_gateway(stack.gateway_port, leaders, chosen,
+                                           args.report_repeat)
+        straight_by_query = reports.straight_sql(reporting, chosen, args.report_repeat, today)
+        gateway = [ms for values in by_query.values() for ms in values]
+        straight = [ms for values in straight_by_query.values() for ms in values]
+        details.setdefault("report_p50_by_query", {})[size] = {
+            label: {"gateway_ms": percentile(by_query[label], 50),
+                    "sql_ms": percentile(straight_by_query[label], 50)} for label in by_query}
+        label = f"{size / 1e6:g}M" if size >= 1e6 else f"{size:,}"
+        for q in (50, 95):
+            figures.append(Figure(
+                f"report_p{q}_{size}", f"report query p{q} at {label} events",
+                percentile(gateway, q), "ms", percentile(straight, q), "same SQL on psycopg2",
+                TARGETS["report_p95"] if q == 95 else "", "bulk-loaded"))
+    details["bulk_load_seconds"] = loads
+    return figures

@@ -1,0 +1,59 @@
+"""The benchmark in a tiny mode, so that it cannot rot: it starts its own platform (on a
+vhost and databases of its own, beside the test session's), drives every phase for a few
+seconds and writes a JSON file with every figure, each beside its baseline and the ratio
+to it. Speeds are never asserted here: that is what the benchmark itself reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.stack import free_port
+from tests.support.platform import NAMESPACE
+
+ROOT = Path(__file__).resolve().parents[3]
+TINY = ["--coaches", "12", "--schools", "4", "--teachers", "20", "--seconds", "2",
+        "--concurrency", "4", "--batch-concurrency", "2", "--batch-size", "20",
+        "--baseline-events", "200", "--report-events", "3000,6000", "--report-repeat", "2"]
+EXPECTED = {
+    "batch_events_end_to_end", "batch_events_accepted", "batch_latency_p50",
+    "batch_latency_p99", "single_requests", "single_events_end_to_end", "single_latency_p50",
+    "single_latency_p95", "single_latency_p99", "lag_single_p50", "lag_single_p99",
+    "lag_batch_p50", "lag_batch_p99", "scale_two_instances", "rebuild_from_received",
+    "rebuild_from_sources", "report_p50_3000", "report_p95_3000", "report_p50_6000",
+    "report_p95_6000", "peak_memory_gateway", "peak_memory_cycles",
+    "peak_memory_timetracking", "peak_memory_reporting", "peak_memory_agreements",
+    "peak_memory_timetracking-2", "peak_memory_load generator (max)", "peak_memory_benchmark",
+}
+
+
+def test_a_tiny_run_writes_every_figure_with_its_baseline_and_ratio(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", *TINY, "--namespace", f"{NAMESPACE}_bench",
+         "--port", str(free_port()), "--out", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+
+    (written,) = tmp_path.glob("*.json")
+    figures = {f["key"]: f for f in json.loads(written.read_text())["figures"]}
+    assert set(figures) == EXPECTED
+    for key, figure in figures.items():
+        assert figure["value"] is not None and figure["value"] > 0, key
+        assert figure["baseline"] is not None and figure["baseline"] > 0, key
+        assert figure["ratio"] == figure["value"] / figure["baseline"], key
+        if figure["target"]:
+            assert figure["meets"] in (True, False), key
+    for key in ("report_p50_3000", "report_p95_6000"):
+        assert figures[key]["note"] == "bulk-loaded"
+    # Every request of the run was accepted: a refused command would make the figures lie.
+    phases = json.loads(written.read_text())["phases"]
+    for name, phase in phases.items():
+        assert set(phase["statuses"]) <= {"200", "201"}, (name, phase["errors"])
+        assert phase["events"] > 0, name
+    # The table went to the terminal, with its pass/miss column.
+    assert "pass/miss" in done.stdout
+    assert str(written) in done.stdout
