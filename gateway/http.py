@@ -15,7 +15,9 @@ from functools import partial
 from typing import Any
 
 import eventlet
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from eventlet.event import Event
+from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
@@ -199,7 +201,7 @@ class JsonHttp(HttpRequestHandler):
                 exc.code or 400)
             return json_response(exc.code or 400, {"error": exc.name, "message": exc.description},
                                  headers=headers)
-        if isinstance(exc, (UnknownService, RpcTimeout)):
+        if isinstance(exc, (UnknownService, RpcTimeout, OperationalError, AmqpConnectionError)):
             log.warning("a service did not answer: %r", exc)
             return json_response(503, {"error": "Service Unavailable", "message": str(exc)},
                                  headers={"Retry-After": "5"})

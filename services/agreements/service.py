@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from coachops import clock
 from coachops.commands import load
 from coachops.commands.agreements import (
@@ -23,6 +21,7 @@ from coachops.commands.agreements import (
 from coachops.dependencies import PublishedEvents, Readiness, Store
 from coachops.identity import Actor
 from coachops.metrics import MetricsServer
+from coachops.rpc import rpc
 from services.agreements import views
 from services.agreements.app import Agreements
 from services.agreements.domain import Norms, Terms

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import eventlet
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from psycopg2.extensions import cursor as Cursor
 
@@ -25,6 +25,7 @@ from coachops.dependencies import Database, Readiness
 from coachops.errors import Forbidden
 from coachops.identity import Actor, Role
 from coachops.metrics import MetricsServer
+from coachops.rpc import rpc
 from services.reporting import facts, projections, views
 
 Json = dict[str, Any]

@@ -84,7 +84,8 @@ def database_restart() -> Fault:
     return Fault("PostgreSQL restart", inject)
 
 
-SHORT = (kill("cycles"), kill("reporting"), kill("gateway"))
+SHORT = (kill("cycles"), kill("reporting"), kill("gateway"), broker_restart(),
+         database_restart())
 FULL = (kill("cycles"), kill("reporting"), kill("gateway"), kill("timetracking"),
         kill("agreements"), broker_restart(), database_restart())
 
