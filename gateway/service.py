@@ -44,5 +44,16 @@ class GatewayService(AgreementRoutes, ApiDescriptionRoutes, CycleRoutes, Dashboa
                     checks[name] = getattr(self, name).ping() == "pong"
             except (Exception, eventlet.Timeout):
                 checks[name] = False
-        ready = all(checks.values())
-        return (200 if ready else 503), {"ready": ready, "services": checks}
+        database = self._database_answers()
+        ready = all(checks.values()) and database
+        return (200 if ready else 503), {"ready": ready, "services": checks,
+                                         "gateway_database": database}
+
+    def _database_answers(self) -> bool:
+        """The gateway's own database (revoked tokens): without it no token is accepted."""
+        try:
+            with eventlet.Timeout(2), self.revocations.transaction(commit=False) as cursor:
+                cursor.execute("SELECT 1")
+            return True
+        except (Exception, eventlet.Timeout):
+            return False

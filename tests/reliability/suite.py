@@ -218,11 +218,25 @@ def run(platform: Platform, faults: tuple[Fault, ...], commands: int = 300,
                          for _ in range(result.stored[teacher]))
     wait_until(lambda: all(active_cycles(platform, s) == per_school[s] for s in schools),
                timeout=120, what="reporting to count every stored cycle")
-    before = [active_cycles(platform, s) for s in schools]
+    before = reports(platform, schools)
     say("rebuilding reporting from the sources to compare")
     rebuild_from_sources()
-    result.reports_equal_rebuild = [active_cycles(platform, s) for s in schools] == before
+    result.reports_equal_rebuild = reports(platform, schools) == before
     return result
+
+
+def reports(platform: Platform, schools: list[str]) -> list[object]:
+    """What reporting says of the run's schools: active cycles, and each school's cycle
+    activity and time use for the school year."""
+    said: list[object] = []
+    for school in schools:
+        said.append(active_cycles(platform, school))
+        for view in ("cycle-activity", "time-use"):
+            response = requests.get(f"{platform.url}/reports/{view}", headers=LEADER,
+                                    params={"school_id": school}, timeout=30)
+            response.raise_for_status()
+            said.append(response.json()["rows"])
+    return said
 
 
 def main(argv: list[str] | None = None) -> int:

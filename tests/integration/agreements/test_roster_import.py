@@ -93,8 +93,12 @@ def test_changed_files_record_only_the_differences(platform: Platform, imported:
     # The events of the first import may still be on their way: look for these four.
     found = published.collect(lambda e: (
         (e.event_type == "PrincipalChanged" and e.payload["school_id"] == first_school)
-        or e.event_type in ("CoachUnassignedFromSchool", "TeacherUnassignedFromSchool",
-                            "DistrictLeaderLeft")), 4)
+        or (e.event_type == "CoachUnassignedFromSchool"
+            and e.payload["coach_id"] == roster_id("coach-0007"))
+        or (e.event_type == "TeacherUnassignedFromSchool"
+            and e.payload["teacher_id"] == roster_id("teacher-00124"))
+        or (e.event_type == "DistrictLeaderLeft"
+            and e.payload["leader_id"] == roster_id("leader-0002"))), 4)
     payloads = {e.event_type: e.payload for e, _ in found}
     assert payloads["TeacherUnassignedFromSchool"] == {
         "teacher_id": roster_id("teacher-00124"), "school_id": roster_id(leaving.schools[0]),

@@ -52,13 +52,14 @@ class OfflineApp:
 
 
 def stored_events(service: str) -> int:
-    """How many events the service's store holds: all it ever wrote."""
+    """How many events the service's store holds: all it ever wrote but the audit of
+    reads (reading a cycle records who read it)."""
     name = database_name(service)
     connection = psycopg2.connect(f"postgresql://{name}@127.0.0.1:5432/{name}")
     try:
         with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(
-                sql.Identifier(f"{service}_events")))
+            cursor.execute(sql.SQL("SELECT count(*) FROM {} WHERE topic NOT LIKE %s").format(
+                sql.Identifier(f"{service}_events")), ("%ReadLog%",))
             return int(cursor.fetchone()[0])
     finally:
         connection.close()
