@@ -20,6 +20,7 @@ from eventlet.event import Event
 from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
+from nameko.rpc import RpcProxy
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug import Request, Response
@@ -43,6 +44,24 @@ ANSWER_SECONDS = 30.0
 LONG_ANSWER_SECONDS = 600.0
 LONG_ROUTES = {("POST", "/roster/import"), ("POST", "/coaches/<coach_id>/time-entries/import"),
                ("POST", "/sync")}
+
+
+class Backend(RpcProxy):
+    """An RPC proxy to a service whose requests expire in RabbitMQ when the gateway stops
+    waiting for their answer: a request the app was told to retry (503) is not carried out
+    later, when the service is back, behind its back. ``long`` for the routes of
+    ``LONG_ROUTES``."""
+
+    def __init__(self, target_service: str, long: bool = False) -> None:
+        super().__init__(target_service)
+        self.long = long
+
+    def setup(self) -> None:
+        super().setup()
+        config = self.container.config
+        self.options["expiration"] = (
+            LONG_ANSWER_SECONDS if self.long
+            else float(config.get("GATEWAY_ANSWER_SECONDS", ANSWER_SECONDS)))
 
 
 def answer_seconds(config: dict[str, Any], method: str, rule: str) -> float:

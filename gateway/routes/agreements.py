@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import RpcProxy
 from werkzeug import Request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
@@ -23,7 +22,7 @@ from coachops.commands.agreements import (
     SignCoachingAgreement,
 )
 from gateway.auth import actor_of
-from gateway.http import http, json_body
+from gateway.http import Backend, http, json_body
 from gateway.routes import validated, with_path
 
 Json = dict[str, Any]
@@ -54,7 +53,8 @@ def roster_upload(request: Request) -> Any:
 
 
 class AgreementRoutes:
-    agreements = RpcProxy("agreements")
+    agreements = Backend("agreements")
+    roster_imports = Backend("agreements", long=True)
 
     # The roster -----------------------------------------------------------------------------
 
@@ -62,7 +62,7 @@ class AgreementRoutes:
     def import_roster(self, request: Request) -> Json:
         actor = actor_of(request)
         command = validated(ImportRoster, roster_upload(request))
-        return self.agreements.import_roster(actor.to_dict(), command)
+        return self.roster_imports.import_roster(actor.to_dict(), command)
 
     @http("GET", "/schools/<school_id>/roster")
     def school_roster(self, request: Request, school_id: str) -> Json:

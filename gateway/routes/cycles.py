@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import RpcProxy
 from werkzeug import Request
 
 from coachops.commands.cycles import (
@@ -33,7 +32,7 @@ from coachops.commands.cycles import (
     WithdrawFromReporting,
 )
 from gateway.auth import actor_of
-from gateway.http import http, json_body, optional_json_body
+from gateway.http import Backend, http, json_body, optional_json_body
 from gateway.routes import validated, with_path
 
 Json = dict[str, Any]
@@ -41,7 +40,7 @@ Json = dict[str, Any]
 
 
 class CycleRoutes:
-    cycles = RpcProxy("cycles")
+    cycles = Backend("cycles")
 
     # Starting: a coach's proposal, or a teacher's start ------------------------------------
 

@@ -13,12 +13,11 @@ import io
 from typing import Any
 
 from marshmallow import ValidationError
-from nameko.rpc import RpcProxy
 from werkzeug import Request, Response
 
 from coachops.commands.reporting import ReportQuery, SchoolQuery
 from gateway.auth import actor_of
-from gateway.http import http
+from gateway.http import Backend, http
 from gateway.routes import validated
 
 SUPPRESSED = "suppressed"
@@ -83,7 +82,7 @@ def answer(report: dict[str, Any], fmt: str) -> Any:
 
 
 class ReportRoutes:
-    reporting = RpcProxy("reporting")
+    reporting = Backend("reporting")
 
     @http("GET", "/schools/<school_id>/active-cycles")
     def active_cycles(self, request: Request, school_id: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import RpcProxy
 from werkzeug import Request
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -25,7 +24,7 @@ from coachops.commands.timetracking import (
     VoidTimeEntry,
 )
 from gateway.auth import actor_of
-from gateway.http import MAX_BODY_BYTES, http, json_body, optional_json_body
+from gateway.http import MAX_BODY_BYTES, Backend, http, json_body, optional_json_body
 from gateway.routes import validated, with_path
 
 Json = dict[str, Any]
@@ -46,7 +45,8 @@ def csv_upload(request: Request) -> Json:
 
 
 class TimeRoutes:
-    timetracking = RpcProxy("timetracking")
+    timetracking = Backend("timetracking")
+    time_imports = Backend("timetracking", long=True)
 
     # A coach's entries --------------------------------------------------------------------
 
@@ -72,7 +72,7 @@ class TimeRoutes:
     def import_time_entries(self, request: Request, coach_id: str) -> tuple[int, Json]:
         actor = actor_of(request)
         command = validated(ImportTimeEntries, with_path(csv_upload(request), coach_id=coach_id))
-        return 201, self.timetracking.import_time_entries(actor.to_dict(), command)
+        return 201, self.time_imports.import_time_entries(actor.to_dict(), command)
 
     @http("GET", "/coaches/<coach_id>/time/days/<day>")
     def coach_time_day(self, request: Request, coach_id: str, day: str) -> Json:

@@ -5,12 +5,16 @@ service does not answer, with the gateway still serving afterwards."""
 from __future__ import annotations
 
 import json
+import time
+import uuid
 
 import pytest
 import requests
 
 from coachops.identity import Role
 from gateway.http import MAX_BODY_BYTES
+from tests.e2e.test_slice import start_cycle_body
+from tests.support.auth import bearer
 from tests.support.platform import Platform
 
 from .world import World, cycle_body, entry_body
@@ -80,3 +84,24 @@ def test_an_unknown_url_or_method_is_answered_in_json(platform: Platform) -> Non
     assert wrong.status_code == 405
     assert wrong.json()["error"] == "Method Not Allowed"
     assert set(wrong.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD"}
+
+
+def test_a_command_answered_503_is_not_carried_out_when_the_service_returns(
+        platform: Platform, second_gateway: str) -> None:
+    """The app was told to try again; the request it gave up on expires in RabbitMQ, so
+    the service, once back, does not carry it out as well."""
+    body = start_cycle_body(str(uuid.uuid4()))
+    teacher = str(body["teacher_ids"][0])  # type: ignore[index]
+    cycles = platform["cycles"]
+    cycles.stop()
+    try:
+        refused = requests.post(f"{second_gateway}/cycles", json=body, timeout=30,
+                                headers=bearer(teacher, "teacher"))
+        assert refused.status_code == 503, refused.text
+    finally:
+        cycles.start()
+        platform.wait_ready()
+    time.sleep(1.0)  # had the request stayed queued, the service would be on it by now
+    listed = requests.get(f"{platform.url}/teachers/{teacher}/cycles", timeout=10,
+                          headers=bearer(teacher, "teacher")).json()
+    assert listed["cycles"] == [] and listed["awaiting_your_answer"] == []
