@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from amqp.exceptions import ConnectionError as AmqpConnectionError
-from kombu.exceptions import OperationalError
 from nameko.rpc import Rpc as NamekoRpc
+
+from coachops.bus.tolerant import BROKER_GONE
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class Rpc(NamekoRpc):
             answered: tuple[Any, Any] = super().handle_result(message, worker_ctx, result,
                                                               exc_info)
             return answered
-        except (OperationalError, AmqpConnectionError, OSError) as error:
+        except BROKER_GONE as error:
             log.warning("could not answer %s, the broker is unreachable (%s): the request"
                         " will be delivered again", worker_ctx, error)
             return result, exc_info

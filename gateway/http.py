@@ -27,6 +27,7 @@ from werkzeug import Request, Response
 from werkzeug.exceptions import HTTPException, ServiceUnavailable, Unauthorized
 
 from coachops import metrics
+from coachops.bus.tolerant import TolerantReplyListener
 from coachops.commands import field_errors
 from coachops.errors import CoachopsError
 from coachops.store import Datastore
@@ -51,6 +52,8 @@ class Backend(RpcProxy):
     waiting for their answer: a request the app was told to retry (503) is not carried out
     later, when the service is back, behind its back. ``long`` for the routes of
     ``LONG_ROUTES``."""
+
+    rpc_reply_listener = TolerantReplyListener()
 
     def __init__(self, target_service: str, long: bool = False) -> None:
         super().__init__(target_service)

@@ -22,9 +22,9 @@ from kombu.message import Message
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import QueueConsumer
 
 from coachops import metrics
+from coachops.bus.tolerant import TolerantQueueConsumer
 from coachops.bus.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
 from coachops.contracts import ContractError, Envelope, decode
 
@@ -65,7 +65,7 @@ def park(amqp_uri: str, message: Message, consumer: str, reason: str) -> None:
                 delivery.get("routing_key", "?"), DEAD_LETTER_QUEUE.name, reason)
 
 
-class _ParkingQueueConsumer(QueueConsumer):
+class _ParkingQueueConsumer(TolerantQueueConsumer):
     """nameko's queue consumer, but a message kombu cannot decode is parked, not fatal."""
 
     def ready(self) -> bool:

@@ -1,0 +1,44 @@
+"""Consumers that outlive a broker restart.
+
+Acknowledging a message over a connection the broker has just closed fails. The broker
+puts back what it never saw acknowledged, so the message comes again once the consumer
+has reconnected (and is applied once: see ``coachops.bus.idempotency`` and
+``coachops.dependencies.DeliveredOnce``). nameko would let that failure end the whole
+service; here it is logged and the service goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu.exceptions import OperationalError
+from nameko.messaging import QueueConsumer
+from nameko.rpc import ReplyListener
+
+log = logging.getLogger(__name__)
+
+BROKER_GONE = (OperationalError, AmqpConnectionError, OSError)
+
+
+class TolerantQueueConsumer(QueueConsumer):
+    def ack_message(self, message: Any) -> None:
+        try:
+            super().ack_message(message)
+        except BROKER_GONE as error:
+            log.warning("could not acknowledge a message, the broker is unreachable (%s):"
+                        " it will be delivered again", error)
+
+    def requeue_message(self, message: Any) -> None:
+        try:
+            super().requeue_message(message)
+        except BROKER_GONE as error:
+            log.warning("could not requeue a message, the broker is unreachable (%s):"
+                        " it is requeued with the connection", error)
+
+
+class TolerantReplyListener(ReplyListener):
+    """Where a gateway's RPC answers arrive."""
+
+    queue_consumer = TolerantQueueConsumer()
