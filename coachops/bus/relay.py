@@ -81,6 +81,8 @@ def published_events(
     """The integration events from position ``start`` on, exactly as the relay publishes
     them (same ids, positions and predecessors): for a consumer that found one missing."""
     notifications = application.recorder.select_notifications(start=start, limit=limit)
+    if not notifications:  # nothing there (a position past the end): no walk back either
+        return []
     envelopes, _ = to_envelopes(
         source, application, translate, notifications,
         _last_published_before(application, translate, start),
@@ -91,7 +93,9 @@ def published_events(
 def _last_published_before(
     application: Application, translate: Translator, position: int, page: int = 200
 ) -> int | None:
-    stop = position - 1
+    # The walk starts at the log's end at most: a position far past it is no reason to
+    # page through the empty numbers in between.
+    stop = min(position - 1, application.recorder.max_notification_id() or 0)
     while stop >= 1:
         notifications = application.recorder.select_notifications(
             start=max(1, stop - page + 1), stop=stop, limit=page
