@@ -6,7 +6,6 @@ Each service serves /metrics on a port of its own, for the projection lag."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,16 +16,11 @@ from coachops.store.admin import drop_database, ensure_role_and_database
 from deploy.local import Platform, ServiceProcess
 
 # The databases the services need, as the tests create them: every one gets its bench twin.
-from tests.support.platform import DATABASES, wait_until
+from tests.support.platform import DATABASES, free_port, wait_until
 
 ADMIN_URL = os.environ.get("COACHOPS_TEST_ADMIN_URL",
                            "postgresql://postgres@127.0.0.1:5432/postgres")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rabbitmqctl(*args: str) -> None:

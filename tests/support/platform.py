@@ -4,6 +4,7 @@ demo running on the same machine is neither disturbed nor read."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -57,6 +58,13 @@ def platform_for_tests(log_dir: Path) -> Platform:
         name = database_name(service)
         env[f"{service.upper()}_DATABASE_URL"] = f"postgresql://{name}@127.0.0.1:5432/{name}"
     return Platform(log_dir=log_dir, env=env)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now: for one more process of a test's own."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1,

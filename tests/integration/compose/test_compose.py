@@ -24,7 +24,7 @@ from deploy.local import SERVICES, Platform, ServiceProcess
 from tests.e2e.test_slice import accept_cycle, post_cycle, start_cycle_body
 from tests.support.auth import bearer
 from tests.support.district import District
-from tests.support.platform import ADMIN_URL, rabbitmqctl, wait_until
+from tests.support.platform import ADMIN_URL, free_port, rabbitmqctl, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = os.environ.get("COACHOPS_COMPOSE", str(ROOT / ".venv-tools" / "bin" / "docker-compose"))
@@ -67,13 +67,6 @@ def test_the_compose_file_is_valid_and_complete() -> None:
         assert command[:4] == ["nameko", "run", "--config", "deploy/nameko.yml"], name
     assert services["grafana"]["depends_on"] == {"prometheus": {"condition": "service_healthy"}}
 
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

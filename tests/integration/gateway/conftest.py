@@ -3,15 +3,14 @@ gateway instance when a test needs one."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
 from deploy.local import ServiceProcess
-from tests.support.platform import Platform, database_name, wait_until
+from tests.support.platform import Platform, database_name, free_port, wait_until
 
 from .world import World, build
 
@@ -25,25 +24,32 @@ def world(platform: Platform) -> World:
     return build(platform)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture
+def another_gateway(platform: Platform, tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Starts more gateway processes on the same broker and gateway database, each with
+    settings of its own; its URL once it answers. Stopped after the test."""
+    started: list[ServiceProcess] = []
+
+    def start(**settings: str) -> str:
+        port = free_port()
+        process = ServiceProcess("gateway", {
+            **platform.env, "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
+            "GATEWAY_DATABASE_URL": GATEWAY_DB_URL, **settings}, tmp_path / str(port))
+        started.append(process)
+        process.start()
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).status_code == 200,
+                   timeout=60, what="another gateway")
+        return url
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.stop()
 
 
 @pytest.fixture
-def second_gateway(platform: Platform, tmp_path: Path) -> Iterator[str]:
-    """Another gateway instance on the same broker and gateway database."""
-    port = free_port()
-    process = ServiceProcess("gateway", {
-        **platform.env, "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
-        "GATEWAY_DATABASE_URL": GATEWAY_DB_URL,
-        "GATEWAY_ANSWER_SECONDS": SECOND_GATEWAY_ANSWER_SECONDS}, tmp_path)
-    process.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).status_code == 200,
-                   timeout=60, what="the second gateway")
-        yield url
-    finally:
-        process.stop()
+def second_gateway(another_gateway: Callable[..., str]) -> str:
+    """A gateway that waits only briefly for a service's answer before its 503."""
+    return another_gateway(GATEWAY_ANSWER_SECONDS=SECOND_GATEWAY_ANSWER_SECONDS)

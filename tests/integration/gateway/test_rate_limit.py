@@ -3,44 +3,18 @@ own started with a low limit; another person signed in at the same time goes on.
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 import requests
 
-from deploy.local import ServiceProcess
 from tests.support.auth import bearer
-from tests.support.platform import Platform, wait_until
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def limited(platform: Platform, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    gateway = ServiceProcess("gateway-limited", {
-        **platform["gateway"].env, "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
-        "GATEWAY_RATE_LIMIT": "0.1", "GATEWAY_RATE_BURST": "5"}, tmp_path,
-        command=list(platform["gateway"].process.args))  # type: ignore[union-attr]
-    gateway.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).ok, timeout=60,
-                   what="the second gateway")
-        yield url
-    finally:
-        gateway.stop()
-
-
-def test_a_flood_from_one_token_is_slowed_with_429(limited: str) -> None:
+def test_a_flood_from_one_token_is_slowed_with_429(
+        another_gateway: Callable[..., str]) -> None:
+    limited = another_gateway(GATEWAY_RATE_LIMIT="0.1", GATEWAY_RATE_BURST="5")
     coach = uuid.uuid4()
     flooding = bearer(coach, "coach")
     answers: Counter[int] = Counter()

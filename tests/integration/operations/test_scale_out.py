@@ -4,7 +4,6 @@ and both processes take a share of the work."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,16 +11,11 @@ import requests
 
 from deploy.local import ServiceProcess
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
-from tests.support.platform import Platform, wait_until
+from tests.support.platform import Platform, free_port, wait_until
 
 CYCLES = 200
 SCHOOLS = 5
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def handled(port: int) -> float:
