@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent, Recording
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
 
 from coachops import faults, metrics
 from coachops.errors import Conflict
 from coachops.identity import Actor, Role
+from coachops.privacy import Personal
+from coachops.privacy.keys import Keys, MemoryKeys, PostgresKeys
+from coachops.privacy.sealing import SealedAsDict, SealingMapper
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +58,41 @@ class ServiceApplication(Application):
 
     env = {"PERSISTENCE_MODULE": "coachops.store"}
 
+    # What the service's events hold that is personal, by event class (``coachops.privacy``):
+    # sealed with keys kept in the same database, destroyed to forget a person.
+    personal_data: ClassVar[Mapping[type, Personal]] = {}
+    keys: Keys
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        datastore = getattr(self.factory, "datastore", None)
+        if datastore is None:  # the library's in-memory persistence, in unit tests
+            self.keys = MemoryKeys()
+        else:
+            keys = PostgresKeys(datastore)
+            keys.create_tables()
+            self.keys = keys
+        return SealingMapper(self.construct_transcoder(), self.keys, self.personal_data)
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(ActorAsDict())
+        transcoder.register(SealedAsDict())
+
+    def erase(self, person_id: UUID, subjects: Iterable[UUID] = ()) -> int:
+        """Destroy the keys of a person and of what else is about them here (a cycle they
+        were in); the number destroyed. What was sealed with them reads as ``ERASED``."""
+        destroyed = self.keys.erase(person_id, [person_id, *subjects])
+        log.info("%s forgot person %s: %d keys destroyed", self.name, person_id, destroyed)
+        return destroyed
+
+    def erase_person(self, person_id: UUID) -> int:
+        """What a service holds under the person's own key (a coach's notes); a service
+        that keys other things by them (a cycle's content) erases those too."""
+        return self.erase(person_id)
+
+    def erased_people(self) -> list[UUID]:
+        return self.keys.erased_people()
 
     def _record(self, processing_event: ProcessingEvent[Any]) -> list[Recording[Any]]:
         recordings = super()._record(processing_event)  # committed once this returns

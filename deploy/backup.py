@@ -6,7 +6,9 @@
 Each service's database goes to ``<dir>/<database>.dump``. Restore replaces each database
 whole (drop, recreate owned by its role, pg_restore): stop the services first. Event
 stores and read models are restored together, so relays and consumers carry on from the
-positions the backup recorded. Connection details: ``--admin-url`` (a superuser) and
+positions the backup recorded. Whoever the database being replaced had forgotten stays
+forgotten: their destroyed keys, which an older backup still holds, are destroyed again
+in the restored one (``coachops.privacy``). Connection details: ``--admin-url`` (a superuser) and
 ``DB_PREFIX`` as in docker-compose.yml.
 """
 
@@ -23,6 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import psycopg2  # noqa: E402
+from psycopg2 import sql  # noqa: E402
+
+from coachops.privacy.keys import Erasures, apply_erasures, read_erasures  # noqa: E402
 from coachops.store.admin import drop_database, ensure_role_and_database  # noqa: E402
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -57,13 +63,39 @@ def restore(admin_url: str, prefix: str, source: Path) -> None:
         raise SystemExit(f"no dump for {', '.join(missing)} in {source}: nothing restored")
     for n, database in enumerate(names, 1):
         started = time.monotonic()
+        forgotten = erasures_of(admin_url, database)
         drop_database(admin_url, database)
         ensure_role_and_database(admin_url, database, database)
         subprocess.run(["pg_restore", "--no-owner", "--role", database, "--dbname",
                         url_for(admin_url, database), str(source / f"{database}.dump")],
                        check=True)
-        print(f"[{n}/{len(names)}] restored {database} ({time.monotonic() - started:.1f}s)",
-              flush=True)
+        brought_back = erase_again(admin_url, database, forgotten)
+        print(f"[{n}/{len(names)}] restored {database} ({time.monotonic() - started:.1f}s);"
+              f" {len(forgotten.people)} people forgotten since stay forgotten"
+              f" ({brought_back} keys the backup held destroyed again)", flush=True)
+
+
+def erasures_of(admin_url: str, database: str) -> Erasures:
+    """What the database about to be replaced has forgotten (nothing if it is gone)."""
+    try:
+        conn = psycopg2.connect(url_for(admin_url, database))
+    except psycopg2.OperationalError:
+        return Erasures([], [])
+    try:
+        with conn, conn.cursor() as cursor:
+            return read_erasures(cursor)
+    finally:
+        conn.close()
+
+
+def erase_again(admin_url: str, database: str, forgotten: Erasures) -> int:
+    conn = psycopg2.connect(url_for(admin_url, database))
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(database)))
+            return apply_erasures(cursor, forgotten)
+    finally:
+        conn.close()
 
 
 def main() -> None:

@@ -102,6 +102,7 @@ REQUESTS: dict[policy.Route, Request] = {
     ("POST", "/roster/import"): Request(ag.ImportRoster,
                                         media=(JSON, "multipart/form-data")),
     ("GET", "/schools/<school_id>/roster"): Request(query=ag.SchoolRosterQuery),
+    ("POST", "/people/<person_id>/forget"): Request(ids=ag.ForgetPerson),
     ("POST", "/coaching-agreements"): Request(ag.DraftCoachingAgreement, status=201),
     ("POST", "/coaching-agreements/<agreement_id>/revisions"): Request(
         ag.ReviseCoachingAgreement, status=201),

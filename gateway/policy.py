@@ -89,6 +89,8 @@ MATRIX: Final[dict[Route, frozenset[Role] | str]] = {
     # The roster: imported by district IT; a school's roster for its people and the district
     ("POST", "/roster/import"): frozenset({IT_ADMIN}),
     ("GET", "/schools/<school_id>/roster"): frozenset({COACH, PRINCIPAL, LEADER, IT_ADMIN}),
+    # Erasing a person (a request under student-privacy law or district policy): district IT
+    ("POST", "/people/<person_id>/forget"): frozenset({IT_ADMIN}),
     # Coaching agreements: between a coach and a principal
     ("POST", "/coaching-agreements"): frozenset({COACH}),
     ("POST", "/coaching-agreements/<agreement_id>/revisions"): frozenset({COACH}),

@@ -34,6 +34,13 @@ class ImportRoster(Command):
     effective_on = fields.Date(load_default=None, allow_none=True)
 
 
+class ForgetPerson(Command):
+    """Erase a person from the roster's records and every service's: their names, emails,
+    notes and the content of the cycles they were in become unreadable for good."""
+
+    person_id = fields.UUID(required=True)
+
+
 class SchoolRosterQuery(Command):
     school_id = fields.UUID(required=True)
     on = fields.Date(load_default=None, allow_none=True)

@@ -88,6 +88,15 @@ class DistrictLeaderLeftV1(_DistrictLeader):
     pass
 
 
+@contract("PersonForgotten", 1)
+class PersonForgottenV1(Schema):
+    """District IT erased a person: every service destroys the keys of what it holds about
+    them (``coachops.privacy``). Their id stays, so counts that include them stand."""
+
+    person_id = fields.UUID(required=True)
+    forgotten_on = fields.Date(required=True)
+
+
 @contract("PrincipalChanged", 1)
 class PrincipalChangedV1(Schema):
     school_id = fields.UUID(required=True)

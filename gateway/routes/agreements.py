@@ -3,6 +3,7 @@ coaching agreements (coach and principal) and partnership agreements (coach and 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug import Request
@@ -15,14 +16,17 @@ from coachops.commands.agreements import (
     AgreePartnershipAgreement,
     DraftCoachingAgreement,
     DraftPartnershipAgreement,
+    ForgetPerson,
     ImportRoster,
     RecordCheckIn,
     ReviseCoachingAgreement,
     SchoolRosterQuery,
     SignCoachingAgreement,
 )
+from coachops.store import Datastore
 from gateway.auth import actor_of
 from gateway.http import Backend, http, json_body
+from gateway.revocations import revoke_person
 from gateway.routes import validated, with_path
 
 Json = dict[str, Any]
@@ -53,6 +57,7 @@ def roster_upload(request: Request) -> Any:
 
 
 class AgreementRoutes:
+    revocations: Datastore  # the gateway's own database (``GatewayService``)
     agreements = Backend("agreements")
     roster_imports = Backend("agreements", long=True)
 
@@ -69,6 +74,16 @@ class AgreementRoutes:
         actor = actor_of(request)
         query = validated(SchoolRosterQuery, {**request.args, "school_id": school_id})
         return self.agreements.school_roster(actor.to_dict(), query)
+
+    @http("POST", "/people/<person_id>/forget")
+    def forget_person(self, request: Request, person_id: str) -> Json:
+        actor = actor_of(request)
+        command = validated(ForgetPerson, {"person_id": person_id})
+        answer: Json = self.agreements.forget_person(actor.to_dict(), command)
+        # Nobody acts as a forgotten person: every token issued to them so far stops.
+        revoke_person(self.revocations, command["person_id"], datetime.now(UTC))
+        answer["tokens_revoked"] = True
+        return answer
 
     # Coaching agreements ------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from coachops.application import ServiceApplication
 from coachops.errors import Conflict, Forbidden, NotFound
 from coachops.identity import Actor, Role
-from services.agreements import roster_import
+from services.agreements import domain, roster, roster_import
 from services.agreements.domain import (
     CoachingAgreement,
     FocusArea,
@@ -57,6 +57,8 @@ class NormsAsDict(Transcoding):
 
 
 class Agreements(ServiceApplication):
+    personal_data = {**roster.PERSONAL_DATA, **domain.PERSONAL_DATA}
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(TermsAsDict())
@@ -168,6 +170,31 @@ class Agreements(ServiceApplication):
         agreement = self._get(PartnershipAgreement, agreement_id, "agreement_id")
         agreement.require_party(actor)
         return agreement
+
+    # Forgetting ------------------------------------------------------------------------
+
+    def forget_person(self, actor: Actor, person_id: UUID, today: date) -> int:
+        """District IT erases a person; the number of keys destroyed here."""
+        if actor.role is not Role.IT_ADMIN:
+            raise Forbidden("district IT forgets a person", field="actor")
+        self._get(Person, person_id, "person_id")
+        return self.forget(person_id, today)
+
+    def forget(self, person_id: UUID, today: date) -> int:
+        """Destroy the person's key (their names, their check-in notes as a coach, the norms
+        of their partnerships as a teacher), then record ``Forgotten``, which tells the other
+        services. Keys first: a crash between the two leaves them erased, and sending the
+        command again records the event. Again for someone forgotten: nothing changes."""
+        destroyed = self.erase(person_id)
+
+        def attempt() -> None:
+            person = self._get_or_none(Person, person_id)
+            if person is not None and person.forgotten_on is None:
+                person.forget(forgotten_on=today)
+                self.save(person)
+
+        self._retrying(attempt)
+        return destroyed
 
     # Helpers -------------------------------------------------------------------------------
 

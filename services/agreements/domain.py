@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate, event
 
 from coachops.errors import Conflict, Forbidden, Invalid, NotFound
 from coachops.identity import Actor, Role
+from coachops.privacy import Personal
 from services.agreements.roster import ROSTER_NAMESPACE, School
 
 QUARTERLY_WEEKS = 13
@@ -289,3 +290,12 @@ class PartnershipAgreement(Aggregate):
     @event("Agreed")
     def _agreed(self, agreed_on: date, actor: Actor) -> None:
         self.agreed_on = agreed_on
+
+
+# Check-in notes are the coach's (sealed with the coach's key); a partnership's norms are
+# about its teacher (sealed with the teacher's): forgetting either forgets them.
+PERSONAL_DATA: dict[type, Personal] = {
+    CoachingAgreement.CheckInRecorded: Personal("notes", subject="coach_id"),
+    PartnershipAgreement.Drafted: Personal("norms.entering_the_room", "norms.what_to_observe",
+                                           "norms.other", subject="teacher_id"),
+}

@@ -12,7 +12,7 @@ from typing import Any
 
 from coachops.contracts import Outgoing
 from services.agreements.domain import CoachingAgreement
-from services.agreements.roster import District, Region, School
+from services.agreements.roster import District, Person, Region, School
 
 
 def _agreement(event: Any, version: int, terms: Any) -> dict[str, Any]:
@@ -60,6 +60,9 @@ def to_integration(event: Any) -> Outgoing | None:
                 else "DistrictLeaderLeft")
         return Outgoing(name, 1, {"leader_id": event.leader_id,
                                   "effective_on": event.effective_on})
+    if isinstance(event, Person.Forgotten):
+        return Outgoing("PersonForgotten", 1, {"person_id": event.originator_id,
+                                               "forgotten_on": event.forgotten_on})
     if isinstance(event, CoachingAgreement.Drafted):
         payload = _agreement(event, 1, event.terms)
         payload["check_in_every_weeks"] = event.terms.check_in_every_weeks

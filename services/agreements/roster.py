@@ -21,6 +21,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from coachops.privacy import Personal
+
 ROSTER_NAMESPACE = UUID("0b8f8a52-3c1e-4c55-9a0f-1d2e7f5a9c31")
 
 
@@ -193,6 +195,7 @@ class Person(Aggregate):
         self.given_name = given_name
         self.family_name = family_name
         self.email = email
+        self.forgotten_on: date | None = None
 
     def details(self) -> dict[str, Any]:
         return {"role": self.role, "given_name": self.given_name,
@@ -204,3 +207,16 @@ class Person(Aggregate):
         self.given_name = given_name
         self.family_name = family_name
         self.email = email
+
+    @event("Forgotten")
+    def forget(self, forgotten_on: date) -> None:
+        """Their names and email are erased with their key (``coachops.privacy``); the
+        roster keeps them as someone, by id, so counts and assignments stand."""
+        self.forgotten_on = forgotten_on
+
+
+# Names and emails: sealed with the person's own key, destroyed when they are forgotten.
+PERSONAL_DATA: dict[type, Personal] = {
+    Person.Registered: Personal("given_name", "family_name", "email"),
+    Person.Updated: Personal("given_name", "family_name", "email"),
+}

@@ -415,6 +415,8 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
         person = load(Person, roster_id(sourced_id))
         if person is None:
             changes.touch(Person(sourced_id=sourced_id, **details))
+        elif person.forgotten_on is not None:
+            continue  # forgotten stays forgotten: the next export's names are not kept
         elif person.details() != details:
             changes.touch(person).update(**details)
 

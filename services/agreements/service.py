@@ -4,6 +4,7 @@ over RPC; roster and agreement events out (via the relay)."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from coachops import clock
 from coachops.commands import load
@@ -12,6 +13,7 @@ from coachops.commands.agreements import (
     AgreePartnershipAgreement,
     DraftCoachingAgreement,
     DraftPartnershipAgreement,
+    ForgetPerson,
     ImportRoster,
     RecordCheckIn,
     ReviseCoachingAgreement,
@@ -77,6 +79,25 @@ class AgreementsService:
         on = data["on"] or clock.today()
         school = self.agreements.school_roster(Actor.from_dict(actor), data["school_id"], on)
         return views.school(school, on)
+
+    # Forgetting a person (coachops.privacy) ----------------------------------------------
+
+    @rpc
+    def forget_person(self, actor: Json, command: Json) -> Json:
+        data = load(ForgetPerson, command)
+        destroyed = self.agreements.forget_person(Actor.from_dict(actor), data["person_id"],
+                                                  clock.today())
+        return {"person_id": str(data["person_id"]), "forgotten": True,
+                "keys_destroyed_here": destroyed}
+
+    @rpc
+    def erase_person(self, person_id: str) -> int:
+        """For ``coachops.privacy.reapply``, after a restore: the same erasure, no actor."""
+        return self.agreements.forget(UUID(person_id), clock.today())
+
+    @rpc
+    def erased_people(self) -> list[str]:
+        return [str(p) for p in self.agreements.erased_people()]
 
     # Coaching agreements ------------------------------------------------------------------
 

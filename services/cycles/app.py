@@ -26,6 +26,7 @@ from coachops.commands.sync import Once
 from coachops.errors import Conflict, Forbidden, NotFound
 from coachops.identity import Actor, Role
 from services.cycles.domain import (
+    PERSONAL_DATA,
     Applied,
     Caseload,
     Cycle,
@@ -54,6 +55,8 @@ class GoalAsDict(Transcoding):
 
 
 class Cycles(ServiceApplication):
+    personal_data = PERSONAL_DATA
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(GoalAsDict())
@@ -225,6 +228,11 @@ class Cycles(ServiceApplication):
         if actor.role is not Role.TEACHER or actor.id != teacher_id:
             raise Forbidden("a teacher sees their own cycles only", field="teacher_id")
         return [c for c in self._cycles_of(teacher_id, Role.TEACHER) if c.can_read(actor)]
+
+    def erase_person(self, person_id: UUID) -> int:
+        """A person was forgotten: every cycle they were in (as its coach or a teacher)
+        loses its key, so its goal, notes and observations read as erased for everyone."""
+        return self.erase(person_id, self._caseload(person_id).cycles)
 
     # Helpers -------------------------------------------------------------------------------
 

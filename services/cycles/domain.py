@@ -53,6 +53,7 @@ from eventsourcing.domain import Aggregate, event
 
 from coachops.errors import Conflict, Forbidden, Invalid, NotFound
 from coachops.identity import Actor, Role
+from coachops.privacy import Personal
 
 NAMESPACE = UUID("9a4c1e52-3f7d-4b0a-8c61-2d5e7f9b1a03")
 BUILT_IN_TOOLS = ("talk_time", "question_levels", "response_tally", "free_notes")
@@ -986,3 +987,16 @@ class ReadLog(Aggregate):
 
 def read_log_id(cycle_id: UUID) -> UUID:
     return uuid5(NAMESPACE, f"reads:{cycle_id}")
+
+
+# What the teacher and the coach wrote or collected: sealed in the store with the cycle's
+# own key, which is destroyed when a person in the cycle is forgotten (``coachops.privacy``).
+PERSONAL_DATA: dict[type, Personal] = {
+    Cycle.Proposed: Personal("goal.what", "goal.measure"),
+    Cycle.GoalRevised: Personal("goal.what", "goal.measure"),
+    Cycle.NormsAgreed: Personal("norms"),
+    Cycle.ObservationLogged: Personal("data", "notes"),
+    Cycle.DebriefHeld: Personal("evidence", "keepers", "polishers", "progress_text"),
+    Cycle.NextStepAdded: Personal("text"),
+    Cycle.Closed: Personal("evidence"),
+}

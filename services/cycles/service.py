@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from coachops import clock
+from coachops.bus.consumer import integration_event_handler
 from coachops.commands import load
 from coachops.commands.cycles import (
     AcceptCycle,
@@ -36,6 +38,7 @@ from coachops.commands.cycles import (
     WithdrawFromReporting,
 )
 from coachops.commands.sync import Once, apply_batch
+from coachops.contracts import Envelope
 from coachops.dependencies import DeliveredOnce, PublishedEvents, Readiness, Store
 from coachops.identity import Actor
 from coachops.metrics import MetricsServer
@@ -81,6 +84,21 @@ class CyclesService:
         return self.published.last_published()
 
     # Starting, accepting, declining --------------------------------------------------------
+
+    # Forgetting a person (coachops.privacy): told by the roster, or asked again by
+    # ``python -m coachops.privacy.reapply`` after a database is restored from a backup.
+
+    @integration_event_handler("agreements", "PersonForgotten")
+    def on_person_forgotten(self, event: Envelope) -> None:
+        self.cycles.erase_person(event.payload["person_id"])
+
+    @rpc
+    def erase_person(self, person_id: str) -> int:
+        return self.cycles.erase_person(UUID(person_id))
+
+    @rpc
+    def erased_people(self) -> list[str]:
+        return [str(p) for p in self.cycles.erased_people()]
 
     @rpc
     def start_cycle(self, actor: Json, command: Json) -> Json:

@@ -49,6 +49,7 @@ from eventsourcing.domain import Aggregate, event
 
 from coachops.errors import Conflict, Forbidden, Invalid, NotFound
 from coachops.identity import Actor, Role
+from coachops.privacy import Personal
 
 NAMESPACE = UUID("6f1d1c8e-2b4a-4f0e-9d51-7a3c2e8b90d4")
 CATEGORY_LIST_ID = uuid5(NAMESPACE, "category-list")
@@ -790,3 +791,15 @@ def totals(entries: Iterable[Entry], categories: CategoryList) -> Totals:
         coaching_minutes=minutes[Kind.COACHING],
         other_minutes=minutes[Kind.OTHER],
     )
+
+
+
+# A coach's note and the reasons they give are theirs: sealed with the coach's key, so
+# forgetting the coach forgets them (``coachops.privacy``). Times and minutes stay.
+PERSONAL_DATA: dict[type, Personal] = {
+    CoachDay.EntryRecorded: Personal("values.note", subject="coach_id"),
+    CoachDay.EntryCorrected: Personal("values.note", "reason", subject="coach_id"),
+    CoachDay.EntryMovedIn: Personal("values.note", "reason", subject="coach_id"),
+    CoachDay.EntryMovedOut: Personal("reason", subject="coach_id"),
+    CoachDay.EntryVoided: Personal("reason", subject="coach_id"),
+}

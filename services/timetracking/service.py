@@ -8,6 +8,7 @@ and ``sync`` calls it for each item of a batch with one."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from coachops import clock
 from coachops.bus.consumer import integration_event_handler
@@ -120,6 +121,21 @@ class TimeTrackingService:
             school_id=data["school_id"], today=clock.today(),
         )
         return {"imported": len(entry_ids), "entry_ids": [str(e) for e in entry_ids]}
+
+    # Forgetting a person (coachops.privacy): told by the roster, or asked again by
+    # ``python -m coachops.privacy.reapply`` after a database is restored from a backup.
+
+    @integration_event_handler("agreements", "PersonForgotten")
+    def on_person_forgotten(self, event: Envelope) -> None:
+        self.timetracking.erase_person(event.payload["person_id"])
+
+    @rpc
+    def erase_person(self, person_id: str) -> int:
+        return self.timetracking.erase_person(UUID(person_id))
+
+    @rpc
+    def erased_people(self) -> list[str]:
+        return [str(p) for p in self.timetracking.erased_people()]
 
     # Suggested entries: calendar items done in cycles ------------------------------------
 

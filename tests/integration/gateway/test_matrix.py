@@ -145,6 +145,8 @@ EXAMPLES: dict[tuple[str, str], Example] = {
                    "school_sourced_id,region_code,effective_on\n"
                    "coach,gw-nobody,gw-nowhere,,2026-08-01\n"}),
     ("GET", "/schools/<school_id>/roster"): Example(lambda w: f"/schools/{w.school()}/roster"),
+    # Someone on no roster: checks the role, erases nobody (404 from the service).
+    ("POST", "/people/<person_id>/forget"): Example(fixed(f"/people/{ITEM}/forget")),
     ("POST", "/coaching-agreements"): Example(
         fixed("/coaching-agreements"),
         lambda w: {"school_id": str(w.school()), "school_year": clock.today().year + 1,

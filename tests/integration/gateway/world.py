@@ -111,9 +111,11 @@ def entry_body(w: World, start: str) -> dict[str, Any]:
             "end": f"{hour:02d}:30", "category_id": "co-planning"}
 
 
-def build(platform: Platform) -> World:
-    tag = uuid.uuid4().hex[:8]
-    w = World(platform, small_district(tag), tag)
+def build(platform: Platform, tag: str | None = None,
+          district: District | None = None) -> World:
+    """The world, through the gateway; ``district`` is ``small_district(tag)`` by default."""
+    tag = tag or uuid.uuid4().hex[:8]
+    w = World(platform, district or small_district(tag), tag)
     w.ok(w.call(Role.IT_ADMIN, "POST", "/roster/import",
                 json={**w.district.files(), "effective_on": START.isoformat()}))
 

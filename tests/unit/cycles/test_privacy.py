@@ -160,9 +160,10 @@ def published(app: Cycles) -> list[tuple[Envelope, str]]:
 
 def test_no_published_event_carries_content(app: Cycles) -> None:
     work_a_whole_cycle(app)
-    stored = "".join(n.state.decode() for n in app.recorder.select_notifications(
-        start=1, limit=10_000))
-    assert stored.count(SECRET) >= 12  # the content is in the store...
+    notifications = app.recorder.select_notifications(start=1, limit=10_000)
+    assert SECRET not in "".join(n.state.decode() for n in notifications)  # sealed...
+    opened = "".join(repr(vars(app.mapper.to_domain_event(n))) for n in notifications)
+    assert opened.count(SECRET) >= 12  # ...and the content is in the store...
     events = published(app)
     leaks = [envelope.event_type for envelope, raw in events if SECRET in raw]
     assert leaks == []  # ...and none of it is on the bus

@@ -66,6 +66,7 @@ def test_district_it_runs_operations_and_reads_no_coaching_content() -> None:
         ("GET", "/time-categories"), ("POST", "/time-categories"),
         ("POST", "/time-categories/<category_id>/rename"),
         ("POST", "/time-categories/<category_id>/retire"),
+        ("POST", "/people/<person_id>/forget"),  # erases content, reads none
     }, "a new route for district IT: is it operations, and free of coaching content?"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from coachops.privacy import ERASED
 from services.timetracking.app import TimeTracking
 from services.timetracking.integration import to_integration
 from tests.support.relayed import relayed
@@ -87,3 +88,22 @@ def test_days_and_locations_are_not_published(app: TimeTracking) -> None:
     # Stored: the day opened, the entry, its location. Published: the entry only.
     assert app.recorder.max_notification_id() == 13 + 3
     assert len(published(app)) == before + 1
+
+
+def test_forgetting_the_coach_erases_notes_and_reasons_and_changes_nothing_published(
+        app: TimeTracking) -> None:
+    """The note and the reasons are sealed with the coach's key (``coachops.privacy``):
+    erased with it, while the entries, and every event published from them, stand."""
+    entry_id = app.record_entry(AS_COACH, COACH, values(note=SECRET_NOTE), TODAY)
+    app.correct_entry(AS_COACH, entry_id, {"end": time(11)}, SECRET_REASON, TODAY)
+    before = published(app)
+    stored = "".join(n.state.decode() for n in app.recorder.select_notifications(1, 10_000))
+    assert SECRET_NOTE not in stored and SECRET_REASON not in stored
+    assert app.coach_day(AS_COACH, COACH, MONDAY).entries[entry_id].values.note == SECRET_NOTE
+
+    assert app.erase_person(COACH) == 1
+
+    entry = app.coach_day(AS_COACH, COACH, MONDAY).entries[entry_id]
+    assert entry.values.note == ERASED and entry.values.minutes == 120
+    assert [c.reason for c in entry.history] == [None, ERASED]
+    assert published(app) == before

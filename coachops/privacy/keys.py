@@ -1,0 +1,191 @@
+"""The key store: one AES key per subject (a person, a cycle), destroyed to forget it.
+
+Kept in the service's own database beside its events, in two tables: ``personal_keys``
+(a subject's key; the row stays, with no key, once erased, so no new key is ever made for
+an erased subject) and ``erased_people`` (the register of who was forgotten, so that a
+restored backup can be erased again: ``coachops.privacy.reapply``).
+
+Keys are cached in the process for ``KEY_CACHE_SECONDS``: another instance of the same
+service that erases a subject stops this one opening its values within that time. An
+erased subject is remembered for good.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.utils import retry
+from psycopg2.extensions import cursor as Cursor
+
+from coachops.store import Datastore
+
+KEY_BYTES = 32  # AES-256
+KEY_CACHE_SECONDS = 5.0
+
+DDL = """
+CREATE TABLE IF NOT EXISTS personal_keys (
+    subject_id uuid PRIMARY KEY,
+    key bytea,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    erased_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS erased_people (
+    person_id uuid PRIMARY KEY,
+    erased_at timestamptz NOT NULL DEFAULT now(),
+    keys_destroyed integer NOT NULL
+);
+"""
+
+
+class Keys(ABC):
+    """Where a service's keys live. ``key`` answers None for an erased subject."""
+
+    @abstractmethod
+    def key(self, subject: UUID, create: bool) -> bytes | None:
+        """The subject's key; a new one when it has none and ``create``; None when it is
+        erased (or has none and not ``create``)."""
+
+    @abstractmethod
+    def erase(self, person_id: UUID, subjects: Iterable[UUID]) -> int:
+        """Destroy the keys of ``subjects`` (the person's, and what else is about them)
+        and register the person as forgotten; the number of keys destroyed now. Erasing
+        again changes nothing (a subject with no key yet is closed for good all the same)."""
+
+    @abstractmethod
+    def erased_people(self) -> list[UUID]:
+        """Everyone this service has forgotten, in the order it did."""
+
+
+class MemoryKeys(Keys):
+    """Keys in a dict: for an application on the library's in-memory persistence."""
+
+    def __init__(self) -> None:
+        self._keys: dict[UUID, bytes | None] = {}
+        self._erased: list[UUID] = []
+        self._lock = threading.Lock()
+
+    def key(self, subject: UUID, create: bool) -> bytes | None:
+        with self._lock:
+            if subject not in self._keys:
+                if not create:
+                    return None
+                self._keys[subject] = os.urandom(KEY_BYTES)
+            return self._keys[subject]
+
+    def erase(self, person_id: UUID, subjects: Iterable[UUID]) -> int:
+        with self._lock:
+            destroyed = 0
+            for subject in set(subjects):
+                destroyed += self._keys.get(subject) is not None
+                self._keys[subject] = None
+            if person_id not in self._erased:
+                self._erased.append(person_id)
+            return destroyed
+
+    def erased_people(self) -> list[UUID]:
+        with self._lock:
+            return list(self._erased)
+
+
+class PostgresKeys(Keys):
+    def __init__(self, datastore: Datastore) -> None:
+        self.datastore = datastore
+        self._cache: dict[UUID, tuple[bytes | None, float]] = {}
+
+    @retry(Exception, max_attempts=3, wait=0.2)  # concurrent DDL collides in the catalogue
+    def create_tables(self) -> None:
+        with self.datastore.transaction() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('coachops.privacy.keys'))")
+            cursor.execute(DDL)
+
+    def key(self, subject: UUID, create: bool) -> bytes | None:
+        cached = self._cache.get(subject)
+        if cached is not None and (cached[0] is None or cached[1] > time.monotonic()):
+            return cached[0]
+        with self.datastore.transaction() as cursor:
+            cursor.execute("SELECT key, erased_at FROM personal_keys WHERE subject_id = %s",
+                           (str(subject),))
+            row = cursor.fetchone()
+            if row is None and create:
+                # A racing worker may make the subject's key first: then both use that one.
+                cursor.execute(
+                    "INSERT INTO personal_keys (subject_id, key) VALUES (%s, %s)"
+                    " ON CONFLICT (subject_id) DO UPDATE SET subject_id = EXCLUDED.subject_id"
+                    " RETURNING key, erased_at",
+                    (str(subject), os.urandom(KEY_BYTES)))
+                row = cursor.fetchone()
+        if row is None:
+            return None  # nothing was ever sealed with it: nothing to cache
+        key = None if row[1] is not None else bytes(row[0])
+        self._cache[subject] = (key, time.monotonic() + KEY_CACHE_SECONDS)
+        return key
+
+    def erase(self, person_id: UUID, subjects: Iterable[UUID]) -> int:
+        ids = sorted({str(s) for s in subjects})  # one order: two erasures cannot deadlock
+        with self.datastore.transaction() as cursor:
+            cursor.execute(
+                "SELECT subject_id FROM personal_keys WHERE subject_id = ANY(%s::uuid[])"
+                " AND key IS NOT NULL ORDER BY subject_id FOR UPDATE", (ids,))
+            destroyed = len(cursor.fetchall())
+            cursor.execute(
+                "INSERT INTO personal_keys (subject_id, key, erased_at)"
+                " SELECT s, NULL, now() FROM unnest(%s::uuid[]) AS s"
+                " ON CONFLICT (subject_id) DO UPDATE SET key = NULL,"
+                " erased_at = coalesce(personal_keys.erased_at, now())", (ids,))
+            cursor.execute(
+                "INSERT INTO erased_people (person_id, keys_destroyed) VALUES (%s, %s)"
+                " ON CONFLICT (person_id) DO UPDATE"
+                " SET keys_destroyed = erased_people.keys_destroyed + EXCLUDED.keys_destroyed",
+                (str(person_id), destroyed))
+        for subject in ids:
+            self._cache[UUID(subject)] = (None, 0.0)
+        return destroyed
+
+    def erased_people(self) -> list[UUID]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute("SELECT person_id FROM erased_people ORDER BY erased_at, person_id")
+            return [UUID(str(row[0])) for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class Erasures:
+    """What a database has forgotten: carried over to a backup of it that is restored
+    (``deploy/backup.py restore``), so a restore never brings a destroyed key back."""
+
+    subjects: list[str]
+    people: list[tuple[str, int]]  # (person id, keys destroyed)
+
+
+def read_erasures(cursor: Cursor) -> Erasures:
+    cursor.execute("SELECT to_regclass('personal_keys') IS NOT NULL")
+    row = cursor.fetchone()
+    if not (row and row[0]):
+        return Erasures([], [])
+    cursor.execute("SELECT subject_id::text FROM personal_keys WHERE erased_at IS NOT NULL")
+    subjects = [s for (s,) in cursor.fetchall()]
+    cursor.execute("SELECT person_id::text, keys_destroyed FROM erased_people")
+    return Erasures(subjects, [(p, int(n)) for p, n in cursor.fetchall()])
+
+
+def apply_erasures(cursor: Cursor, erasures: Erasures) -> int:
+    """Erase again in a restored database; the number of keys the restore had brought back."""
+    cursor.execute(DDL)
+    cursor.execute("SELECT count(*) FROM personal_keys WHERE subject_id = ANY(%s::uuid[])"
+                   " AND key IS NOT NULL", (erasures.subjects,))
+    row = cursor.fetchone()
+    brought_back = int(row[0]) if row else 0
+    cursor.execute(
+        "INSERT INTO personal_keys (subject_id, key, erased_at)"
+        " SELECT s, NULL, now() FROM unnest(%s::uuid[]) AS s"
+        " ON CONFLICT (subject_id) DO UPDATE SET key = NULL,"
+        " erased_at = coalesce(personal_keys.erased_at, now())", (erasures.subjects,))
+    for person, destroyed in erasures.people:
+        cursor.execute("INSERT INTO erased_people (person_id, keys_destroyed) VALUES (%s, %s)"
+                       " ON CONFLICT (person_id) DO NOTHING", (person, destroyed))
+    return brought_back
