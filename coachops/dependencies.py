@@ -107,12 +107,16 @@ class Store(DependencyProvider):
         self._wake.set()
         self._thread.wait()
         self._drain()
-        if self.application is not None:
-            self.application.close()
+        self._close()
 
     def kill(self) -> None:
         self._stopped.set()
         self._wake.set()
+        self._close()
+
+    def _close(self) -> None:
+        if self.relay is not None:
+            self.relay.publisher.close()  # its broker connection, held between runs
         if self.application is not None:
             self.application.close()
 

@@ -1,8 +1,9 @@
 """The outbox relay: a store's notification log, published to RabbitMQ without loss.
 
 The notification log *is* the outbox: an event is committed once, in the store, and the
-relay publishes every notification after the last position it recorded, with publisher
-confirms, and only then records the new position. A crash between commit and publish
+relay publishes every notification after the last position it recorded, a run of up to
+``batch_size`` at a time in one AMQP transaction (``RunPublisher``), and only once the
+broker has committed the run records the new position. A crash between commit and publish
 (or between publish and recording) means the same events are published again after a
 restart, with the same event ids and positions, and consumers drop the duplicates
 (``coachops.bus.idempotency``). Several instances of one service may run: the position
@@ -18,7 +19,8 @@ from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
-from nameko.amqp.publish import Publisher
+from kombu import Connection, Exchange, Producer
+from nameko.constants import PERSISTENT
 
 from coachops import faults, metrics
 from coachops.bus.topology import event_exchange
@@ -107,6 +109,73 @@ def _last_published_before(
     return None
 
 
+# A broker that stops answering mid-run: give up on the run (it is published again).
+AMQP_TIMEOUT_SECONDS = 30.0
+
+
+class RunPublisher:
+    """Publishes a run of messages in one AMQP transaction on a connection of its own.
+
+    ``tx.commit-ok`` means the broker holds every message of the run (routed, and the
+    persistent ones written to disk): the guarantee a confirm per message gave, with one
+    round trip for the run instead of one per message. Anything short of it (a lost
+    connection, a timeout, a crash) leaves the run uncommitted, and the broker discards
+    it; the relay then has not recorded its position and publishes the run again.
+    """
+
+    def __init__(self, amqp_uri: str, exchange: Exchange) -> None:
+        self.amqp_uri = amqp_uri
+        self.exchange = exchange
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
+
+    def _open(self) -> Producer:
+        if self._producer is None:
+            connection = Connection(self.amqp_uri, connect_timeout=AMQP_TIMEOUT_SECONDS,
+                                    transport_options={"read_timeout": AMQP_TIMEOUT_SECONDS,
+                                                       "write_timeout": AMQP_TIMEOUT_SECONDS})
+            self._connection = connection
+            channel = connection.channel()
+            self.exchange(channel).declare()
+            channel.tx_select()
+            self._producer = Producer(channel, exchange=self.exchange, serializer="json")
+        return self._producer
+
+    def publish_run(self, messages: Sequence[tuple[Any, str, str]]) -> None:
+        """``(body, routing key, message id)`` each, all committed together or none."""
+        if self._producer is None:
+            self._publish(messages)
+            return
+        try:
+            self._publish(messages)
+        except Exception:
+            # The kept connection may have died while idle (a broker restart): one more try
+            # on a new one. Harmless if the first run did commit: a duplicate at worst.
+            log.info("publishing a run failed on the kept connection; trying a new one",
+                     exc_info=True)
+            self._publish(messages)
+
+    def _publish(self, messages: Sequence[tuple[Any, str, str]]) -> None:
+        try:
+            producer = self._open()
+            for body, routing_key, message_id in messages:
+                producer.publish(body, routing_key=routing_key, message_id=message_id,
+                                 delivery_mode=PERSISTENT, retry=False)
+            faults.point("relay.before_commit")
+            producer.channel.tx_commit()
+        except BaseException:
+            self.close()  # an uncommitted transaction dies with its connection
+            raise
+
+    def close(self) -> None:
+        connection, self._connection, self._producer = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # already broken: nothing to tidy
+                log.debug("closing the relay's broker connection failed", exc_info=True)
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -123,7 +192,7 @@ class OutboxRelay:
         self.datastore = datastore
         self.batch_size = batch_size
         self.exchange = event_exchange(source)
-        self.publisher = Publisher(amqp_uri, use_confirms=True, declare=[self.exchange])
+        self.publisher = RunPublisher(amqp_uri, self.exchange)
 
     def ensure_tables(self) -> None:
         with self.datastore.transaction() as cursor:
@@ -163,13 +232,10 @@ class OutboxRelay:
                 self.source, self.application, self.translate, notifications, previous
             )
             faults.point("relay.before_publish")
+            if envelopes:
+                self.publisher.publish_run([
+                    (encode(e), e.event_type, str(e.event_id)) for e in envelopes])
             for envelope in envelopes:
-                self.publisher.publish(
-                    encode(envelope),
-                    exchange=self.exchange,
-                    routing_key=envelope.event_type,
-                    message_id=str(envelope.event_id),
-                )
                 metrics.EVENTS_PUBLISHED.labels(self.source, envelope.event_type).inc()
             faults.point("relay.after_publish")
             cursor.execute(

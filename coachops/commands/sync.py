@@ -5,7 +5,8 @@ command's body, the same body its single route takes (the ids that route carries
 URL, such as ``cycle_id``, may sit beside the body or in it). The gateway checks each
 item against the command's own schema (``COMMANDS``) and sends each service its items in
 batch order, in one call; the service applies them one by one, in that order, and answers
-each as its single route would.
+each as its single route would. A service layer that takes part (``Once.batch``) saves the
+events of all the batch's items in one transaction at its end, instead of one per item.
 
 Idempotency lives in the owning service, in the same transaction as the command's events
 (``Once``): see ``services/cycles/domain.py`` and ``services/timetracking/domain.py``.
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
 from marshmallow import fields, validate
 
 from coachops.commands import Command, load
@@ -81,6 +83,35 @@ class SyncBatch(Command):
 
 
 @dataclass
+class Batch:
+    """The aggregates a batch's items changed, saved together once every item is decided
+    (``apply_batch``): one transaction for the batch, the client ids remembered with the
+    events as always. A service layer that takes part saves through ``collect`` and reads
+    an aggregate the batch changed from ``changed``; one that does not saves as usual.
+
+    ``read`` holds what the batch reads once and decides every item on (the category list,
+    the coach's assignments), as of the batch's first read, as the CSV import does."""
+
+    changed: dict[Hashable, Any] = field(default_factory=dict)  # by aggregate id
+    read: dict[Hashable, Any] = field(default_factory=dict)
+    save: Callable[..., Any] | None = None  # the owning application's
+
+    def collect(self, save: Callable[..., Any], *aggregates: Any) -> None:
+        self.save = save
+        for aggregate in aggregates:
+            self.changed[aggregate.id] = aggregate
+
+    def pending(self) -> int:
+        """Events not saved yet: an item refused after it changed an aggregate would leave
+        some behind, which the batch must then not save."""
+        return sum(len(a.pending_events) for a in self.changed.values())
+
+    def commit(self) -> None:
+        if self.save is not None and self.changed:
+            self.save(*self.changed.values())
+
+
+@dataclass
 class Once:
     """A command sent with the app's own id, to be applied once however often it is sent.
     The service layer sets ``duplicate`` when it finds the command applied already, and
@@ -90,13 +121,24 @@ class Once:
     were saved, so that its next item on the same cycle or day starts from there instead
     of replaying its history again (a batch may add hundreds of events to one cycle). A
     service layer takes an aggregate out, and puts it back only once it is saved; another
-    worker's write in between still fails that save and the item is decided again."""
+    worker's write in between still fails that save and the item is decided again.
+
+    ``batch``, when set, is where the item's changes go instead of a transaction of its
+    own (``Batch``)."""
 
     client_id: UUID
     sender_id: UUID
     command: str = ""  # its name in ``COMMANDS``: one client id is one command
     duplicate: bool = False
     loaded: dict[Hashable, Any] = field(default_factory=dict)
+    batch: Batch | None = None
+
+
+def failed() -> Json:
+    """A fault of ours, not the coach's: the item is not applied, the app sends it again."""
+    return {"outcome": "rejected", "status": 500,
+            "body": {"error": "internal error",
+                     "message": "the command failed; it has been logged"}}
 
 
 def answered(once: Once, status: int, body: Json) -> Json:
@@ -116,18 +158,51 @@ Handler = Callable[[Actor, Json, Once], Json]
 
 
 def apply_batch(sender: Actor, items: list[Json], handlers: Mapping[str, Handler]) -> list[Json]:
-    """A service's items of a batch, applied one after the other in the order given (each
-    in its own transaction), each answered: accepted, duplicate or rejected."""
+    """A service's items of a batch, applied one after the other in the order given, each
+    answered: accepted, duplicate or rejected. Their changes are saved in one transaction
+    at the end (``Batch``); if another worker changed one of the same aggregates meanwhile
+    (the save conflicts), or an item was refused half-way through a change, the batch is
+    applied again from the store item by item, each in its own transaction, as the single
+    routes would."""
+    batch = Batch()
+    answers = apply_items(sender, items, handlers, batch)
+    if answers is not None:
+        try:
+            batch.commit()
+            return answers
+        except IntegrityError:
+            log.info("a batch of %d items conflicted with another write; applying them one "
+                     "by one", len(items))
+        except Exception:
+            # Nothing of the batch was saved: every item the app must send again says so.
+            log.exception("saving a batch of %d items failed", len(items))
+            return [failed() if answer["outcome"] == "accepted" else answer
+                    for answer in answers]
     loaded: dict[Hashable, Any] = {}
     return [apply_one(sender, item, handlers, loaded) for item in items]
 
 
+def apply_items(sender: Actor, items: list[Json], handlers: Mapping[str, Handler],
+                batch: Batch) -> list[Json] | None:
+    """Every item decided into ``batch``; None if one refused item left a change behind."""
+    loaded: dict[Hashable, Any] = {}
+    answers = []
+    for item in items:
+        before = batch.pending()
+        answer = apply_one(sender, item, handlers, loaded, batch)
+        if answer["outcome"] == "rejected" and batch.pending() != before:
+            log.warning("a refused item left changes behind; applying the batch one by one")
+            return None
+        answers.append(answer)
+    return answers
+
+
 def apply_one(sender: Actor, item: Json, handlers: Mapping[str, Handler],
-              loaded: dict[Hashable, Any] | None = None) -> Json:
+              loaded: dict[Hashable, Any] | None = None, batch: Batch | None = None) -> Json:
     try:
         name = item["command"]
         once = Once(UUID(str(item["client_id"])), sender.id, command=name,
-                    loaded={} if loaded is None else loaded)
+                    loaded={} if loaded is None else loaded, batch=batch)
         handler, command = handlers[name], COMMANDS[name]
     except (KeyError, TypeError, ValueError):
         return rejected(CoachopsError("not a command this service applies",
@@ -138,8 +213,5 @@ def apply_one(sender: Actor, item: Json, handlers: Mapping[str, Handler],
     except CoachopsError as error:
         return rejected(error)
     except Exception:
-        # A fault of ours, not the coach's: the item is not applied, the app sends it again.
         log.exception("synced command %s (%s) failed", name, once.client_id)
-        return {"outcome": "rejected", "status": 500,
-                "body": {"error": "internal error",
-                         "message": "the command failed; it has been logged"}}
+        return failed()

@@ -3,25 +3,45 @@
 Every command reloads and decides again when another worker saved the same aggregate
 first (optimistic concurrency): that is what keeps two devices syncing one coach's day
 from slipping an overlap past each other. After a few lost races it answers Conflict.
+
+What a command only reads and hardly ever changes, the district's category list and a
+coach's school assignments, is kept per process (``ReadCache``) and brought up to date
+from the store before each use, instead of being reloaded and replayed every time.
+
+The items of a coach's offline batch (``Once.batch``) are decided one after the other on
+what the batch changed so far, and saved together at its end, in one transaction with
+their client ids (``coachops.commands.sync.apply_batch``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from copy import deepcopy
 from dataclasses import fields
 from datetime import date, time, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    OperationalError,
+    StoredEvent,
+    Transcoding,
+)
+from psycopg2 import sql
 
 from coachops.application import ServiceApplication
 from coachops.commands.sync import Once
 from coachops.errors import Conflict, NotFound
 from coachops.identity import Actor
-from services.timetracking import csv_import
+from coachops.store import PostgresAggregateRecorder
+from services.timetracking import csv_import, domain
 from services.timetracking.domain import (
     CATEGORY_LIST_ID,
     Category,
@@ -68,7 +88,114 @@ def week_of(day: date) -> list[date]:
     return [monday + timedelta(days=n) for n in range(7)]
 
 
+class ReadCache:
+    """Aggregates kept between commands that only read them, each brought up to date
+    before every use: a read of the events after the kept version, which is empty unless
+    someone changed it, in place of a reload and a replay of every event.
+
+    So a command decides on what the store holds when it asks, exactly as a reload would
+    give (another process's change included). Kept aggregates are shared by the process's
+    workers and must not be changed: a command that changes one loads its own
+    (``Repository.get``) and saves it under optimistic concurrency.
+
+    ``read`` brings several up to date, and loads others whole, in one statement: every
+    store read is a few round trips, which is what a command's reads cost, not the replay.
+    """
+
+    def __init__(self, repository: Repository, maxsize: int = 20_000) -> None:
+        self.repository = repository
+        self.maxsize = maxsize
+        self.kept: OrderedDict[UUID, Aggregate] = OrderedDict()
+
+    def get(self, aggregate_id: UUID) -> Any:
+        """The aggregate as stored now (read only); AggregateNotFoundError if it is not."""
+        found = self.read([aggregate_id])
+        if aggregate_id not in found:
+            raise AggregateNotFoundError(aggregate_id)
+        return found[aggregate_id]
+
+    def read(self, kept: Sequence[UUID], whole: Sequence[UUID] = ()) -> dict[UUID, Any]:
+        """``kept`` aggregates through the cache (read only) and ``whole`` ones loaded from
+        their first event and not kept (a command's own, to change), in one read of the
+        store; the ones not stored are missing from the answer."""
+        before = {i: self.kept.get(i) for i in kept}  # as they were when asked
+        after = {i: 0 if k is None else k.version for i, k in before.items()}
+        after.update((i, 0) for i in whole)
+        events = self._events_after(after)
+        found: dict[UUID, Any] = {}
+        for aggregate_id, known in before.items():
+            current = self._brought_up_to_date(aggregate_id, known, events[aggregate_id])
+            if current is not None:
+                found[aggregate_id] = current
+        for aggregate_id in whole:
+            if events[aggregate_id]:
+                found[aggregate_id] = project_aggregate(None, events[aggregate_id])
+        return found
+
+    def saved(self, aggregate: Aggregate) -> None:
+        """An aggregate this process has just saved: as current as a load would be."""
+        self._keep(aggregate)
+
+    def _brought_up_to_date(self, aggregate_id: UUID, known: Aggregate | None,
+                            newer: list[Any]) -> Aggregate | None:
+        if known is None:
+            return self._keep(project_aggregate(None, newer)) if newer else None
+        if not newer:
+            if aggregate_id in self.kept:
+                self.kept.move_to_end(aggregate_id)
+            return known
+        # Onto a copy: other workers may be reading the kept one (or bringing it up to
+        # date themselves, from the same version).
+        current = project_aggregate(deepcopy(known), newer)
+        now_kept = self.kept.get(aggregate_id)
+        if now_kept is None or now_kept.version < current.version:
+            self._keep(current)
+        return current  # type: ignore[no-any-return]
+
+    def _events_after(self, after: dict[UUID, int]) -> dict[UUID, list[Any]]:
+        """The domain events of each aggregate after its version: in one statement on the
+        PostgreSQL store, else (or when that fails) one read each, as the library makes it
+        (which retries a lost connection)."""
+        store = self.repository.event_store
+        recorder = store.recorder
+        if len(after) > 1 and isinstance(recorder, PostgresAggregateRecorder):
+            query = sql.SQL(
+                "SELECT e.originator_id, e.originator_version, e.topic, e.state"
+                " FROM {table} AS e JOIN unnest(%s::uuid[], %s::bigint[]) AS w(id, after)"
+                " ON e.originator_id = w.id AND e.originator_version > w.after"
+                " ORDER BY e.originator_id, e.originator_version"
+            ).format(table=recorder.events_table)
+            try:
+                with recorder.datastore.transaction(commit=False) as cursor:
+                    cursor.execute(query, ([str(i) for i in after], list(after.values())))
+                    rows = cursor.fetchall()
+            except (OperationalError, InterfaceError):
+                log.info("one read of %d aggregates failed; reading each", len(after),
+                         exc_info=True)
+            else:
+                found: dict[UUID, list[Any]] = {i: [] for i in after}
+                for originator_id, version, topic, state in rows:
+                    stream = UUID(str(originator_id))
+                    found[stream].append(store.mapper.to_domain_event(
+                        StoredEvent(stream, version, topic, bytes(state))))
+                return found
+        return {i: list(store.get(i, gt=version)) for i, version in after.items()}
+
+    def _keep(self, aggregate: Aggregate) -> Aggregate:
+        self.kept[aggregate.id] = aggregate
+        self.kept.move_to_end(aggregate.id)
+        while len(self.kept) > self.maxsize:
+            self.kept.popitem(last=False)
+        return aggregate
+
+
 class TimeTracking(ServiceApplication):
+    personal_data = domain.PERSONAL_DATA
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read_cache = ReadCache(self.repository)
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(TimeAsISO())
@@ -77,11 +204,23 @@ class TimeTracking(ServiceApplication):
     # Categories ----------------------------------------------------------------------------
 
     def category_list(self) -> CategoryList:
-        """The district's list, seeded with the defaults the first time anyone needs it."""
+        """The district's list as stored now, to read only (``ReadCache``); seeded with the
+        defaults the first time anyone needs it."""
+        try:
+            return self.read_cache.get(CATEGORY_LIST_ID)  # type: ignore[no-any-return]
+        except AggregateNotFoundError:
+            pass
+        self._seeded_category_list()
+        return self.read_cache.get(CATEGORY_LIST_ID)  # type: ignore[no-any-return]
+
+    def _own_category_list(self) -> CategoryList:
+        """A copy of the list of this command's own, to change and save."""
         try:
             return self.repository.get(CATEGORY_LIST_ID)
         except AggregateNotFoundError:
-            pass
+            return self._seeded_category_list()
+
+    def _seeded_category_list(self) -> CategoryList:
         seeded = CategoryList.seeded()
         try:
             self.save(seeded)
@@ -101,9 +240,10 @@ class TimeTracking(ServiceApplication):
 
     def _change_categories(self, change: Callable[[CategoryList], Category]) -> Category:
         def attempt() -> Category:
-            categories = self.category_list()
+            categories = self._own_category_list()
             category = change(categories)
             self.save(categories)
+            self.read_cache.saved(categories)
             return category
 
         return self._retrying(attempt)
@@ -118,18 +258,25 @@ class TimeTracking(ServiceApplication):
         entry_id = entry_id or uuid4()
 
         def attempt() -> UUID:
-            location = self._location_or_none(entry_id)
+            batched = once is not None and once.batch is not None
+            if not batched:  # all it reads, in one statement
+                location, day, categories, assignments = self._to_record(
+                    entry_id, coach_id, values.worked_on)
+            else:  # a batch's item: much of it from the batch
+                location = self._location_or_none(entry_id, once)
             if location is not None:
                 if self._applied_before(location, coach_id, once):
                     return entry_id
-                return self._resent(location, coach_id, entry_id, values)
-            day = self._working_day(coach_id, values.worked_on, once)
-            day.record(actor, entry_id, values, self.category_list(), today,
-                       assignments=self._assignments(coach_id))
+                return self._resent(location, coach_id, entry_id, values, once)
+            if batched:
+                day = self._working_day(coach_id, values.worked_on, once)
+                categories = self._categories(once)
+                assignments = self._assignments(coach_id, once)
+            day.record(actor, entry_id, values, categories, today, assignments=assignments)
             location = EntryLocation(entry_id=entry_id, coach_id=coach_id,
                                      worked_on=values.worked_on)
             self._remember(location, once)
-            self.save(day, location)
+            self._save(once, day, location)
             self._keep(once, day)
             return entry_id
 
@@ -138,7 +285,7 @@ class TimeTracking(ServiceApplication):
     def correct_entry(self, actor: Actor, entry_id: UUID, changes: Mapping[str, Any],
                       reason: str, today: date, once: Once | None = None) -> EntryValues:
         def attempt() -> EntryValues:
-            location = self._location(entry_id)
+            location = self._location(entry_id, once)
             require_own(actor, location.coach_id)
             day = self._working_day(location.coach_id, location.worked_on, once)
             if self._applied_before(location, location.coach_id, once):
@@ -146,19 +293,20 @@ class TimeTracking(ServiceApplication):
                 return day.entries[entry_id].values
             new_date = changes.get("worked_on", location.worked_on)
             if new_date == location.worked_on:
-                values = day.correct(actor, entry_id, changes, reason, self.category_list(),
-                                     today, assignments=self._assignments(location.coach_id))
+                values = day.correct(actor, entry_id, changes, reason, self._categories(once),
+                                     today,
+                                     assignments=self._assignments(location.coach_id, once))
                 self._remember(location, once)
-                self.save(day, location)
+                self._save(once, day, location)
                 self._keep(once, day)
                 return values
             target = self._working_day(location.coach_id, new_date, once)
-            values = day.correct(actor, entry_id, changes, reason, self.category_list(), today,
-                                 move_to=target,
-                                 assignments=self._assignments(location.coach_id))
+            values = day.correct(actor, entry_id, changes, reason, self._categories(once),
+                                 today, move_to=target,
+                                 assignments=self._assignments(location.coach_id, once))
             location.move(new_date)
             self._remember(location, once)
-            self.save(day, target, location)
+            self._save(once, day, target, location)
             self._keep(once, day, target)
             return values
 
@@ -167,14 +315,14 @@ class TimeTracking(ServiceApplication):
     def void_entry(self, actor: Actor, entry_id: UUID, reason: str,
                    once: Once | None = None) -> None:
         def attempt() -> None:
-            location = self._location(entry_id)
+            location = self._location(entry_id, once)
             require_own(actor, location.coach_id)
             if self._applied_before(location, location.coach_id, once):
                 return
             day = self._working_day(location.coach_id, location.worked_on, once)
             day.void(actor, entry_id, reason)
             self._remember(location, once)
-            self.save(day, location)  # the void and, from an app, its client id: one commit
+            self._save(once, day, location)  # the void and its client id: one commit
             self._keep(once, day)
 
         self._retrying(attempt)
@@ -191,6 +339,46 @@ class TimeTracking(ServiceApplication):
     def _remember(location: EntryLocation, once: Once | None) -> None:
         if once is not None:
             location.remember(once.client_id, once.command)
+
+    def _save(self, once: Once | None, *aggregates: Any) -> None:
+        """Saved now, or with the rest of the offline batch the command came in
+        (``coachops.commands.sync.Batch``)."""
+        if once is not None and once.batch is not None:
+            once.batch.collect(self.save, *aggregates)
+        else:
+            self.save(*aggregates)
+
+    def _to_record(self, entry_id: UUID, coach_id: UUID, on: date) -> tuple[
+            EntryLocation | None, CoachDay, CategoryList, CoachAssignments | None]:
+        """What recording one entry reads, in one read of the store: whether the entry is
+        known already, the coach's day (its own copy, to change), and through the read
+        cache the category list and the coach's assignments."""
+        the_day, the_assignments = day_id(coach_id, on), assignments_id(coach_id)
+        found = self.read_cache.read([CATEGORY_LIST_ID, the_assignments],
+                                     whole=[entry_id, the_day])
+        location = found.get(entry_id)
+        day = found.get(the_day)
+        categories = found.get(CATEGORY_LIST_ID)
+        return (location if isinstance(location, EntryLocation) else None,
+                day if isinstance(day, CoachDay) else CoachDay(coach_id=coach_id, worked_on=on),
+                categories if isinstance(categories, CategoryList) else self.category_list(),
+                found.get(the_assignments))
+
+    @staticmethod
+    def _changed(once: Once | None, aggregate_id: UUID) -> Any:
+        """What the command's batch changed and has not saved yet, if anything."""
+        if once is None or once.batch is None:
+            return None
+        return once.batch.changed.get(aggregate_id)
+
+    def _categories(self, once: Once | None) -> CategoryList:
+        """The category list, read once per batch (every item decided on the same one)."""
+        if once is None or once.batch is None:
+            return self.category_list()
+        read = once.batch.read
+        if CATEGORY_LIST_ID not in read:
+            read[CATEGORY_LIST_ID] = self.category_list()
+        return read[CATEGORY_LIST_ID]  # type: ignore[no-any-return]
 
     @staticmethod
     def _keep(once: Once | None, *days: CoachDay) -> None:
@@ -220,17 +408,29 @@ class TimeTracking(ServiceApplication):
         """A roster fact from the agreements service (it may arrive twice, or late)."""
 
         def attempt() -> bool:
-            assignments = self._assignments(coach_id) or CoachAssignments(coach_id=coach_id)
+            try:  # its own copy, to change
+                assignments = self.repository.get(assignments_id(coach_id))
+            except AggregateNotFoundError:
+                assignments = CoachAssignments(coach_id=coach_id)
             if not assignments.learn(school_id, effective_on, assigned):
                 return False
             self.save(assignments)
+            self.read_cache.saved(assignments)  # the roster's news: the next entry reads it
             return True
 
         return self._retrying(attempt)
 
-    def _assignments(self, coach_id: UUID) -> CoachAssignments | None:
+    def _assignments(self, coach_id: UUID, once: Once | None = None) -> CoachAssignments | None:
+        """The coach's assignments as stored now, to read only (``ReadCache``); read once
+        per batch."""
+        if once is not None and once.batch is not None:
+            read = once.batch.read
+            key = assignments_id(coach_id)
+            if key not in read:
+                read[key] = self._assignments(coach_id)
+            return read[key]  # type: ignore[no-any-return]
         try:
-            return self.repository.get(assignments_id(coach_id))
+            return self.read_cache.get(assignments_id(coach_id))  # type: ignore[no-any-return]
         except AggregateNotFoundError:
             return None
 
@@ -290,6 +490,9 @@ class TimeTracking(ServiceApplication):
 
     def _working_day(self, coach_id: UUID, on: date, once: Once | None) -> CoachDay:
         """The coach's day: as this batch last saved it (``once``), or as stored."""
+        changed = self._changed(once, day_id(coach_id, on))
+        if isinstance(changed, CoachDay):
+            return changed
         if once is not None:
             kept = once.loaded.pop(day_id(coach_id, on), None)
             if isinstance(kept, CoachDay):
@@ -302,7 +505,11 @@ class TimeTracking(ServiceApplication):
         except AggregateNotFoundError:
             return CoachDay(coach_id=coach_id, worked_on=on)  # saved with its first entry
 
-    def _location_or_none(self, entry_id: UUID) -> EntryLocation | None:
+    def _location_or_none(self, entry_id: UUID,
+                          once: Once | None = None) -> EntryLocation | None:
+        changed = self._changed(once, entry_id)
+        if isinstance(changed, EntryLocation):
+            return changed
         try:
             found = self.repository.get(entry_id)
         except AggregateNotFoundError:
@@ -310,18 +517,21 @@ class TimeTracking(ServiceApplication):
         # Any other aggregate with this id is not an entry (and a record with it conflicts).
         return found if isinstance(found, EntryLocation) else None
 
-    def _location(self, entry_id: UUID) -> EntryLocation:
-        location = self._location_or_none(entry_id)
+    def _location(self, entry_id: UUID, once: Once | None = None) -> EntryLocation:
+        location = self._location_or_none(entry_id, once)
         if location is None:
             raise NotFound(f"there is no time entry {entry_id}", field="entry_id")
         return location
 
     def _resent(self, location: EntryLocation, coach_id: UUID, entry_id: UUID,
-                values: EntryValues) -> UUID:
+                values: EntryValues, once: Once | None = None) -> UUID:
         """An entry id seen before: the same entry sent again (an offline app retrying) is
         recorded once; anything else reusing the id is a conflict."""
         if location.coach_id == coach_id:
-            entry = self._day(coach_id, location.worked_on).entries.get(entry_id)
+            day = self._changed(once, day_id(coach_id, location.worked_on))
+            if not isinstance(day, CoachDay):
+                day = self._day(coach_id, location.worked_on)
+            entry = day.entries.get(entry_id)
             if entry is not None and not entry.voided and entry.values == values:
                 return entry_id
         raise Conflict(f"entry {entry_id} is already recorded with other values",

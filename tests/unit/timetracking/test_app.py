@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import date, time, timedelta
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,6 @@ from services.timetracking.app import TimeTracking, week_of
 from services.timetracking.domain import (
     CATEGORY_LIST_ID,
     CategoryList,
-    CoachDay,
     EntryLocation,
     day_id,
 )
@@ -151,16 +151,16 @@ def test_a_race_for_the_same_day_is_decided_again_and_the_overlap_caught(
 ) -> None:
     """Another device saves an overlapping entry between our load and our save: our save
     loses the race, the command reloads the day and the overlap rule refuses it."""
-    load_day = app._day
+    load_day, read = app._day, app._to_record
     raced: list[uuid.UUID] = []
 
-    def load_then_lose_the_race(coach_id: uuid.UUID, on: date) -> CoachDay:
-        day = load_day(coach_id, on)
+    def read_then_lose_the_race(entry_id: uuid.UUID, coach_id: uuid.UUID, on: date) -> Any:
+        reads = read(entry_id, coach_id, on)  # the command's day among them
         if not raced:
             raced.append(another_device_records(app, load_day, values("09:30", "10:30")))
-        return day
+        return reads
 
-    app._day = load_then_lose_the_race  # type: ignore[method-assign]
+    app._to_record = read_then_lose_the_race  # type: ignore[method-assign]
     with pytest.raises(Invalid, match="overlaps entry") as error:
         app.record_entry(AS_COACH, COACH, values("09:00", "10:00"), TODAY)
     assert str(raced[0]) in error.value.message
@@ -168,14 +168,14 @@ def test_a_race_for_the_same_day_is_decided_again_and_the_overlap_caught(
 
 
 def test_a_command_that_keeps_losing_races_is_a_conflict(app: TimeTracking) -> None:
-    load_day = app._day
+    load_day, read = app._day, app._to_record
 
-    def always_stale(coach_id: uuid.UUID, on: date) -> CoachDay:
-        day = load_day(coach_id, on)
+    def always_stale(entry_id: uuid.UUID, coach_id: uuid.UUID, on: date) -> Any:
+        reads = read(entry_id, coach_id, on)
         another_device_records(app, load_day, values(None, None, minutes=1))
-        return day
+        return reads
 
-    app._day = always_stale  # type: ignore[method-assign]
+    app._to_record = always_stale  # type: ignore[method-assign]
     with pytest.raises(Conflict):
         app.record_entry(AS_COACH, COACH, values(None, None, minutes=5), TODAY)
     assert len(load_day(COACH, MONDAY).live()) == 5  # one per lost attempt, ours never

@@ -1,0 +1,218 @@
+"""A coach's offline batch of time-entry commands is decided item by item and saved in one
+transaction at its end, each item answered as on its own; a batch that meets another
+worker's write is applied again item by item. Through the service's own ``sync``, on the
+library's in-memory persistence."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import time, timedelta
+from typing import Any
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from coachops.commands.sync import Batch, Once, apply_batch
+from coachops.errors import Invalid
+from coachops.identity import Actor
+from services.timetracking.app import TimeTracking
+from services.timetracking.domain import CoachDay, EntryLocation, EntryValues, day_id
+from services.timetracking.service import TimeTrackingService
+from tests.unit.timetracking.helpers import AS_COACH, COACH, MONDAY, SCHOOL, TODAY
+
+TUESDAY = MONDAY + timedelta(days=1)
+ACTOR = {"id": str(COACH), "role": "coach"}
+Json = dict[str, Any]
+
+
+@pytest.fixture
+def app() -> Iterator[TimeTracking]:
+    application = TimeTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    application.category_list()  # seeded before anything is counted
+    inserts: list[int] = []
+    insert = application.recorder.insert_events
+
+    def counted(stored_events: Any, **kwargs: Any) -> Any:  # one call is one transaction
+        inserts.append(len(stored_events))
+        return insert(stored_events, **kwargs)
+
+    application.recorder.insert_events = counted  # type: ignore[method-assign]
+    application.inserts = inserts  # type: ignore[attr-defined]
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def service(app: TimeTracking) -> Any:
+    return worker_factory(TimeTrackingService, timetracking=app)
+
+
+def inserts(app: TimeTracking) -> list[int]:
+    return app.inserts  # type: ignore[attr-defined, no-any-return]
+
+
+def record(start: str, end: str, on: Any = MONDAY, client_id: uuid.UUID | None = None,
+           **more: Any) -> Json:
+    return {"client_id": str(client_id or uuid.uuid4()), "command": "record_time_entry",
+            "body": {"coach_id": str(COACH), "school_id": str(SCHOOL),
+                     "worked_on": on.isoformat(), "category_id": "co-planning",
+                     "start": start, "end": end, **more}}
+
+
+def correct(entry_id: str, **changes: Any) -> Json:
+    return {"client_id": str(uuid.uuid4()), "command": "correct_time_entry",
+            "body": {"entry_id": entry_id, "reason": "ran long", **changes}}
+
+
+def void(entry_id: str) -> Json:
+    return {"client_id": str(uuid.uuid4()), "command": "void_time_entry",
+            "body": {"entry_id": entry_id, "reason": "logged twice"}}
+
+
+def outcomes(answers: list[Json]) -> list[tuple[str, int]]:
+    return [(a["outcome"], a["status"]) for a in answers]
+
+
+def test_a_batch_is_saved_in_one_transaction_and_each_item_answered(
+        app: TimeTracking, service: Any) -> None:
+    resent = uuid.uuid4()
+    items = [record("07:00", "07:30"), record("07:30", "08:00"),
+             record("08:00", "08:30", client_id=resent), record("07:00", "08:00", TUESDAY),
+             record("08:00", "08:30", client_id=resent)]  # the same item twice
+    first = service.sync(ACTOR, items)
+    entry_ids = [a["body"]["entry_id"] for a in first]
+    # Items on entries the same batch recorded: they see them, unsaved as they are.
+    later = [correct(entry_ids[0], end="07:20"), void(entry_ids[1]),
+             record("07:30", "07:45")]  # where the voided entry was
+    answers = service.sync(ACTOR, later)
+    assert outcomes(first) == [("accepted", 201)] * 4 + [("duplicate", 201)]
+    assert entry_ids[4] == entry_ids[2]
+    assert outcomes(answers) == [("accepted", 200), ("accepted", 200), ("accepted", 201)]
+    assert len(inserts(app)) == 2  # one per batch
+
+    monday = app.repository.get(day_id(COACH, MONDAY))
+    assert isinstance(monday, CoachDay)
+    live = sorted((e.values.start.isoformat(), e.values.end.isoformat())  # type: ignore[union-attr]
+                  for e in monday.live())
+    assert live == [("07:00:00", "07:20:00"), ("07:30:00", "07:45:00"), ("08:00:00", "08:30:00")]
+    location = app.repository.get(uuid.UUID(entry_ids[0]))
+    assert isinstance(location, EntryLocation)
+    assert len(location.applied) == 2  # its record and its correction, by client id
+
+
+def test_a_batch_sent_again_saves_nothing_and_answers_the_same(app: TimeTracking,
+                                                              service: Any) -> None:
+    items = [record("07:00", "07:30"), record("07:00", "08:00", TUESDAY)]
+    first = service.sync(ACTOR, items)
+    stored = app.recorder.max_notification_id()
+    again = service.sync(ACTOR, items)
+    assert outcomes(again) == [("duplicate", 201)] * 2
+    assert [a["body"] for a in again] == [a["body"] for a in first]
+    assert app.recorder.max_notification_id() == stored
+
+
+def test_a_refused_item_stops_nothing_and_is_not_saved(app: TimeTracking,
+                                                       service: Any) -> None:
+    answers = service.sync(ACTOR, [record("07:00", "08:00"),
+                                   record("07:30", "08:30"),  # overlaps the first
+                                   record("08:00", "08:30", category_id="no-such-one"),
+                                   record("08:00", "09:00")])
+    assert outcomes(answers) == [("accepted", 201), ("rejected", 422), ("rejected", 422),
+                                 ("accepted", 201)]
+    assert answers[1]["body"]["field"] == "start" or answers[1]["body"]["fields"]
+    monday = app.repository.get(day_id(COACH, MONDAY))
+    assert len(monday.live()) == 2
+    assert len(inserts(app)) == 1
+
+
+def test_a_batch_that_meets_another_workers_write_is_applied_item_by_item(
+        app: TimeTracking, service: Any) -> None:
+    """Another device saves an entry on the same day after the batch read it and before the
+    batch is saved: the batch's one save conflicts, and its items are applied again from
+    the store, each in its own transaction, around the other entry."""
+    other_device = EntryValues.of(school_id=SCHOOL, worked_on=MONDAY, category_id="modelling",
+                                  start=time(9), end=time(10))
+
+    def record_then_meet_the_other_device(actor: Any, data: Json, once: Once) -> Json:
+        answer = service._record_time_entry(actor, data, once)
+        if once.batch is not None and data["start"].hour == 8:  # the batch's last item
+            app.record_entry(AS_COACH, COACH, other_device, TODAY)  # its own transaction
+        return answer  # type: ignore[no-any-return]
+
+    answers = apply_batch(Actor.from_dict(ACTOR), [record("07:00", "08:00"),
+                                                   record("08:00", "08:30")],
+                          {"record_time_entry": record_then_meet_the_other_device})
+    assert outcomes(answers) == [("accepted", 201)] * 2
+    monday = app.repository.get(day_id(COACH, MONDAY))
+    assert sorted(e.values.minutes for e in monday.live()) == [30, 60, 60]
+    # the other device's entry, the batch's one save (refused), then one per item
+    assert inserts(app) == [3, 7, 3, 3]
+
+
+def test_a_refused_item_that_left_a_change_behind_sends_the_batch_item_by_item() -> None:
+    """A service layer that changed an aggregate and then refused (its bug): the batch's
+    one save would keep that change, so the batch is applied item by item instead."""
+    saved: list[list[str]] = []
+    calls: list[str] = []
+
+    class Aggregate:
+        id = uuid.uuid4()
+        pending_events: list[str] = []
+
+    aggregate = Aggregate()
+
+    def save(*aggregates: Any) -> None:
+        saved.append([e for a in aggregates for e in a.pending_events])
+
+    def step(actor: Any, data: Json, once: Once) -> Json:
+        calls.append(data["text"])
+        if once.batch is not None:
+            aggregate.pending_events.append(data["text"])
+            once.batch.collect(save, aggregate)
+        if data["text"] == "refused":
+            raise Invalid("no", field="text")
+        return {}
+
+    items = [{"client_id": str(uuid.uuid4()), "command": "add_next_step",
+              "body": {"text": text, "owner_id": str(uuid.uuid4()), "due_on": "2026-12-01",
+                       "cycle_id": str(uuid.uuid4())}}
+             for text in ("first", "refused", "last")]
+    answers = apply_batch(AS_COACH, items, {"add_next_step": step})
+    assert outcomes(answers) == [("accepted", 201), ("rejected", 422), ("accepted", 201)]
+    assert calls == ["first", "refused", "first", "refused", "last"]
+    assert saved == []  # nothing of the abandoned batch
+
+
+def test_a_batch_that_cannot_be_saved_answers_its_accepted_items_as_not_applied() -> None:
+    def failing_save(*aggregates: Any) -> None:
+        raise OSError("the database went away")
+
+    def step(actor: Any, data: Json, once: Once) -> Json:
+        assert once.batch is not None
+        once.duplicate = data["text"] == "again"
+
+        class Changed:
+            id = uuid.uuid4()
+            pending_events = ["an event"]
+
+        once.batch.collect(failing_save, Changed())
+        return {"step": data["text"]}
+
+    items = [{"client_id": str(uuid.uuid4()), "command": "add_next_step",
+              "body": {"text": text, "owner_id": str(uuid.uuid4()), "due_on": "2026-12-01",
+                       "cycle_id": str(uuid.uuid4())}}
+             for text in ("first", "again")]
+    answers = apply_batch(AS_COACH, items, {"add_next_step": step})
+    assert outcomes(answers) == [("rejected", 500), ("duplicate", 201)]
+
+
+def test_what_a_batch_collects_is_saved_once_per_aggregate() -> None:
+    saved: list[tuple[Any, ...]] = []
+    batch = Batch()
+    first, second = CoachDay(COACH, MONDAY), CoachDay(COACH, TUESDAY)
+    batch.collect(lambda *a: saved.append(a), first)
+    batch.collect(lambda *a: saved.append(a), first, second)
+    assert batch.pending() == 2  # each day's creation
+    batch.commit()
+    assert saved == [(first, second)]
