@@ -108,11 +108,12 @@ class PostgresKeys(Keys):
         cached = self._cache.get(subject)
         if cached is not None and (cached[0] is None or cached[1] > time.monotonic()):
             return cached[0]
-        with self.datastore.transaction() as cursor:
+        with self.datastore.read() as cursor:
             cursor.execute("SELECT key, erased_at FROM personal_keys WHERE subject_id = %s",
                            (str(subject),))
             row = cursor.fetchone()
-            if row is None and create:
+        if row is None and create:
+            with self.datastore.transaction() as cursor:
                 # A racing worker may make the subject's key first: then both use that one.
                 cursor.execute(
                     "INSERT INTO personal_keys (subject_id, key) VALUES (%s, %s)"

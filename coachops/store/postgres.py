@@ -245,6 +245,20 @@ class Datastore:
             else:
                 conn.rollback()
 
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        """A cursor for statements that only read, run outside a transaction (autocommit):
+        one round trip each, where a transaction adds a BEGIN and a ROLLBACK to every one.
+        Each statement sees its own snapshot, so use it for one statement at a time."""
+        with self.connection() as conn:
+            conn.autocommit = True
+            try:
+                with conn.cursor() as cursor:
+                    yield cursor
+            finally:
+                if not conn.closed:
+                    conn.autocommit = False
+
     def close(self) -> None:
         self._pool.close()
 
@@ -388,7 +402,7 @@ class PostgresAggregateRecorder(PostgresRecorder, AggregateRecorder):
         if limit is not None:
             query += sql.SQL(" LIMIT %s")
             params.append(limit)
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.datastore.read() as cursor:
             cursor.execute(query, params)
             rows = cursor.fetchall()
         return [
@@ -472,7 +486,7 @@ class PostgresApplicationRecorder(PostgresAggregateRecorder, ApplicationRecorder
             query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
         query += sql.SQL(" ORDER BY notification_id LIMIT %s")
         params.append(limit)
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.datastore.read() as cursor:
             cursor.execute(query, params)
             rows = cursor.fetchall()
         return [
@@ -488,7 +502,7 @@ class PostgresApplicationRecorder(PostgresAggregateRecorder, ApplicationRecorder
 
     @_retried
     def max_notification_id(self) -> int | None:
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.datastore.read() as cursor:
             cursor.execute(
                 sql.SQL("SELECT MAX(notification_id) FROM {table}").format(table=self.events_table)
             )
@@ -662,7 +676,7 @@ class PostgresTrackingRecorder(PostgresRecorder, TrackingRecorder):
 
     @_retried
     def max_tracking_id(self, application_name: str) -> int | None:
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.datastore.read() as cursor:
             cursor.execute(
                 sql.SQL("SELECT notification_id FROM {table} WHERE application_name = %s").format(
                     table=self.tracking_table

@@ -166,7 +166,7 @@ class ReadCache:
                 " ORDER BY e.originator_id, e.originator_version"
             ).format(table=recorder.events_table)
             try:
-                with recorder.datastore.transaction(commit=False) as cursor:
+                with recorder.datastore.read() as cursor:
                     cursor.execute(query, ([str(i) for i in after], list(after.values())))
                     rows = cursor.fetchall()
             except (OperationalError, InterfaceError):
