@@ -28,7 +28,7 @@ ROSTER_EVENTS = (
     "RegionDefined", "SchoolDefined", "SchoolAssignedToRegion", "CoachAssignedToSchool",
     "CoachUnassignedFromSchool", "TeacherAssignedToSchool", "TeacherUnassignedFromSchool",
     "PrincipalChanged", "CltRepresentativeChanged", "DistrictLeaderAppointed",
-    "DistrictLeaderLeft",
+    "DistrictLeaderLeft", "PersonForgotten",
 )
 AGREEMENT_EVENTS = (
     "CoachingAgreementDrafted", "CoachingAgreementRevised", "CoachingAgreementSigned",

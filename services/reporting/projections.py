@@ -7,9 +7,9 @@ received events of its entity (sorted by the source's position) by the pure fold
 ``services.reporting.facts``, under one writer lock held to commit; roster facts are
 effective-dated rows, one per event. Each fact stores where it belongs (the region of its
 school on its date, whether it served the agreement in force), re-placed when a roster,
-agreement or cycle change moves it, and a trigger keeps the monthly time rollup
-(``time_month``) that reports read. So ten workers handling events in any order,
-redeliveries and replays all leave the same tables.
+agreement or cycle change moves it, and a trigger keeps the time rollups that reports
+read (``time_month``, and month-to-date per day in ``time_day``). So ten workers handling
+events in any order, redeliveries and replays all leave the same tables.
 
 The same derivation replays ``received_events`` into temporary tables for a report "as
 of" a past date (``as_of``), and into the real tables for a rebuild (``rebuild``).
@@ -17,6 +17,7 @@ of" a past date (``as_of``), and into the real tables for a rebuild (``rebuild``
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -76,12 +77,6 @@ DERIVED = {
         PRIMARY KEY (agreement_id, version)""",
     "check_ins": """
         agreement_id uuid NOT NULL, held_on date NOT NULL, next_due_on date NOT NULL""",
-    # Minutes per coach, school, region, month and category, kept by a trigger on
-    # time_facts (below): what reports read for whole months.
-    "time_month": """
-        coach_id uuid NOT NULL, school_id uuid NOT NULL, region_id uuid, month date NOT NULL,
-        category_id text NOT NULL, category_kind text NOT NULL, minutes bigint NOT NULL,
-        aligned_minutes bigint NOT NULL""",
     # Roster: one row per event, effective-dated; "in force on d" = the latest row with
     # effective_on <= d (ties broken by position).
     "labels": "unit_id uuid PRIMARY KEY, kind text NOT NULL, label text NOT NULL, "
@@ -95,10 +90,34 @@ DERIVED = {
     "representatives": "region_id uuid NOT NULL, representative_id uuid NOT NULL, "
                        "effective_on date NOT NULL, position bigint PRIMARY KEY",
 }
+# The time rollups reports read instead of the facts, kept by a trigger on time_facts in
+# the fact's own transaction (below), at three grains: per coach, school and region (for
+# the coach levels and any coach's scope), per school and per region (so the school,
+# region, district and month levels read a few hundred rows, not every coach's). Each
+# grain has a monthly table (minutes and aligned minutes per category and month, for
+# whole months) and a daily one: the month's minutes to date per category on each day
+# from the group's first entry of the month to the month's end, so any part of a month is
+# at most two rows per group (to date on its last day, less to date on the day before its
+# first) however long it is; no row on a day means no minutes yet that month.
+GRAINS: dict[str, tuple[str, ...]] = {
+    "time": ("coach_id", "school_id", "region_id"),
+    "school_time": ("school_id", "region_id"),
+    "region_time": ("region_id",),
+}
+ROLLUPS = tuple(f"{grain}_{period}" for grain in GRAINS for period in ("month", "day"))
+GRAIN_COLUMNS = {"coach_id": "uuid NOT NULL", "school_id": "uuid NOT NULL", "region_id": "uuid"}
+DERIVED.update({
+    f"{grain}_{period}": "".join(f"{c} {GRAIN_COLUMNS[c]}, " for c in columns)
+    + f"{period} date NOT NULL, category_id text NOT NULL, category_kind text NOT NULL,"
+      " minutes bigint NOT NULL, aligned_minutes bigint NOT NULL"
+    for grain, columns in GRAINS.items() for period in ("month", "day")
+})
+
 INDEXES = """
 CREATE INDEX IF NOT EXISTS time_facts_day ON time_facts (worked_on);
 CREATE INDEX IF NOT EXISTS time_facts_school_day ON time_facts (school_id, worked_on);
 CREATE INDEX IF NOT EXISTS time_facts_coach_day ON time_facts (coach_id, worked_on);
+CREATE INDEX IF NOT EXISTS time_facts_cycle ON time_facts (cycle_id) WHERE cycle_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cycle_facts_school ON cycle_facts (school_id, status);
 CREATE INDEX IF NOT EXISTS agreement_versions_pair ON agreement_versions (coach_id, school_id);
 CREATE INDEX IF NOT EXISTS check_ins_agreement ON check_ins (agreement_id);
@@ -106,46 +125,136 @@ CREATE INDEX IF NOT EXISTS school_regions_school ON school_regions (school_id, e
 CREATE INDEX IF NOT EXISTS coach_schools_coach ON coach_schools (coach_id, effective_on);
 """
 
-ROLLUP_KEY = "(coach_id, school_id, region_id, month, category_id)"
-ROLLUP_INDEX = f"""
-CREATE UNIQUE INDEX IF NOT EXISTS time_month_key ON time_month {ROLLUP_KEY} NULLS NOT DISTINCT;
-"""
-ROLLUP_TRIGGER = f"""
-CREATE OR REPLACE FUNCTION time_month_apply(r time_facts, sign integer) RETURNS void AS $$
-BEGIN
-  INSERT INTO time_month AS m VALUES (r.coach_id, r.school_id, r.region_id,
-      date_trunc('month', r.worked_on)::date, r.category_id, r.category_kind,
-      sign * r.minutes, CASE WHEN r.aligned THEN sign * r.minutes ELSE 0 END)
-  ON CONFLICT {ROLLUP_KEY} DO UPDATE SET minutes = m.minutes + EXCLUDED.minutes,
+
+def _key(grain: str, period: str) -> str:
+    return f"({period}, {', '.join(GRAINS[grain])}, category_id)"
+
+
+def _same_group(alias: str, grain: str) -> str:
+    """``alias``'s row is the fact ``r``'s group at ``grain`` (region may be null)."""
+    return " AND ".join(f"{alias}.{c} IS NOT DISTINCT FROM r.{c}" if c == "region_id"
+                        else f"{alias}.{c} = r.{c}" for c in GRAINS[grain])
+
+
+# Keys start with the month or day: reports read one span of months, or a few days, of
+# every group in scope.
+ROLLUP_INDEXES = "DROP INDEX IF EXISTS time_month_key;\n" + "".join(
+    f"CREATE UNIQUE INDEX IF NOT EXISTS {grain}_{period}_by_{period} ON {grain}_{period}"
+    f" {_key(grain, period)} NULLS NOT DISTINCT;\n"
+    for grain in GRAINS for period in ("month", "day"))
+
+
+def _apply(grain: str) -> str:
+    """The statements of ``time_rollups_apply`` for one grain."""
+    values = ", ".join(f"r.{c}" for c in GRAINS[grain])
+    return f"""
+  INSERT INTO {grain}_month AS m VALUES ({values}, first_day, r.category_id, r.category_kind,
+      delta, aligned_delta)
+  ON CONFLICT {_key(grain, "month")} DO UPDATE SET minutes = m.minutes + EXCLUDED.minutes,
       aligned_minutes = m.aligned_minutes + EXCLUDED.aligned_minutes;
-  DELETE FROM time_month m WHERE m.minutes = 0 AND m.aligned_minutes = 0
-    AND (m.coach_id, m.school_id, m.month, m.category_id)
-      = (r.coach_id, r.school_id, date_trunc('month', r.worked_on)::date, r.category_id)
-    AND m.region_id IS NOT DISTINCT FROM r.region_id;
+  INSERT INTO {grain}_day AS t SELECT {values}, d, r.category_id, r.category_kind, delta,
+      aligned_delta FROM unnest(to_month_end) d
+  ON CONFLICT {_key(grain, "day")} DO UPDATE SET minutes = t.minutes + EXCLUDED.minutes,
+      aligned_minutes = t.aligned_minutes + EXCLUDED.aligned_minutes;
+  IF sign < 0 THEN  -- minutes are positive: only a removal can leave a row at zero
+    DELETE FROM {grain}_month m WHERE m.minutes = 0 AND m.aligned_minutes = 0
+      AND m.month = first_day AND m.category_id = r.category_id AND {_same_group("m", grain)};
+    DELETE FROM {grain}_day t WHERE t.minutes = 0 AND t.aligned_minutes = 0
+      AND t.day = ANY(to_month_end) AND t.category_id = r.category_id
+      AND {_same_group("t", grain)};
+  END IF;"""
+
+
+ROLLUP_TRIGGER = f"""
+DROP TRIGGER IF EXISTS time_month_keep ON time_facts;
+DROP FUNCTION IF EXISTS time_month_keep();
+DROP FUNCTION IF EXISTS time_month_apply(time_facts, integer);
+CREATE OR REPLACE FUNCTION time_rollups_apply(r time_facts, sign integer) RETURNS void AS $$
+DECLARE
+  first_day date := date_trunc('month', r.worked_on)::date;
+  to_month_end date[] := ARRAY(SELECT generate_series(r.worked_on,
+      first_day + interval '1 month - 1 day', interval '1 day')::date);
+  delta bigint := sign * r.minutes;
+  aligned_delta bigint := CASE WHEN r.aligned THEN sign * r.minutes ELSE 0 END;
+BEGIN{"".join(_apply(grain) for grain in GRAINS)}
 END $$ LANGUAGE plpgsql;
-CREATE OR REPLACE FUNCTION time_month_keep() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION time_rollups_keep() RETURNS trigger AS $$
 BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM time_month_apply(OLD, -1); END IF;
-  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM time_month_apply(NEW, 1); END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM time_rollups_apply(OLD, -1); END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM time_rollups_apply(NEW, 1); END IF;
   RETURN NULL;
 END $$ LANGUAGE plpgsql;
-CREATE OR REPLACE TRIGGER time_month_keep AFTER INSERT OR UPDATE OR DELETE ON time_facts
-  FOR EACH ROW EXECUTE FUNCTION time_month_keep();
+CREATE OR REPLACE TRIGGER time_rollups_keep AFTER INSERT OR DELETE ON time_facts
+  FOR EACH ROW EXECUTE FUNCTION time_rollups_keep();
+-- A placement that moves nothing (most re-placements) leaves the rollups alone.
+CREATE OR REPLACE TRIGGER time_rollups_move AFTER UPDATE ON time_facts
+  FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION time_rollups_keep();
+"""
+
+# Each rollup made in one statement, equal to what the trigger keeps: for an as-of
+# report's temporary tables (no trigger) and after a rebuild or a bulk load. The finest
+# grain from time_facts; the coarser ones from it (a sum of month-to-date rows is the
+# month-to-date of the sum, and a coarse group has a row on a day once any of its fine
+# groups has).
+ROLLUP_MONTH = """
+INSERT INTO time_month SELECT coach_id, school_id, region_id,
+    date_trunc('month', worked_on)::date, category_id, category_kind, sum(minutes),
+    COALESCE(sum(minutes) FILTER (WHERE aligned), 0)
+FROM time_facts GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 4"""
+# Each group's daily sums, plus a zero on every day from its first entry of the month to
+# the month's end (so no day is missing), summed to date over the month.
+ROLLUP_DAY = """
+INSERT INTO time_day SELECT coach_id, school_id, region_id, day, category_id, category_kind,
+    sum(minutes) OVER to_date, sum(aligned_minutes) OVER to_date
+FROM (SELECT coach_id, school_id, region_id, day, category_id, category_kind,
+          sum(minutes) AS minutes, sum(aligned_minutes) AS aligned_minutes
+      FROM (SELECT coach_id, school_id, region_id, worked_on AS day, category_id,
+                category_kind, minutes, CASE WHEN aligned THEN minutes ELSE 0 END
+            FROM time_facts
+            UNION ALL
+            SELECT coach_id, school_id, region_id, generate_series(min(worked_on),
+                date_trunc('month', min(worked_on)) + interval '1 month - 1 day',
+                interval '1 day')::date, category_id, category_kind, 0, 0
+            FROM time_facts
+            GROUP BY 1, 2, 3, date_trunc('month', worked_on), 5, 6
+           ) AS f (coach_id, school_id, region_id, day, category_id, category_kind, minutes,
+                   aligned_minutes)
+      GROUP BY 1, 2, 3, 4, 5, 6) AS daily
+WINDOW to_date AS (PARTITION BY coach_id, school_id, region_id, category_id, category_kind,
+                   date_trunc('month', day) ORDER BY day)
+ORDER BY day"""
+ROLLUP_COARSE = "".join(
+    f";INSERT INTO {grain}_{period} SELECT {', '.join(columns)}, {period}, category_id,"
+    f" category_kind, sum(minutes), sum(aligned_minutes) FROM time_{period}"
+    f" GROUP BY {', '.join(columns)}, {period}, category_id, category_kind ORDER BY {period}"
+    for grain, columns in GRAINS.items() if grain != "time" for period in ("month", "day"))
+ROLLUP_ALL = ROLLUP_MONTH + ";" + ROLLUP_DAY + ROLLUP_COARSE
+
+# One writer at a time: a fact's placement (its region, whether it is aligned) depends on
+# other facts (roster, agreements, cycles), so concurrent writers could each miss the
+# other's change. The lock is taken after the claim and held to commit; the fold then sees
+# every committed event. Handling stays cheap (a few rows), so this is not the bottleneck.
+WRITER_LOCK = 0x636F616368  # "coach"
+
+# A database made before the daily and coarse rollups existed gets them made once, under
+# the writer lock.
+FILL_NEW_ROLLUPS = f"""
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM time_facts) AND NOT EXISTS (SELECT 1 FROM region_time_day) THEN
+    PERFORM pg_advisory_xact_lock({WRITER_LOCK});
+    IF NOT EXISTS (SELECT 1 FROM region_time_day) THEN
+      {"; ".join(f"DELETE FROM {table}" for table in ROLLUPS)}; {ROLLUP_ALL};
+    END IF;
+  END IF;
+END $$;
 """
 
 SCHEMA = (
     idempotency.DDL + ";" + RECEIVED
     + "".join(f"CREATE TABLE IF NOT EXISTS {name} ({columns});\n"
               for name, columns in DERIVED.items())
-    + INDEXES + ROLLUP_INDEX + ROLLUP_TRIGGER
+    + INDEXES + ROLLUP_INDEXES + ROLLUP_TRIGGER + FILL_NEW_ROLLUPS
 )
-
-# An as-of report's temporary time_facts has no trigger: its rollup is made in one go.
-ROLLUP_ALL = """
-INSERT INTO time_month SELECT coach_id, school_id, region_id,
-    date_trunc('month', worked_on)::date, category_id, category_kind, sum(minutes),
-    COALESCE(sum(minutes) FILTER (WHERE aligned), 0)
-FROM time_facts GROUP BY 1, 2, 3, 4, 5, 6"""
 
 # The entity whose fact an event changes (None: a roster or category row of its own).
 ENTITY_FIELD = {
@@ -179,12 +288,6 @@ def receive(cursor: Cursor, event: Envelope) -> None:
     derive(cursor, event.event_type, payload, event.position, key)
 
 
-# One writer at a time: a fact's placement (its region, whether it is aligned) depends on
-# other facts (roster, agreements, cycles), so concurrent writers could each miss the
-# other's change. The lock is taken after the claim and held to commit; the fold then sees
-# every committed event. Handling stays cheap (a few rows), so this is not the bottleneck.
-WRITER_LOCK = 0x636F616368  # "coach"
-
 
 def derive(cursor: Cursor, event_type: str, payload: dict[str, Any], position: int,
            key: str | None) -> None:
@@ -202,15 +305,29 @@ def derive(cursor: Cursor, event_type: str, payload: dict[str, Any], position: i
 # changed, the entries and cycles of a coach-school pair whose agreement changed, those of
 # a school that changed region.
 
-PLACE_TIME = f"""
-UPDATE time_facts f SET
-  region_id = {sql.region_on('f.school_id', 'f.worked_on')},
-  aligned = COALESCE(f.category_kind = 'coaching' AND (
-    f.focus_area_id = ANY({sql.focus_in_force('f.coach_id', 'f.school_id', 'f.worked_on')}
-                          ::text[])
-    OR (SELECT c.focus_area_ids FROM cycle_facts c WHERE c.cycle_id = f.cycle_id)
-       && {sql.focus_in_force('f.coach_id', 'f.school_id', 'f.worked_on')}), false)
-WHERE """
+def _time_placement(f: str) -> str:
+    """``region_id`` and ``aligned`` of the time fact aliased ``f``."""
+    focus = sql.focus_in_force(f"{f}.coach_id", f"{f}.school_id", f"{f}.worked_on")
+    return f"""{sql.region_on(f'{f}.school_id', f'{f}.worked_on')},
+  COALESCE({f}.category_kind = 'coaching' AND (
+    {f}.focus_area_id = ANY({focus}::text[])
+    OR (SELECT c.focus_area_ids FROM cycle_facts c WHERE c.cycle_id = {f}.cycle_id)
+       && {focus}), false)"""
+
+
+PLACE_TIME = f"UPDATE time_facts f SET (region_id, aligned) = ({_time_placement('f')}) WHERE "
+
+# A new fact is stored placed, so the rollup trigger counts it once rather than unplaced
+# and then moved.
+INSERT_TIME = f"""
+INSERT INTO time_facts (entry_id, coach_id, school_id, worked_on, minutes, category_id,
+    category_kind, cycle_id, focus_area_id, region_id, aligned)
+SELECT v.*, {_time_placement('v')}
+FROM (VALUES (%(entry_id)s::uuid, %(coach_id)s::uuid, %(school_id)s::uuid,
+    %(worked_on)s::date, %(minutes)s::integer, %(category_id)s::text,
+    %(category_kind)s::text, %(cycle_id)s::uuid, %(focus_area_id)s::text))
+  AS v (entry_id, coach_id, school_id, worked_on, minutes, category_id, category_kind,
+        cycle_id, focus_area_id)"""
 
 PLACE_CYCLES = f"""
 UPDATE cycle_facts c SET
@@ -236,33 +353,28 @@ def _events_of(cursor: Cursor, key: str) -> list[tuple[str, dict[str, Any]]]:
     return [(event_type, payload) for event_type, payload in cursor.fetchall()]
 
 
-def refold(cursor: Cursor, key: str) -> None:
+def refold(cursor: Cursor, key: str, placing: bool = True) -> None:
+    """Fold the entity's events into its fact. Without ``placing``, the facts it moves are
+    left for the caller to place (a replay places every fact once, at the end)."""
     kind, _, entity_id = key.partition(":")
     events = _events_of(cursor, key)
     if kind == "entry_id":
         _store_time_fact(cursor, entity_id, facts.fold_time_entry(events))
     elif kind == "cycle_id":
-        _store_cycle_fact(cursor, entity_id, facts.fold_cycle(entity_id, events))
+        _store_cycle_fact(cursor, entity_id, facts.fold_cycle(entity_id, events), placing)
     else:
-        _store_agreement(cursor, entity_id, *facts.fold_agreement(events))
+        _store_agreement(cursor, entity_id, *facts.fold_agreement(events), placing=placing)
 
 
 def _store_time_fact(cursor: Cursor, entry_id: str, fact: facts.TimeFact | None) -> None:
     cursor.execute("DELETE FROM time_facts WHERE entry_id = %s", (entry_id,))
     if fact is not None:
-        cursor.execute(
-            "INSERT INTO time_facts (entry_id, coach_id, school_id, worked_on, minutes,"
-            " category_id, category_kind, cycle_id, focus_area_id)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (fact.entry_id, fact.coach_id, fact.school_id, fact.worked_on, fact.minutes,
-             fact.category_id, fact.category_kind, fact.cycle_id, fact.focus_area_id),
-        )
         month, day = facts.school_year_start()
-        cursor.execute(PLACE_TIME + "f.entry_id = %(id)s", {"id": entry_id, "sm": month,
-                                                            "sd": day})
+        cursor.execute(INSERT_TIME, {**dataclasses.asdict(fact), "sm": month, "sd": day})
 
 
-def _store_cycle_fact(cursor: Cursor, cycle_id: str, fact: facts.CycleFact | None) -> None:
+def _store_cycle_fact(cursor: Cursor, cycle_id: str, fact: facts.CycleFact | None,
+                      placing: bool = True) -> None:
     cursor.execute("DELETE FROM cycle_facts WHERE cycle_id = %s", (cycle_id,))
     if fact is not None:
         cursor.execute(
@@ -274,6 +386,8 @@ def _store_cycle_fact(cursor: Cursor, cycle_id: str, fact: facts.CycleFact | Non
              list(fact.focus_area_ids), list(fact.teacher_ids), fact.started_on,
              fact.closed_on, fact.outcome, fact.next_steps_complete, fact.next_steps_total),
         )
+    if not placing:
+        return
     month, day = facts.school_year_start()
     params = {"id": cycle_id, "sm": month, "sd": day}
     cursor.execute(PLACE_CYCLES + "c.cycle_id = %(id)s", params)
@@ -282,7 +396,7 @@ def _store_cycle_fact(cursor: Cursor, cycle_id: str, fact: facts.CycleFact | Non
 
 def _store_agreement(cursor: Cursor, agreement_id: str,
                      versions: dict[int, facts.AgreementVersion],
-                     check_ins: list[facts.CheckIn]) -> None:
+                     check_ins: list[facts.CheckIn], placing: bool = True) -> None:
     cursor.execute("DELETE FROM agreement_versions WHERE agreement_id = %s", (agreement_id,))
     cursor.execute("DELETE FROM check_ins WHERE agreement_id = %s", (agreement_id,))
     for v in versions.values():
@@ -298,7 +412,7 @@ def _store_agreement(cursor: Cursor, agreement_id: str,
             "INSERT INTO check_ins (agreement_id, held_on, next_due_on) VALUES (%s, %s, %s)",
             (c.agreement_id, c.held_on, c.next_due_on),
         )
-    for pair in {(v.coach_id, v.school_id) for v in versions.values()}:
+    for pair in {(v.coach_id, v.school_id) for v in versions.values()} if placing else ():
         place(cursor, "f.coach_id = %(id)s AND f.school_id = %(school)s", *pair)
 
 
@@ -362,6 +476,7 @@ ROSTER: dict[str, Callable[[Cursor, dict[str, Any], int], None]] = {
     "TeacherUnassignedFromSchool": _ignore,
     "DistrictLeaderAppointed": _ignore,
     "DistrictLeaderLeft": _ignore,
+    "PersonForgotten": _ignore,  # read models hold no names: nothing to erase here
     "PrincipalChanged": _dated("principals", ("school_id", "principal_id")),
     "CltRepresentativeChanged": _dated("representatives", ("region_id", "representative_id")),
     "CategoryAdded": _category,
@@ -373,28 +488,84 @@ ROSTER: dict[str, Callable[[Cursor, dict[str, Any], int], None]] = {
 # Replaying: as-of reports and rebuilds -------------------------------------------------
 
 
+# Set-wise, each statement equal to applying its events one by one (ROSTER, fold_time_entry):
+# a replay is a handful of statements over received_events, not round trips per event.
+ROSTER_FROM_EVENTS = {
+    **{event_type: f"""
+        INSERT INTO labels (unit_id, kind, label, position)
+        SELECT DISTINCT ON (r.payload->>'{field}') (r.payload->>'{field}')::uuid, '{kind}',
+            r.payload->>'label', r.position
+        FROM received_events r WHERE r.event_type = '{event_type}'
+        ORDER BY r.payload->>'{field}', r.position DESC
+        ON CONFLICT (unit_id) DO UPDATE SET label = EXCLUDED.label,
+            position = EXCLUDED.position WHERE labels.position < EXCLUDED.position"""
+       for event_type, kind, field in (("RegionDefined", "region", "region_id"),
+                                       ("SchoolDefined", "school", "school_id"))},
+    **{event_type: f"""
+        INSERT INTO {table} ({', '.join(columns)}, effective_on, position)
+        SELECT {', '.join(f'p.{c}' for c in columns)}, p.effective_on, r.position
+        FROM received_events r, jsonb_populate_record(NULL::{table}, r.payload) p
+        WHERE r.event_type = '{event_type}' ON CONFLICT DO NOTHING"""
+       for event_type, table, columns in (
+           ("SchoolAssignedToRegion", "school_regions", ("school_id", "region_id")),
+           ("PrincipalChanged", "principals", ("school_id", "principal_id")),
+           ("CltRepresentativeChanged", "representatives", ("region_id", "representative_id")),
+       )},
+    **{event_type: f"""
+        INSERT INTO coach_schools (coach_id, school_id, assigned, effective_on, position)
+        SELECT p.coach_id, p.school_id, {assigned}, p.effective_on, r.position
+        FROM received_events r, jsonb_populate_record(NULL::coach_schools, r.payload) p
+        WHERE r.event_type = '{event_type}' ON CONFLICT DO NOTHING"""
+       for event_type, assigned in (("CoachAssignedToSchool", "true"),
+                                    ("CoachUnassignedFromSchool", "false"))},
+}
+# Every entry's fact: its latest recorded or corrected values, none once voided.
+TIME_FACTS_FROM_EVENTS = """
+INSERT INTO time_facts (entry_id, coach_id, school_id, worked_on, minutes, category_id,
+    category_kind, cycle_id, focus_area_id)
+SELECT DISTINCT ON (r.entity_key) p.entry_id, p.coach_id, p.school_id, p.worked_on, p.minutes,
+    p.category_id, p.category_kind, p.cycle_id, p.focus_area_id
+FROM received_events r, jsonb_populate_record(NULL::time_facts, r.payload) p
+WHERE r.event_type IN ('TimeEntryRecorded', 'TimeEntryCorrected')
+  AND NOT EXISTS (SELECT 1 FROM received_events v WHERE v.entity_key = r.entity_key
+                  AND v.event_type = 'TimeEntryVoided')
+ORDER BY r.entity_key, r.position DESC"""
+
+
 def replay(cursor: Cursor, progress: Callable[[int, int], None] | None = None) -> int:
-    """Derive every table of DERIVED from ``received_events`` into empty tables. Each entity
-    is folded once; roster rows are applied one by one. Returns the events replayed."""
-    cursor.execute("SELECT count(*) FROM received_events")
-    total = int(cursor.fetchone()[0])
-    cursor.execute(
+    """Derive every table of DERIVED (but the rollups) from ``received_events`` into empty
+    tables: the roster and the time facts set-wise, each cycle and agreement folded once,
+    then every fact placed in one statement. Returns the events replayed."""
+    cursor.execute("SELECT event_type, count(*) FROM received_events GROUP BY 1")
+    counts = dict(cursor.fetchall())
+    total, done = sum(counts.values()), 0
+    for statement in ROSTER_FROM_EVENTS.values():
+        cursor.execute(statement)
+    ignored = [event_type for event_type, apply in ROSTER.items() if apply is _ignore]
+    done += sum(counts.get(t, 0) for t in (*ROSTER_FROM_EVENTS, *ignored))
+    cursor.execute(  # categories (a few events) one by one, in order
         "SELECT event_type, payload, position FROM received_events WHERE entity_key IS NULL"
-        " ORDER BY source, position"
-    )
-    done = 0
+        " AND event_type <> ALL(%s) ORDER BY source, position",
+        ([*ROSTER_FROM_EVENTS, *ignored],))
     for event_type, payload, position in cursor.fetchall():
         ROSTER[event_type](cursor, payload, position)
         done += 1
+    cursor.execute(TIME_FACTS_FROM_EVENTS)
+    done += sum(counts.get(event_type, 0) for event_type in facts.TIME_EVENTS)
+    if progress is not None:
+        progress(done, total)
     cursor.execute(
         "SELECT entity_key, count(*) FROM received_events WHERE entity_key IS NOT NULL"
-        " GROUP BY entity_key"
-    )
+        " AND event_type <> ALL(%s) GROUP BY entity_key", (list(facts.TIME_EVENTS),))
     for key, count in cursor.fetchall():
-        refold(cursor, key)
+        refold(cursor, key, placing=False)
         done += count
         if progress is not None and done % 1000 < count:
             progress(done, total)
+    month, day = facts.school_year_start()
+    params = {"sm": month, "sd": day}
+    cursor.execute(PLACE_CYCLES + "true", params)
+    cursor.execute(PLACE_TIME + "true", params)
     if progress is not None:
         progress(done, total)
     return total
@@ -435,14 +606,15 @@ def rebuild(cursor: Cursor, progress: Callable[[int, int], None] | None = None) 
 
 
 def derive_all(cursor: Cursor, progress: Callable[[int, int], None] | None = None) -> int:
-    """Empty every derived table and ``replay``, with no writer beside it: the monthly
-    rollup is made in one pass at the end rather than row by row by its trigger."""
-    cursor.execute("ALTER TABLE time_facts DISABLE TRIGGER time_month_keep")
+    """Empty every derived table and ``replay``, with no writer beside it: the time
+    rollups are made in one statement each at the end rather than row by row by the
+    trigger."""
+    cursor.execute("ALTER TABLE time_facts DISABLE TRIGGER USER")
     for name in DERIVED:
         cursor.execute(f"DELETE FROM {name}")
     total = replay(cursor, progress)
     cursor.execute(ROLLUP_ALL)
-    cursor.execute("ALTER TABLE time_facts ENABLE TRIGGER time_month_keep")
+    cursor.execute("ALTER TABLE time_facts ENABLE TRIGGER USER")
     return total
 
 
@@ -457,7 +629,7 @@ TABLES = ("processed_events", "received_events", *DERIVED)
 def _functions(schema: str) -> tuple[str, ...]:
     """The rollup trigger's functions, as ALTER FUNCTION names them once their row type
     (``time_facts``) lives in ``schema``."""
-    return ("time_month_keep()", f"time_month_apply({schema}.time_facts, integer)")
+    return ("time_rollups_keep()", f"time_rollups_apply({schema}.time_facts, integer)")
 
 
 def create_shadow(cursor: Cursor) -> datetime:

@@ -34,6 +34,15 @@ VIEWS: dict[str, Callable[[Cursor, views.Scope], list[Json]]] = {
     "plan_alignment": views.plan_alignment,
     "cycle_activity": views.cycle_activity,
 }
+# The council shows the district and its regions only: no view computes the finer levels
+# (every school and coach of the district) for it.
+COUNCIL = ("district", "region")
+COUNCIL_VIEWS: dict[str, Callable[[Cursor, views.Scope], list[Json]]] = {
+    "time_use": lambda cursor, scope: views.time_use(cursor, scope, COUNCIL),
+    "plan_alignment": lambda cursor, scope: views.plan_alignment(cursor, scope, COUNCIL,
+                                                                 flags=False),
+    "cycle_activity": lambda cursor, scope: views.cycle_activity(cursor, scope, COUNCIL),
+}
 log = logging.getLogger(__name__)
 
 # How often to look for events named as a predecessor that never arrived.
@@ -241,7 +250,7 @@ class ReportingService:
         if view != "council":
             return VIEWS[view](cursor, scope)
         side_by_side: dict[str, Json] = {}
-        for name, compute in VIEWS.items():
+        for name, compute in COUNCIL_VIEWS.items():
             for row in compute(cursor, scope):
                 if row["level"] in ("region", "district"):
                     cell = side_by_side.setdefault(

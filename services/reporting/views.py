@@ -24,6 +24,7 @@ from uuid import UUID
 from psycopg2.extensions import cursor as Cursor
 
 from services.reporting import sql
+from services.reporting.projections import GRAINS
 
 Row = dict[str, Any]
 
@@ -52,30 +53,48 @@ class Scope:
         }
 
 
-SCOPE_FILTER = """(%(region)s::uuid IS NULL OR region_id = %(region)s::uuid)
-    AND (%(school)s::uuid IS NULL OR school_id = %(school)s::uuid)
-    AND (%(coach)s::uuid IS NULL OR coach_id = %(coach)s::uuid)"""
+SCOPES = {"region_id": "region", "school_id": "school", "coach_id": "coach"}
 
-LEVELS = {
-    "district": "'district'",
-    "region": "COALESCE(region_id::text, 'unassigned')",
-    "school": "school_id::text",
-    "coach": "coach_id::text",
-    "coach_school": "coach_id::text || '/' || school_id::text",
-    "month": "month",
+
+def scope_filter(columns: tuple[str, ...] = tuple(SCOPES)) -> str:
+    """The scope's condition on ``columns`` (the ones a row source has)."""
+    return " AND ".join(f"(%({SCOPES[c]})s::uuid IS NULL OR {c} = %({SCOPES[c]})s::uuid)"
+                        for c in columns)
+
+
+SCOPE_FILTER = scope_filter()
+
+# Each level: the columns it groups by and its key.
+LEVELS: dict[str, tuple[tuple[str, ...], str]] = {
+    "district": ((), "'district'"),
+    "region": (("region_id",), "COALESCE(region_id::text, 'unassigned')"),
+    "school": (("school_id",), "school_id::text"),
+    "coach": (("coach_id",), "coach_id::text"),
+    "coach_school": (("coach_id", "school_id"), "coach_id::text || '/' || school_id::text"),
+    "month": (("month",), "to_char(month, 'YYYY-MM')"),
 }
 
 
 def _by_levels(levels: tuple[str, ...], source: str, aggregates: str,
-               extra: tuple[str, ...] = ()) -> str:
-    """One SELECT per level over ``source``, as rows (level, key, *extra, *aggregates)."""
+               extra: tuple[str, ...] = (), having: str = "HAVING count(*) > 0") -> str:
+    """Rows (level, key, *extra, *aggregates) of each level over ``source``, in one pass
+    (grouping sets) rather than one scan of it per level. ``having`` keeps the district's
+    empty grouping set from making a row out of no rows."""
+    grouped = [c for c in ("region_id", "school_id", "coach_id", "month")
+               if any(c in LEVELS[level][0] for level in levels)]
+
+    def ungrouped(level: str) -> int:  # GROUPING() of ``grouped``: 1 bits = not grouped
+        return sum(1 << (len(grouped) - 1 - n) for n, c in enumerate(grouped)
+                   if c not in LEVELS[level][0])
+
+    which = f"GROUPING({', '.join(grouped)})" if grouped else "0"
+    level_sql = " ".join(f"WHEN {ungrouped(level)} THEN '{level}'" for level in levels)
+    key_sql = " ".join(f"WHEN {ungrouped(level)} THEN {LEVELS[level][1]}" for level in levels)
+    sets = ", ".join(f"({', '.join(LEVELS[level][0])})" for level in levels)
     extra_sql = "".join(f", {e}" for e in extra)
-    group_by = ", ".join(str(n) for n in range(2, 3 + len(extra)))
-    return " UNION ALL ".join(
-        f"SELECT '{level}' AS level, {LEVELS[level]} AS key{extra_sql}, {aggregates}"
-        f" FROM {source} GROUP BY {group_by}"
-        for level in levels
-    )
+    return (f"SELECT CASE {which} {level_sql} END AS level, CASE {which} {key_sql} END AS key"
+            f"{extra_sql}, {aggregates} FROM {source}"
+            f" GROUP BY {''.join(f'{e}, ' for e in extra)}GROUPING SETS ({sets}) {having}")
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -84,35 +103,87 @@ def _share(part: int, whole: int) -> float | None:
 
 # Time use -----------------------------------------------------------------------------------
 
-# Time rows: whole months from the time_month rollup, the days of a partial month at
-# either end of the range from time_facts, so a school year is a few thousand rows.
+# Time rows of the range in scope, at one grain of the rollups (projections.GRAINS): whole
+# months from its monthly table; a partial month (at either end) from its daily table, the
+# month-to-date on its last day less the month-to-date on the day before its first, so two
+# rows per group however long it is. The subtracted rows make some groups net to nothing
+# (no minutes in the range): the views drop those (minutes are positive, so a cell nets to
+# zero only when no entry of it is in range). One group's minutes of a month fit an
+# integer, and summing integers (into a bigint) is twice as fast as summing the bigint
+# columns (into a numeric).
 TIME_ROWS = """
-SELECT coach_id, school_id, region_id, to_char(month, 'YYYY-MM') AS month, category_id,
-       category_kind, minutes, aligned_minutes
-FROM time_month WHERE month BETWEEN %(first_month)s AND %(last_month)s
+SELECT {columns}, month, category_id, category_kind, minutes::integer,
+       aligned_minutes::integer
+FROM {grain}_month WHERE month BETWEEN %(first_month)s AND %(last_month)s AND {scope}
 UNION ALL
-SELECT coach_id, school_id, region_id, to_char(worked_on, 'YYYY-MM'), category_id,
-       category_kind, minutes, CASE WHEN aligned THEN minutes ELSE 0 END
-FROM time_facts WHERE worked_on BETWEEN %(start)s AND %(end)s
-  AND worked_on NOT BETWEEN %(first_month)s AND %(last_month_end)s"""
+SELECT {columns}, date_trunc('month', day)::date, category_id, category_kind,
+       minutes::integer, aligned_minutes::integer
+FROM {grain}_day WHERE day = ANY(%(to_days)s::date[]) AND {scope}
+UNION ALL
+SELECT {columns}, date_trunc('month', day)::date, category_id, category_kind,
+       -minutes::integer, -aligned_minutes::integer
+FROM {grain}_day WHERE day = ANY(%(before_days)s::date[]) AND {scope}"""
 
 
-def whole_months(start: date, end: date) -> dict[str, date]:
-    """The first and last whole month inside [start, end] (an empty span when none)."""
-    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+def time_rows(grain: str, coaching_only: bool = False) -> str:
+    columns = ", ".join(c if c in GRAINS[grain] else f"NULL::uuid AS {c}"
+                        for c in ("coach_id", "school_id", "region_id"))
+    scope = scope_filter(GRAINS[grain])
+    if coaching_only:
+        scope = f"category_kind = 'coaching' AND {scope}"
+    return TIME_ROWS.format(grain=grain, columns=columns, scope=scope)
+
+
+def _by_grain(levels: tuple[str, ...], scope: Scope) -> dict[str, tuple[str, ...]]:
+    """The levels each grain of the rollups answers: the coarsest that has what a level
+    groups by and the scope filters on."""
+    by_grain: dict[str, tuple[str, ...]] = {}
+    for level in levels:
+        wanted = {*LEVELS[level][0], *(["coach_id"] if scope.coach_id else []),
+                  *(["school_id"] if scope.school_id else [])} - {"month"}
+        grain = next(g for g in reversed(GRAINS) if wanted <= set(GRAINS[g]))
+        by_grain[grain] = (*by_grain.get(grain, ()), level)
+    return by_grain
+
+
+IN_RANGE = "HAVING sum(minutes) <> 0"
+
+
+def whole_months(start: date, end: date) -> dict[str, Any]:
+    """The first and last whole month inside [start, end] (an empty span when none), and
+    the days whose month-to-date is added (``to_days``) or taken off (``before_days``) to
+    make the partial months at either end."""
+    first = start if start.day == 1 else _next_month(start)
     following = end + timedelta(days=1)
     last_end = end if following.day == 1 else following.replace(day=1) - timedelta(days=1)
     if first > last_end:
-        return {"first_month": date.max, "last_month": date.min, "last_month_end": date.min}
-    return {"first_month": first, "last_month": last_end.replace(day=1),
-            "last_month_end": last_end}
+        span = {"first_month": date.max, "last_month": date.min, "last_month_end": date.min}
+        if (start.year, start.month) == (end.year, end.month):
+            parts = [(start, end)]
+        else:
+            parts = [(start, _next_month(start) - timedelta(days=1)), (end.replace(day=1), end)]
+    else:
+        span = {"first_month": first, "last_month": last_end.replace(day=1),
+                "last_month_end": last_end}
+        parts = [(start, first - timedelta(days=1))] if start < first else []
+        parts += [(last_end + timedelta(days=1), end)] if end > last_end else []
+    return {**span, "to_days": [last for _, last in parts],
+            "before_days": [first - timedelta(days=1) for first, _ in parts if first.day > 1]}
 
 
-def time_use(cursor: Cursor, scope: Scope) -> list[Row]:
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+TIME_LEVELS = ("district", "region", "school", "coach", "month")
+
+
+def time_use(cursor: Cursor, scope: Scope, levels: tuple[str, ...] = TIME_LEVELS) -> list[Row]:
     cursor.execute(
-        f"WITH t AS (SELECT * FROM ({TIME_ROWS}) r WHERE {SCOPE_FILTER}) "
-        + _by_levels(("district", "region", "school", "coach", "month"), "t",
-                     "sum(minutes)::bigint", ("category_id", "category_kind")),
+        " UNION ALL ".join(
+            _by_levels(grain_levels, f"({time_rows(grain)}) t", "sum(minutes)::bigint",
+                       ("category_id", "category_kind"), IN_RANGE)
+            for grain, grain_levels in _by_grain(levels, scope).items()),
         scope.params(),
     )
     cells: dict[tuple[str, str], dict[str, Any]] = {}
@@ -143,23 +214,24 @@ def _order(item: tuple[tuple[str, str], Any]) -> tuple[int, str]:
 
 # Plan alignment ---------------------------------------------------------------------------
 
-ALIGNED_TIME = f"SELECT * FROM ({TIME_ROWS}) r WHERE category_kind = 'coaching'"
 
 ALIGNED_CYCLES = """
 SELECT c.cycle_id, c.coach_id, c.school_id, c.teacher_ids,
-       to_char(c.started_on, 'YYYY-MM') AS month, c.region_id, c.aligned
+       date_trunc('month', c.started_on)::date AS month, c.region_id, c.aligned
 FROM cycle_facts c
 WHERE c.started_on BETWEEN %(start)s AND %(end)s AND c.status IN ('active', 'closed')"""
 
 ALIGNMENT_LEVELS = ("district", "region", "school", "coach_school", "month")
 
 
-def plan_alignment(cursor: Cursor, scope: Scope) -> list[Row]:
+def plan_alignment(cursor: Cursor, scope: Scope, levels: tuple[str, ...] = ALIGNMENT_LEVELS,
+                   flags: bool = True) -> list[Row]:
     params = scope.params()
     cursor.execute(
-        f"WITH t AS (SELECT * FROM ({ALIGNED_TIME}) r WHERE {SCOPE_FILTER}) "
-        + _by_levels(ALIGNMENT_LEVELS, "t",
-                     "sum(minutes)::bigint, sum(aligned_minutes)::bigint"),
+        " UNION ALL ".join(
+            _by_levels(grain_levels, f"({time_rows(grain, coaching_only=True)}) t",
+                       "sum(minutes)::bigint, sum(aligned_minutes)::bigint", having=IN_RANGE)
+            for grain, grain_levels in _by_grain(levels, scope).items()),
         params,
     )
     cells: dict[tuple[str, str], Row] = defaultdict(dict)
@@ -169,7 +241,7 @@ def plan_alignment(cursor: Cursor, scope: Scope) -> list[Row]:
     cursor.execute(
         f"WITH c AS (SELECT * FROM ({ALIGNED_CYCLES}) r WHERE {SCOPE_FILTER}),"
         " u AS (SELECT c.*, unnest(c.teacher_ids) AS teacher_id FROM c) "
-        + _by_levels(ALIGNMENT_LEVELS, "u",
+        + _by_levels(levels, "u",
                      "count(DISTINCT cycle_id), count(DISTINCT cycle_id) FILTER (WHERE aligned),"
                      " count(DISTINCT teacher_id)"),
         params,
@@ -190,7 +262,7 @@ def plan_alignment(cursor: Cursor, scope: Scope) -> list[Row]:
             row["aligned_cycles"] = cell.get("aligned_cycles", 0)
             row["aligned_cycle_share"] = _share(row["aligned_cycles"], row["cycles"])
         rows.append(row)
-    return rows + alignment_flags(cursor, scope)
+    return rows + (alignment_flags(cursor, scope) if flags else [])
 
 
 ASSIGNED_ON_REF = f"""
@@ -252,12 +324,13 @@ WHERE c.status IN ('active', 'closed') AND c.started_on <= %(end)s
 CYCLE_LEVELS = ("district", "region", "school")
 
 
-def cycle_activity(cursor: Cursor, scope: Scope) -> list[Row]:
+def cycle_activity(cursor: Cursor, scope: Scope,
+                   levels: tuple[str, ...] = CYCLE_LEVELS) -> list[Row]:
     params = scope.params()
     cursor.execute(
         f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}) "
         + _by_levels(
-            CYCLE_LEVELS, "c",
+            levels, "c",
             "count(*) FILTER (WHERE started_on >= %(start)s),"
             " count(*) FILTER (WHERE status = 'closed' AND closed_on <= %(end)s),"
             " sum(next_steps_complete)::bigint, sum(next_steps_total)::bigint",
@@ -273,7 +346,7 @@ def cycle_activity(cursor: Cursor, scope: Scope) -> list[Row]:
     cursor.execute(
         f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}"
         "  AND status = 'active') "
-        + _by_levels(CYCLE_LEVELS, "c", "count(*)", ("phase",)),
+        + _by_levels(levels, "c", "count(*)", ("phase",)),
         params,
     )
     for level, key, phase, count in cursor.fetchall():
@@ -281,7 +354,7 @@ def cycle_activity(cursor: Cursor, scope: Scope) -> list[Row]:
     cursor.execute(
         f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}"
         "  AND status = 'closed' AND closed_on <= %(end)s) "
-        + _by_levels(CYCLE_LEVELS, "c", "count(*)", ("outcome",)),
+        + _by_levels(levels, "c", "count(*)", ("outcome",)),
         params,
     )
     for level, key, outcome, count in cursor.fetchall():
@@ -289,7 +362,7 @@ def cycle_activity(cursor: Cursor, scope: Scope) -> list[Row]:
     cursor.execute(
         f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}),"
         " u AS (SELECT c.*, unnest(c.teacher_ids) AS teacher_id FROM c) "
-        + _by_levels(CYCLE_LEVELS, "u", "count(DISTINCT teacher_id)"),
+        + _by_levels(levels, "u", "count(DISTINCT teacher_id)"),
         params,
     )
     teachers = {(level, key): count for level, key, count in cursor.fetchall()}
