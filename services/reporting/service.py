@@ -11,13 +11,15 @@ from typing import Any
 from uuid import UUID
 
 import eventlet
+from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
+from prometheus_client import Histogram
 from psycopg2.extensions import cursor as Cursor
 
 from coachops import clock
 from coachops.bus.consumer import integration_event_handler
-from coachops.bus.idempotency import apply_once
+from coachops.bus.idempotency import BatchWriter, apply_once
 from coachops.commands import load
 from coachops.commands.reporting import ReportQuery, SchoolQuery
 from coachops.contracts import Envelope, decode
@@ -120,9 +122,57 @@ def _own(wanted: Json, field: str, mine: list[str], why: str) -> Json:
     return {field: UUID(chosen)}
 
 
+BATCH_EVENTS = Histogram(
+    "coachops_reporting_batch_events", "Events applied in one reporting transaction",
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500),
+)
+
+
+class Writer(DependencyProvider):
+    """The process's one ``BatchWriter``: each event handler hands it its event and waits
+    for the commit, so events are applied many to a transaction.
+
+    Batches form only from events being handled at once, so this raises the container's
+    worker pool (and with it the prefetch) to ``REPORTING_MAX_WORKERS``. The database pool
+    stays sized by ``max_workers`` (``coachops.dependencies.pool_size``): waiting workers
+    hold no connection, the writer needs one and report queries wait for theirs."""
+
+    def __init__(self, database: str = "db") -> None:
+        self.database = database
+        self.writer: BatchWriter | None = None
+
+    def setup(self) -> None:
+        container = self.container
+        workers = int(container.config.get("REPORTING_MAX_WORKERS") or 0)
+        if workers > container.max_workers:
+            # Read by the queue consumer when it starts consuming, after every setup.
+            container.max_workers = workers
+            container._worker_pool.resize(workers)
+
+    def start(self) -> None:
+        [db] = [d for d in self.container.dependencies if d.attr_name == self.database]
+        self.writer = BatchWriter(
+            db.datastore, projections.receive_all, projections.receive,
+            limit=int(self.container.config.get("REPORTING_BATCH_SIZE", 500)),
+            observe=BATCH_EVENTS.observe,
+        )
+        self._thread = self.container.spawn_managed_thread(self.writer.run,
+                                                           identifier="reporting-writer")
+
+    def stop(self) -> None:
+        # nameko stops dependencies after the last worker returned: nothing waits any more.
+        if self.writer is not None:
+            self.writer.stop()
+            self._thread.wait()
+
+    def get_dependency(self, worker_ctx: Any) -> Callable[[Envelope], bool]:
+        assert self.writer is not None
+        return self.writer.apply
+
+
 def _handler(source: str, event_type: str) -> Callable[[Any, Envelope], None]:
     def handle(self: ReportingService, event: Envelope) -> None:
-        apply_once(self.db, event, projections.receive)
+        self.write(event)
 
     handle.__name__ = "on_" + re.sub(r"(?<!^)(?=[A-Z])", "_", event_type).lower()
     return integration_event_handler(source, event_type)(handle)
@@ -132,14 +182,15 @@ class ReportingService:
     name = "reporting"
 
     db = Database(schema=projections.SCHEMA)
+    write = Writer()
     metrics = MetricsServer()
     # The sources' notification logs, for events missed on the bus.
     cycles = RpcProxy("cycles")
     timetracking = RpcProxy("timetracking")
     agreements = RpcProxy("agreements")
 
-    # One consumer per event type of every source: each keeps the event and refolds
-    # what it touches (services.reporting.projections.receive).
+    # One consumer per event type of every source: each hands the event to the writer,
+    # which keeps it and refolds what it touches (projections.receive_all) in batches.
     for _source, _types in facts.CONSUMED.items():
         for _type in _types:
             _method = _handler(_source, _type)
