@@ -42,6 +42,14 @@ CREATE TABLE IF NOT EXISTS erased_people (
 );
 """
 
+# Destroys the keys of the subjects given, and closes those with none yet for good.
+ERASE_SUBJECTS = (
+    "INSERT INTO personal_keys (subject_id, key, erased_at)"
+    " SELECT s, NULL, now() FROM unnest(%s::uuid[]) AS s"
+    " ON CONFLICT (subject_id) DO UPDATE SET key = NULL,"
+    " erased_at = coalesce(personal_keys.erased_at, now())"
+)
+
 
 class Keys(ABC):
     """Where a service's keys live. ``key`` answers None for an erased subject."""
@@ -134,11 +142,7 @@ class PostgresKeys(Keys):
                 "SELECT subject_id FROM personal_keys WHERE subject_id = ANY(%s::uuid[])"
                 " AND key IS NOT NULL ORDER BY subject_id FOR UPDATE", (ids,))
             destroyed = len(cursor.fetchall())
-            cursor.execute(
-                "INSERT INTO personal_keys (subject_id, key, erased_at)"
-                " SELECT s, NULL, now() FROM unnest(%s::uuid[]) AS s"
-                " ON CONFLICT (subject_id) DO UPDATE SET key = NULL,"
-                " erased_at = coalesce(personal_keys.erased_at, now())", (ids,))
+            cursor.execute(ERASE_SUBJECTS, (ids,))
             cursor.execute(
                 "INSERT INTO erased_people (person_id, keys_destroyed) VALUES (%s, %s)"
                 " ON CONFLICT (person_id) DO UPDATE"
@@ -181,11 +185,7 @@ def apply_erasures(cursor: Cursor, erasures: Erasures) -> int:
                    " AND key IS NOT NULL", (erasures.subjects,))
     row = cursor.fetchone()
     brought_back = int(row[0]) if row else 0
-    cursor.execute(
-        "INSERT INTO personal_keys (subject_id, key, erased_at)"
-        " SELECT s, NULL, now() FROM unnest(%s::uuid[]) AS s"
-        " ON CONFLICT (subject_id) DO UPDATE SET key = NULL,"
-        " erased_at = coalesce(personal_keys.erased_at, now())", (erasures.subjects,))
+    cursor.execute(ERASE_SUBJECTS, (erasures.subjects,))
     for person, destroyed in erasures.people:
         cursor.execute("INSERT INTO erased_people (person_id, keys_destroyed) VALUES (%s, %s)"
                        " ON CONFLICT (person_id) DO NOTHING", (person, destroyed))

@@ -18,7 +18,7 @@ import math
 import select
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from time import monotonic
 from typing import Any, Generic, TypeVar, cast
@@ -409,6 +409,24 @@ class PostgresAggregateRecorder(PostgresRecorder, AggregateRecorder):
             StoredEvent(originator_uuid, version, topic, bytes(state))
             for version, topic, state in rows
         ]
+
+
+    def select_events_after(self, after: Mapping[UUID, int]) -> dict[UUID, list[StoredEvent]]:
+        """The events of several aggregates, each after its version, in one statement."""
+        query = sql.SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state"
+            " FROM {table} AS e JOIN unnest(%s::uuid[], %s::bigint[]) AS w(id, after)"
+            " ON e.originator_id = w.id AND e.originator_version > w.after"
+            " ORDER BY e.originator_id, e.originator_version"
+        ).format(table=self.events_table)
+        with self.datastore.read() as cursor:
+            cursor.execute(query, ([str(i) for i in after], list(after.values())))
+            rows = cursor.fetchall()
+        found: dict[UUID, list[StoredEvent]] = {i: [] for i in after}
+        for originator_id, version, topic, state in rows:
+            stream = UUID(str(originator_id))
+            found[stream].append(StoredEvent(stream, version, topic, bytes(state)))
+        return found
 
 
 class PostgresApplicationRecorder(PostgresAggregateRecorder, ApplicationRecorder):

@@ -16,31 +16,24 @@ their client ids (``coachops.commands.sync.apply_batch``).
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
-from copy import deepcopy
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import date, time, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
-from eventsourcing.domain import Aggregate
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import (
     IntegrityError,
-    InterfaceError,
     JSONTranscoder,
-    OperationalError,
-    StoredEvent,
     Transcoding,
 )
-from psycopg2 import sql
 
 from coachops.application import ServiceApplication
 from coachops.commands.sync import Once
 from coachops.errors import Conflict, NotFound
 from coachops.identity import Actor
-from coachops.store import PostgresAggregateRecorder
+from coachops.read_cache import ReadCache
 from services.timetracking import csv_import, domain
 from services.timetracking.domain import (
     CATEGORY_LIST_ID,
@@ -86,107 +79,6 @@ class EntryValuesAsDict(Transcoding):
 def week_of(day: date) -> list[date]:
     monday = day - timedelta(days=day.weekday())
     return [monday + timedelta(days=n) for n in range(7)]
-
-
-class ReadCache:
-    """Aggregates kept between commands that only read them, each brought up to date
-    before every use: a read of the events after the kept version, which is empty unless
-    someone changed it, in place of a reload and a replay of every event.
-
-    So a command decides on what the store holds when it asks, exactly as a reload would
-    give (another process's change included). Kept aggregates are shared by the process's
-    workers and must not be changed: a command that changes one loads its own
-    (``Repository.get``) and saves it under optimistic concurrency.
-
-    ``read`` brings several up to date, and loads others whole, in one statement: every
-    store read is a few round trips, which is what a command's reads cost, not the replay.
-    """
-
-    def __init__(self, repository: Repository, maxsize: int = 20_000) -> None:
-        self.repository = repository
-        self.maxsize = maxsize
-        self.kept: OrderedDict[UUID, Aggregate] = OrderedDict()
-
-    def get(self, aggregate_id: UUID) -> Any:
-        """The aggregate as stored now (read only); AggregateNotFoundError if it is not."""
-        found = self.read([aggregate_id])
-        if aggregate_id not in found:
-            raise AggregateNotFoundError(aggregate_id)
-        return found[aggregate_id]
-
-    def read(self, kept: Sequence[UUID], whole: Sequence[UUID] = ()) -> dict[UUID, Any]:
-        """``kept`` aggregates through the cache (read only) and ``whole`` ones loaded from
-        their first event and not kept (a command's own, to change), in one read of the
-        store; the ones not stored are missing from the answer."""
-        before = {i: self.kept.get(i) for i in kept}  # as they were when asked
-        after = {i: 0 if k is None else k.version for i, k in before.items()}
-        after.update((i, 0) for i in whole)
-        events = self._events_after(after)
-        found: dict[UUID, Any] = {}
-        for aggregate_id, known in before.items():
-            current = self._brought_up_to_date(aggregate_id, known, events[aggregate_id])
-            if current is not None:
-                found[aggregate_id] = current
-        for aggregate_id in whole:
-            if events[aggregate_id]:
-                found[aggregate_id] = project_aggregate(None, events[aggregate_id])
-        return found
-
-    def saved(self, aggregate: Aggregate) -> None:
-        """An aggregate this process has just saved: as current as a load would be."""
-        self._keep(aggregate)
-
-    def _brought_up_to_date(self, aggregate_id: UUID, known: Aggregate | None,
-                            newer: list[Any]) -> Aggregate | None:
-        if known is None:
-            return self._keep(project_aggregate(None, newer)) if newer else None
-        if not newer:
-            if aggregate_id in self.kept:
-                self.kept.move_to_end(aggregate_id)
-            return known
-        # Onto a copy: other workers may be reading the kept one (or bringing it up to
-        # date themselves, from the same version).
-        current = project_aggregate(deepcopy(known), newer)
-        now_kept = self.kept.get(aggregate_id)
-        if now_kept is None or now_kept.version < current.version:
-            self._keep(current)
-        return current  # type: ignore[no-any-return]
-
-    def _events_after(self, after: dict[UUID, int]) -> dict[UUID, list[Any]]:
-        """The domain events of each aggregate after its version: in one statement on the
-        PostgreSQL store, else (or when that fails) one read each, as the library makes it
-        (which retries a lost connection)."""
-        store = self.repository.event_store
-        recorder = store.recorder
-        if len(after) > 1 and isinstance(recorder, PostgresAggregateRecorder):
-            query = sql.SQL(
-                "SELECT e.originator_id, e.originator_version, e.topic, e.state"
-                " FROM {table} AS e JOIN unnest(%s::uuid[], %s::bigint[]) AS w(id, after)"
-                " ON e.originator_id = w.id AND e.originator_version > w.after"
-                " ORDER BY e.originator_id, e.originator_version"
-            ).format(table=recorder.events_table)
-            try:
-                with recorder.datastore.read() as cursor:
-                    cursor.execute(query, ([str(i) for i in after], list(after.values())))
-                    rows = cursor.fetchall()
-            except (OperationalError, InterfaceError):
-                log.info("one read of %d aggregates failed; reading each", len(after),
-                         exc_info=True)
-            else:
-                found: dict[UUID, list[Any]] = {i: [] for i in after}
-                for originator_id, version, topic, state in rows:
-                    stream = UUID(str(originator_id))
-                    found[stream].append(store.mapper.to_domain_event(
-                        StoredEvent(stream, version, topic, bytes(state))))
-                return found
-        return {i: list(store.get(i, gt=version)) for i, version in after.items()}
-
-    def _keep(self, aggregate: Aggregate) -> Aggregate:
-        self.kept[aggregate.id] = aggregate
-        self.kept.move_to_end(aggregate.id)
-        while len(self.kept) > self.maxsize:
-            self.kept.popitem(last=False)
-        return aggregate
 
 
 class TimeTracking(ServiceApplication):

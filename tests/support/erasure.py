@@ -15,19 +15,14 @@ from eventsourcing.utils import Environment
 from psycopg2 import sql
 
 from coachops.store.admin import drop_database, ensure_role_and_database
-from tests.support.platform import ADMIN_URL, database_name
+from tests.support.platform import ADMIN_URL, database_name, database_url
 
 SEALED = re.compile(r'"_type_":"sealed","_data_":\{"by":"([0-9a-f-]{36})","ct":"([^"]+)"\}')
 
 
-def url(service: str) -> str:
-    name = database_name(service)
-    return f"postgresql://{name}@127.0.0.1:5432/{name}"
-
-
 def database_text(service: str) -> str:
     """Every row of every table of the service's database, as text."""
-    conn = psycopg2.connect(url(service))
+    conn = psycopg2.connect(database_url(service))
     try:
         with conn, conn.cursor() as cursor:
             cursor.execute(
@@ -52,7 +47,7 @@ def database_text(service: str) -> str:
 def opened_with_own_keys(service: str) -> str:
     """Every sealed value in the database that its own key table still opens."""
     text = database_text(service)
-    conn = psycopg2.connect(url(service))
+    conn = psycopg2.connect(database_url(service))
     try:
         with conn, conn.cursor() as cursor:
             cursor.execute("SELECT to_regclass('personal_keys') IS NOT NULL")
@@ -88,5 +83,5 @@ def restore_one(service: str, backup: Path) -> None:
     name = database_name(service)
     drop_database(ADMIN_URL, name)
     ensure_role_and_database(ADMIN_URL, name, name)
-    subprocess.run(["pg_restore", "--no-owner", "--role", name, "--dbname", url(service),
+    subprocess.run(["pg_restore", "--no-owner", "--role", name, "--dbname", database_url(service),
                     str(dump)], check=True, timeout=120, capture_output=True)

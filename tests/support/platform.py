@@ -40,6 +40,11 @@ def database_name(service: str) -> str:
     return f"coachops_{NAMESPACE}_{service}"
 
 
+def database_url(service: str) -> str:
+    name = database_name(service)
+    return f"postgresql://{name}@127.0.0.1:5432/{name}"
+
+
 def reset_databases() -> None:
     for service in DATABASES:
         drop_database(ADMIN_URL, database_name(service))
@@ -55,8 +60,7 @@ def platform_for_tests(log_dir: Path) -> Platform:
         PYTHONUNBUFFERED="1",
     )
     for service in DATABASES:
-        name = database_name(service)
-        env[f"{service.upper()}_DATABASE_URL"] = f"postgresql://{name}@127.0.0.1:5432/{name}"
+        env[f"{service.upper()}_DATABASE_URL"] = database_url(service)
     return Platform(log_dir=log_dir, env=env)
 
 

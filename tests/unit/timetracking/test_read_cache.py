@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from coachops.errors import Invalid
-from services.timetracking.app import ReadCache, TimeTracking
+from coachops.read_cache import ReadCache
+from services.timetracking.app import TimeTracking
 from services.timetracking.domain import CATEGORY_LIST_ID, CategoryList, assignments_id
 from tests.unit.timetracking.helpers import AS_COACH, COACH, LEADER, MONDAY, SCHOOL, TODAY, values
 
