@@ -19,6 +19,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import resolve_topic
 from kombu import Connection, Exchange, Producer
 from nameko.constants import PERSISTENT
 
@@ -29,8 +30,17 @@ from coachops.store import Datastore
 
 log = logging.getLogger(__name__)
 
-# Makes the integration event (or nothing) that one domain event stands for.
+# Makes the integration event (or nothing) that one domain event stands for. A translator
+# may name the domain event classes it makes one of (a ``translates`` attribute, a tuple):
+# it then makes nothing of any other, and the relay does not decode their notifications.
 Translator = Callable[[Any], Outgoing | None]
+
+
+def may_translate(translate: Translator, notification: Notification) -> bool:
+    """Whether ``notification`` may stand for an integration event: False only when the
+    translator names the classes it translates and the notification's is not one."""
+    classes = getattr(translate, "translates", None)
+    return classes is None or issubclass(resolve_topic(notification.topic), classes)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS outbox_relay (
@@ -53,6 +63,8 @@ def to_envelopes(
     the position of the last one made. Deterministic, so a re-publish is identical."""
     envelopes = []
     for notification in notifications:
+        if not may_translate(translate, notification):
+            continue
         domain_event = application.mapper.to_domain_event(notification)
         outgoing = translate(domain_event)
         if outgoing is None:
@@ -103,7 +115,8 @@ def _last_published_before(
             start=max(1, stop - page + 1), stop=stop, limit=page
         )
         for notification in reversed(notifications):
-            if translate(application.mapper.to_domain_event(notification)) is not None:
+            if may_translate(translate, notification) and translate(
+                    application.mapper.to_domain_event(notification)) is not None:
                 return notification.id
         stop -= page
     return None
@@ -138,7 +151,10 @@ class RunPublisher:
             channel = connection.channel()
             self.exchange(channel).declare()
             channel.tx_select()
-            self._producer = Producer(channel, exchange=self.exchange, serializer="json")
+            # Declared above, once per connection: a publish then only sends its message
+            # and never waits for the broker.
+            self._producer = Producer(channel, exchange=self.exchange, serializer="json",
+                                      auto_declare=False)
         return self._producer
 
     def publish_run(self, messages: Sequence[tuple[Any, str, str]]) -> None:

@@ -17,16 +17,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
-from coachops.commands import Command, load
+from coachops.commands import Command, first_error
 from coachops.commands import cycles as cycle_commands
 from coachops.commands import timetracking as time_commands
-from coachops.errors import CoachopsError
+from coachops.errors import CoachopsError, Invalid
 from coachops.identity import Actor
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,23 @@ COMMANDS: dict[str, SyncedCommand] = {
 }
 
 
+# One instance of each command's schema, reused by every item: making a marshmallow schema
+# copies all its fields, which costs more than loading a body with it.
+_SCHEMAS: dict[type[Command], Command] = {}
+
+
+def load_command(schema: type[Command], data: Any) -> Json:
+    """``coachops.commands.load`` with a schema made once: the same data or ``Invalid``."""
+    instance = _SCHEMAS.get(schema)
+    if instance is None:
+        instance = _SCHEMAS[schema] = schema()
+    try:
+        return instance.load(data)  # type: ignore[no-any-return]
+    except ValidationError as error:
+        field, reason = first_error(error.messages)
+        raise Invalid(reason, field=field) from None
+
+
 class SyncItem(Command):
     """One queued command; ``body`` is checked afterwards with the command's own schema."""
 
@@ -82,6 +100,9 @@ class SyncBatch(Command):
                         validate=validate.Length(min=1, max=MAX_ITEMS))
 
 
+_pending_events = attrgetter("pending_events")
+
+
 @dataclass
 class Batch:
     """The aggregates a batch's items changed, saved together once every item is decided
@@ -90,11 +111,17 @@ class Batch:
     an aggregate the batch changed from ``changed``; one that does not saves as usual.
 
     ``read`` holds what the batch reads once and decides every item on (the category list,
-    the coach's assignments), as of the batch's first read, as the CSV import does."""
+    the coach's assignments), as of the batch's first read, as the CSV import does.
+
+    ``checks`` say whether what a service layer read ahead for all the items at once (in
+    place of a read per item) is still what the store holds: the batch is saved only if
+    every check passes, else applied again item by item, so its answers are those the
+    items' own reads would have given."""
 
     changed: dict[Hashable, Any] = field(default_factory=dict)  # by aggregate id
     read: dict[Hashable, Any] = field(default_factory=dict)
     save: Callable[..., Any] | None = None  # the owning application's
+    checks: list[Callable[[], bool]] = field(default_factory=list)
 
     def collect(self, save: Callable[..., Any], *aggregates: Any) -> None:
         self.save = save
@@ -104,7 +131,12 @@ class Batch:
     def pending(self) -> int:
         """Events not saved yet: an item refused after it changed an aggregate would leave
         some behind, which the batch must then not save."""
-        return sum(len(a.pending_events) for a in self.changed.values())
+        # Asked twice per item of up to 500, over every aggregate changed so far: in C.
+        return sum(map(len, map(_pending_events, self.changed.values())))
+
+    def unchanged(self) -> bool:
+        """Whether everything the batch read ahead is still as it was read."""
+        return all(check() for check in self.checks)
 
     def commit(self) -> None:
         if self.save is not None and self.changed:
@@ -157,19 +189,28 @@ def rejected(error: CoachopsError) -> Json:
 Handler = Callable[[Actor, Json, Once], Json]
 
 
-def apply_batch(sender: Actor, items: list[Json], handlers: Mapping[str, Handler]) -> list[Json]:
+def apply_batch(sender: Actor, items: list[Json], handlers: Mapping[str, Handler],
+                prepare: Callable[[Batch], None] | None = None) -> list[Json]:
     """A service's items of a batch, applied one after the other in the order given, each
     answered: accepted, duplicate or rejected. Their changes are saved in one transaction
     at the end (``Batch``); if another worker changed one of the same aggregates meanwhile
-    (the save conflicts), or an item was refused half-way through a change, the batch is
-    applied again from the store item by item, each in its own transaction, as the single
-    routes would."""
+    (the save conflicts, or a read made ahead is no longer current), or an item was refused
+    half-way through a change, the batch is applied again from the store item by item,
+    each in its own transaction, as the single routes would.
+
+    ``prepare``, when given, is called with the batch before its first item: a service
+    layer reads there, in one go, what its items would each read (``Batch.checks``)."""
     batch = Batch()
+    if prepare is not None:
+        prepare(batch)
     answers = apply_items(sender, items, handlers, batch)
     if answers is not None:
         try:
-            batch.commit()
-            return answers
+            if batch.unchanged():
+                batch.commit()
+                return answers
+            log.info("what a batch of %d items read ahead changed meanwhile; applying them "
+                     "one by one", len(items))
         except IntegrityError:
             log.info("a batch of %d items conflicted with another write; applying them one "
                      "by one", len(items))
@@ -208,8 +249,8 @@ def apply_one(sender: Actor, item: Json, handlers: Mapping[str, Handler],
         return rejected(CoachopsError("not a command this service applies",
                                       field="command"))
     try:
-        return answered(once, command.status, handler(sender, load(command.schema,
-                                                                   item.get("body")), once))
+        return answered(once, command.status, handler(sender, load_command(
+            command.schema, item.get("body")), once))
     except CoachopsError as error:
         return rejected(error)
     except Exception:

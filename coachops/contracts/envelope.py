@@ -121,10 +121,19 @@ class _EnvelopeSchema(Schema):
 
 _envelope_schema = _EnvelopeSchema()
 
+# One instance of each contract, made on first use and reused: making a marshmallow schema
+# copies every field, which cost more than checking a payload with it.
+_INSTANCES: dict[tuple[str, int], Schema] = {}
+
 
 def _schema_for(event_type: str, version: int) -> Schema:
+    key = (event_type, version)
+    instance = _INSTANCES.get(key)
+    if instance is not None:
+        return instance
     try:
-        return _REGISTRY[(event_type, version)]()
+        instance = _INSTANCES[key] = _REGISTRY[key]()
+        return instance
     except KeyError:
         known = sorted(v for (n, v) in _REGISTRY if n == event_type)
         if known:
@@ -145,7 +154,8 @@ def _first_error(error: ValidationError, prefix: str = "") -> str:
 def encode(envelope: Envelope) -> dict[str, Any]:
     """Validate and serialise an envelope into a JSON-ready dict (publisher side)."""
     schema = _schema_for(envelope.event_type, envelope.version)
-    errors = schema.validate(schema.dump(envelope.payload))
+    payload = schema.dump(envelope.payload)  # once: it is both what is checked and sent
+    errors = schema.validate(payload)
     if errors:
         raise ContractError(f"{envelope.event_type} v{envelope.version} payload: {errors}")
     return {
@@ -160,7 +170,7 @@ def encode(envelope: Envelope) -> dict[str, Any]:
         "occurred_at": envelope.occurred_at.isoformat(),
         "recorded_at": envelope.recorded_at.isoformat(),
         "actor": envelope.actor.to_dict() if envelope.actor else None,
-        "payload": schema.dump(envelope.payload),
+        "payload": payload,
     }
 
 

@@ -84,8 +84,10 @@ def _at(state: dict[str, Any], path: str, change: Any) -> None:
             return None
         if not names:
             return change(obj)
-        inner = walk(_get(obj, names[0]), names[1:])
-        return _replaced(obj, names[0], inner)
+        value = _get(obj, names[0])
+        inner = walk(value, names[1:])
+        # Nothing to seal there (a note left empty, most often): no copy to make.
+        return obj if inner is value else _replaced(obj, names[0], inner)
 
     if head in state:
         state[head] = walk(state[head], rest)

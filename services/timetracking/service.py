@@ -7,13 +7,15 @@ and ``sync`` calls it for each item of a batch with one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from coachops import clock
 from coachops.bus.consumer import integration_event_handler
 from coachops.commands import load
-from coachops.commands.sync import Once, apply_batch
+from coachops.commands.sync import Batch, Once, apply_batch, load_command
 from coachops.commands.timetracking import (
     AddCategory,
     CoachDayQuery,
@@ -35,7 +37,7 @@ from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
 from services.timetracking import views
 from services.timetracking.app import TimeTracking
-from services.timetracking.domain import CORRECTABLE, EntryValues
+from services.timetracking.domain import CORRECTABLE, EntryValues, synced_entry_id
 from services.timetracking.integration import to_integration
 
 Json = dict[str, Any]
@@ -66,11 +68,12 @@ class TimeTrackingService:
         the last ones, or that reads them all."""
         return self.published.last_published()
 
-    # Entries -----------------------------------------------------------------------------
+    # Entries (their schemas made once: ``load_command``) ---------------------------------
 
     @rpc
     def record_time_entry(self, actor: Json, command: Json) -> Json:
-        return self._record_time_entry(Actor.from_dict(actor), load(RecordTimeEntry, command),
+        return self._record_time_entry(Actor.from_dict(actor),
+                                       load_command(RecordTimeEntry, command),
                                        self.once(actor, "record_time_entry"))
 
     def _record_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
@@ -83,7 +86,8 @@ class TimeTrackingService:
 
     @rpc
     def correct_time_entry(self, actor: Json, command: Json) -> Json:
-        return self._correct_time_entry(Actor.from_dict(actor), load(CorrectTimeEntry, command),
+        return self._correct_time_entry(Actor.from_dict(actor),
+                                        load_command(CorrectTimeEntry, command),
                                         self.once(actor, "correct_time_entry"))
 
     def _correct_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
@@ -96,7 +100,7 @@ class TimeTrackingService:
 
     @rpc
     def void_time_entry(self, actor: Json, command: Json) -> Json:
-        return self._void_time_entry(Actor.from_dict(actor), load(VoidTimeEntry, command),
+        return self._void_time_entry(Actor.from_dict(actor), load_command(VoidTimeEntry, command),
                                      self.once(actor, "void_time_entry"))
 
     def _void_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
@@ -106,12 +110,17 @@ class TimeTrackingService:
 
     @rpc
     def sync(self, actor: Json, items: list[Json]) -> list[Json]:
-        """A coach's queued entry commands, each applied once, in batch order."""
+        """A coach's queued entry commands, each applied once, in batch order. The entries
+        and days they name are read in one go before the first (``read_ahead``)."""
+
+        def read_ahead(batch: Batch) -> None:
+            self.timetracking.read_ahead(batch, entries_named(items), days_named(items))
+
         return apply_batch(Actor.from_dict(actor), items, {
             "record_time_entry": self._record_time_entry,
             "correct_time_entry": self._correct_time_entry,
             "void_time_entry": self._void_time_entry,
-        })
+        }, prepare=read_ahead)
 
     @rpc
     def import_time_entries(self, actor: Json, command: Json) -> Json:
@@ -222,3 +231,34 @@ class TimeTrackingService:
         return views.category(self.timetracking.retire_category(
             actor=Actor.from_dict(actor), category_id=data["category_id"],
         ))
+
+
+# What a batch's items name, read from their bodies before they are checked: an item whose
+# ids do not parse names nothing here, and reads for itself when it is applied.
+
+
+def entries_named(items: list[Json]) -> Iterator[UUID]:
+    """The entry each item records, corrects or voids (recorded from an app without an
+    id: the one its client id makes, ``synced_entry_id``)."""
+    for item in items:
+        try:
+            body = item.get("body") or {}
+            if body.get("entry_id") is not None:
+                yield UUID(str(body["entry_id"]))
+            elif item.get("command") == "record_time_entry":
+                yield synced_entry_id(UUID(str(body["coach_id"])),
+                                      UUID(str(item["client_id"])))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue
+
+
+def days_named(items: list[Json]) -> Iterator[tuple[UUID, date]]:
+    """The coach's day each record item goes on (a correction's is where its entry is)."""
+    for item in items:
+        if item.get("command") != "record_time_entry":
+            continue
+        try:
+            body = item.get("body") or {}
+            yield UUID(str(body["coach_id"])), date.fromisoformat(str(body["worked_on"]))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue

@@ -72,3 +72,19 @@ def test_a_body_that_is_not_an_object_is_rejected() -> None:
 def test_the_publisher_cannot_send_an_invalid_payload() -> None:
     with pytest.raises(ContractError, match="minutes"):
         encode(envelope(minutes=-5))
+
+
+def test_a_contract_reused_for_every_event_refuses_each_bad_one_and_sends_the_good_as_is(
+) -> None:
+    good = envelope(cycle_id=uuid.uuid4())
+    first = encode(good)
+    for bad in (envelope(minutes=0), envelope(category_kind="lunch"), envelope(coach_id="x")):
+        with pytest.raises(ContractError, match="TimeEntryRecorded v1 payload"):
+            encode(bad)
+    assert encode(good) == first
+    assert first["payload"] == {
+        "entry_id": str(good.payload["entry_id"]), "coach_id": str(good.payload["coach_id"]),
+        "school_id": str(good.payload["school_id"]), "worked_on": "2026-10-05",
+        "minutes": 45, "category_id": "co-planning", "category_kind": "coaching",
+        "cycle_id": str(good.payload["cycle_id"]), "focus_area_id": None}
+    assert decode(first).payload == {**good.payload}

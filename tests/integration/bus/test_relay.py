@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 
 from coachops import faults
-from coachops.bus.relay import OutboxRelay
+from coachops.bus.relay import (
+    OutboxRelay,
+    may_translate,
+    published_events,
+    to_envelopes,
+)
 from coachops.identity import Actor, Role
 from coachops.store import Datastore
 from coachops.store.admin import drop_database, ensure_role_and_database
@@ -136,3 +141,48 @@ def test_a_run_that_fails_before_its_commit_reaches_no_one_and_is_published_agai
         assert len({e.event_id for e, _ in events}) == SEEDED + 4
         assert position(relay)[0] == app.recorder.max_notification_id()
         assert not more_arrive(published)
+
+
+def test_only_what_the_translator_translates_is_decoded_and_the_same_is_published(
+        app: TimeTracking) -> None:
+    """``to_integration`` names the domain events it translates: the relay decodes no
+    other notification (a day's opening, an entry's location, its client ids), and makes
+    the same envelopes as when it decodes and asks about every one."""
+    coach = Actor(COACH, Role.COACH)
+    leader = Actor(uuid.uuid4(), Role.DISTRICT_LEADER)
+    record_entries(app, 6)
+    entry_id = app.record_entry(coach, COACH, EntryValues.of(
+        school_id=uuid.uuid4(), worked_on=MONDAY, category_id="co-planning",
+        start=time(9), end=time(10)), MONDAY + timedelta(days=60))
+    app.correct_entry(coach, entry_id, {"end": time(9, 45)}, "ran short",
+                      MONDAY + timedelta(days=60))
+    app.correct_entry(coach, entry_id, {"worked_on": MONDAY + timedelta(days=7)}, "moved",
+                      MONDAY + timedelta(days=60))
+    app.void_entry(coach, entry_id, "logged twice")
+    app.add_category(leader, "Bus duty", "other")
+    app.rename_category(leader, "bus-duty", "Bus and lunch duty")
+    app.retire_category(leader, "bus-duty")
+    app.learn_assignment(COACH, uuid.uuid4(), MONDAY, assigned=True)
+    notifications = app.recorder.select_notifications(start=1, limit=1000)
+    decoded = [app.mapper.to_domain_event(n) for n in notifications]
+    translated = [to_integration(event) is not None for event in decoded]
+    assert [may_translate(to_integration, n) for n in notifications] == translated
+    assert 0 < sum(translated) < len(notifications)
+
+    def asks_about_all(event: Any) -> Any:  # no ``translates``: every one is decoded
+        return to_integration(event)
+
+    decodes: list[int] = []
+    to_domain_event = app.mapper.to_domain_event
+
+    def counted(notification: Any) -> Any:
+        decodes.append(notification.id)
+        return to_domain_event(notification)
+
+    app.mapper.to_domain_event = counted  # type: ignore[method-assign]
+    fast = to_envelopes(SOURCE, app, to_integration, notifications, None)
+    assert len(decodes) == sum(translated)
+    assert fast == to_envelopes(SOURCE, app, asks_about_all, notifications, None)
+    middle = notifications[len(notifications) // 2].id
+    assert (published_events(SOURCE, app, to_integration, middle, 50)
+            == published_events(SOURCE, app, asks_about_all, middle, 50))

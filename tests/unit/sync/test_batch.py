@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
-from coachops.commands import field_errors
-from coachops.commands.sync import MAX_ITEMS, Once, SyncBatch, apply_batch
+from coachops.commands import field_errors, load
+from coachops.commands.sync import MAX_ITEMS, Once, SyncBatch, apply_batch, load_command
+from coachops.commands.timetracking import RecordTimeEntry
 from coachops.errors import Invalid, NotFound
 from coachops.identity import Actor, Role
 from gateway.routes import validated
@@ -101,3 +102,21 @@ def test_a_command_of_another_service_is_rejected_not_applied() -> None:
     answer = apply_batch(COACH, [item], {})[0]
     assert (answer["outcome"], answer["status"], answer["body"]["field"]) == (
         "rejected", 400, "command")
+
+
+def test_a_command_schema_made_once_loads_and_refuses_as_a_new_one_each_time() -> None:
+    coach = str(uuid.uuid4())
+    good = {"coach_id": coach, "school_id": str(uuid.uuid4()), "worked_on": "2026-10-05",
+            "start": "07:00", "end": "07:30", "category_id": "co-planning"}
+    bodies: list[Any] = [good, {**good, "start": "7 o'clock"}, {**good, "minutes": 30},
+                         {"coach_id": coach}, {**good, "surprise": 1}, None, [], good]
+    for body in bodies:
+        try:
+            expected: Any = load(RecordTimeEntry, body)
+        except Invalid as error:
+            expected = (error.field, error.message)
+        try:
+            got: Any = load_command(RecordTimeEntry, body)
+        except Invalid as error:
+            got = (error.field, error.message)
+        assert got == expected
