@@ -29,6 +29,7 @@ from typing import Any
 
 import psycopg2
 
+from bench import probes
 from bench.load import CATEGORIES
 from services.reporting import projections, views
 from services.reporting.service import COUNCIL_VIEWS
@@ -123,7 +124,7 @@ def bulk_load(admin_url: str, count: int, where: list[Placement], seed: int,
         with connection, connection.cursor() as cursor:
             cursor.execute("ALTER TABLE time_facts DISABLE TRIGGER USER")
             for index in ("time_facts_day", "time_facts_school_day", "time_facts_coach_day",
-                          "time_month_by_month", "time_day_by_day"):
+                          "time_month_covering", "time_day_covering"):
                 cursor.execute(f"DROP INDEX IF EXISTS {index}")
             stream = _Rows(count, where, seed)
             progress(f"bulk-loading {count:,} time facts with COPY ...")
@@ -138,6 +139,8 @@ def bulk_load(admin_url: str, count: int, where: list[Placement], seed: int,
             cursor.execute(projections.ROLLUP_ALL)
             cursor.execute(projections.ROLLUP_INDEXES)
             cursor.execute("ALTER TABLE time_facts ENABLE TRIGGER USER")
+            # Written behind the writer's back: reports cached before it are not served.
+            projections.read_model_changed(cursor)
         connection.autocommit = True
         with connection.cursor() as cursor:
             for table in ("time_facts", *projections.ROLLUPS):
@@ -181,35 +184,76 @@ def queries(where: list[Placement], today: date) -> list[Query]:
     return chosen
 
 
-def through_gateway(port: int, tokens: dict[str, str], chosen: list[Query],
-                    repeat: int) -> dict[str, list[float]]:
-    """Each query ``repeat`` times (after one warm-up each), as the leader ``tokens`` names
-    for it; latencies in ms by query. A 429 (the gateway's limit per person) is waited out
-    as its Retry-After says and not counted: the limiter is not what is measured here."""
+def read_model_changed(url: str) -> None:
+    """A new read-model version, as a transaction applying an event makes: every report
+    cached before it is computed again when next asked."""
+    connection = psycopg2.connect(url)
+    try:
+        with connection, connection.cursor() as cursor:
+            projections.read_model_changed(cursor)
+    finally:
+        connection.close()
+
+
+def cache_lookups(metrics_port: int | None) -> dict[str, float]:
+    """Reporting's cache hits and misses so far, from its /metrics (empty without one)."""
+    if not metrics_port:
+        return {}
+    found: dict[str, float] = {}
+    for line in probes.scrape(metrics_port).splitlines():
+        match = probes.SAMPLE.match(line)
+        if match and match["name"] == "coachops_reporting_report_cache_total":
+            outcome = dict(probes.LABEL.findall(match["labels"] or "")).get("outcome", "?")
+            found[outcome] = float(match["value"])
+    return found
+
+
+@dataclass
+class Asked:
+    """Latencies in ms by query: each query's first ask after the read models changed
+    (cold: nothing cached can answer it), and the same query asked again (warm)."""
+
+    cold: dict[str, list[float]]
+    warm: dict[str, list[float]]
+
+
+def through_gateway(port: int, tokens: dict[str, str], chosen: list[Query], repeat: int,
+                    reporting_url: str) -> Asked:
+    """Each query ``repeat`` times cold and then ``repeat`` times warm (after one warm-up
+    ask each, not counted), as the leader ``tokens`` names for it. Before each cold ask the
+    read-model version changes (``read_model_changed``), as when an event is applied, so
+    the report is computed: the cold figures are what an uncached report costs. A 429 (the
+    gateway's limit per person) is waited out as its Retry-After says and not counted: the
+    limiter is not what is measured here."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    latencies: dict[str, list[float]] = {}
+    asked = Asked({}, {})
+
+    def ask(path: str, headers: dict[str, str]) -> float:
+        while True:
+            began = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+            if response.status == 429:
+                time.sleep(float(response.getheader("Retry-After") or 1))
+                continue
+            if response.status != 200:
+                raise RuntimeError(f"{path}: {response.status} {body[:300]!r}")
+            return (time.perf_counter() - began) * 1000
+
     try:
         for query in chosen:
             headers = {"Authorization": f"Bearer {tokens[query.label]}"}
             path = query.path + "?" + "&".join(f"{k}={v}" for k, v in query.params.items())
-            n = 0
-            while n <= repeat:
-                began = time.perf_counter()
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                body = response.read()
-                if response.status == 429:
-                    time.sleep(float(response.getheader("Retry-After") or 1))
-                    continue
-                if response.status != 200:
-                    raise RuntimeError(f"{path}: {response.status} {body[:300]!r}")
-                if n:
-                    latencies.setdefault(query.label, []).append(
-                        (time.perf_counter() - began) * 1000)
-                n += 1
+            ask(path, headers)  # warm-up: connections, PostgreSQL's buffers
+            for _ in range(repeat):
+                read_model_changed(reporting_url)
+                asked.cold.setdefault(query.label, []).append(ask(path, headers))
+            for _ in range(repeat):
+                asked.warm.setdefault(query.label, []).append(ask(path, headers))
     finally:
         connection.close()
-    return latencies
+    return asked
 
 
 def _scope(params: dict[str, Any], today: date) -> views.Scope:

@@ -17,11 +17,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import baselines, load, probes, reports
+from bench import baselines, load, probes, rebuild, reports
 from bench.phases import drive, say, scalar, wait
 from bench.results import Figure, percentile, table, write
 from bench.stack import ADMIN_URL, Stack
 from coachops.identity import Role
+from coachops.store.admin import drop_database, ensure_role_and_database
 from gateway.auth import issue
 from services.agreements.roster import roster_id
 from tests.support.district import START, District
@@ -54,6 +55,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--report-events", default="1000000,10000000",
                    help="sizes of the bulk-loaded read model for report queries ('' skips)")
     p.add_argument("--report-repeat", type=int, default=20)
+    p.add_argument("--rebuild-events", type=int, default=1_000_000,
+                   help="received events of the rebuild at scale (0: skip it)")
     p.add_argument("--scale-service", default="timetracking",
                    help="the service measured with one and then two instances ('' skips)")
     p.add_argument("--namespace", default=os.environ.get("COACHOPS_TEST_NAMESPACE", "bench"))
@@ -62,6 +65,9 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     p.add_argument("--keep", action="store_true",
                    help="keep the vhost and databases after the run, to look into them")
+    p.add_argument("--reports-only", action="store_true",
+                   help="on the databases a --keep run left (not reset): the report queries"
+                        " only (implies --keep)")
     return p.parse_args(argv)
 
 
@@ -141,22 +147,26 @@ def main(argv: list[str] | None = None) -> int:
     details: dict[str, Any] = {"started": began.isoformat(), "settings": vars(args),
                                "machine": {"cpus": os.cpu_count(), "shared": True},
                                "logs": str(log_dir)}
-    say(f"resetting vhost {stack.vhost} and databases coachops_{args.namespace}_*")
-    stack.reset()
     baseline_db = f"coachops_{args.namespace}_baseline"
-    from coachops.store.admin import drop_database, ensure_role_and_database
-    drop_database(ADMIN_URL, baseline_db)
-    ensure_role_and_database(ADMIN_URL, baseline_db, baseline_db)
+    if not args.reports_only:
+        say(f"resetting vhost {stack.vhost} and databases coachops_{args.namespace}_*")
+        stack.reset()
+        drop_database(ADMIN_URL, baseline_db)
+        ensure_role_and_database(ADMIN_URL, baseline_db, baseline_db)
     baseline_url = f"postgresql://{baseline_db}@127.0.0.1:5432/{baseline_db}"
     say(f"starting the platform (gateway {stack.url}, logs in {log_dir}) ...")
     stack.start()
     try:
-        figures += run_phases(stack, args, baseline_url, details)
+        if args.reports_only:
+            figures += report_figures(stack, args, details)
+        else:
+            figures += run_phases(stack, args, baseline_url, details)
     finally:
         say("stopping the platform ...")
         stack.stop()
-        drop_database(ADMIN_URL, baseline_db)
-        if not args.keep:
+        if not args.reports_only:
+            drop_database(ADMIN_URL, baseline_db)
+        if not (args.keep or args.reports_only):
             stack.drop()
     path = args.out / f"{began:%Y%m%dT%H%M%SZ}.json"
     write(path, figures, details)
@@ -260,6 +270,20 @@ def run_phases(stack: Stack, args: argparse.Namespace, baseline_url: str,
             rebuilt / seconds, "events/s", pg_batch, "pg batched insert",
             TARGETS["rebuild"]))
 
+    if args.rebuild_events:
+        say(f"rebuild at scale: {args.rebuild_events:,} received events ...")
+        url = rebuild.fill(ADMIN_URL, f"coachops_{args.namespace}_rebuild", args.rebuild_events,
+                           reports.placements(stack.database_url("reporting")), say)
+        try:
+            rebuilt, seconds, whole = rebuild.rebuild(url)
+        finally:
+            drop_database(ADMIN_URL, f"coachops_{args.namespace}_rebuild")
+        details["rebuild_at_scale"] = {"events": rebuilt, "seconds": seconds,
+                                       "command_seconds": whole}
+        figures.append(Figure(
+            "rebuild_at_scale", f"rebuild --from received ({rebuilt:,} events)",
+            rebuilt / seconds, "events/s", pg_batch, "pg batched insert", TARGETS["rebuild"]))
+
     memory = {name: probes.peak_memory_mb(pid) for name, pid in stack.pids().items()}
     memory["load generator (max)"] = max(
         (mb for p in phases for mb in p.outcome.peak_mb), default=None)
@@ -293,19 +317,34 @@ def report_figures(stack: Stack, args: argparse.Namespace,
         if add:
             loads[size] = reports.bulk_load(admin, add, where, seed=size, progress=say)
             say(f"  {size:,} time facts stored ({loads[size]:.0f}s to load)")
-        by_query = reports.through_gateway(stack.gateway_port, leaders, chosen,
-                                           args.report_repeat)
+        details.setdefault("report_load_average", {})[size] = {"before": os.getloadavg()}
+        port = stack.metrics_ports.get("reporting")
+        before = reports.cache_lookups(port)
+        asked = reports.through_gateway(stack.gateway_port, leaders, chosen,
+                                        args.report_repeat, reporting)
+        after = reports.cache_lookups(port)
         straight_by_query = reports.straight_sql(reporting, chosen, args.report_repeat, today)
-        gateway = [ms for values in by_query.values() for ms in values]
         straight = [ms for values in straight_by_query.values() for ms in values]
-        details.setdefault("report_p50_by_query", {})[size] = {
-            label: {"gateway_ms": percentile(by_query[label], 50),
-                    "sql_ms": percentile(straight_by_query[label], 50)} for label in by_query}
+        details["report_load_average"][size]["after"] = os.getloadavg()
+        details.setdefault("report_by_query", {})[size] = {
+            label: {f"{name}_p{q}_ms": percentile(values[label], q)
+                    for name, values in (("cold", asked.cold), ("warm", asked.warm),
+                                         ("sql", straight_by_query))
+                    for q in (50, 95)}
+            for label in asked.cold}
+        details.setdefault("report_cache_lookups", {})[size] = {
+            outcome: after[outcome] - before.get(outcome, 0.0) for outcome in after}
         label = f"{size / 1e6:g}M" if size >= 1e6 else f"{size:,}"
-        for q in (50, 95):
-            figures.append(Figure(
-                f"report_p{q}_{size}", f"report query p{q} at {label} events",
-                percentile(gateway, q), "ms", percentile(straight, q), "same SQL on psycopg2",
-                TARGETS["report_p95"] if q == 95 else "", "bulk-loaded"))
+        # The target is held to the cold asks: a cache cannot make it pass by itself.
+        for kind, by_query, key in (("cold", asked.cold, "report"),
+                                    ("repeated, cached", asked.warm, "report_warm")):
+            gateway = [ms for values in by_query.values() for ms in values]
+            for q in (50, 95):
+                figures.append(Figure(
+                    f"{key}_p{q}_{size}", f"report query p{q} at {label} events, {kind}",
+                    percentile(gateway, q), "ms", percentile(straight, q),
+                    "same SQL on psycopg2",
+                    TARGETS["report_p95"] if q == 95 and key == "report" else "",
+                    "bulk-loaded"))
     details["bulk_load_seconds"] = loads
     return figures

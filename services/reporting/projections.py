@@ -51,6 +51,11 @@ CREATE TABLE IF NOT EXISTS received_events (
     PRIMARY KEY (source, position)
 );
 CREATE INDEX IF NOT EXISTS received_events_entity ON received_events (entity_key, position);
+-- Per source, the position up to which every published event is here or known missing.
+CREATE TABLE IF NOT EXISTS gap_marks (
+    source text PRIMARY KEY,
+    complete_to bigint NOT NULL DEFAULT 0
+);
 """
 
 # Everything derived from received_events: dropped and replayed by a rebuild, shadowed by
@@ -114,7 +119,7 @@ DERIVED.update({
 })
 
 INDEXES = """
-CREATE INDEX IF NOT EXISTS time_facts_day ON time_facts (worked_on);
+DROP INDEX IF EXISTS time_facts_day;  -- reports read the rollups, not facts by day
 CREATE INDEX IF NOT EXISTS time_facts_school_day ON time_facts (school_id, worked_on);
 CREATE INDEX IF NOT EXISTS time_facts_coach_day ON time_facts (coach_id, worked_on);
 CREATE INDEX IF NOT EXISTS time_facts_cycle ON time_facts (cycle_id) WHERE cycle_id IS NOT NULL;
@@ -131,104 +136,144 @@ def _key(grain: str, period: str) -> str:
 
 
 def _same_group(alias: str, grain: str) -> str:
-    """``alias``'s row is the fact ``r``'s group at ``grain`` (region may be null)."""
-    return " AND ".join(f"{alias}.{c} IS NOT DISTINCT FROM r.{c}" if c == "region_id"
-                        else f"{alias}.{c} = r.{c}" for c in GRAINS[grain])
+    """``alias``'s row is in the group of the change ``c`` at ``grain`` (region may be
+    null)."""
+    return " AND ".join(f"{alias}.{c} IS NOT DISTINCT FROM c.{c}" if c == "region_id"
+                        else f"{alias}.{c} = c.{c}" for c in GRAINS[grain])
 
 
 # Keys start with the month or day: reports read one span of months, or a few days, of
-# every group in scope.
+# every group in scope. Each index also holds every other column a report reads, so that
+# read is an index-only scan (at 10M facts, a district's coaches over a school year are
+# 32,000 month rows): the heap is not visited for pages the visibility map marks
+# all-visible, which a VACUUM after a bulk load or rebuild sets. The price: an upsert that
+# changes the minutes is no HOT update. Made before the key-only index they replace is
+# dropped, so a running trigger's ON CONFLICT always finds one.
 ROLLUP_INDEXES = "DROP INDEX IF EXISTS time_month_key;\n" + "".join(
-    f"CREATE UNIQUE INDEX IF NOT EXISTS {grain}_{period}_by_{period} ON {grain}_{period}"
-    f" {_key(grain, period)} NULLS NOT DISTINCT;\n"
+    f"CREATE UNIQUE INDEX IF NOT EXISTS {grain}_{period}_covering ON {grain}_{period}"
+    f" {_key(grain, period)} INCLUDE (category_kind, minutes, aligned_minutes)"
+    f" NULLS NOT DISTINCT;\nDROP INDEX IF EXISTS {grain}_{period}_by_{period};\n"
     for grain in GRAINS for period in ("month", "day"))
+
+# The trigger works per statement, on the rows it added and removed (``added``,
+# ``removed``: time_facts[]), so a batch of facts is one upsert per rollup whatever its
+# size: each group's change per category and day is summed first, then spread to the
+# month's end. A change that nets to nothing leaves its rows alone.
+CHANGES = """(SELECT c.*, c.minutes * c.sign AS delta,
+          CASE WHEN c.aligned THEN c.minutes * c.sign ELSE 0 END AS aligned_delta
+      FROM (SELECT a.*, 1 AS sign FROM unnest(added) a
+            UNION ALL SELECT r.*, -1 FROM unnest(removed) r) c)"""
+MONTH_END = "date_trunc('month', {day}) + interval '1 month - 1 day'"
 
 
 def _apply(grain: str) -> str:
-    """The statements of ``time_rollups_apply`` for one grain."""
-    values = ", ".join(f"r.{c}" for c in GRAINS[grain])
+    """The statements of the rollup trigger for one grain."""
+    columns = ", ".join(f"c.{c}" for c in GRAINS[grain])
+    changed = "HAVING sum(c.delta) <> 0 OR sum(c.aligned_delta) <> 0"
+    same = {"month": _same_group("m", grain), "day": _same_group("t", grain)}
     return f"""
-  INSERT INTO {grain}_month AS m VALUES ({values}, first_day, r.category_id, r.category_kind,
-      delta, aligned_delta)
+  INSERT INTO {grain}_month AS m SELECT {columns}, date_trunc('month', c.worked_on)::date,
+      c.category_id, min(c.category_kind), sum(c.delta), sum(c.aligned_delta)
+  FROM {CHANGES} c
+  GROUP BY {columns}, date_trunc('month', c.worked_on), c.category_id {changed}
   ON CONFLICT {_key(grain, "month")} DO UPDATE SET minutes = m.minutes + EXCLUDED.minutes,
       aligned_minutes = m.aligned_minutes + EXCLUDED.aligned_minutes;
-  INSERT INTO {grain}_day AS t SELECT {values}, d, r.category_id, r.category_kind, delta,
-      aligned_delta FROM unnest(to_month_end) d
+  INSERT INTO {grain}_day AS t SELECT {columns}, d::date, c.category_id,
+      min(c.category_kind), sum(c.delta), sum(c.aligned_delta)
+  FROM (SELECT {columns}, c.worked_on, c.category_id, min(c.category_kind) AS category_kind,
+            sum(c.delta) AS delta, sum(c.aligned_delta) AS aligned_delta
+        FROM {CHANGES} c GROUP BY {columns}, c.worked_on, c.category_id) c,
+       generate_series(c.worked_on, {MONTH_END.format(day="c.worked_on")}, interval '1 day') d
+  GROUP BY {columns}, d, c.category_id {changed}
   ON CONFLICT {_key(grain, "day")} DO UPDATE SET minutes = t.minutes + EXCLUDED.minutes,
       aligned_minutes = t.aligned_minutes + EXCLUDED.aligned_minutes;
-  IF sign < 0 THEN  -- minutes are positive: only a removal can leave a row at zero
-    DELETE FROM {grain}_month m WHERE m.minutes = 0 AND m.aligned_minutes = 0
-      AND m.month = first_day AND m.category_id = r.category_id AND {_same_group("m", grain)};
-    DELETE FROM {grain}_day t WHERE t.minutes = 0 AND t.aligned_minutes = 0
-      AND t.day = ANY(to_month_end) AND t.category_id = r.category_id
-      AND {_same_group("t", grain)};
+  IF cardinality(removed) > 0 THEN  -- minutes are positive: only a removal leaves a zero
+    DELETE FROM {grain}_month m USING unnest(removed) c WHERE m.minutes = 0
+      AND m.aligned_minutes = 0 AND m.month = date_trunc('month', c.worked_on)
+      AND m.category_id = c.category_id AND {same["month"]};
+    DELETE FROM {grain}_day t USING unnest(removed) c WHERE t.minutes = 0
+      AND t.aligned_minutes = 0 AND t.day BETWEEN c.worked_on AND
+          {MONTH_END.format(day="c.worked_on")}
+      AND t.category_id = c.category_id AND {same["day"]};
   END IF;"""
 
 
-ROLLUP_TRIGGER = f"""
+# What each trigger adds and removes; an update counts only the rows it changed (most
+# re-placements move nothing).
+ROLLUP_CHANGES = {
+    "INSERT": ("ARRAY(SELECT n FROM new_rows n)", "'{}'"),
+    "DELETE": ("'{}'", "ARRAY(SELECT o FROM old_rows o)"),
+    "UPDATE": tuple(
+        f"ARRAY(SELECT x FROM {mine} x WHERE NOT EXISTS (SELECT 1 FROM {theirs} y"
+        f" WHERE y.entry_id = x.entry_id AND (y.*) IS NOT DISTINCT FROM (x.*)))"
+        for mine, theirs in (("new_rows", "old_rows"), ("old_rows", "new_rows"))),
+}
+ROLLUP_FUNCTIONS = tuple(f"time_rollups_{op.lower()}()" for op in ROLLUP_CHANGES)
+TRANSITIONS = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows",
+               "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}
+ROLLUP_TRIGGER = """
 DROP TRIGGER IF EXISTS time_month_keep ON time_facts;
+DROP TRIGGER IF EXISTS time_rollups_keep ON time_facts;
+DROP TRIGGER IF EXISTS time_rollups_move ON time_facts;
 DROP FUNCTION IF EXISTS time_month_keep();
 DROP FUNCTION IF EXISTS time_month_apply(time_facts, integer);
-CREATE OR REPLACE FUNCTION time_rollups_apply(r time_facts, sign integer) RETURNS void AS $$
+DROP FUNCTION IF EXISTS time_rollups_keep();
+DROP FUNCTION IF EXISTS time_rollups_apply(time_facts, integer);
+""" + "".join(f"""
+CREATE OR REPLACE FUNCTION time_rollups_{op.lower()}() RETURNS trigger AS $$
 DECLARE
-  first_day date := date_trunc('month', r.worked_on)::date;
-  to_month_end date[] := ARRAY(SELECT generate_series(r.worked_on,
-      first_day + interval '1 month - 1 day', interval '1 day')::date);
-  delta bigint := sign * r.minutes;
-  aligned_delta bigint := CASE WHEN r.aligned THEN sign * r.minutes ELSE 0 END;
-BEGIN{"".join(_apply(grain) for grain in GRAINS)}
-END $$ LANGUAGE plpgsql;
-CREATE OR REPLACE FUNCTION time_rollups_keep() RETURNS trigger AS $$
+  added time_facts[] := {added};
+  removed time_facts[] := {removed};
 BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM time_rollups_apply(OLD, -1); END IF;
-  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM time_rollups_apply(NEW, 1); END IF;
+  IF cardinality(added) + cardinality(removed) = 0 THEN RETURN NULL; END IF;
+  {"".join(_apply(grain) for grain in GRAINS)}
   RETURN NULL;
 END $$ LANGUAGE plpgsql;
-CREATE OR REPLACE TRIGGER time_rollups_keep AFTER INSERT OR DELETE ON time_facts
-  FOR EACH ROW EXECUTE FUNCTION time_rollups_keep();
--- A placement that moves nothing (most re-placements) leaves the rollups alone.
-CREATE OR REPLACE TRIGGER time_rollups_move AFTER UPDATE ON time_facts
-  FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION time_rollups_keep();
-"""
+CREATE OR REPLACE TRIGGER time_rollups_{op.lower()} AFTER {op} ON time_facts
+  REFERENCING {TRANSITIONS[op]} FOR EACH STATEMENT EXECUTE FUNCTION time_rollups_{op.lower()}();
+""" for op, (added, removed) in ROLLUP_CHANGES.items())
 
 # Each rollup made in one statement, equal to what the trigger keeps: for an as-of
 # report's temporary tables (no trigger) and after a rebuild or a bulk load. The finest
-# grain from time_facts; the coarser ones from it (a sum of month-to-date rows is the
-# month-to-date of the sum, and a coarse group has a row on a day once any of its fine
-# groups has).
+# monthly grain from time_facts, the coarser ones from it; each daily grain from the
+# facts' daily sums: the month to date on each day that has minutes, repeated on every day
+# up to the next such day (or the month's end). Inserted in day order, which keeps the
+# index on (day, ...) growing at its end.
 ROLLUP_MONTH = """
 INSERT INTO time_month SELECT coach_id, school_id, region_id,
     date_trunc('month', worked_on)::date, category_id, category_kind, sum(minutes),
     COALESCE(sum(minutes) FILTER (WHERE aligned), 0)
 FROM time_facts GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 4"""
-# Each group's daily sums, plus a zero on every day from its first entry of the month to
-# the month's end (so no day is missing), summed to date over the month.
-ROLLUP_DAY = """
-INSERT INTO time_day SELECT coach_id, school_id, region_id, day, category_id, category_kind,
-    sum(minutes) OVER to_date, sum(aligned_minutes) OVER to_date
-FROM (SELECT coach_id, school_id, region_id, day, category_id, category_kind,
-          sum(minutes) AS minutes, sum(aligned_minutes) AS aligned_minutes
-      FROM (SELECT coach_id, school_id, region_id, worked_on AS day, category_id,
-                category_kind, minutes, CASE WHEN aligned THEN minutes ELSE 0 END
-            FROM time_facts
-            UNION ALL
-            SELECT coach_id, school_id, region_id, generate_series(min(worked_on),
-                date_trunc('month', min(worked_on)) + interval '1 month - 1 day',
-                interval '1 day')::date, category_id, category_kind, 0, 0
-            FROM time_facts
-            GROUP BY 1, 2, 3, date_trunc('month', worked_on), 5, 6
-           ) AS f (coach_id, school_id, region_id, day, category_id, category_kind, minutes,
-                   aligned_minutes)
-      GROUP BY 1, 2, 3, 4, 5, 6) AS daily
-WINDOW to_date AS (PARTITION BY coach_id, school_id, region_id, category_id, category_kind,
-                   date_trunc('month', day) ORDER BY day)
-ORDER BY day"""
-ROLLUP_COARSE = "".join(
-    f";INSERT INTO {grain}_{period} SELECT {', '.join(columns)}, {period}, category_id,"
-    f" category_kind, sum(minutes), sum(aligned_minutes) FROM time_{period}"
-    f" GROUP BY {', '.join(columns)}, {period}, category_id, category_kind ORDER BY {period}"
-    for grain, columns in GRAINS.items() if grain != "time" for period in ("month", "day"))
-ROLLUP_ALL = ROLLUP_MONTH + ";" + ROLLUP_DAY + ROLLUP_COARSE
+
+
+def _rollup_day(grain: str) -> str:
+    columns = ", ".join(GRAINS[grain])
+    return f"""
+INSERT INTO {grain}_day SELECT {columns}, d::date, category_id, category_kind, minutes,
+    aligned_minutes
+FROM (SELECT {columns}, day, category_id, category_kind, sum(minutes) OVER to_date AS minutes,
+          sum(aligned_minutes) OVER to_date AS aligned_minutes, lead(day) OVER to_date AS next
+      FROM (SELECT {columns}, worked_on AS day, category_id, category_kind,
+                sum(minutes) AS minutes,
+                COALESCE(sum(minutes) FILTER (WHERE aligned), 0) AS aligned_minutes
+            FROM time_facts GROUP BY {columns}, worked_on, category_id, category_kind) AS daily
+      WINDOW to_date AS (PARTITION BY {columns}, category_id, category_kind,
+                         date_trunc('month', day) ORDER BY day)) AS s,
+  generate_series(s.day, COALESCE(s.next - 1,
+      (date_trunc('month', s.day) + interval '1 month - 1 day')::date), interval '1 day') AS d
+ORDER BY d"""
+
+
+ROLLUP_ALL = ";".join((
+    ROLLUP_MONTH,
+    *(f"INSERT INTO {grain}_month SELECT {', '.join(columns)}, month, category_id,"
+      f" category_kind, sum(minutes), sum(aligned_minutes) FROM time_month"
+      f" GROUP BY {', '.join(columns)}, month, category_id, category_kind ORDER BY month"
+      for grain, columns in GRAINS.items() if grain != "time"),
+    *(_rollup_day(grain) for grain in GRAINS),
+))
+# Sorts of a rebuild's size (millions of rows) in memory rather than on disk.
+REBUILD_WORK_MEM = "256MB"
 
 # One writer at a time: a fact's placement (its region, whether it is aligned) depends on
 # other facts (roster, agreements, cycles), so concurrent writers could each miss the
@@ -249,11 +294,23 @@ DO $$ BEGIN
 END $$;
 """
 
+# Names the state of the read models for the cache of finished reports
+# (``services.reporting.cache``): every transaction that changes what a report could show
+# sets a new one (``read_model_changed``). A random value, not a counter, so a database
+# restored from a backup cannot bring back a value that once named other rows.
+READ_MODEL_VERSION = """
+CREATE TABLE IF NOT EXISTS read_model_version (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    version uuid NOT NULL DEFAULT gen_random_uuid()
+);
+INSERT INTO read_model_version DEFAULT VALUES ON CONFLICT DO NOTHING;
+"""
+
 SCHEMA = (
     idempotency.DDL + ";" + RECEIVED
     + "".join(f"CREATE TABLE IF NOT EXISTS {name} ({columns});\n"
               for name, columns in DERIVED.items())
-    + INDEXES + ROLLUP_INDEXES + ROLLUP_TRIGGER + FILL_NEW_ROLLUPS
+    + INDEXES + ROLLUP_INDEXES + ROLLUP_TRIGGER + FILL_NEW_ROLLUPS + READ_MODEL_VERSION
 )
 
 # The entity whose fact an event changes (None: a roster or category row of its own).
@@ -286,6 +343,7 @@ def receive(cursor: Cursor, event: Envelope) -> None:
          event.occurred_at, json.dumps(payload)),
     )
     derive(cursor, event.event_type, payload, event.position, key)
+    read_model_changed(cursor)  # under the writer lock ``derive`` took
 
 
 # Roster rows first, then the facts that are placed by them: agreements, cycles, entries
@@ -300,6 +358,7 @@ def receive_all(cursor: Cursor, events: list[Envelope]) -> None:
     events one by one in any order leaves."""
     kept = _keep_received(cursor, events)
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+    read_model_changed(cursor)
     keys: set[str] = set()
     for event, payload, key in sorted(kept, key=lambda k: (k[0].source, k[0].position)):
         if key is not None:
@@ -578,23 +637,34 @@ ROSTER_FROM_EVENTS = {
        for event_type, assigned in (("CoachAssignedToSchool", "true"),
                                     ("CoachUnassignedFromSchool", "false"))},
 }
-# Every entry's fact: its latest recorded or corrected values, none once voided.
-TIME_FACTS_FROM_EVENTS = """
+# Every entry's fact: its latest recorded or corrected values, none once voided; stored
+# placed (the roster, cycles and agreements are derived first).
+TIME_FACTS_FROM_EVENTS = f"""
 INSERT INTO time_facts (entry_id, coach_id, school_id, worked_on, minutes, category_id,
-    category_kind, cycle_id, focus_area_id)
-SELECT DISTINCT ON (r.entity_key) p.entry_id, p.coach_id, p.school_id, p.worked_on, p.minutes,
-    p.category_id, p.category_kind, p.cycle_id, p.focus_area_id
-FROM received_events r, jsonb_populate_record(NULL::time_facts, r.payload) p
-WHERE r.event_type IN ('TimeEntryRecorded', 'TimeEntryCorrected')
-  AND NOT EXISTS (SELECT 1 FROM received_events v WHERE v.entity_key = r.entity_key
-                  AND v.event_type = 'TimeEntryVoided')
-ORDER BY r.entity_key, r.position DESC"""
+    category_kind, cycle_id, focus_area_id, region_id, aligned)
+SELECT v.*, region.region_id, COALESCE(v.category_kind = 'coaching' AND (
+    v.focus_area_id = ANY(focus.focus_area_ids) OR c.focus_area_ids && focus.focus_area_ids),
+  false)
+FROM (SELECT DISTINCT ON (r.entity_key) p.entry_id, p.coach_id, p.school_id, p.worked_on,
+          p.minutes, p.category_id, p.category_kind, p.cycle_id, p.focus_area_id
+      FROM received_events r, jsonb_populate_record(NULL::time_facts, r.payload) p
+      WHERE r.event_type IN ('TimeEntryRecorded', 'TimeEntryCorrected')
+        AND NOT EXISTS (SELECT 1 FROM received_events x WHERE x.entity_key = r.entity_key
+                        AND x.event_type = 'TimeEntryVoided')
+      ORDER BY r.entity_key, r.position DESC) v
+LEFT JOIN {sql.REGION_PERIODS} region ON region.school_id = v.school_id
+  AND {sql.in_period("region", "v.worked_on")}
+LEFT JOIN {sql.FOCUS_PERIODS} focus ON (focus.coach_id, focus.school_id) = (v.coach_id,
+    v.school_id) AND focus.school_year = {sql.school_year("v.worked_on")}
+  AND {sql.in_period("focus", "v.worked_on")}
+LEFT JOIN cycle_facts c ON c.cycle_id = v.cycle_id"""
 
 
 def replay(cursor: Cursor, progress: Callable[[int, int], None] | None = None) -> int:
     """Derive every table of DERIVED (but the rollups) from ``received_events`` into empty
-    tables: the roster and the time facts set-wise, each cycle and agreement folded once,
-    then every fact placed in one statement. Returns the events replayed."""
+    tables: the roster set-wise, each cycle and agreement folded once and every cycle
+    placed in one statement, then every time fact, placed, in one. Returns the events
+    replayed."""
     cursor.execute("SELECT event_type, count(*) FROM received_events GROUP BY 1")
     counts = dict(cursor.fetchall())
     total, done = sum(counts.values()), 0
@@ -609,10 +679,6 @@ def replay(cursor: Cursor, progress: Callable[[int, int], None] | None = None) -
     for event_type, payload, position in cursor.fetchall():
         ROSTER[event_type](cursor, payload, position)
         done += 1
-    cursor.execute(TIME_FACTS_FROM_EVENTS)
-    done += sum(counts.get(event_type, 0) for event_type in facts.TIME_EVENTS)
-    if progress is not None:
-        progress(done, total)
     cursor.execute(
         "SELECT entity_key, count(*) FROM received_events WHERE entity_key IS NOT NULL"
         " AND event_type <> ALL(%s) GROUP BY entity_key", (list(facts.TIME_EVENTS),))
@@ -624,7 +690,8 @@ def replay(cursor: Cursor, progress: Callable[[int, int], None] | None = None) -
     month, day = facts.school_year_start()
     params = {"sm": month, "sd": day}
     cursor.execute(PLACE_CYCLES + "true", params)
-    cursor.execute(PLACE_TIME + "true", params)
+    cursor.execute(TIME_FACTS_FROM_EVENTS, params)
+    done += sum(counts.get(event_type, 0) for event_type in facts.TIME_EVENTS)
     if progress is not None:
         progress(done, total)
     return total
@@ -661,7 +728,9 @@ def rebuild(cursor: Cursor, progress: Callable[[int, int], None] | None = None) 
     transaction: readers keep the old rows until it commits, then see the new ones all at
     once; consumers wait (SHARE lock on received_events) and then refold on top."""
     cursor.execute("LOCK TABLE received_events IN SHARE MODE")
-    return derive_all(cursor, progress)
+    total = derive_all(cursor, progress)
+    read_model_changed(cursor)
+    return total
 
 
 def derive_all(cursor: Cursor, progress: Callable[[int, int], None] | None = None) -> int:
@@ -669,6 +738,7 @@ def derive_all(cursor: Cursor, progress: Callable[[int, int], None] | None = Non
     rollups are made in one statement each at the end rather than row by row by the
     trigger."""
     cursor.execute("ALTER TABLE time_facts DISABLE TRIGGER USER")
+    cursor.execute("SELECT set_config('work_mem', %s, true)", (REBUILD_WORK_MEM,))
     for name in DERIVED:
         cursor.execute(f"DELETE FROM {name}")
     total = replay(cursor, progress)
@@ -682,13 +752,8 @@ def derive_all(cursor: Cursor, progress: Callable[[int, int], None] | None = Non
 
 SHADOW = "reporting_rebuild"
 RETIRED = "reporting_retired"
-TABLES = ("processed_events", "received_events", *DERIVED)
+TABLES = ("processed_events", "received_events", "gap_marks", *DERIVED)
 
-
-def _functions(schema: str) -> tuple[str, ...]:
-    """The rollup trigger's functions, as ALTER FUNCTION names them once their row type
-    (``time_facts``) lives in ``schema``."""
-    return ("time_rollups_keep()", f"time_rollups_apply({schema}.time_facts, integer)")
 
 
 def create_shadow(cursor: Cursor) -> datetime:
@@ -767,28 +832,61 @@ def swap_in_shadow(cursor: Cursor, began: datetime) -> int:
     cursor.execute(f"CREATE SCHEMA {RETIRED}")
     for table in TABLES:
         cursor.execute(f"ALTER TABLE public.{table} SET SCHEMA {RETIRED}")
-    for function in _functions(RETIRED):
+    for function in ROLLUP_FUNCTIONS:
         cursor.execute(f"ALTER FUNCTION public.{function} SET SCHEMA {RETIRED}")
     for table in TABLES:
         cursor.execute(f"ALTER TABLE {SHADOW}.{table} SET SCHEMA public")
-    for function in _functions("public"):
+    for function in ROLLUP_FUNCTIONS:
         cursor.execute(f"ALTER FUNCTION {SHADOW}.{function} SET SCHEMA public")
     cursor.execute(f"DROP SCHEMA {RETIRED} CASCADE")
     cursor.execute(f"DROP SCHEMA {SHADOW} CASCADE")
     cursor.execute("SET LOCAL search_path TO public")
+    read_model_changed(cursor)  # the live version: not one of the swapped tables
     return len(late)
 
 
 def gaps(cursor: Cursor) -> list[dict[str, Any]]:
     """Positions a source published (named as some event's previous_position) that never
-    arrived here: events lost on the bus, to fetch from the source's notification log."""
-    cursor.execute(
-        "SELECT r.source, r.previous_position FROM received_events r"
-        " WHERE r.previous_position IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
-        " received_events q WHERE q.source = r.source AND q.position = r.previous_position)"
-        " ORDER BY 1, 2"
-    )
-    return [{"source": s, "position": p} for s, p in cursor.fetchall()]
+    arrived here: events lost on the bus, to fetch from the source's notification log.
+
+    Only events past each source's mark are looked at, so a check costs what arrived since
+    the last one, not everything ever received. The mark then moves to the last event
+    below the first gap (or the source's last event): every event up to it is here or
+    named by one that is, since a missing event is named by the next one published, and
+    that one is missing too or was looked at. Writes the marks: run in a transaction that
+    commits."""
+    cursor.execute("INSERT INTO gap_marks (source) SELECT unnest(%s::text[])"
+                   " ON CONFLICT DO NOTHING", (list(facts.CONSUMED),))
+    cursor.execute("SELECT source, complete_to FROM gap_marks ORDER BY source")
+    found = []
+    for source, mark in cursor.fetchall():
+        cursor.execute(
+            "SELECT r.previous_position FROM received_events r WHERE r.source = %(s)s"
+            " AND r.position > %(mark)s AND r.previous_position IS NOT NULL AND NOT EXISTS"
+            " (SELECT 1 FROM received_events q WHERE q.source = r.source"
+            " AND q.position = r.previous_position) ORDER BY 1", {"s": source, "mark": mark})
+        missing = [int(p) for (p,) in cursor.fetchall()]
+        found += [{"source": source, "position": p} for p in missing]
+        cursor.execute(
+            "UPDATE gap_marks SET complete_to = GREATEST(complete_to, (SELECT max(position)"
+            " FROM received_events WHERE source = %(s)s AND position > %(mark)s"
+            " AND position < %(gap)s)) WHERE source = %(s)s",
+            {"s": source, "mark": mark, "gap": missing[0] if missing else 2**62})
+    return found
+
+
+def read_model_changed(cursor: Cursor) -> None:
+    """A new read-model version, in the caller's transaction (which changes the read
+    models): cached reports of the old one are no longer served once it commits. Writers
+    call it under the writer lock, so it adds no contention."""
+    cursor.execute("UPDATE read_model_version SET version = gen_random_uuid()")
+
+
+def read_model_version(cursor: Cursor) -> str:
+    """The version the caller's transaction sees now: read it before reading a report."""
+    cursor.execute("SELECT version::text FROM read_model_version")
+    row = cursor.fetchone()
+    return str(row[0]) if row else ""
 
 
 def received(cursor: Cursor, source: str, positions: list[int]) -> set[int]:

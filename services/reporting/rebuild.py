@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
 
     datastore = Datastore(args.database_url, pool_size=1)
+    began = time.monotonic()
     try:
         if args.origin == "received":
             total = from_received(datastore, say)
@@ -93,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                 total = from_sources(datastore, cluster, say)
     finally:
         datastore.close()
-    print(f"rebuild complete: {total} events", flush=True)
+    seconds = time.monotonic() - began
+    print(f"rebuild complete: {total} events in {seconds:.1f} s"
+          f" ({total / max(seconds, 1e-6):.0f} events/s)", flush=True)
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import json
 import logging
 import os
 import re
@@ -24,11 +26,12 @@ from coachops.commands import load
 from coachops.commands.reporting import ReportQuery, SchoolQuery
 from coachops.contracts import Envelope, decode
 from coachops.dependencies import Database, Readiness
-from coachops.errors import Forbidden
+from coachops.errors import Forbidden, NotFound
 from coachops.identity import Actor, Role
 from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
 from services.reporting import facts, projections, views
+from services.reporting.cache import ReportCache
 
 Json = dict[str, Any]
 VIEWS: dict[str, Callable[[Cursor, views.Scope], list[Json]]] = {
@@ -45,7 +48,9 @@ COUNCIL_VIEWS: dict[str, Callable[[Cursor, views.Scope], list[Json]]] = {
                                                                  flags=False),
     "cycle_activity": lambda cursor, scope: views.cycle_activity(cursor, scope, COUNCIL),
 }
+REPORT_VIEWS = (*VIEWS, "council")
 log = logging.getLogger(__name__)
+REPORTS = ReportCache.configured()  # finished reports, per process
 
 # How often to look for events named as a predecessor that never arrived.
 GAP_CHECK_SECONDS = float(os.environ.get("REPORTING_GAP_CHECK_SECONDS", "5"))
@@ -170,6 +175,18 @@ class Writer(DependencyProvider):
         return self.writer.apply
 
 
+class StartupHeapFrozen(DependencyProvider):
+    """Once the service has started, what it holds by then (modules, nameko, its
+    connections: it lives as long as the process) is moved out of the garbage collector's
+    way (``gc.freeze``), so a full collection walks what was made since rather than all
+    of it. In a process importing this service, the full collection that came about every
+    twenty district reports took 30 to 66 ms (under 1 ms frozen): the tail of an uncached
+    report's latency."""
+
+    def start(self) -> None:
+        gc.freeze()
+
+
 def _handler(source: str, event_type: str) -> Callable[[Any, Envelope], None]:
     def handle(self: ReportingService, event: Envelope) -> None:
         self.write(event)
@@ -198,6 +215,7 @@ class ReportingService:
     del _source, _types, _type, _method
 
     ready = Readiness()
+    heap = StartupHeapFrozen()
 
     @rpc
     def ping(self) -> str:
@@ -212,25 +230,36 @@ class ReportingService:
         return {"school_id": str(school_id), "active_cycles": count}
 
     @rpc
+    def report(self, view: str, actor: Json, query: Json) -> str:
+        """A report (one of ``REPORT_VIEWS``) as the JSON text the gateway sends on as it
+        is. A district's time use is a thousand rows (400 kB): as objects, encoding them
+        for RPC, decoding them in the gateway and encoding them again took about 10 ms
+        of the two processes' time per answer; as text, once here (none on a cache hit)."""
+        if view not in REPORT_VIEWS:
+            raise NotFound(f"there is no report {view!r}", field="view")
+        return self._report(view, actor, query)
+
+    # The same reports as objects, for callers that want them so.
+    @rpc
     def time_use(self, actor: Json, query: Json) -> Json:
-        return self._report("time_use", actor, query)
+        return self._objects("time_use", actor, query)
 
     @rpc
     def plan_alignment(self, actor: Json, query: Json) -> Json:
-        return self._report("plan_alignment", actor, query)
+        return self._objects("plan_alignment", actor, query)
 
     @rpc
     def cycle_activity(self, actor: Json, query: Json) -> Json:
-        return self._report("cycle_activity", actor, query)
+        return self._objects("cycle_activity", actor, query)
 
     @rpc
     def council(self, actor: Json, query: Json) -> Json:
         """Every region side by side, each view's region row under its name."""
-        return self._report("council", actor, query)
+        return self._objects("council", actor, query)
 
     @rpc
     def gaps(self) -> list[Json]:
-        with self.db.transaction(commit=False) as cursor:
+        with self.db.transaction() as cursor:
             return projections.gaps(cursor)
 
     @timer(interval=GAP_CHECK_SECONDS)
@@ -239,7 +268,7 @@ class ReportingService:
         like any other (the claim makes a late delivery of the same event harmless): one
         named as a predecessor that never arrived, and a source's last events, which no
         later event names yet."""
-        with self.db.transaction(commit=False) as cursor:
+        with self.db.transaction() as cursor:
             missing = projections.gaps(cursor)
         for gap in missing:
             if gap["source"] in facts.CONSUMED:
@@ -273,28 +302,47 @@ class ReportingService:
                 log.info("fetched %s %s at position %d (%s), missed on the bus",
                          event.source, event.event_type, event.position, why)
 
-    def _report(self, view: str, actor_data: Json, query_data: Json) -> Json:
+    def _objects(self, view: str, actor: Json, query: Json) -> Json:
+        report: Json = json.loads(self._report(view, actor, query))
+        return report
+
+    def _report(self, view: str, actor_data: Json, query_data: Json) -> str:
         actor = Actor.from_dict(actor_data)
         query = load(ReportQuery, query_data)
         as_of: date | None = query.get("as_of")
-        start, end = period(query, as_of or clock.today())
+        today = clock.today()
+        start, end = period(query, as_of or today)
         month, day = facts.school_year_start()
         with self.db.transaction(commit=False) as cursor:
+            # First: every statement after it sees these read models or newer ones, so
+            # the report kept under it is never older than its key.
+            version = projections.read_model_version(cursor)
             scope = views.Scope(
-                start=start, end=end, reference=min(end, as_of or clock.today()),
+                start=start, end=end, reference=min(end, as_of or today),
                 threshold=suppression_threshold(),
                 target_share=query.get("target_share", 0.4),
                 year_start_month=month, year_start_day=day,
                 **authorised_scope(cursor, actor, query, view),
             )
+            # The scope holds everything the views are given (the normalised query and
+            # the authorised region, school or coach): the actor is in it that way only.
+            key = (view, scope, as_of, today, version)
+            report = REPORTS.get(key)
+            if report is not None:
+                return report
             if as_of is None:
                 rows = self._rows(cursor, view, scope)
             else:
                 with projections.as_of(cursor, end_of_day(as_of)):
                     rows = self._rows(cursor, view, scope)
-        return {"view": view, "from_date": start.isoformat(), "to_date": end.isoformat(),
-                "as_of": as_of.isoformat() if as_of else None,
-                "suppression_threshold": scope.threshold, "rows": rows}
+        # As the gateway encoded an answer of objects (``gateway.http.json_response``).
+        report = json.dumps({"view": view, "from_date": start.isoformat(),
+                             "to_date": end.isoformat(),
+                             "as_of": as_of.isoformat() if as_of else None,
+                             "suppression_threshold": scope.threshold, "rows": rows},
+                            default=str)
+        REPORTS.put(key, report)
+        return report
 
     @staticmethod
     def _rows(cursor: Cursor, view: str, scope: views.Scope) -> list[Json]:

@@ -178,26 +178,34 @@ def _next_month(day: date) -> date:
 TIME_LEVELS = ("district", "region", "school", "coach", "month")
 
 
+# Each cell of time use in one row: its per-category sums (a grain's rows, ``_by_levels``)
+# folded in SQL, so a district's thousand coaches come back as a thousand rows rather than
+# eight thousand to fold here. Unordered arrays (sorted here, a few categories each) let
+# PostgreSQL hash the cells rather than sort eight thousand rows.
+TIME_CELLS = """
+SELECT level, key, sum(minutes)::bigint,
+       COALESCE(sum(minutes) FILTER (WHERE category_kind = 'coaching'), 0)::bigint,
+       array_agg(category_id), array_agg(minutes)
+FROM ({by_category}) c (level, key, category_id, category_kind, minutes)
+GROUP BY level, key"""
+
+
 def time_use(cursor: Cursor, scope: Scope, levels: tuple[str, ...] = TIME_LEVELS) -> list[Row]:
     cursor.execute(
-        " UNION ALL ".join(
+        TIME_CELLS.format(by_category=" UNION ALL ".join(
             _by_levels(grain_levels, f"({time_rows(grain)}) t", "sum(minutes)::bigint",
                        ("category_id", "category_kind"), IN_RANGE)
-            for grain, grain_levels in _by_grain(levels, scope).items()),
+            for grain, grain_levels in _by_grain(levels, scope).items())),
         scope.params(),
     )
-    cells: dict[tuple[str, str], dict[str, Any]] = {}
-    for level, key, category_id, kind, minutes in cursor.fetchall():
-        cell = cells.setdefault((level, key), {"total": 0, "coaching": 0, "by_category": {}})
-        cell["total"] += minutes
-        cell["coaching"] += minutes if kind == "coaching" else 0
-        cell["by_category"][category_id] = minutes
     rows = []
-    for (level, key), cell in sorted(cells.items(), key=_order):
-        share = _share(cell["coaching"], cell["total"])
-        row: Row = {"level": level, "key": key, "minutes": cell["total"],
-                    "coaching_minutes": cell["coaching"], "coaching_share": share,
-                    "minutes_by_category": dict(sorted(cell["by_category"].items()))}
+    for level, key, total, coaching, categories, minutes in sorted(cursor.fetchall(),
+                                                                 key=_cell_order):
+        share = _share(coaching, total)
+        row: Row = {"level": level, "key": key, "minutes": total,
+                    "coaching_minutes": coaching, "coaching_share": share,
+                    "minutes_by_category": dict(sorted(zip(categories, minutes,
+                                                           strict=True)))}
         if level == "coach":
             row["below_target"] = share is not None and share < scope.target_share
         rows.append(row)
@@ -210,6 +218,11 @@ LEVEL_ORDER = ("district", "region", "school", "coach_school", "coach", "month")
 def _order(item: tuple[tuple[str, str], Any]) -> tuple[int, str]:
     (level, key), _ = item
     return LEVEL_ORDER.index(level) if level in LEVEL_ORDER else 99, key
+
+
+def _cell_order(row: tuple[Any, ...]) -> tuple[int, str]:
+    """``_order`` of a row that starts with its level and key."""
+    return _order(((row[0], row[1]), None))
 
 
 # Plan alignment ---------------------------------------------------------------------------

@@ -205,6 +205,44 @@ def test_the_rollups_kept_by_the_trigger_equal_the_facts_summed(scratch: Cursor)
             assert rollup(scratch, f"pg_temp.{table}", grain) == expected[table], table
 
 
+def assert_rollups_sum(cursor: Cursor) -> None:
+    rows = stored_facts(cursor)
+    for name, grain in projections.GRAINS.items():
+        assert rollup(cursor, f"{name}_month", grain) == month_sums(rows, grain), name
+        assert rollup(cursor, f"{name}_day", grain) == month_to_date_sums(rows, grain), name
+
+
+def test_statements_of_many_facts_keep_the_rollups_as_one_fact_at_a_time_did(
+        scratch: Cursor) -> None:
+    """The trigger works per statement (a reporting batch stores hundreds of facts in
+    one): every fact removed at once, stored again at once, a placement that moves some
+    of the facts it rewrites and not others, a rewrite that changes nothing, and half of
+    the facts removed in one statement."""
+    Ledger(scratch, seed=13).tell()
+    assert_rollups_sum(scratch)
+    scratch.execute("CREATE TEMPORARY TABLE kept ON COMMIT DROP AS SELECT * FROM time_facts")
+    scratch.execute("DELETE FROM time_facts")
+    assert all(not rollup(scratch, table, ()) for table in projections.ROLLUPS)
+    scratch.execute("INSERT INTO time_facts SELECT * FROM kept")
+    assert_rollups_sum(scratch)
+    scratch.execute("SELECT school_id FROM time_facts GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    [school] = scratch.fetchone()
+    scratch.execute("SELECT DISTINCT region_id FROM time_facts WHERE region_id IS NOT NULL")
+    regions = [r for (r,) in scratch.fetchall()]
+    scratch.execute(  # every fact rewritten, those of one school moved to another region
+        "UPDATE time_facts SET region_id = CASE WHEN school_id = %s THEN %s ELSE region_id"
+        " END, aligned = CASE WHEN school_id = %s THEN NOT aligned ELSE aligned END",
+        (school, regions[-1], school))
+    assert scratch.rowcount > 1
+    assert_rollups_sum(scratch)
+    scratch.execute("UPDATE time_facts SET minutes = minutes")
+    assert_rollups_sum(scratch)
+    scratch.execute("DELETE FROM time_facts WHERE worked_on < (SELECT percentile_disc(0.5)"
+                    " WITHIN GROUP (ORDER BY worked_on) FROM time_facts)")
+    assert scratch.rowcount > 1
+    assert_rollups_sum(scratch)
+
+
 RANGES = [
     (d(8, 1), d(7, 31)),  # the school year
     (d(9, 10), d(11, 20)),  # partial months at both ends
