@@ -57,7 +57,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--report-repeat", type=int, default=20)
     p.add_argument("--rebuild-events", type=int, default=1_000_000,
                    help="received events of the rebuild at scale (0: skip it)")
-    p.add_argument("--scale-service", default="timetracking",
+    p.add_argument("--scale-service", default="reporting",
                    help="the service measured with one and then two instances ('' skips)")
     p.add_argument("--namespace", default=os.environ.get("COACHOPS_TEST_NAMESPACE", "bench"))
     p.add_argument("--port", type=int,

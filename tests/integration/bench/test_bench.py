@@ -28,7 +28,7 @@ EXPECTED = {
     "report_p50_6000", "report_p95_6000", "report_warm_p50_3000", "report_warm_p95_3000",
     "report_warm_p50_6000", "report_warm_p95_6000", "peak_memory_gateway", "peak_memory_cycles",
     "peak_memory_timetracking", "peak_memory_reporting", "peak_memory_agreements",
-    "peak_memory_timetracking-2", "peak_memory_load generator (max)", "peak_memory_benchmark",
+    "peak_memory_reporting-2", "peak_memory_load generator (max)", "peak_memory_benchmark",
 }
 
 
