@@ -195,16 +195,15 @@ def read_model_changed(url: str) -> None:
         connection.close()
 
 
-def cache_lookups(metrics_port: int | None) -> dict[str, float]:
-    """Reporting's cache hits and misses so far, from its /metrics (empty without one)."""
-    if not metrics_port:
-        return {}
+def cache_lookups(metrics_ports: list[int]) -> dict[str, float]:
+    """Reporting's cache hits and misses so far, summed over the processes' /metrics."""
     found: dict[str, float] = {}
-    for line in probes.scrape(metrics_port).splitlines():
-        match = probes.SAMPLE.match(line)
-        if match and match["name"] == "coachops_reporting_report_cache_total":
-            outcome = dict(probes.LABEL.findall(match["labels"] or "")).get("outcome", "?")
-            found[outcome] = float(match["value"])
+    for port in metrics_ports:
+        for line in probes.scrape(port).splitlines():
+            match = probes.SAMPLE.match(line)
+            if match and match["name"] == "coachops_reporting_report_cache_total":
+                outcome = dict(probes.LABEL.findall(match["labels"] or "")).get("outcome", "?")
+                found[outcome] = found.get(outcome, 0.0) + float(match["value"])
     return found
 
 

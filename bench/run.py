@@ -318,11 +318,13 @@ def report_figures(stack: Stack, args: argparse.Namespace,
             loads[size] = reports.bulk_load(admin, add, where, seed=size, progress=say)
             say(f"  {size:,} time facts stored ({loads[size]:.0f}s to load)")
         details.setdefault("report_load_average", {})[size] = {"before": os.getloadavg()}
-        port = stack.metrics_ports.get("reporting")
-        before = reports.cache_lookups(port)
+        # Every reporting process (a second one stays after a reporting scale-out).
+        ports = [port for name, port in stack.metrics_ports.items()
+                 if name.partition("-")[0] == "reporting"]
+        before = reports.cache_lookups(ports)
         asked = reports.through_gateway(stack.gateway_port, leaders, chosen,
                                         args.report_repeat, reporting)
-        after = reports.cache_lookups(port)
+        after = reports.cache_lookups(ports)
         straight_by_query = reports.straight_sql(reporting, chosen, args.report_repeat, today)
         straight = [ms for values in straight_by_query.values() for ms in values]
         details["report_load_average"][size]["after"] = os.getloadavg()

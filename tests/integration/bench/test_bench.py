@@ -55,8 +55,11 @@ def test_a_tiny_run_writes_every_figure_with_its_baseline_and_ratio(tmp_path: Pa
     # cache of finished reports could not answer; the repeated ones are a figure beside it.
     assert figures["report_p95_6000"]["target"] and not figures["report_warm_p95_6000"]["target"]
     written_details = json.loads(written.read_text())
+    # Six queries, each asked twice cold and twice again: with two reporting processes (the
+    # scale-out leaves the second running) a repeated ask may find its report cached in the
+    # other process, but the second of the two finds it in one of them.
     for lookups in written_details["report_cache_lookups"].values():
-        assert lookups.get("miss", 0) >= 2 * 6 and lookups.get("hit", 0) >= 2 * 6, lookups
+        assert lookups.get("miss", 0) >= 2 * 6 and lookups.get("hit", 0) >= 6, lookups
     # Every request of the run was accepted: a refused command would make the figures lie.
     phases = json.loads(written.read_text())["phases"]
     for name, phase in phases.items():
