@@ -850,10 +850,9 @@ def gaps(cursor: Cursor) -> list[dict[str, Any]]:
     arrived here: events lost on the bus, to fetch from the source's notification log.
 
     Only events past each source's mark are looked at, so a check costs what arrived since
-    the last one, not everything ever received. The mark then moves to the last event
-    below the first gap (or the source's last event): every event up to it is here or
-    named by one that is, since a missing event is named by the next one published, and
-    that one is missing too or was looked at. Writes the marks: run in a transaction that
+    the last one, not everything ever received. The mark then moves along the unbroken
+    chain of what arrived (each event naming the one before it, the source's first naming
+    none), so every event up to it is here. Writes the marks: run in a transaction that
     commits."""
     cursor.execute("INSERT INTO gap_marks (source) SELECT unnest(%s::text[])"
                    " ON CONFLICT DO NOTHING", (list(facts.CONSUMED),))
@@ -861,18 +860,21 @@ def gaps(cursor: Cursor) -> list[dict[str, Any]]:
     found = []
     for source, mark in cursor.fetchall():
         cursor.execute(
-            "SELECT r.previous_position FROM received_events r WHERE r.source = %(s)s"
-            " AND r.position > %(mark)s AND r.previous_position IS NOT NULL AND NOT EXISTS"
-            " (SELECT 1 FROM received_events q WHERE q.source = r.source"
-            " AND q.position = r.previous_position) ORDER BY 1", {"s": source, "mark": mark})
-        missing = [int(p) for (p,) in cursor.fetchall()]
-        found += [{"source": source, "position": p} for p in missing]
-        cursor.execute(
-            "UPDATE gap_marks SET complete_to = GREATEST(complete_to, (SELECT max(position)"
-            " FROM received_events WHERE source = %(s)s AND position > %(mark)s"
-            " AND position < %(gap)s)) WHERE source = %(s)s",
-            {"s": source, "mark": mark, "gap": missing[0] if missing else 2**62})
-    return found
+            "SELECT r.position, r.previous_position, EXISTS (SELECT 1 FROM received_events q"
+            " WHERE q.source = r.source AND q.position = r.previous_position)"
+            " FROM received_events r WHERE r.source = %s AND r.position > %s"
+            " ORDER BY r.position", (source, mark))
+        chain, unbroken = mark, True
+        for position, previous, here in cursor.fetchall():
+            if previous is not None and not here:
+                found.append({"source": source, "position": int(previous)})
+            unbroken = unbroken and previous == (chain or None)
+            if unbroken:
+                chain = position
+        if chain > mark:
+            cursor.execute("UPDATE gap_marks SET complete_to = GREATEST(complete_to, %s)"
+                           " WHERE source = %s", (chain, source))
+    return sorted(found, key=lambda gap: (gap["source"], gap["position"]))
 
 
 def read_model_changed(cursor: Cursor) -> None:

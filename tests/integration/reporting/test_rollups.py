@@ -15,11 +15,9 @@ import subprocess
 import sys
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-import psycopg2
 import pytest
 from psycopg2.extensions import cursor as Cursor
 
@@ -33,22 +31,6 @@ YEAR = 2031
 KINDS = {"co-planning": "coaching", "modelling": "coaching", "covering": "other",
          "duty": "other"}
 Key = tuple[Any, ...]
-
-
-@pytest.fixture
-def scratch(platform: Platform) -> Iterator[Cursor]:
-    """A cursor whose read models live in a fresh schema, dropped by the rollback."""
-    connection = psycopg2.connect(reporting_url())
-    try:
-        with connection.cursor() as cursor:
-            schema = f"rollup_check_{uuid.uuid4().hex[:8]}"
-            cursor.execute(f"CREATE SCHEMA {schema}")
-            cursor.execute(f"SET LOCAL search_path TO {schema}")
-            cursor.execute(projections.SCHEMA)
-            yield cursor
-    finally:
-        connection.rollback()
-        connection.close()
 
 
 def d(month: int, day: int) -> date:
