@@ -117,6 +117,8 @@ def drive(stack: Stack, args: argparse.Namespace, name: str, mode: str,
     before, lag_before = scalar(reporting, RECEIVED), reporting_lag(stack)
     load_before = os.getloadavg()[0]
     cpu_before = {process: probes.cpu_seconds(pid) for process, pid in stack.pids().items()}
+    servers_before = probes.shared_server_cpu_seconds()
+    machine_before = probes.machine_cpu_seconds()
     concurrency = args.concurrency if mode == "single" else args.batch_concurrency
     processes = max(1, min(args.processes, concurrency))
     start_at = time.time() + 3  # every process starts together, after spawning
@@ -150,7 +152,14 @@ def drive(stack: Stack, args: argparse.Namespace, name: str, mode: str,
     cpu = {process: ((probes.cpu_seconds(pid) or 0.0) - (cpu_before.get(process) or 0.0))
                     * 1000 / max(outcome.events, 1)
            for process, pid in stack.pids().items()}
-    say(f"  {name}: CPU ms per event " + ", ".join(f"{n} {ms:.1f}" for n, ms in cpu.items()))
+    # And what PostgreSQL, RabbitMQ and the whole machine (the load generator too) spent:
+    # the budget two cores give each event.
+    servers = probes.shared_server_cpu_seconds()
+    cpu.update({server: (seconds - servers_before[server]) * 1000 / max(outcome.events, 1)
+                for server, seconds in servers.items()})
+    cpu["machine"] = ((probes.machine_cpu_seconds() - machine_before) * 1000
+                      / max(outcome.events, 1))
+    say(f"  {name}: CPU ms per event " + ", ".join(f"{n} {ms:.2f}" for n, ms in cpu.items()))
     return Phase(name, outcome, visible_at, lags_ms(reporting, start_at - 1),
                  probes.difference(reporting_lag(stack), lag_before), cpu,
                  (load_before, os.getloadavg()[0]))

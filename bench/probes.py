@@ -78,6 +78,35 @@ def peak_memory_mb(pid: int) -> float | None:
     return None
 
 
+# Processes outside the platform's own that each command also costs, by command name.
+SHARED_SERVERS = {"postgresql": "postgres", "rabbitmq": "beam.smp"}
+
+
+def shared_server_cpu_seconds() -> dict[str, float]:
+    """CPU time every process of PostgreSQL and of RabbitMQ has used so far (whatever
+    database or vhost it served: on a machine of its own, the platform's)."""
+    used = dict.fromkeys(SHARED_SERVERS, 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone since the listing
+        command = text[text.index("(") + 1:text.rindex(")")]
+        for server, name in SHARED_SERVERS.items():
+            if command == name:
+                # Its own and its ended children's (a PostgreSQL backend that closed).
+                fields = text.rpartition(")")[2].split()
+                used[server] += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time the whole machine has been busy so far, every core added (/proc/stat)."""
+    first = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in first[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User plus system CPU time the process has used so far (None once it is gone)."""
     try:
