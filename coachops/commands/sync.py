@@ -22,12 +22,12 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 
-from coachops.commands import Command, first_error
+from coachops.commands import Command, load
 from coachops.commands import cycles as cycle_commands
 from coachops.commands import timetracking as time_commands
-from coachops.errors import CoachopsError, Invalid
+from coachops.errors import CoachopsError
 from coachops.identity import Actor
 
 log = logging.getLogger(__name__)
@@ -61,23 +61,6 @@ COMMANDS: dict[str, SyncedCommand] = {
     "correct_time_entry": SyncedCommand("timetracking", time_commands.CorrectTimeEntry),
     "void_time_entry": SyncedCommand("timetracking", time_commands.VoidTimeEntry),
 }
-
-
-# One instance of each command's schema, reused by every item: making a marshmallow schema
-# copies all its fields, which costs more than loading a body with it.
-_SCHEMAS: dict[type[Command], Command] = {}
-
-
-def load_command(schema: type[Command], data: Any) -> Json:
-    """``coachops.commands.load`` with a schema made once: the same data or ``Invalid``."""
-    instance = _SCHEMAS.get(schema)
-    if instance is None:
-        instance = _SCHEMAS[schema] = schema()
-    try:
-        return instance.load(data)  # type: ignore[no-any-return]
-    except ValidationError as error:
-        field, reason = first_error(error.messages)
-        raise Invalid(reason, field=field) from None
 
 
 class SyncItem(Command):
@@ -249,7 +232,7 @@ def apply_one(sender: Actor, item: Json, handlers: Mapping[str, Handler],
         return rejected(CoachopsError("not a command this service applies",
                                       field="command"))
     try:
-        return answered(once, command.status, handler(sender, load_command(
+        return answered(once, command.status, handler(sender, load(
             command.schema, item.get("body")), once))
     except CoachopsError as error:
         return rejected(error)

@@ -83,8 +83,6 @@ class CyclesService:
         the last ones, or that reads them all."""
         return self.published.last_published()
 
-    # Starting, accepting, declining --------------------------------------------------------
-
     # Forgetting a person (coachops.privacy): told by the roster, or asked again by
     # ``python -m coachops.privacy.reapply`` after a database is restored from a backup.
 
@@ -99,6 +97,8 @@ class CyclesService:
     @rpc
     def erased_people(self) -> list[str]:
         return [str(p) for p in self.cycles.erased_people()]
+
+    # Starting, accepting, declining --------------------------------------------------------
 
     @rpc
     def start_cycle(self, actor: Json, command: Json) -> Json:

@@ -56,11 +56,12 @@ def from_sources(datastore: Datastore, cluster: Any, say: Say) -> int:
         starts = range(1, end + 1, PAGE)
         # Each page is asked for before the one before it is kept: the source reads and
         # translates the next while this process stores the last.
-        asked = [rpc.published_events.call_async(start, PAGE) for start in starts[:1]]
-        for n, start in enumerate(starts):
-            answer = asked.pop()
-            asked += [rpc.published_events.call_async(s, PAGE) for s in starts[n + 1:n + 2]]
-            events = [decode(body) for body in answer.result()]
+        answer = rpc.published_events.call_async(starts[0], PAGE) if starts else None
+        for page, start in enumerate(starts):
+            bodies = answer.result()
+            if page + 1 < len(starts):
+                answer = rpc.published_events.call_async(starts[page + 1], PAGE)
+            events = [decode(body) for body in bodies]
             with datastore.transaction() as cursor:
                 projections.use_shadow(cursor)
                 projections.keep(cursor, [e for e in events if e.event_type in consumed])

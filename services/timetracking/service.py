@@ -15,7 +15,7 @@ from uuid import UUID
 from coachops import clock
 from coachops.bus.consumer import integration_event_handler
 from coachops.commands import load
-from coachops.commands.sync import Batch, Once, apply_batch, load_command
+from coachops.commands.sync import Batch, Once, apply_batch
 from coachops.commands.timetracking import (
     AddCategory,
     CoachDayQuery,
@@ -68,12 +68,12 @@ class TimeTrackingService:
         the last ones, or that reads them all."""
         return self.published.last_published()
 
-    # Entries (their schemas made once: ``load_command``) ---------------------------------
+    # Entries -----------------------------------------------------------------------------
 
     @rpc
     def record_time_entry(self, actor: Json, command: Json) -> Json:
         return self._record_time_entry(Actor.from_dict(actor),
-                                       load_command(RecordTimeEntry, command),
+                                       load(RecordTimeEntry, command),
                                        self.once(actor, "record_time_entry"))
 
     def _record_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
@@ -87,7 +87,7 @@ class TimeTrackingService:
     @rpc
     def correct_time_entry(self, actor: Json, command: Json) -> Json:
         return self._correct_time_entry(Actor.from_dict(actor),
-                                        load_command(CorrectTimeEntry, command),
+                                        load(CorrectTimeEntry, command),
                                         self.once(actor, "correct_time_entry"))
 
     def _correct_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
@@ -100,7 +100,7 @@ class TimeTrackingService:
 
     @rpc
     def void_time_entry(self, actor: Json, command: Json) -> Json:
-        return self._void_time_entry(Actor.from_dict(actor), load_command(VoidTimeEntry, command),
+        return self._void_time_entry(Actor.from_dict(actor), load(VoidTimeEntry, command),
                                      self.once(actor, "void_time_entry"))
 
     def _void_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:

@@ -33,13 +33,6 @@ from tests.unit.cycles.helpers import (
 MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
 
-@pytest.fixture
-def app() -> Iterator[Cycles]:
-    application = Cycles(env=MEMORY)
-    yield application
-    application.close()
-
-
 def start(app: Cycles, actor: Actor = AS_COACH, teacher_ids: list[uuid.UUID] | None = None,
           coach_id: uuid.UUID = COACH) -> Cycle:
     return app.start_cycle(actor, coach_id, teacher_ids or [TEACHER], SCHOOL,

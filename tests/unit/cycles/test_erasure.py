@@ -5,11 +5,8 @@ erased, and what the relay publishes from it does not change at all."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-
-import pytest
 
 from coachops.privacy import ERASED
 from services.cycles.app import Cycles
@@ -18,13 +15,6 @@ from services.cycles.integration import to_integration
 from tests.support.relayed import relayed
 from tests.unit.cycles.helpers import AS_COACH, COACH, SCHOOL, SECOND_TEACHER, TEACHER, TODAY
 from tests.unit.cycles.test_privacy import SECRET, work_a_whole_cycle
-
-
-@pytest.fixture
-def app() -> Iterator[Cycles]:
-    application = Cycles(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield application
-    application.close()
 
 
 def every_value(obj: Any) -> str:

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 from marshmallow import Schema, fields, validate
 
 from coachops.contracts import Envelope, registered
@@ -96,13 +94,6 @@ def test_the_shape_check_catches_content() -> None:
     assert not is_safe("progress_rating", fields.Int())
     assert CONTENT.search("goal_what") and CONTENT.search("keepers")
     assert not CONTENT.search("keeper_count")
-
-
-@pytest.fixture
-def app() -> Iterator[Cycles]:
-    application = Cycles(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield application
-    application.close()
 
 
 def secret(what: str) -> str:

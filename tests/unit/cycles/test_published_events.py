@@ -11,10 +11,10 @@ from coachops.bus.relay import published_events, to_envelopes
 from coachops.contracts import encode
 from services.cycles.app import Cycles
 from services.cycles.integration import to_integration
-from tests.unit.cycles.test_privacy import app, work_a_whole_cycle  # noqa: F401  (fixture)
+from tests.unit.cycles.test_privacy import work_a_whole_cycle
 
 
-def test_any_position_reads_back_as_the_relay_published_it(app: Cycles) -> None:  # noqa: F811
+def test_any_position_reads_back_as_the_relay_published_it(app: Cycles) -> None:
     work_a_whole_cycle(app)
     notifications = app.recorder.select_notifications(start=1, limit=10_000)
     relayed, _ = to_envelopes("cycles", app, to_integration, notifications, None)
@@ -29,7 +29,7 @@ def test_any_position_reads_back_as_the_relay_published_it(app: Cycles) -> None:
 
 
 def test_a_position_far_past_the_end_is_answered_at_once(
-    app: Cycles, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    app: Cycles, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A consumer may name a position this store never reached (another source's test
     events, a store restored from an older backup): one look, not a walk through every

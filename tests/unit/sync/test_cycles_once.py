@@ -4,7 +4,6 @@ in-memory persistence, the service layer and the aggregate, no infrastructure.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -32,10 +31,8 @@ from tests.unit.cycles.helpers import (
 
 
 @pytest.fixture
-def app() -> Iterator[Cycles]:
-    application = Cycles(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield application
-    application.close()
+def app(cycles_app: Cycles) -> Cycles:
+    return cycles_app
 
 
 def once(client_id: uuid.UUID, sender: Actor = AS_COACH) -> Once:

@@ -6,7 +6,6 @@ library's in-memory persistence."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import time, timedelta
 from typing import Any
 
@@ -27,8 +26,8 @@ Json = dict[str, Any]
 
 
 @pytest.fixture
-def app() -> Iterator[TimeTracking]:
-    application = TimeTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+def app(time_app: TimeTracking) -> TimeTracking:
+    application = time_app
     application.category_list()  # seeded before anything is counted
     inserts: list[int] = []
     insert = application.recorder.insert_events
@@ -39,8 +38,7 @@ def app() -> Iterator[TimeTracking]:
 
     application.recorder.insert_events = counted  # type: ignore[method-assign]
     application.inserts = inserts  # type: ignore[attr-defined]
-    yield application
-    application.close()
+    return application
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ persistence, no infrastructure."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -21,10 +20,8 @@ TUESDAY = MONDAY + timedelta(days=1)
 
 
 @pytest.fixture
-def app() -> Iterator[TimeTracking]:
-    application = TimeTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield application
-    application.close()
+def app(time_app: TimeTracking) -> TimeTracking:
+    return time_app
 
 
 def once(client_id: uuid.UUID) -> Once:

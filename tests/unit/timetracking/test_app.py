@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -21,13 +20,6 @@ from services.timetracking.domain import (
 from tests.unit.timetracking.helpers import AS_COACH, COACH, LEADER, MONDAY, TODAY, values
 
 TUESDAY = MONDAY + timedelta(days=1)
-
-
-@pytest.fixture
-def app() -> Iterator[TimeTracking]:
-    application = TimeTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield application
-    application.close()
 
 
 def stored_events(app: TimeTracking) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import date, time
 
 import pytest
@@ -28,11 +27,9 @@ GOOD = f"""Date,Start,End,Minutes,Category,School_ID,Note
 
 
 @pytest.fixture
-def app() -> Iterator[TimeTracking]:
-    application = TimeTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    application.category_list()
-    yield application
-    application.close()
+def app(time_app: TimeTracking) -> TimeTracking:
+    time_app.category_list()
+    return time_app
 
 
 def stored(app: TimeTracking) -> int:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import time, timedelta
 from typing import Any
-
-import pytest
 
 from coachops.privacy import ERASED
 from services.timetracking.app import TimeTracking
@@ -19,13 +16,6 @@ from tests.unit.timetracking.helpers import AS_COACH, COACH, LEADER, MONDAY, SCH
 
 SECRET_NOTE = "Ms. R. cried after the observation"
 SECRET_REASON = "principal made me cover 5th period again"
-
-
-@pytest.fixture
-def app() -> Iterator[TimeTracking]:
-    application = TimeTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield application
-    application.close()
 
 
 def published(app: TimeTracking) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ kept between commands, yet a command always decides on what is stored when it ru
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,13 +15,6 @@ from coachops.read_cache import ReadCache
 from services.timetracking.app import TimeTracking
 from services.timetracking.domain import CATEGORY_LIST_ID, CategoryList, assignments_id
 from tests.unit.timetracking.helpers import AS_COACH, COACH, LEADER, MONDAY, SCHOOL, TODAY, values
-
-
-@pytest.fixture
-def app() -> Iterator[TimeTracking]:
-    application = TimeTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield application
-    application.close()
 
 
 def test_an_unchanged_list_is_not_loaded_again(app: TimeTracking) -> None:

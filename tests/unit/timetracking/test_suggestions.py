@@ -4,7 +4,6 @@ coach confirms with one action (or dismisses)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -159,13 +158,6 @@ def test_suggestions_stay_inside_the_service() -> None:
 
 
 # Through the application and the entrypoints ---------------------------------------------
-
-
-@pytest.fixture
-def app() -> Iterator[TimeTracking]:
-    application = TimeTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield application
-    application.close()
 
 
 def test_the_app_suggests_once_and_confirms_with_a_location(app: TimeTracking) -> None:
