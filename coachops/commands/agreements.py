@@ -10,14 +10,19 @@ from marshmallow import fields, validate
 from nameko.exceptions import deserialize_to_instance
 
 from coachops.commands import Command
+from coachops.commands.types import BoundedInt, Day, Text
 from coachops.errors import Invalid
 
 MAX_FILE_CHARS = 16_000_000
 MAX_TEXT = 4000
 
 
-def _text(**kwargs: Any) -> fields.Str:
-    return fields.Str(validate=validate.Length(max=MAX_TEXT), **kwargs)
+def _text(**kwargs: Any) -> Text:
+    return Text(MAX_TEXT, **kwargs)
+
+
+def _file(**kwargs: Any) -> Text:
+    return Text(MAX_FILE_CHARS, min_length=1, **kwargs)
 
 
 class ImportRoster(Command):
@@ -26,12 +31,11 @@ class ImportRoster(Command):
     (teachers joining a school, CLT representatives, coaches no longer assigned); today when
     left out."""
 
-    orgs = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_FILE_CHARS))
-    users = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_FILE_CHARS))
-    regions = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_FILE_CHARS))
-    assignments = fields.Str(required=True,
-                             validate=validate.Length(min=1, max=MAX_FILE_CHARS))
-    effective_on = fields.Date(load_default=None, allow_none=True)
+    orgs = _file(required=True)
+    users = _file(required=True)
+    regions = _file(required=True)
+    assignments = _file(required=True)
+    effective_on = Day(load_default=None, allow_none=True)
 
 
 class ForgetPerson(Command):
@@ -43,12 +47,12 @@ class ForgetPerson(Command):
 
 class SchoolRosterQuery(Command):
     school_id = fields.UUID(required=True)
-    on = fields.Date(load_default=None, allow_none=True)
+    on = Day(load_default=None, allow_none=True)
 
 
 class FocusAreaShape(Command):
-    id = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"))
-    label = fields.Str(required=True, validate=validate.Length(min=1, max=300))
+    id = Text(100, required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"))
+    label = Text(300, min_length=1, required=True)
 
 
 def _focus_areas(**kwargs: Any) -> fields.List:
@@ -60,14 +64,12 @@ class _Terms(Command):
     focus_areas = _focus_areas(required=True)
     coach_role = _text(required=True)
     not_coach_role = _text(required=True)
-    check_in_every_weeks = fields.Int(load_default=13, strict=True,
-                                      validate=validate.Range(min=1, max=52))
+    check_in_every_weeks = BoundedInt(1, 52, load_default=13)
 
 
 class DraftCoachingAgreement(_Terms):
     school_id = fields.UUID(required=True)
-    school_year = fields.Int(required=True, strict=True,
-                             validate=validate.Range(min=2000, max=2100))
+    school_year = BoundedInt(2000, 2100, required=True)
 
 
 class ReviseCoachingAgreement(_Terms):
@@ -76,17 +78,17 @@ class ReviseCoachingAgreement(_Terms):
 
 class SignCoachingAgreement(Command):
     agreement_id = fields.UUID(required=True)
-    version = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
+    version = BoundedInt(1, 1_000_000, required=True)
 
 
 class RecordCheckIn(Command):
     agreement_id = fields.UUID(required=True)
-    held_on = fields.Date(required=True)
+    held_on = Day(required=True)
     notes = _text(load_default="")
     # Left out: the focus areas were kept. Given: the pair revised them at this check-in.
     focus_areas = _focus_areas(load_default=None, allow_none=True)
     # Left out: both were there.
-    attended_by = fields.List(fields.Str(validate=validate.OneOf(("coach", "principal"))),
+    attended_by = fields.List(Text(20, validate=validate.OneOf(("coach", "principal"))),
                               load_default=None, validate=validate.Length(min=1, max=2))
 
 
@@ -96,8 +98,7 @@ class AgreementQuery(Command):
 
 class DraftPartnershipAgreement(Command):
     teacher_id = fields.UUID(required=True)
-    debrief_within_hours = fields.Int(load_default=24, strict=True,
-                                      validate=validate.Range(min=1, max=336))
+    debrief_within_hours = BoundedInt(1, 336, load_default=24)
     entering_the_room = _text(required=True)
     interacts_with_students = fields.Bool(required=True)
     what_to_observe = _text(required=True)

@@ -12,39 +12,41 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from coachops.commands import Command
+from coachops.commands.types import BoundedInt, Day, Instant, Text
 
 MAX_GROUP = 6  # "a teacher or a small group of teachers"
 MAX_TEXT = 10_000  # a debrief's evidence, an observation's notes
 MAX_ITEM = 500  # one norm, keeper or polisher
 MAX_MINUTES = 12 * 60
+MAX_COUNT = 100_000  # tallies of one observation
 TOOL = r"^(talk_time|question_levels|response_tally|free_notes|district:[a-z0-9][a-z0-9-]{0,62})$"
 ITEM_KINDS = ("walkthrough", "observation", "co_teach", "modelled_lesson", "debrief")
 OUTCOMES = ("met", "partly_met", "not_met")
 
 
-def _text(max_length: int = MAX_TEXT, **kwargs: Any) -> fields.Str:
-    return fields.Str(validate=validate.Length(min=1, max=max_length), **kwargs)
+def _text(max_length: int = MAX_TEXT, **kwargs: Any) -> Text:
+    return Text(max_length, min_length=1, **kwargs)
 
 
 def _items(max_items: int = 20, **kwargs: Any) -> fields.List:
     return fields.List(_text(MAX_ITEM), validate=validate.Length(max=max_items), **kwargs)
 
 
-def _minutes(**kwargs: Any) -> fields.Int:
-    return fields.Int(strict=True, validate=validate.Range(min=1, max=MAX_MINUTES), **kwargs)
+def _minutes(**kwargs: Any) -> BoundedInt:
+    return BoundedInt(1, MAX_MINUTES, **kwargs)
 
 
 def _focus_area_ids(**kwargs: Any) -> fields.List:
-    return fields.List(fields.Str(validate=validate.Length(min=1, max=100)),
+    return fields.List(Text(100, min_length=1),
                        validate=validate.Length(min=1, max=10), **kwargs)
 
 
 class Goal(Schema):
     """A clear, focused, measurable goal: what will change, how it is measured, by when."""
 
-    what = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
-    measure = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
-    by = fields.Date(required=True)
+    what = Text(2000, min_length=1, required=True)
+    measure = Text(2000, min_length=1, required=True)
+    by = Day(required=True)
 
 
 class StartCycle(Command):
@@ -83,7 +85,7 @@ class AgreeNorms(CycleCommand):
 
     norms = _items(load_default=list)
     agreement_id = fields.UUID(load_default=None, allow_none=True)
-    agreed_on = fields.Date(load_default=None)
+    agreed_on = Day(load_default=None)
 
     @validates_schema
     def norms_or_agreement(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -95,14 +97,14 @@ class AgreeNorms(CycleCommand):
 class ScheduleItem(CycleCommand):
     """``starts_at`` without a zone is the district's local time (e.g. 2026-11-03T09:30)."""
 
-    kind = fields.Str(required=True, validate=validate.OneOf(ITEM_KINDS))
-    starts_at = fields.DateTime(required=True)
+    kind = Text(20, required=True, validate=validate.OneOf(ITEM_KINDS))
+    starts_at = Instant(required=True)
     minutes = _minutes(required=True)
 
 
 class RescheduleItem(CycleCommand):
     item_id = fields.UUID(required=True)
-    starts_at = fields.DateTime(required=True)
+    starts_at = Instant(required=True)
     minutes = _minutes(load_default=None)
 
 
@@ -118,9 +120,9 @@ class MarkItemDone(CycleCommand):
 class LookFor(Schema):
     """One row of an observation's data: a count, a duration, or both."""
 
-    look_for = fields.Str(required=True, validate=validate.Length(min=1, max=100))
-    count = fields.Int(strict=True, validate=validate.Range(min=0), load_default=None)
-    seconds = fields.Int(strict=True, validate=validate.Range(min=0), load_default=None)
+    look_for = Text(100, min_length=1, required=True)
+    count = BoundedInt(0, MAX_COUNT, load_default=None)
+    seconds = BoundedInt(0, MAX_MINUTES * 60, load_default=None)  # as long as an observation
 
     @validates_schema
     def counted_or_timed(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -129,9 +131,9 @@ class LookFor(Schema):
 
 
 class LogObservation(CycleCommand):
-    observed_on = fields.Date(required=True)
+    observed_on = Day(required=True)
     minutes = _minutes(required=True)
-    tool = fields.Str(required=True, validate=validate.Regexp(
+    tool = Text(80, required=True, validate=validate.Regexp(
         TOOL, error="use talk_time, question_levels, response_tally, free_notes or"
                     " district:<id>"))
     data = fields.List(fields.Nested(LookFor), load_default=list,
@@ -141,12 +143,12 @@ class LogObservation(CycleCommand):
 
 
 class ProgressTowardGoal(Schema):
-    rating = fields.Int(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    rating = BoundedInt(1, 5, required=True)
     text = _text(required=True)
 
 
 class HoldDebrief(CycleCommand):
-    held_on = fields.Date(required=True)
+    held_on = Day(required=True)
     minutes = _minutes(required=True)
     evidence = _text(required=True)
     observation_ids = fields.List(fields.UUID(), load_default=list,
@@ -160,7 +162,7 @@ class HoldDebrief(CycleCommand):
 class AddNextStep(CycleCommand):
     text = _text(1000, required=True)
     owner_id = fields.UUID(required=True)  # the cycle's coach or one of its teachers
-    due_on = fields.Date(required=True)
+    due_on = Day(required=True)
 
 
 class CompleteNextStep(CycleCommand):
@@ -183,7 +185,7 @@ class ReviseGoal(CycleCommand):
 
 
 class CloseCycle(CycleCommand):
-    outcome = fields.Str(required=True, validate=validate.OneOf(OUTCOMES))
+    outcome = Text(20, required=True, validate=validate.OneOf(OUTCOMES))
     evidence = _text(required=True)
 
 
@@ -200,7 +202,7 @@ class CaseloadQuery(Command):
     today if not given."""
 
     coach_id = fields.UUID(required=True)
-    week_of = fields.Date(load_default=None)
+    week_of = Day(load_default=None)
 
 
 class TeacherCyclesQuery(Command):

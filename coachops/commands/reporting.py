@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validates_schema
 
 from coachops.commands import Command
+from coachops.commands.types import BoundedFloat, BoundedInt, Day, Month
 
 
 class SchoolQuery(Command):
@@ -16,16 +17,15 @@ class ReportQuery(Command):
     none), which scope (at most one of region, school, coach; the district when none), and
     optionally "as of" a past date: computed from the events recorded up to that day."""
 
-    school_year = fields.Int(strict=False, validate=validate.Range(min=2000, max=2100))
-    month = fields.Str(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
-                                                error="Expected a month as YYYY-MM."))
-    from_date = fields.Date()
-    to_date = fields.Date()
-    as_of = fields.Date()
+    school_year = BoundedInt(2000, 2100, strict=False)  # from a query string
+    month = Month()
+    from_date = Day()
+    to_date = Day()
+    as_of = Day()
     region_id = fields.UUID()
     school_id = fields.UUID()
     coach_id = fields.UUID()
-    target_share = fields.Float(validate=validate.Range(min=0, max=1))
+    target_share = BoundedFloat(0, 1)
 
     @validates_schema
     def one_period_one_scope(self, data: dict[str, Any], **kwargs: Any) -> None:

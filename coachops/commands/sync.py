@@ -27,6 +27,7 @@ from marshmallow import fields, validate
 from coachops.commands import Command, load
 from coachops.commands import cycles as cycle_commands
 from coachops.commands import timetracking as time_commands
+from coachops.commands.types import Text
 from coachops.errors import CoachopsError
 from coachops.identity import Actor
 
@@ -67,8 +68,8 @@ class SyncItem(Command):
     """One queued command; ``body`` is checked afterwards with the command's own schema."""
 
     client_id = fields.UUID(required=True)
-    command = fields.Str(required=True, validate=validate.OneOf(sorted(COMMANDS)))
-    body = fields.Dict(keys=fields.Str(), load_default=dict)
+    command = Text(50, required=True, validate=validate.OneOf(sorted(COMMANDS)))
+    body = fields.Dict(keys=Text(100), load_default=dict)
     # Left as sent: the command's schema checks them, with the body.
     cycle_id = fields.Raw()
     item_id = fields.Raw()

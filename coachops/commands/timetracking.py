@@ -14,12 +14,15 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from nameko.exceptions import deserialize_to_instance
 
 from coachops.commands import Command
+from coachops.commands.types import BoundedInt, Day, Text
 from coachops.errors import Invalid
 
 MAX_NOTE = 2000
 MAX_REASON = 500
 MAX_CSV_CHARS = 1_000_000
 KINDS = ("coaching", "other")
+# Bounded for storage only: how long an entry may be is the domain's rule (a 422 naming it).
+MINUTES_BOUND = 100_000
 
 
 def _to_the_minute(value: time) -> None:
@@ -33,8 +36,24 @@ def _clock() -> fields.Time:
     return fields.Time(allow_none=True, validate=_to_the_minute)
 
 
-def _category_id(**kwargs: Any) -> fields.Str:
-    return fields.Str(validate=validate.Length(min=1, max=100), **kwargs)
+def _category_id(**kwargs: Any) -> Text:
+    return Text(100, min_length=1, **kwargs)
+
+
+def _focus_area_id(**kwargs: Any) -> Text:
+    return Text(100, min_length=1, allow_none=True, **kwargs)
+
+
+def _note(**kwargs: Any) -> Text:
+    return Text(MAX_NOTE, allow_none=True, **kwargs)  # private to the coach
+
+
+def _reason() -> Text:
+    return Text(MAX_REASON, min_length=1, required=True)
+
+
+def _minutes() -> BoundedInt:
+    return BoundedInt(-MINUTES_BOUND, MINUTES_BOUND, allow_none=True)
 
 
 class _EntryShape(Command):
@@ -52,16 +71,14 @@ class RecordTimeEntry(_EntryShape):
     entry_id = fields.UUID(load_default=None)
     coach_id = fields.UUID(required=True)
     school_id = fields.UUID(required=True)
-    worked_on = fields.Date(required=True)
+    worked_on = Day(required=True)
     start = _clock()
     end = _clock()
-    minutes = fields.Int(allow_none=True, strict=True)
+    minutes = _minutes()
     category_id = _category_id(required=True)
     cycle_id = fields.UUID(allow_none=True, load_default=None)
-    focus_area_id = fields.Str(allow_none=True, load_default=None,
-                               validate=validate.Length(min=1, max=100))
-    note = fields.Str(allow_none=True, load_default=None,
-                      validate=validate.Length(max=MAX_NOTE))  # private to the coach
+    focus_area_id = _focus_area_id(load_default=None)
+    note = _note(load_default=None)
 
     @validates_schema
     def has_a_length(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -78,16 +95,16 @@ class CorrectTimeEntry(_EntryShape):
     """New values for the fields given (the others stay), and why."""
 
     entry_id = fields.UUID(required=True)
-    reason = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_REASON))
+    reason = _reason()
     school_id = fields.UUID()
-    worked_on = fields.Date()
+    worked_on = Day()
     start = _clock()
     end = _clock()
-    minutes = fields.Int(allow_none=True, strict=True)
+    minutes = _minutes()
     category_id = _category_id()
     cycle_id = fields.UUID(allow_none=True)
-    focus_area_id = fields.Str(allow_none=True, validate=validate.Length(min=1, max=100))
-    note = fields.Str(allow_none=True, validate=validate.Length(max=MAX_NOTE))
+    focus_area_id = _focus_area_id()
+    note = _note()
 
     @validates_schema
     def changes_something(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -97,7 +114,7 @@ class CorrectTimeEntry(_EntryShape):
 
 class VoidTimeEntry(Command):
     entry_id = fields.UUID(required=True)
-    reason = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_REASON))
+    reason = _reason()
 
 
 class ConfirmSuggestion(_EntryShape):
@@ -105,19 +122,19 @@ class ConfirmSuggestion(_EntryShape):
     timed, given a length or put in another category."""
 
     coach_id = fields.UUID(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
     item_id = fields.UUID(required=True)
     start = _clock()
     end = _clock()
-    minutes = fields.Int(allow_none=True, strict=True)
+    minutes = _minutes()
     category_id = _category_id()
-    focus_area_id = fields.Str(allow_none=True, validate=validate.Length(min=1, max=100))
-    note = fields.Str(allow_none=True, validate=validate.Length(max=MAX_NOTE))
+    focus_area_id = _focus_area_id()
+    note = _note()
 
 
 class DismissSuggestion(Command):
     coach_id = fields.UUID(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
     item_id = fields.UUID(required=True)
 
 
@@ -126,19 +143,19 @@ class ImportTimeEntries(Command):
 
     coach_id = fields.UUID(required=True)
     school_id = fields.UUID(load_default=None, allow_none=True)
-    csv = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_CSV_CHARS))
+    csv = Text(MAX_CSV_CHARS, min_length=1, required=True)
 
 
 class AddCategory(Command):
-    category_id = fields.Str(load_default=None, allow_none=True,
-                             validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,62}$"))
-    label = fields.Str(required=True, validate=validate.Length(min=1, max=100))
-    kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
+    category_id = Text(63, load_default=None, allow_none=True,
+                       validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,62}$"))
+    label = Text(100, min_length=1, required=True)
+    kind = Text(20, required=True, validate=validate.OneOf(KINDS))
 
 
 class RenameCategory(Command):
     category_id = _category_id(required=True)
-    label = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    label = Text(100, min_length=1, required=True)
 
 
 class RetireCategory(Command):
@@ -151,14 +168,14 @@ class ListCategories(Command):
 
 class CoachDayQuery(Command):
     coach_id = fields.UUID(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 class CoachWeekQuery(Command):
     """The week (Monday to Sunday) that holds ``date``."""
 
     coach_id = fields.UUID(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 @deserialize_to_instance
