@@ -10,21 +10,28 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from functools import partial
 from typing import Any
 
 import eventlet
 from amqp.exceptions import ConnectionError as AmqpConnectionError
+from eventlet import wsgi as eventlet_wsgi
 from eventlet.event import Event
 from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug import Request, Response
-from werkzeug.exceptions import HTTPException, ServiceUnavailable, Unauthorized
+from werkzeug.exceptions import (
+    HTTPException,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+    Unauthorized,
+)
 
 from coachops import metrics
 from coachops.bus.tolerant import TolerantReplyListener
@@ -38,6 +45,10 @@ log = logging.getLogger(__name__)
 LIMITER = RateLimiter.from_environment()  # one per gateway process
 
 MAX_BODY_BYTES = 1 << 20
+# The deepest JSON a request may hold (a sync batch's deepest is 5): deeper is refused before
+# parsing, which would otherwise fail with a RecursionError (a 500) near a thousand.
+MAX_JSON_DEPTH = 32
+MAX_SKIPPED_HEAD_BYTES = 1 << 20  # of a request refused for its head's size
 # How long the gateway waits for a service's answer (GATEWAY_ANSWER_SECONDS), and the
 # routes that may take longer: a district's roster, a CSV of time, an offline batch.
 ANSWER_SECONDS = 30.0
@@ -79,6 +90,56 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
+class TooDeep(ValueError):
+    pass
+
+
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(data: bytes) -> int:
+    """How deeply ``data``'s arrays and objects nest (brackets inside strings not counted)."""
+    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:  # most bodies: no scan
+        return min(data.count(b"[") + data.count(b"{"), MAX_JSON_DEPTH)
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub(b"", data)):
+        depth += 1 if bracket in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+class BoundedJson:
+    """The JSON module requests parse their bodies with: ``json``, within MAX_JSON_DEPTH."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(data: str | bytes) -> Any:
+        raw = data.encode() if isinstance(data, str) else data
+        if json_depth(raw) > MAX_JSON_DEPTH:
+            raise TooDeep(f"the JSON nests deeper than {MAX_JSON_DEPTH} levels")
+        return json.loads(raw)
+
+
+class JsonRequest(Request):
+    json_module = BoundedJson  # type: ignore[assignment]
+
+    def get_data(self, cache: bool = True, as_text: bool = False,  # type: ignore[override]
+                 parse_form_data: bool = False) -> bytes | str:
+        raw = super().get_data(cache=True, parse_form_data=parse_form_data)
+        limit = self.max_content_length
+        if self.content_length is None and limit is not None and len(raw) >= limit:
+            # A chunked body is cut at the limit, not refused: refuse it here.
+            raise RequestEntityTooLarge(f"the body is over {limit} bytes")
+        return super().get_data(cache=cache, as_text=as_text, parse_form_data=parse_form_data)
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        if isinstance(e, TooDeep):
+            raise ValidationError({"body": [str(e)]})
+        return super().on_json_loading_failed(e)
+
+
 def json_body(request: Request) -> Any:
     """The request's JSON body; 413, 415 or 400 (as werkzeug exceptions) otherwise."""
     request.max_content_length = MAX_BODY_BYTES
@@ -94,24 +155,110 @@ def optional_json_body(request: Request) -> Any:
 
 
 class JsonWsgiApp(WsgiApp):
-    """A URL no route has (404) or a method its route does not take (405) answered in
-    JSON like every other error, not as werkzeug's HTML page."""
+    """nameko's WSGI app, with the gateway's requests (``JsonRequest``), and a URL no
+    route has (404) or a method its route does not take (405) answered in JSON like every
+    other error, not as werkzeug's HTML page."""
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            # eventlet de-chunks the body and ends the stream; said so, werkzeug reads it
+            # within the route's size limit (a 413 past it) instead of reading nothing.
+            environ["wsgi.input_terminated"] = True
+        request = JsonRequest(environ, shallow=True)  # as nameko's: read by the route only
         try:
-            self.url_map.bind_to_environ(environ).match()
+            provider, request.path_values = self.url_map.bind_to_environ(environ).match()
         except HTTPException as exc:
-            if (exc.code or 500) >= 400:  # a redirect (a missing slash) stays as it is
-                headers = dict(exc.get_headers())
-                headers.pop("Content-Type", None)
-                body = {"error": exc.name, "message": exc.description}
-                return json_response(exc.code or 404, body, headers)(environ, start_response)
-        return super().__call__(environ, start_response)
+            if (exc.code or 500) < 400:  # a redirect (a missing slash) stays as it is
+                return exc(environ, start_response)
+            headers = dict(exc.get_headers())
+            headers.pop("Content-Type", None)
+            body = {"error": exc.name, "message": exc.description}
+            return json_response(exc.code or 404, body, headers)(environ, start_response)
+        return provider.handle_request(request)(environ, start_response)
+
+
+def _refusal(status: int, reason: str, message: str) -> bytes:
+    body = json.dumps({"error": reason, "message": message}).encode()
+    return (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
+
+
+class JsonProtocol(HttpOnlyProtocol):
+    """eventlet's HTTP server, but what it refuses before the app sees the request (a
+    request line or a header over its limits, a malformed request) is answered in the
+    API's JSON error form with the status that says why (414, 431, 400), not an empty
+    body."""
+
+    def _read_request_line(self) -> bytes:
+        line: bytes = super()._read_request_line()
+        if len(line) >= self.server.url_length_limit:  # eventlet would answer it, bare
+            self._refuse(414, "URI Too Long", f"the request line is over "
+                         f"{self.server.url_length_limit} bytes: send less in the URL",
+                         rest_of_head=True)
+            return b""  # and eventlet closes the connection
+        return line
+
+    def parse_request(self) -> bool:
+        try:
+            parsed = bool(super().parse_request())
+        except (eventlet_wsgi.HeaderLineTooLong, eventlet_wsgi.HeadersTooLarge):
+            self._refuse(431, "Request Header Fields Too Large",
+                         f"a header is over {eventlet_wsgi.MAX_HEADER_LINE} bytes, or all of"
+                         f" them over {eventlet_wsgi.MAX_TOTAL_HEADER_SIZE}", rest_of_head=True)
+            return False
+        problem = parsed and self._framing_problem()
+        if problem:  # eventlet would refuse it next, bare
+            self._refuse(400, "Bad Request", problem)
+            return False
+        return parsed
+
+    def _framing_problem(self) -> str | None:
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return None
+        if not length.strip().isdigit():
+            return "Content-Length must be a whole number of bytes"
+        if self.headers.get("Transfer-Encoding") is not None:
+            return "send Content-Length or Transfer-Encoding, not both"
+        return None
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """The standard library's refusals of a malformed request, in JSON."""
+        reason = self.responses.get(code, ("Error",))[0]
+        self._refuse(code, reason, message or explain or reason)
+
+    def _refuse(self, status: int, reason: str, message: str,
+                rest_of_head: bool = False) -> None:
+        self.close_connection = True
+        try:
+            if rest_of_head:
+                self._skip_head()
+            self.wfile.write(_refusal(status, reason, message))
+            self.wfile.flush()
+        except OSError:
+            pass  # the client went away: nothing to answer
+
+    def _skip_head(self) -> None:
+        """Read the rest of the request's head (up to a bound): closing a connection with
+        unread bytes resets it, and the client would never see the answer."""
+        stream = getattr(self.rfile, "fp", self.rfile)  # not eventlet's header counter
+        left = MAX_SKIPPED_HEAD_BYTES
+        while left > 0:
+            line = stream.readline(min(left, 1 << 16))
+            left -= len(line)
+            if line in (b"", b"\r\n", b"\n"):
+                return
 
 
 class JsonWebServer(WebServer):
     def get_wsgi_app(self) -> JsonWsgiApp:
         return JsonWsgiApp(self)
+
+    def get_wsgi_server(self, sock: Any, wsgi_app: Any, protocol: Any = JsonProtocol,
+                        debug: bool = False) -> Any:
+        return super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
 
 
 class JsonHttp(HttpRequestHandler):
