@@ -5,7 +5,9 @@ raw dict. A message that cannot be read (not JSON, a bad envelope, an unknown ev
 version) is parked in the dead-letter queue with the reason and acknowledged, and the
 consumer goes on with the next one. A handler that fails on a database or broker outage
 has its message requeued after a pause; any other failure is parked too, so one poison
-message can neither stop a queue nor be lost.
+message can neither stop a queue nor be lost. A service with ``ParkedEvents`` also
+remembers which event it parked (``coachops.bus.parked``), so that its check for events
+lost on the bus does not wait for that one forever.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from typing import Any
 import eventsourcing.persistence as es_errors
 import psycopg2
 from kombu.message import Message
-from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 
 from coachops import metrics
+from coachops.bus.dead_letters import park_body
+from coachops.bus.parked import ParkedEvents
 from coachops.bus.tolerant import TolerantQueueConsumer
-from coachops.bus.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
 from coachops.contracts import ContractError, Envelope, decode
 
 log = logging.getLogger(__name__)
@@ -45,24 +47,10 @@ REQUEUE_PAUSE_SECONDS = 1.0
 def park(amqp_uri: str, message: Message, consumer: str, reason: str) -> None:
     """Publish ``message`` unchanged to the dead-letter queue, with why and from where."""
     delivery = message.delivery_info or {}
-    Publisher(amqp_uri, use_confirms=True, declare=[DEAD_LETTER_QUEUE]).publish(
-        message.body,
-        exchange=DEAD_LETTER_EXCHANGE,
-        routing_key=consumer,
-        serializer=None,
-        content_type=message.content_type or "application/octet-stream",
-        content_encoding=message.content_encoding or "binary",
-        headers={
-            "x-reason": reason[:1000],
-            "x-consumer": consumer,
-            "x-original-exchange": delivery.get("exchange", ""),
-            "x-original-routing-key": delivery.get("routing_key", ""),
-            "x-dead-lettered-at": datetime.now(UTC).isoformat(),
-        },
-    )
-    metrics.DEAD_LETTERED.labels(consumer).inc()
-    log.warning("parked a message from %s in %s: %s",
-                delivery.get("routing_key", "?"), DEAD_LETTER_QUEUE.name, reason)
+    park_body(amqp_uri, message.body, consumer, reason, delivery.get("exchange", ""),
+              delivery.get("routing_key", ""),
+              message.content_type or "application/octet-stream",
+              message.content_encoding or "binary")
 
 
 class _ParkingQueueConsumer(TolerantQueueConsumer):
@@ -80,7 +68,7 @@ class _ParkingQueueConsumer(TolerantQueueConsumer):
 
     def _on_decode_error(self, provider: IntegrationEventHandler, message: Message,
                          exc: Exception) -> None:
-        provider.park(message, f"undecodable message: {exc}")
+        provider.park(message, f"undecodable message: {exc}")  # no event to remember
         self.ack_message(message)
 
 
@@ -89,24 +77,42 @@ class IntegrationEventHandler(EventHandler):
 
     def setup(self) -> None:
         self._highest: dict[str, int] = {}
+        found = [d for d in self.container.dependencies if isinstance(d, ParkedEvents)]
+        self.parked_events: ParkedEvents | None = found[0] if found else None
         super().setup()
 
     @property
     def consumer_name(self) -> str:
         return f"{self.container.service_name}.{self.method_name}"
 
-    def park(self, message: Message, reason: str) -> None:
+    def park(self, message: Message, reason: str, body: Any = None) -> None:
+        """Park ``message``, and remember the event ``body`` is (``ParkedEvents``)."""
+        if self.parked_events is not None:
+            self.parked_events.remember(body, self.consumer_name, reason)
         park(self.container.config["AMQP_URI"], message, self.consumer_name, reason)
+
+    def park_or_requeue(self, message: Message, reason: str, body: Any) -> str:
+        """Park ``message`` and acknowledge it; requeue it when the database that remembers
+        parked events, or the broker, is out (parked later, not lost)."""
+        try:
+            self.park(message, reason, body)
+        except TRANSIENT as error:
+            log.warning("%s: could not park a message (%r); requeueing", self.consumer_name,
+                        error)
+            time.sleep(REQUEUE_PAUSE_SECONDS)  # green under eventlet: pauses this worker
+            self.queue_consumer.requeue_message(message)
+            return "requeued"
+        self.queue_consumer.ack_message(message)
+        return "failed"
 
     def handle_message(self, body: Any, message: Message) -> None:
         try:
             event = decode(body)
         except ContractError as error:
             metrics.EVENTS_HANDLED.labels(self.consumer_name, self.event_type, "rejected").inc()
-            self.park(message, error.reason)
-            self.queue_consumer.ack_message(message)
+            self.park_or_requeue(message, error.reason, body)
             return
-        handle_result = partial(self.handle_result, message, time.perf_counter(), event)
+        handle_result = partial(self.handle_result, message, time.perf_counter(), event, body)
         try:
             self.container.spawn_worker(
                 self, (event,), {},
@@ -116,8 +122,9 @@ class IntegrationEventHandler(EventHandler):
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
-    def handle_result(self, message: Message, started: float, event: Envelope, worker_ctx: Any,
-                      result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
+    def handle_result(self, message: Message, started: float, event: Envelope, body: Any,
+                      worker_ctx: Any, result: Any = None,
+                      exc_info: Any = None) -> tuple[Any, Any]:
         metrics.HANDLER_SECONDS.labels(self.consumer_name).observe(time.perf_counter() - started)
         if exc_info is None:
             outcome = "handled"
@@ -129,9 +136,7 @@ class IntegrationEventHandler(EventHandler):
             time.sleep(REQUEUE_PAUSE_SECONDS)  # green under eventlet: pauses only this worker
             self.queue_consumer.requeue_message(message)
         else:
-            outcome = "failed"
-            self.park(message, f"handler failed: {exc_info[1]!r}")
-            self.queue_consumer.ack_message(message)
+            outcome = self.park_or_requeue(message, f"handler failed: {exc_info[1]!r}", body)
         metrics.EVENTS_HANDLED.labels(self.consumer_name, self.event_type, outcome).inc()
         return result, exc_info
 

@@ -6,22 +6,56 @@
 ``replay`` sends each parked message back to the exchange and routing key it first came
 by, unchanged, and removes it from the queue only once the broker confirmed the resend:
 a message that still cannot be read is simply parked again, with the new reason.
-Messages of other consumers (with ``--consumer``) are left parked.
+Messages of other consumers (with ``--consumer``) are left parked. ``list`` names each
+message's event (source, position, type) when its body says. Consumers park with
+``park_body``; which events a service parked is also in its database (``coachops.bus.parked``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from kombu import Connection, Exchange
 from kombu.message import Message
+from nameko.amqp.publish import Publisher
 
-from coachops.bus.topology import DEAD_LETTER_QUEUE
+from coachops import metrics
+from coachops.bus.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
+
+log = logging.getLogger(__name__)
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def park_body(amqp_uri: str, body: bytes | str, consumer: str, reason: str, exchange: str,
+              routing_key: str, content_type: str = "application/json",
+              content_encoding: str = "utf-8") -> None:
+    """Publish ``body`` to the dead-letter queue, to be replayed to ``exchange`` with
+    ``routing_key`` (where it came from) once the reason is fixed."""
+    Publisher(amqp_uri, use_confirms=True, declare=[DEAD_LETTER_QUEUE]).publish(
+        body,
+        exchange=DEAD_LETTER_EXCHANGE,
+        routing_key=consumer,
+        serializer=None,
+        content_type=content_type,
+        content_encoding=content_encoding,
+        headers={
+            "x-reason": reason[:1000],
+            "x-consumer": consumer,
+            "x-original-exchange": exchange,
+            "x-original-routing-key": routing_key,
+            "x-dead-lettered-at": datetime.now(UTC).isoformat(),
+        },
+    )
+    metrics.DEAD_LETTERED.labels(consumer).inc()
+    log.warning("parked a message from %s in %s: %s", routing_key or "?",
+                DEAD_LETTER_QUEUE.name, reason)
 
 
 def parked(connection: Connection) -> Iterator[Message]:
@@ -60,13 +94,25 @@ def replay(amqp_uri: str, consumer: str | None = None) -> tuple[int, int]:
     return replayed, kept
 
 
+def which(message: Message) -> str:
+    """`` (source at position)`` of the event a parked body is, when it says."""
+    try:
+        body = json.loads(message.body)
+    except ValueError:
+        return ""
+    if isinstance(body, dict) and "source" in body and "position" in body:
+        return f" ({body['source']} at {body['position']})"
+    return ""
+
+
 def show(amqp_uri: str) -> int:
     with Connection(amqp_uri) as connection:
         messages = list(parked(connection))
         for message in messages:
             h = message.headers or {}
             print(f"{h.get('x-dead-lettered-at', '?')}  {h.get('x-consumer', '?')}  "
-                  f"{h.get('x-original-routing-key', '?')}: {h.get('x-reason', '?')}")
+                  f"{h.get('x-original-routing-key', '?')}{which(message)}: "
+                  f"{h.get('x-reason', '?')}")
             message.requeue()
     return len(messages)
 

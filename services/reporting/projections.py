@@ -30,7 +30,7 @@ from uuid import UUID
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
-from coachops.bus import idempotency
+from coachops.bus import idempotency, parked
 from coachops.contracts import Envelope, encode
 from services.reporting import facts, sql
 
@@ -307,7 +307,7 @@ INSERT INTO read_model_version DEFAULT VALUES ON CONFLICT DO NOTHING;
 """
 
 SCHEMA = (
-    idempotency.DDL + ";" + RECEIVED
+    idempotency.DDL + ";" + parked.DDL + RECEIVED
     + "".join(f"CREATE TABLE IF NOT EXISTS {name} ({columns});\n"
               for name, columns in DERIVED.items())
     + INDEXES + ROLLUP_INDEXES + ROLLUP_TRIGGER + FILL_NEW_ROLLUPS + READ_MODEL_VERSION
@@ -847,23 +847,30 @@ def swap_in_shadow(cursor: Cursor, began: datetime) -> int:
 
 def gaps(cursor: Cursor) -> list[dict[str, Any]]:
     """Positions a source published (named as some event's previous_position) that never
-    arrived here: events lost on the bus, to fetch from the source's notification log.
+    arrived here: events lost on the bus, to fetch from the source's notification log. A
+    parked event (``coachops.bus.parked``) did arrive: it waits for a replay, not a fetch.
 
     Only events past each source's mark are looked at, so a check costs what arrived since
     the last one, not everything ever received. The mark then moves along the unbroken
-    chain of what arrived (each event naming the one before it, the source's first naming
-    none), so every event up to it is here. Writes the marks: run in a transaction that
-    commits."""
+    chain of what arrived, parked events included (each event naming the one before it,
+    the source's first naming none), so every event up to it is here or parked. Writes the
+    marks: run in a transaction that commits."""
     cursor.execute("INSERT INTO gap_marks (source) SELECT unnest(%s::text[])"
                    " ON CONFLICT DO NOTHING", (list(facts.CONSUMED),))
     cursor.execute("SELECT source, complete_to FROM gap_marks ORDER BY source")
     found = []
     for source, mark in cursor.fetchall():
         cursor.execute(
-            "SELECT r.position, r.previous_position, EXISTS (SELECT 1 FROM received_events q"
-            " WHERE q.source = r.source AND q.position = r.previous_position)"
-            " FROM received_events r WHERE r.source = %s AND r.position > %s"
-            " ORDER BY r.position", (source, mark))
+            "WITH arrived AS (SELECT position, previous_position FROM received_events"
+            "   WHERE source = %(source)s AND position > %(mark)s"
+            " UNION ALL SELECT position, previous_position FROM parked_events p"
+            "   WHERE source = %(source)s AND position > %(mark)s AND NOT EXISTS (SELECT 1"
+            "   FROM received_events r WHERE r.source = p.source AND r.position = p.position))"
+            " SELECT a.position, a.previous_position, EXISTS (SELECT 1 FROM received_events q"
+            "   WHERE q.source = %(source)s AND q.position = a.previous_position)"
+            "   OR EXISTS (SELECT 1 FROM parked_events p"
+            "   WHERE p.source = %(source)s AND p.position = a.previous_position)"
+            " FROM arrived a ORDER BY a.position", {"source": source, "mark": mark})
         chain, unbroken = mark, True
         for position, previous, here in cursor.fetchall():
             if previous is not None and not here:
@@ -892,10 +899,12 @@ def read_model_version(cursor: Cursor) -> str:
 
 
 def received(cursor: Cursor, source: str, positions: list[int]) -> set[int]:
-    """Which of ``positions`` of ``source`` are already here."""
+    """Which of ``positions`` of ``source`` are already here, or parked (not to be fetched
+    again: replayed once the reason it failed is fixed)."""
     cursor.execute(
-        "SELECT position FROM received_events WHERE source = %s AND position = ANY(%s)",
-        (source, positions),
+        "SELECT position FROM received_events WHERE source = %(s)s AND position = ANY(%(p)s)"
+        " UNION SELECT position FROM parked_events WHERE source = %(s)s"
+        " AND position = ANY(%(p)s)", {"s": source, "p": positions},
     )
     return {int(p) for (p,) in cursor.fetchall()}
 

@@ -20,11 +20,12 @@ from prometheus_client import Histogram
 from psycopg2.extensions import cursor as Cursor
 
 from coachops import clock
-from coachops.bus.consumer import integration_event_handler
+from coachops.bus import parked
+from coachops.bus.consumer import TRANSIENT, integration_event_handler
 from coachops.bus.idempotency import BatchWriter, apply_once
 from coachops.commands import load
 from coachops.commands.reporting import ReportQuery, SchoolQuery
-from coachops.contracts import Envelope, decode
+from coachops.contracts import ContractError, Envelope, decode
 from coachops.dependencies import Database, Readiness
 from coachops.errors import Forbidden, NotFound
 from coachops.identity import Actor, Role
@@ -199,6 +200,7 @@ class ReportingService:
     name = "reporting"
 
     db = Database(schema=projections.SCHEMA)
+    parked_events = parked.ParkedEvents()  # what the consumers park, the gap check skips
     write = Writer()
     metrics = MetricsServer()
     # The sources' notification logs, for events missed on the bus.
@@ -270,6 +272,7 @@ class ReportingService:
         later event names yet."""
         with self.db.transaction() as cursor:
             missing = projections.gaps(cursor)
+            parked.waiting(cursor, list(facts.CONSUMED))  # and the gauge of what waits
         for gap in missing:
             if gap["source"] in facts.CONSUMED:
                 self._fetch(gap["source"], gap["position"], 1, "named by a later event")
@@ -292,15 +295,33 @@ class ReportingService:
             return None
 
     def _fetch(self, source: str, start: int, limit: int, why: str) -> None:
-        events = [decode(body) for body in self._ask(source, "published_events", start, limit)
-                  or []]
+        bodies = self._ask(source, "published_events", start, limit) or []
+        events = []
+        for body in bodies:
+            try:
+                events.append((decode(body), body))
+            except ContractError as error:
+                self._park_fetched(body, error.reason)
         with self.db.transaction(commit=False) as cursor:
-            received = projections.received(cursor, source, [e.position for e in events])
-        for event in events:
-            if event.position not in received and apply_once(self.db, event,
-                                                             projections.receive):
+            received = projections.received(cursor, source, [e.position for e, _ in events])
+        for event, body in events:
+            if event.position in received:
+                continue
+            try:
+                applied = apply_once(self.db, event, projections.receive)
+            except TRANSIENT:
+                raise  # an outage: the next check fetches it again
+            except Exception as error:
+                self._park_fetched(body, f"handler failed: {error!r}")
+                continue
+            if applied:
                 log.info("fetched %s %s at position %d (%s), missed on the bus",
                          event.source, event.event_type, event.position, why)
+
+    def _park_fetched(self, body: Json, reason: str) -> None:
+        """A fetched event that cannot be applied is parked, as a consumer parks one: not
+        fetched and failed again at every check."""
+        self.parked_events.park(body, f"{self.name}.fetch_missing", reason)
 
     def _objects(self, view: str, actor: Json, query: Json) -> Json:
         report: Json = json.loads(self._report(view, actor, query))

@@ -9,8 +9,10 @@ import random
 import uuid
 
 import pytest
+from prometheus_client import REGISTRY
 from psycopg2.extensions import cursor as Cursor
 
+from coachops.bus import parked
 from services.reporting import projections
 
 EVERY_GAP = """
@@ -60,3 +62,34 @@ def test_the_check_past_the_marks_finds_what_the_check_of_everything_finds(
     marks = dict(scratch.fetchall())
     assert marks["timetracking"] == max(p for s, p, _ in arrivals if s == "timetracking")
     assert marks["cycles"] == max(p for s, p, _ in arrivals if s == "cycles" and p < 10_000)
+
+
+def test_a_parked_event_is_no_gap_and_the_mark_moves_past_it(scratch: Cursor) -> None:
+    """Reporting could not store 2 (parked, waiting for a fix): 3 names it, yet it is not
+    fetched again at every check, and the mark goes on to 3."""
+    arrive(scratch, "timetracking", 1, None)
+    parked.record(scratch, parked.Parked("timetracking", 2, 1, "TimeEntryRecorded"),
+                  "reporting.on_time_entry_recorded", "handler failed: \\u0000")
+    arrive(scratch, "timetracking", 3, 2)
+    assert projections.gaps(scratch) == []
+    scratch.execute("SELECT complete_to FROM gap_marks WHERE source = 'timetracking'")
+    assert scratch.fetchone() == (3,)
+    assert projections.received(scratch, "timetracking", [1, 2, 3, 4]) == {1, 2, 3}
+
+
+def test_parked_events_wait_until_applied_and_the_gauge_says_how_many(
+        scratch: Cursor) -> None:
+    def gauge() -> float | None:
+        return REGISTRY.get_sample_value("coachops_events_parked", {"source": "cycles"})
+
+    hostile = parked.identify({"source": "cycles", "position": 7, "previous_position": 6,
+                               "event_type": "CycleStarted\x00"})
+    assert hostile is not None and "\x00" not in hostile.event_type  # storable
+    parked.record(scratch, hostile, "reporting.on_cycle_started", "reason \x00 \ud800")
+    assert parked.waiting(scratch, ["cycles", "agreements"]) == {"cycles": 1, "agreements": 0}
+    assert gauge() == 1
+    # Replayed after a fix and applied: claimed like any event, so no longer waiting.
+    scratch.execute("INSERT INTO processed_events (source, position, event_id)"
+                    " VALUES ('cycles', 7, %s)", (str(uuid.uuid4()),))
+    assert parked.waiting(scratch, ["cycles"]) == {"cycles": 0}
+    assert gauge() == 0
