@@ -95,7 +95,7 @@ def test_a_proposal_with_bad_fields_is_a_400_naming_each(platform: Platform) -> 
         ("log_observation", {"data": [{"look_for": "talk"}]}, "data.0.count",
          "give a count or a duration in seconds"),
         ("log_observation", {"data": [{"look_for": "talk", "seconds": -5}]}, "data.0.seconds",
-         "Must be greater than or equal to 0."),
+         "Must be greater than or equal to 0 and less than or equal to 43200."),
         ("log_observation", {"notes": "x" * 10_001}, "notes",
          "Length must be between 1 and 10000."),
         ("hold_debrief", {"progress": {"rating": 6, "text": "t"}}, "progress.rating",
