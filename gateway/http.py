@@ -100,8 +100,9 @@ _BRACKETS = re.compile(rb"[\[\]{}]")
 
 def json_depth(data: bytes) -> int:
     """How deeply ``data``'s arrays and objects nest (brackets inside strings not counted)."""
-    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:  # most bodies: no scan
-        return min(data.count(b"[") + data.count(b"{"), MAX_JSON_DEPTH)
+    opening = data.count(b"[") + data.count(b"{")
+    if opening <= MAX_JSON_DEPTH:  # most bodies: no deeper than that, whatever the order
+        return opening
     depth = deepest = 0
     for bracket in _BRACKETS.findall(_STRINGS.sub(b"", data)):
         depth += 1 if bracket in (b"[", b"{") else -1

@@ -5,6 +5,7 @@ text a service cannot store (issue 17, items 5, 6, 7a, 8 and 9)."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -125,3 +126,28 @@ def test_the_gateway_serves_on_after_refusing_oversized_requests(world: World) -
     for _ in range(3):
         world.call(Role.COACH, "GET", "/cycles/" + "a" * 20_000)
     assert world.call(Role.COACH, "GET", "/time-categories").status_code == 200
+
+
+def raw_request(w: World, head: bytes) -> tuple[str, dict[str, Any]]:
+    """Send ``head`` as it is; the status line and the JSON body answered."""
+    host, port = w.platform.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(head)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    status, _, rest = answer.partition(b"\r\n")
+    return status.decode(), json.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+@pytest.mark.parametrize(("head", "status"), [
+    (b"GET /healthz HTTP/1.1 and more\r\n\r\n", "400"),
+    (b"POST /time-entries HTTP/1.1\r\nHost: x\r\nContent-Length: many\r\n\r\n", "400"),
+    (b"POST /time-entries HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\n{}", "400"),
+])
+def test_a_malformed_request_is_answered_in_json(world: World, head: bytes,
+                                                 status: str) -> None:
+    line, body = raw_request(world, head)
+    assert line.split()[1] == status, line
+    assert set(body) == {"error", "message"} and body["message"]
