@@ -53,6 +53,12 @@ class Text(fields.String):
         return text
 
 
+def _calendar(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with the supported calendar said in the OpenAPI description."""
+    said = {"description": f"in the supported calendar, {FIRST_DAY} to {LAST_DAY}"}
+    return {**kwargs, "metadata": {**said, **kwargs.get("metadata", {})}}
+
+
 def _in_range(day: date) -> None:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ValidationError(OUT_OF_RANGE)
@@ -60,6 +66,9 @@ def _in_range(day: date) -> None:
 
 class Day(fields.Date):
     """A date of the supported calendar (ISO 8601, e.g. 2026-11-03)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_calendar(kwargs))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         day: date = super()._deserialize(value, attr, data, **kwargs)
@@ -70,6 +79,9 @@ class Day(fields.Date):
 class Instant(fields.DateTime):
     """A date and time of the supported calendar; with a zone or without (the district's
     local time). Inside the range, converting it to any zone stays inside Python's."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_calendar(kwargs))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         instant: datetime = super()._deserialize(value, attr, data, **kwargs)
@@ -82,7 +94,8 @@ class Month(Text):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(7, validate=validate.Regexp(
-            r"^\d{4}-(0[1-9]|1[0-2])$", error="Expected a month as YYYY-MM."), **kwargs)
+            r"^\d{4}-(0[1-9]|1[0-2])$", error="Expected a month as YYYY-MM."),
+            **_calendar(kwargs))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         month = super()._deserialize(value, attr, data, **kwargs)

@@ -18,7 +18,9 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from coachops.contracts import Envelope, encode
+from tests.e2e.test_slice import start_as_teacher, start_cycle_body
 from tests.integration.reporting.client import AMQP, publish, reporting_url
+from tests.integration.reporting.test_gap_fetch import purge_reporting_queues
 from tests.integration.reporting.world import Published
 from tests.support.platform import Platform, wait_until
 
@@ -134,3 +136,33 @@ def test_a_parked_event_is_kept_once_and_counted_each_time(platform: Platform) -
     wait_until(lambda: parked_times(hostile) == 1, timeout=60, what="parked once")
     publish([hostile])  # sent again by its source: parked again, one row
     wait_until(lambda: parked_times(hostile) == 2, timeout=60, what="parked twice")
+
+
+def cycles_of(school: uuid.UUID) -> int:
+    return int(query("SELECT count(*) FROM cycle_facts WHERE school_id = %s", str(school))[0][0])
+
+
+def test_an_event_fetched_from_its_source_that_cannot_be_applied_is_parked_not_retried(
+        platform: Platform, failing_for: uuid.UUID) -> None:
+    """Lost on the bus and failing when fetched: parked once (the check does not fetch it
+    again every few seconds), then replayed after the fix like any parked event."""
+    reporting, cycles = platform["reporting"], platform["cycles"]
+    reporting.stop()
+    relayed = cycles.log().count("relayed cycles notifications")
+    assert start_as_teacher(platform, start_cycle_body(str(failing_for))).status_code == 201
+    wait_until(lambda: cycles.log().count("relayed cycles notifications") > relayed,
+               timeout=10, what="the relay to publish")
+    assert purge_reporting_queues("cycles") > 0
+    reporting.start()
+    platform.wait_ready()
+
+    fetched = "reporting.fetch_missing"
+    wait_until(lambda: query("SELECT 1 FROM parked_events WHERE consumer = %s AND reason"
+                             " LIKE %s", fetched, "%a bug in reporting%"), timeout=60,
+               what="the fetched event to be parked")
+    assert cycles_of(failing_for) == 0
+
+    query(f"DROP FUNCTION fail_{failing_for.hex[:8]}() CASCADE")  # the fix
+    assert "replayed" in dead_letters("replay", "--consumer", fetched)
+    wait_until(lambda: cycles_of(failing_for) == 1, timeout=60,
+               what="the replayed event in the reports")
