@@ -151,3 +151,22 @@ def test_a_malformed_request_is_answered_in_json(world: World, head: bytes,
     line, body = raw_request(world, head)
     assert line.split()[1] == status, line
     assert set(body) == {"error", "message"} and body["message"]
+
+
+def test_the_ends_of_the_supported_calendar_are_answered(world: World) -> None:
+    """Inside the range nothing overflows: answered, or refused by a rule, never a 500."""
+    for report in ("time-use", "council", "cycle-activity"):
+        for query in ("from_date=1900-01-01&to_date=2199-12-31", "month=1900-01",
+                      "month=2199-12", "as_of=2199-12-31"):
+            response = world.call(Role.DISTRICT_LEADER, "GET", f"/reports/{report}?{query}")
+            assert response.status_code == 200, (report, query, response.text)
+    coach = world.who(Role.COACH)
+    for path in (f"/coaches/{coach}/time/weeks/2199-12-31",
+                 f"/coaches/{coach}/time/weeks/1900-01-01",
+                 f"/coaches/{coach}/caseload?week_of=2199-12-31"):
+        response = world.call(Role.COACH, "GET", path)
+        assert response.status_code == 200, (path, response.text)
+    for starts_at in ("2199-12-31T23:59:00-14:00", "1900-01-01T00:00:00+14:00"):
+        item = world.call(Role.COACH, "POST", f"/cycles/{world.ids['cycle']}/calendar",
+                          json={"kind": "observation", "starts_at": starts_at, "minutes": 30})
+        assert item.status_code < 500, (starts_at, item.text)
