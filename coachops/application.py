@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Tr
 from coachops import faults, metrics
 from coachops.errors import Conflict
 from coachops.identity import Actor, Role
-from coachops.privacy import Personal
+from coachops.privacy import Personal, master
 from coachops.privacy.keys import Keys, MemoryKeys, PostgresKeys
 from coachops.privacy.sealing import SealedAsDict, SealingMapper
 
@@ -59,7 +59,8 @@ class ServiceApplication(Application):
     env = {"PERSISTENCE_MODULE": "coachops.store"}
 
     # What the service's events hold that is personal, by event class (``coachops.privacy``):
-    # sealed with keys kept in the same database, destroyed to forget a person.
+    # sealed with keys kept in the same database (wrapped by the district's master key,
+    # which is in none), destroyed to forget a person.
     personal_data: ClassVar[Mapping[type, Personal]] = {}
     keys: Keys
 
@@ -68,7 +69,7 @@ class ServiceApplication(Application):
         if datastore is None:  # the library's in-memory persistence, in unit tests
             self.keys = MemoryKeys()
         else:
-            keys = PostgresKeys(datastore)
+            keys = PostgresKeys(datastore, master.from_environment())
             keys.create_tables()
             self.keys = keys
         return SealingMapper(self.construct_transcoder(), self.keys, self.personal_data)

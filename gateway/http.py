@@ -49,6 +49,7 @@ MAX_BODY_BYTES = 1 << 20
 # parsing, which would otherwise fail with a RecursionError (a 500) near a thousand.
 MAX_JSON_DEPTH = 32
 MAX_SKIPPED_HEAD_BYTES = 1 << 20  # of a request refused for its head's size
+MAX_REASON_CHARS = 500  # of a refusal's line in the log
 # How long the gateway waits for a service's answer (GATEWAY_ANSWER_SECONDS), and the
 # routes that may take longer: a district's roster, a CSV of time, an offline batch.
 ANSWER_SECONDS = 30.0
@@ -288,7 +289,7 @@ class JsonHttp(HttpRequestHandler):
             response = self.response_from_result(self.run_route(request))
         except Exception as exc:
             response = self.response_from_exception(exc)
-        if response.status_code == 403:
+        if 400 <= response.status_code < 500:
             self.log_refusal(request, response)
         # The route's rule, not the URL: ids in paths would explode the label set.
         metrics.GATEWAY_SECONDS.labels(self.url).observe(time.perf_counter() - started)
@@ -336,12 +337,22 @@ class JsonHttp(HttpRequestHandler):
         return self.revocations.is_revoked(token.token_id, token.actor.id, token.issued_at)
 
     def log_refusal(self, request: Request, response: Response) -> None:
-        """Every refusal is logged: who, in which role, on which route, and why."""
+        """Every refusal is one line, with no traceback: who, in which role, on which
+        route, the status and why (tokens are redacted by ``coachops.logs``). A refusal of
+        access is a warning; a person's mistake is information."""
         actor = request.environ.get(ACTOR_KEY)
-        reason = (response.get_json(silent=True) or {}).get("message", "")
-        log.warning("refused: person %s as %s on %s %s (%s): %s",
-                    getattr(actor, "id", "?"), getattr(actor, "role", "?"),
-                    request.method, self.url, request.path, reason)
+        body = response.get_json(silent=True) or {}
+        reason = body.get("message") or body.get("error", "")
+        fields = "; ".join(f"{f.get('field')}" + ("" if f.get("reason") == reason
+                                                   else f": {f.get('reason')}")
+                           for f in body.get("fields", []))
+        if fields:
+            reason = f"{reason} [{fields}]"
+        status = response.status_code
+        log.log(logging.WARNING if status in (401, 403, 429) else logging.INFO,
+                "refused: person %s as %s on %s %s (%s): %s %s", getattr(actor, "id", "?"),
+                getattr(actor, "role", "?"), request.method, self.url, request.path, status,
+                reason[:MAX_REASON_CHARS])
 
     def response_from_result(self, result: Any) -> Response:
         if isinstance(result, Response):

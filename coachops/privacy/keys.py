@@ -1,9 +1,11 @@
 """The key store: one AES key per subject (a person, a cycle), destroyed to forget it.
 
 Kept in the service's own database beside its events, in two tables: ``personal_keys``
-(a subject's key; the row stays, with no key, once erased, so no new key is ever made for
-an erased subject) and ``erased_people`` (the register of who was forgotten, so that a
-restored backup can be erased again: ``coachops.privacy.reapply``).
+(a subject's key, wrapped by the district's master key, ``master``, with that key's id; the
+row stays, with no key, once erased, so no new key is ever made for an erased subject) and
+``erased_people`` (the register of who was forgotten, so that a restored backup can be
+erased again: ``coachops.privacy.reapply``). Keys a previous release stored unwrapped are
+wrapped when the service starts.
 
 Keys are cached in the process for ``KEY_CACHE_SECONDS``: another instance of the same
 service that erases a subject stops this one opening its values within that time. An
@@ -23,8 +25,10 @@ from uuid import UUID
 from eventsourcing.utils import retry
 from psycopg2.extensions import cursor as Cursor
 
+from coachops.privacy.master import MasterKey, MasterKeyError
 from coachops.store import Datastore
 
+SERVICES = ("agreements", "cycles", "timetracking")  # those that keep personal data, and keys
 KEY_BYTES = 32  # AES-256
 KEY_CACHE_SECONDS = 5.0
 
@@ -35,6 +39,8 @@ CREATE TABLE IF NOT EXISTS personal_keys (
     created_at timestamptz NOT NULL DEFAULT now(),
     erased_at timestamptz
 );
+-- The master key that wrapped ``key``; NULL: stored unwrapped by a previous release.
+ALTER TABLE personal_keys ADD COLUMN IF NOT EXISTS master_key_id text;
 CREATE TABLE IF NOT EXISTS erased_people (
     person_id uuid PRIMARY KEY,
     erased_at timestamptz NOT NULL DEFAULT now(),
@@ -102,36 +108,53 @@ class MemoryKeys(Keys):
 
 
 class PostgresKeys(Keys):
-    def __init__(self, datastore: Datastore) -> None:
+    def __init__(self, datastore: Datastore, master: MasterKey) -> None:
         self.datastore = datastore
+        self.master = master
         self._cache: dict[UUID, tuple[bytes | None, float]] = {}
 
     @retry(Exception, max_attempts=3, wait=0.2)  # concurrent DDL collides in the catalogue
     def create_tables(self) -> None:
+        """The tables, every key wrapped by the master key; refused (naming the key ids) when
+        a key was wrapped by a master key other than the one configured."""
         with self.datastore.transaction() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('coachops.privacy.keys'))")
+            lock(cursor)
             cursor.execute(DDL)
+            rewrap(cursor, self.master, self.master)
+            check_master_key(cursor, self.master)
+
+    def _open(self, subject: UUID, stored: bytes, master_key_id: str | None) -> bytes:
+        if master_key_id is None:  # written by an instance of the previous release
+            with self.datastore.transaction() as cursor:
+                rewrap(cursor, self.master, self.master, subject)
+            return stored
+        if master_key_id != self.master.key_id:
+            raise MasterKeyError(f"the key of subject {subject} was wrapped by master key "
+                                 f"{master_key_id}, not the configured {self.master.key_id}")
+        return self.master.unwrap(subject, stored)
 
     def key(self, subject: UUID, create: bool) -> bytes | None:
         cached = self._cache.get(subject)
         if cached is not None and (cached[0] is None or cached[1] > time.monotonic()):
             return cached[0]
         with self.datastore.read() as cursor:
-            cursor.execute("SELECT key, erased_at FROM personal_keys WHERE subject_id = %s",
-                           (str(subject),))
+            cursor.execute("SELECT key, master_key_id, erased_at FROM personal_keys"
+                           " WHERE subject_id = %s", (str(subject),))
             row = cursor.fetchone()
         if row is None and create:
             with self.datastore.transaction() as cursor:
                 # A racing worker may make the subject's key first: then both use that one.
                 cursor.execute(
-                    "INSERT INTO personal_keys (subject_id, key) VALUES (%s, %s)"
-                    " ON CONFLICT (subject_id) DO UPDATE SET subject_id = EXCLUDED.subject_id"
-                    " RETURNING key, erased_at",
-                    (str(subject), os.urandom(KEY_BYTES)))
+                    "INSERT INTO personal_keys (subject_id, key, master_key_id)"
+                    " VALUES (%s, %s, %s) ON CONFLICT (subject_id)"
+                    " DO UPDATE SET subject_id = EXCLUDED.subject_id"
+                    " RETURNING key, master_key_id, erased_at",
+                    (str(subject), self.master.wrap(subject, os.urandom(KEY_BYTES)),
+                     self.master.key_id))
                 row = cursor.fetchone()
         if row is None:
             return None  # nothing was ever sealed with it: nothing to cache
-        key = None if row[1] is not None else bytes(row[0])
+        key = None if row[2] is not None else self._open(subject, bytes(row[0]), row[1])
         self._cache[subject] = (key, time.monotonic() + KEY_CACHE_SECONDS)
         return key
 
@@ -156,6 +179,41 @@ class PostgresKeys(Keys):
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute("SELECT person_id FROM erased_people ORDER BY erased_at, person_id")
             return [UUID(str(row[0])) for row in cursor.fetchall()]
+
+
+def lock(cursor: Cursor) -> None:
+    """One change of the key tables' shape or wrapping at a time, per database."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext('coachops.privacy.keys'))")
+
+
+def rewrap(cursor: Cursor, old: MasterKey, new: MasterKey, subject: UUID | None = None) -> int:
+    """Wrap with ``new`` every key wrapped by ``old`` or stored unwrapped (only ``subject``'s
+    when given); the number re-wrapped. Keys another master key wrapped are left alone."""
+    cursor.execute(
+        "SELECT subject_id, key, master_key_id FROM personal_keys WHERE key IS NOT NULL"
+        " AND (master_key_id IS NULL OR master_key_id = %s) AND master_key_id IS DISTINCT FROM %s"
+        " AND (%s::uuid IS NULL OR subject_id = %s::uuid) FOR UPDATE",
+        (old.key_id, new.key_id, subject and str(subject), subject and str(subject)))
+    rows = cursor.fetchall()
+    for subject_id, stored, master_key_id in rows:
+        subject_uuid = UUID(str(subject_id))
+        data_key = (bytes(stored) if master_key_id is None
+                    else old.unwrap(subject_uuid, bytes(stored)))
+        cursor.execute("UPDATE personal_keys SET key = %s, master_key_id = %s"
+                       " WHERE subject_id = %s",
+                       (new.wrap(subject_uuid, data_key), new.key_id, str(subject_id)))
+    return len(rows)
+
+
+def check_master_key(cursor: Cursor, master: MasterKey) -> None:
+    cursor.execute("SELECT DISTINCT master_key_id FROM personal_keys"
+                   " WHERE key IS NOT NULL AND master_key_id <> %s", (master.key_id,))
+    others = sorted(str(row[0]) for row in cursor.fetchall())
+    if others:
+        raise MasterKeyError(
+            f"keys here are wrapped by master key {', '.join(others)}, not by the configured "
+            f"{master.key_id}: configure that key, or re-wrap them with "
+            "python -m coachops.privacy.rotate")
 
 
 @dataclass(frozen=True)

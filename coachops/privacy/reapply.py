@@ -19,7 +19,8 @@ from typing import Any
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
-SERVICES = ("agreements", "cycles", "timetracking")  # those that keep personal data
+from coachops.privacy.keys import SERVICES
+
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 
 

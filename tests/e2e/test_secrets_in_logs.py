@@ -1,5 +1,6 @@
-"""Tokens never reach a log: after signed-in requests, refused ones and a bad token, no
-service's log holds a token or any part of one."""
+"""Tokens never reach a log: after signed-in requests, refused ones and a bad token, and a
+token put anywhere else in a request (the query string, any header, a cookie, the body,
+the path), no service's log holds a token or any part of one."""
 
 from __future__ import annotations
 
@@ -22,6 +23,17 @@ def test_no_token_appears_in_any_log(platform: Platform) -> None:
         requests.get(f"{platform.url}/coaches/{coach}/caseload", headers=headers, timeout=10)
         requests.get(f"{platform.url}/coaches/{uuid.uuid4()}/caseload", headers=headers,
                      timeout=10)  # another coach's: refused, and the refusal is logged
+    elsewhere = [
+        {"params": {"access_token": token}}, {"params": {"token": forged, "q": token}},
+        {"headers": {"X-Access-Token": token, "Cookie": f"token={token}"}},
+        {"headers": {"Authorization": token}}, {"json": {"access_token": token}},
+        {"data": f"token={token}", "headers": {"Content-Type": "text/plain"}},
+    ]
+    for where in elsewhere:
+        for method in ("GET", "POST"):
+            requests.request(method, f"{platform.url}/coaches/{coach}/caseload", timeout=10,
+                             **where)  # type: ignore[arg-type]
+    requests.get(f"{platform.url}/cycles/{token}", timeout=10)  # no such route
     _header, payload, signature = token.split(".")  # the header is the same for all
     for process in platform.processes.values():
         log = process.log()

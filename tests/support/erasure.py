@@ -1,6 +1,7 @@
 """Looking for a forgotten person everywhere the platform keeps anything: every table of a
 database as text (byte columns decoded), and what someone holding a copy of it could
-decrypt with the keys in that same copy."""
+decrypt with the keys in that same copy and the district's master key (the worst case:
+``tests/support/dumps.py`` shows a copy alone opens nothing)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import base64
 import re
 import subprocess
 from pathlib import Path
+from uuid import UUID
 
 import psycopg2
 from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import Environment
 from psycopg2 import sql
 
+from coachops.privacy import master
 from coachops.store.admin import drop_database, ensure_role_and_database
-from tests.support.platform import ADMIN_URL, database_name, database_url
+from tests.support.platform import ADMIN_URL, MASTER_KEY, database_name, database_url
 
 SEALED = re.compile(r'"_type_":"sealed","_data_":\{"by":"([0-9a-f-]{36})","ct":"([^"]+)"\}')
 
@@ -45,7 +48,8 @@ def database_text(service: str) -> str:
 
 
 def opened_with_own_keys(service: str) -> str:
-    """Every sealed value in the database that its own key table still opens."""
+    """Every sealed value in the database that its own key table still opens, its keys
+    unwrapped with the test district's master key."""
     text = database_text(service)
     conn = psycopg2.connect(database_url(service))
     try:
@@ -56,7 +60,9 @@ def opened_with_own_keys(service: str) -> str:
             if has_keys:
                 cursor.execute("SELECT subject_id::text, key FROM personal_keys"
                                " WHERE key IS NOT NULL")
-                keys = {subject: bytes(key) for subject, key in cursor.fetchall()}
+                district = master.parse(MASTER_KEY, "the test master key")
+                keys = {subject: district.unwrap(UUID(subject), bytes(key))
+                        for subject, key in cursor.fetchall()}
     finally:
         conn.close()
     opened = []

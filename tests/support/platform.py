@@ -24,6 +24,9 @@ NAMESPACE = os.environ.get("COACHOPS_TEST_NAMESPACE", "test")
 VHOST = f"coachops-{NAMESPACE}"
 DATABASES = ("cycles", "timetracking", "agreements", "reporting", "gateway")
 GATEWAY_PORT = int(os.environ.get("COACHOPS_TEST_GATEWAY_PORT", "18080"))
+# The test district's master key (``coachops.privacy.master``): its own, not the development
+# default, and never stored in a database, so a dump can be searched for what it opens.
+MASTER_KEY = "dGVzdCBkaXN0cmljdCdzIG1hc3RlciBrZXksIDMyIGI="
 
 
 def rabbitmqctl(*args: str) -> subprocess.CompletedProcess[bytes]:
@@ -52,12 +55,14 @@ def reset_databases() -> None:
 
 
 def platform_for_tests(log_dir: Path) -> Platform:
-    env = {k: v for k, v in os.environ.items() if k != "COACHOPS_FAULT"}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("COACHOPS_FAULT", "COACHOPS_MASTER_KEY_FILE")}
     env.update(
         AMQP_URI=f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
         GATEWAY_ADDRESS=f"127.0.0.1:{GATEWAY_PORT}",
         RELAY_POLL_SECONDS="0.2",
         PYTHONUNBUFFERED="1",
+        COACHOPS_MASTER_KEY=MASTER_KEY,
     )
     for service in DATABASES:
         env[f"{service.upper()}_DATABASE_URL"] = database_url(service)

@@ -4,6 +4,7 @@ the commands and environment the compose file gives them (no Docker engine here)
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -77,6 +78,7 @@ def compose_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         "RABBITMQ_VHOST": "coachops-compose", "DB_PREFIX": "coachops_compose",
         "SERVICE_DB_PASSWORD": "unused-with-local-trust-auth",
         "COACHOPS_TOKEN_SECRET": secret, "GATEWAY_PORT": str(free_port()),
+        "COACHOPS_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
     }
     config, _ = compose_config({**clean_env(), **settings})
     monkeypatch.setenv("COACHOPS_TOKEN_SECRET", secret)  # tokens the tests sign

@@ -4,21 +4,27 @@ application whose events are sealed in PostgreSQL."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import psycopg2
 import pytest
 
 from coachops.identity import Actor, Role
-from coachops.privacy import ERASED, keys
+from coachops.privacy import ERASED, keys, master, rotate
 from coachops.privacy.keys import Keys, MemoryKeys, PostgresKeys
+from coachops.privacy.master import MasterKey, MasterKeyError
 from coachops.store import Datastore
 from services.cycles.app import Cycles
 from services.cycles.domain import Goal
 
 PERSON, CYCLE, OTHER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+MASTER = master.from_environment({})  # the development key
 
 
 @pytest.fixture
@@ -32,7 +38,7 @@ def datastore(store_database_url: str) -> Iterator[Datastore]:
 def key_store(request: pytest.FixtureRequest, datastore: Datastore) -> Keys:
     if request.param == "memory":
         return MemoryKeys()
-    store = PostgresKeys(datastore)
+    store = PostgresKeys(datastore, MASTER)
     store.create_tables()
     return store
 
@@ -64,7 +70,7 @@ def test_erasing_destroys_keys_for_good_and_registers_the_person(key_store: Keys
 def test_another_instance_stops_opening_once_its_cache_expires(
         datastore: Datastore, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two processes of one service: one erases, the other stops using the key."""
-    first, second = PostgresKeys(datastore), PostgresKeys(datastore)
+    first, second = PostgresKeys(datastore, MASTER), PostgresKeys(datastore, MASTER)
     first.create_tables()
     key = first.key(PERSON, create=True)
     assert second.key(PERSON, create=False) == key  # cached in the second now
@@ -105,3 +111,85 @@ def test_an_application_seals_in_postgres_and_forgets(store_database_url: str) -
         assert reloaded.teacher_ids == [teacher] and reloaded.goal.by == goal.by
     finally:
         app.close()
+
+
+def stored_keys(url: str) -> dict[uuid.UUID, tuple[bytes, str | None]]:
+    """What a copy of the database holds for each key: the stored bytes and master key id."""
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute("SELECT subject_id, key, master_key_id FROM personal_keys"
+                           " WHERE key IS NOT NULL")
+            return {uuid.UUID(str(s)): (bytes(k), m) for s, k, m in cursor.fetchall()}
+    finally:
+        conn.close()
+
+
+def test_the_database_holds_only_wrapped_keys(datastore: Datastore,
+                                              store_database_url: str) -> None:
+    store = PostgresKeys(datastore, MASTER)
+    store.create_tables()
+    key = store.key(PERSON, create=True)
+    assert key is not None
+
+    wrapped, key_id = stored_keys(store_database_url)[PERSON]
+    assert key not in wrapped and key_id == MASTER.key_id
+    assert MASTER.unwrap(PERSON, wrapped) == key
+    with pytest.raises(MasterKeyError):  # bound to its row: no other subject's key
+        MASTER.unwrap(CYCLE, wrapped)
+
+
+def test_keys_of_the_previous_release_are_wrapped_at_start(datastore: Datastore,
+                                                           store_database_url: str) -> None:
+    """A database made before keys were wrapped: nothing is lost, nothing stays in clear."""
+    legacy = {PERSON: bytes(range(32)), CYCLE: bytes(range(32, 64))}
+    with datastore.transaction() as cursor:
+        cursor.execute("""CREATE TABLE personal_keys (subject_id uuid PRIMARY KEY, key bytea,
+                          created_at timestamptz NOT NULL DEFAULT now(), erased_at timestamptz)""")
+        for subject, key in legacy.items():
+            cursor.execute("INSERT INTO personal_keys (subject_id, key) VALUES (%s, %s)",
+                           (str(subject), key))
+
+    store = PostgresKeys(datastore, MASTER)
+    store.create_tables()
+
+    stored = stored_keys(store_database_url)
+    assert {s: MASTER.unwrap(s, wrapped) for s, (wrapped, _) in stored.items()} == legacy
+    assert all(legacy[s] not in wrapped for s, (wrapped, _) in stored.items())
+    assert store.key(PERSON, create=False) == legacy[PERSON]
+
+
+def test_a_rotation_rewraps_every_key_and_the_old_master_key_is_refused(
+        datastore: Datastore, store_database_url: str) -> None:
+    old, new = MASTER, MasterKey(bytes(range(100, 132)))
+    PostgresKeys(datastore, old).create_tables()
+    made = {s: PostgresKeys(datastore, old).key(s, create=True) for s in (PERSON, CYCLE)}
+    PostgresKeys(datastore, old).erase(OTHER, [OTHER])
+
+    lines: list[str] = []
+    assert rotate.rotate([store_database_url], old, new, lines.append) == 2
+    assert lines == [f"coachops_test_store: 2 keys re-wrapped with master key {new.key_id}"]
+    assert rotate.rotate([store_database_url], old, new, lines.append) == 0  # done already
+
+    after = PostgresKeys(datastore, new)
+    after.create_tables()
+    assert {s: after.key(s, create=False) for s in made} == made
+    assert after.key(OTHER, create=True) is None  # still forgotten
+    with pytest.raises(MasterKeyError, match=f"wrapped by master key {new.key_id}"):
+        PostgresKeys(datastore, old).create_tables()  # a service left on the old key stops
+
+
+@pytest.mark.parametrize(("key_text", "reason"), [
+    (None, "--new-key-file: cannot read"),
+    ("c2hvcnQ=", "--new-key-file (.*) must be 32 random bytes in base64, not 5"),
+])
+def test_a_rotation_that_cannot_run_says_why_in_one_line(
+        store_database_url: str, tmp_path: Path, key_text: str | None, reason: str) -> None:
+    key_file = tmp_path / "new.key"
+    if key_text is not None:
+        key_file.write_text(key_text)
+    run = subprocess.run([sys.executable, "-m", "coachops.privacy.rotate", "--new-key-file",
+                          str(key_file), "--database-url", store_database_url],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and run.stdout == ""
+    assert re.fullmatch(f"rotation failed: {reason}.*\n", run.stderr), run.stderr

@@ -1,0 +1,92 @@
+"""What every service's log may hold, set in ``deploy/nameko.yml`` (``LOGGING``) as filters
+on its one handler, so they see every record of every library:
+
+- ``Redact``: no token or secret, wherever a request carried it (a query string in the
+  access log, a header, a body echoed in a message, an exception's text).
+- ``OneLineRefusals``: a refused request (a 4xx: a person's mistake or a refusal, not a
+  failure) is one line, with no traceback. nameko logs each one as a failed worker with
+  its traceback; the gateway says who was refused, on which route, and why
+  (``gateway.http``), so its copy is dropped, and a service's becomes one line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from marshmallow import ValidationError
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.exceptions import HTTPException
+
+from coachops.errors import CoachopsError
+
+REDACTED = "[redacted]"
+SECRETS = [
+    # A JWT, or any part of one from its header or claims on (each starts {" in base64).
+    (re.compile(r"eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,2}"), REDACTED),
+    # Whatever follows a scheme in an Authorization header (not a "<token>" placeholder).
+    (re.compile(r"(?i)\b(bearer|basic)(\s+)(?!<)[^\s'\",;]+"), rf"\1\2{REDACTED}"),
+    # A query parameter, form field or JSON member named as a secret.
+    (re.compile(r"(?i)((?:access_|refresh_|id_)?token|secret|password|api_key)"
+                r"(\"?\s*[=:]\s*\"?)[^&\s'\",;]+"), rf"\1\2{REDACTED}"),
+]
+MAX_REFUSAL_CHARS = 500
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class Redact(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # arguments that do not fit: still no secret in it
+            message = f"{record.msg} {record.args!r}"
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        record.msg, record.args = redact(message), ()
+        return True
+
+
+def refusal_status(exc: BaseException) -> int | None:
+    """The 4xx a request is answered with for ``exc``; None for a failure."""
+    if isinstance(exc, CoachopsError):
+        return exc.status
+    if isinstance(exc, ValidationError):
+        return 400
+    if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
+        return exc.code
+    return None
+
+
+def _who(args: Any) -> str:
+    actor = args[0] if args else None
+    if isinstance(actor, dict) and "id" in actor:
+        return f"person {actor['id']} as {actor.get('role', '?')}"
+    return "a caller"
+
+
+class OneLineRefusals(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        status = None if exc is None else refusal_status(exc)
+        worker = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        entrypoint = getattr(worker, "entrypoint", None)
+        if exc is None or status is None or entrypoint is None:
+            return True
+        if isinstance(entrypoint, HttpRequestHandler):
+            return False  # the gateway's own line names who, the route and why
+        reason = getattr(exc, "message", None) or str(exc)
+        field = getattr(exc, "field", None)
+        record.msg = "refused %s.%s for %s: %s %s%s"
+        record.args = (worker.service_name, entrypoint.method_name, _who(worker.args), status,
+                       reason[:MAX_REFUSAL_CHARS], f" (field {field})" if field else "")
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
