@@ -80,12 +80,14 @@ FROM (SELECT c.cycle_id, COALESCE(c.region_id::text, 'unassigned') AS region,
 GROUP BY GROUPING SETS ({sets})"""
 
 
-def lattice(cursor: Cursor, cycles: str, params: dict[str, Any],
-            months: bool) -> dict[CellKey, Cell]:
+def lattice(cursor: Cursor, cycles: str, params: dict[str, Any], months: bool,
+            depth: int = len(GEO)) -> dict[CellKey, Cell]:
     """Every cell of the district's table over the rows of ``cycles`` (SQL with columns
-    cycle_id, region_id, school_id, coach_id, teacher_ids, and ``month`` when ``months``)."""
-    grouped = [*GEO, *(["month"] if months else [])]
-    prefixes = [GEO[:depth] for depth in range(len(GEO) + 1)]
+    cycle_id, region_id, school_id, coach_id, teacher_ids, and ``month`` when ``months``),
+    down to ``depth`` (3: coach-school pairs; 2: schools, when a report shows no pairs)."""
+    geo = GEO[:depth]
+    grouped = [*geo, *(["month"] if months else [])]
+    prefixes = [geo[:n] for n in range(depth + 1)]
     sets = [p + extra for p in prefixes for extra in ([(), ("month",)] if months else [()])]
     cursor.execute(LATTICE.format(
         grouped=", ".join(grouped), columns=", ".join(grouped),
@@ -95,9 +97,9 @@ def lattice(cursor: Cursor, cycles: str, params: dict[str, Any],
     for bits, *values in cursor.fetchall():
         cycle_count, teacher_count = values[-2:]
         present = [not bits & (1 << (len(grouped) - 1 - n)) for n in range(len(grouped))]
-        path = tuple(str(v) for v, here in zip(values[:len(GEO)], present, strict=False)
+        path = tuple(str(v) for v, here in zip(values[:depth], present, strict=False)
                      if here)
-        column = values[len(GEO)] if months and present[-1] else ALL
+        column = values[depth] if months and present[-1] else ALL
         cells[(path, column)] = Cell(teachers=teacher_count, cycles=cycle_count)
     return cells
 
@@ -185,13 +187,13 @@ def _complement(group: Group, cells: dict[CellKey, Cell],
 OUTSIDE = ("outside",)  # the end of a cell in one equation only: a free end
 
 
-def _ends(key: CellKey, months: bool) -> tuple[Any, Any]:
+def _ends(key: CellKey, months: bool, depth: int) -> tuple[Any, Any]:
     """The two equations a cell is an unknown of. The month groups of the coach-school
     cells imply every other month group, so only theirs are equations here, and then
     every cell is in at most two."""
     path, column = key
     above = ("sum", path[:-1], column) if path else OUTSIDE
-    if len(path) < len(GEO):
+    if len(path) < depth:
         below: Any = ("sum", path, column)
     else:
         below = ("months", path) if months else OUTSIDE
@@ -202,17 +204,18 @@ def _bridging(cells: dict[CellKey, Cell], hidden: set[CellKey]) -> list[CellKey]
     """For each suppressed cell that could still be worked out (a bridge of the graph of
     suppressed cells), the smallest shown cell that would take it into a cycle."""
     months = any(column != ALL for _, column in cells)
+    depth = max((len(path) for path, _ in cells), default=0)
     graph = _Graph()
     for key in sorted(hidden):
-        graph.add(key, *_ends(key, months))
+        graph.add(key, *_ends(key, months, depth))
     extras = []
     for key in graph.bridges():
-        a, b = _ends(key, months)
+        a, b = _ends(key, months, depth)
         side = graph.reach(a, key)
         if OUTSIDE in side:
             side = graph.reach(b, key)
         leaving = [other for other in cells if other not in hidden
-                   and len({*_ends(other, months)} & side) == 1]
+                   and len({*_ends(other, months, depth)} & side) == 1]
         if leaving:
             extras.append(min(leaving, key=lambda o: _size(cells, o)))
     return extras
@@ -279,22 +282,27 @@ class Pattern:
     hidden: frozenset[CellKey]
     threshold: int
     columns: tuple[str, ...] = (ALL,)  # what a row without a month is over
+    depth: int = len(GEO)  # how far down the table goes
 
     @classmethod
-    def of(cls, cells: dict[CellKey, Cell], threshold: int,
-           columns: tuple[str, ...] = (ALL,)) -> Pattern:
-        return cls(cells, frozenset(choose(cells, threshold)), threshold, columns)
+    def of(cls, cells: dict[CellKey, Cell], threshold: int, columns: tuple[str, ...] = (ALL,),
+           depth: int = len(GEO)) -> Pattern:
+        return cls(cells, frozenset(choose(cells, threshold)), threshold, columns, depth)
 
     def hides(self, where: dict[str, str], teachers: int) -> bool:
         """Whether a row of ``teachers`` whose cycles are those matching ``where`` (region,
         school, coach, month) is suppressed: under the threshold itself, or made of a
         suppressed cell."""
-        if teachers < self.threshold:
-            return True
+        if teachers < self.threshold or self._depth(where) > self.depth:
+            return True  # small, or finer than the table (a coach's cells of cycle activity)
         return any(part in self.hidden for part in self.parts(where))
 
+    @staticmethod
+    def _depth(where: dict[str, str]) -> int:
+        return max((n + 1 for n, name in enumerate(GEO) if name in where), default=0)
+
     def parts(self, where: dict[str, str]) -> list[CellKey]:
-        depth = max((n + 1 for n, name in enumerate(GEO) if name in where), default=0)
+        depth = self._depth(where)
         columns = (where["month"],) if "month" in where else self.columns
         return [(path, column) for path in self._paths(depth, where) for column in columns
                 if (path, column) in self.cells]

@@ -120,17 +120,18 @@ def where(scope: Scope, level: str, key: str) -> dict[str, str]:
 
 
 def district_pattern(cursor: Cursor, scope: Scope, cycles: str, start: date, end: date,
-                     months: bool = False) -> Pattern:
+                     months: bool = False, depth: int = 3) -> Pattern:
     """The suppressed cells of the whole district's table of ``cycles`` from ``start`` to
-    ``end``, whoever asks and whatever the scope, so that no report undoes another."""
+    ``end`` (down to ``depth``: 3, coach-school pairs; 2, schools), whoever asks and
+    whatever the scope, so that no report undoes another."""
     district = replace(scope, start=start, end=end, region_id=None, school_id=None,
                        coach_id=None)
     columns: tuple[str, ...] = (ALL,)
     if (start, end) != (scope.start, scope.end):
         columns = tuple(sorted({(scope.start + timedelta(days=n)).strftime("%Y-%m")
                                 for n in range((scope.end - scope.start).days + 1)}))
-    return Pattern.of(lattice(cursor, cycles, district.params(), months), scope.threshold,
-                      columns)
+    return Pattern.of(lattice(cursor, cycles, district.params(), months, depth),
+                      scope.threshold, columns, depth)
 
 
 def alignment_pattern(cursor: Cursor, scope: Scope) -> Pattern:
@@ -425,7 +426,10 @@ def cycle_activity(cursor: Cursor, scope: Scope,
         params,
     )
     teachers = {(level, key): count for level, key, count in cursor.fetchall()}
-    pattern = district_pattern(cursor, scope, CYCLES_IN_RANGE, scope.start, scope.end)
+    # Cycle activity shows no coach-school pairs: its table ends at schools (a coach's
+    # cycle activity, finer than that, is suppressed whole).
+    pattern = district_pattern(cursor, scope, CYCLES_IN_RANGE, scope.start, scope.end,
+                               depth=2)
     rows = []
     for (level, key), cell in sorted(cells.items(), key=_order):
         coached = teachers.get((level, key), 0)

@@ -18,14 +18,20 @@ import requests
 
 from coachops import clock
 from tests.integration.reporting.client import feed, report, rows_by_key
+from tests.integration.reporting.disclosure import (
+    Key,
+    T,
+    activity_started,
+    activity_teachers,
+    alignment_cycles,
+    suppressed,
+    worked_out,
+)
 from tests.integration.reporting.world import World
 from tests.support.auth import bearer
 from tests.support.platform import Platform, wait_until
 
 pytestmark = pytest.mark.e2e
-
-T = 3  # the platform's suppression threshold (REPORTING_SUPPRESSION_THRESHOLD)
-Key = tuple[str, str]
 
 
 @dataclass
@@ -120,48 +126,6 @@ class District:
                                    {d.strftime("%Y-%m") for cs in self.cycles.values()
                                     for _, _, d in cs}]))
         return out
-
-
-def worked_out(rows: dict[Key, Any], groups: list[tuple[Key, list[Key]]],
-               value: Callable[[Any], int | None], truth: dict[Key, int],
-               teachers: bool) -> list[Key]:
-    """The issue's attack on every total shown: less its parts shown, it leaves what its
-    suppressed parts hold between them. One suppressed part, or parts each pinned by what
-    a suppressed cell can hold (at least one; fewer than the threshold, for teachers), is
-    worked out when the deduction is right."""
-    found = []
-    for total, parts in groups:
-        if total not in rows or value(rows[total]) is None:
-            continue
-        present = [p for p in parts if p in rows]
-        hidden = [p for p in present if value(rows[p]) is None]
-        if not hidden:
-            continue
-        left = value(rows[total]) - sum(value(rows[p]) for p in present if p not in hidden)
-        guesses = [left] if len(hidden) == 1 else []
-        if left == len(hidden):
-            guesses.append(1)
-        if teachers and left == len(hidden) * (T - 1):
-            guesses.append(T - 1)
-        found += [p for p in hidden if truth[p] in guesses]
-    return found
-
-
-def suppressed(row: dict[str, Any]) -> bool:
-    return row.get("suppressed") is True
-
-
-def activity_teachers(row: dict[str, Any]) -> int | None:
-    return None if suppressed(row) else int(row["teachers_coached"])
-
-
-def activity_started(row: dict[str, Any]) -> int | None:
-    return None if suppressed(row) else int(row["started"])
-
-
-def alignment_cycles(row: dict[str, Any]) -> int | None:
-    return None if isinstance(row["cycles"], dict) or row["cycles"] == "suppressed" \
-        else int(row["cycles"])
 
 
 def csv_rows(text: str) -> dict[Key, dict[str, str]]:
