@@ -14,6 +14,7 @@ import psycopg2
 import pytest
 
 from services.reporting import projections
+from tests.integration.reporting import disclosure
 from tests.integration.reporting.client import (
     feed,
     publish,
@@ -21,14 +22,6 @@ from tests.integration.reporting.client import (
     reporting_url,
     rows_by_key,
     wait_received,
-)
-from tests.integration.reporting.disclosure import (
-    Key,
-    activity_started,
-    activity_teachers,
-    alignment_cycles,
-    suppressed,
-    worked_out,
 )
 from tests.integration.reporting.world import Story, World
 from tests.support.auth import bearer
@@ -86,8 +79,8 @@ def check_alignment(platform: Platform, story: Story) -> None:
             assert row["cycles"] == len(cell["cycles"]), key
             assert row["aligned_cycles"] == len(cell["aligned_cycles"]), key
     cycles = {key: len(cell["cycles"]) for key, cell in expected.items()}
-    assert worked_out(rows, story_groups(story, months=True), alignment_cycles, cycles,
-                      False) == []
+    assert disclosure.worked_out(rows, story_groups(story, months=True),
+                                 disclosure.alignment_cycles, cycles, False) == []
     assert rows[("district", "district")]["cycles"] == 5
     # Flags are district-wide; this story's are those of its own coaches.
     flags = {key: row for key, row in rows.items() if key[0].startswith("flag_")
@@ -115,7 +108,7 @@ def check_cycles(platform: Platform, story: Story) -> None:
     assert set(rows) == set(expected)
     for key, cell in expected.items():
         row = rows[key]
-        if len(cell["teachers"]) < 3 or suppressed(row):  # small, or beside a small cell
+        if len(cell["teachers"]) < 3 or disclosure.suppressed(row):  # small, or beside one
             assert row == {"level": key[0], "key": key[1], "suppressed": True}
             continue
         assert row["teachers_coached"] == len(cell["teachers"]), key
@@ -130,16 +123,20 @@ def check_cycles(platform: Platform, story: Story) -> None:
         assert rows[key] == {"level": key[0], "key": key[1], "suppressed": True}
     # R2 alone beside R1 would be the district less R1: R1 (or another region, when
     # another test's cycles are in this year too) is suppressed with it.
-    assert sum(suppressed(row) for (level, _), row in rows.items() if level == "region") >= 2
+    assert sum(disclosure.suppressed(row) for (level, _), row in rows.items()
+               if level == "region") >= 2
     assert rows[("district", "district")]["teachers_coached"] == 5
     teachers = {key: len(cell["teachers"]) for key, cell in expected.items()}
     started = {key: cell["started"] for key, cell in expected.items()}
     groups = story_groups(story)
-    assert worked_out(rows, groups, activity_teachers, teachers, True) == []
-    assert worked_out(rows, groups, activity_started, started, False) == []
+    assert disclosure.worked_out(rows, groups, disclosure.activity_teachers, teachers, True) == []
+    assert disclosure.worked_out(rows, groups, disclosure.activity_started, started, False) == []
 
 
-def story_groups(story: Story, months: bool = False) -> list[tuple[Key, list[Key]]]:
+Groups = list[tuple[disclosure.Key, list[disclosure.Key]]]
+
+
+def story_groups(story: Story, months: bool = False) -> Groups:
     """Each total a report of the story shows beside its parts (coach-school pairs and
     months in plan alignment)."""
     district = ("district", "district")
