@@ -21,6 +21,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from coachops import clock
 from coachops.application import ServiceApplication
 from coachops.commands.sync import Once
 from coachops.errors import Conflict, Forbidden, NotFound
@@ -205,29 +206,48 @@ class Cycles(ServiceApplication):
         return cycle
 
     def _audit(self, actor: Actor, cycle_id: UUID, what: str, now: datetime) -> None:
+        self._audit_all(actor, [cycle_id], what, now)
+
+    def _audit_all(self, actor: Actor, cycle_ids: list[UUID], what: str,
+                   now: datetime) -> None:
+        """One read of each cycle, recorded in its read log, all in one save: every answer
+        that shows a cycle's sealed content (its goal, notes, next steps) is a read."""
         def attempt() -> None:
-            try:
-                found = self.repository.get(read_log_id(cycle_id))
-            except AggregateNotFoundError:
-                found = ReadLog(cycle_id=cycle_id)
-            assert isinstance(found, ReadLog)
-            found.record(reader_id=actor.id, role=actor.role.value, what=what, read_at=now)
-            self.save(found)
+            logs = []
+            for cycle_id in cycle_ids:
+                try:
+                    found = self.repository.get(read_log_id(cycle_id))
+                except AggregateNotFoundError:
+                    found = ReadLog(cycle_id=cycle_id)
+                assert isinstance(found, ReadLog)
+                found.record(reader_id=actor.id, role=actor.role.value, what=what,
+                             read_at=now)
+                logs.append(found)
+            if logs:
+                self.save(*logs)
 
         self.retrying(attempt, Conflict("too many reads of this cycle at once: try again",
                                         field="cycle_id"))
 
-    def caseload(self, actor: Actor, coach_id: UUID) -> list[Cycle]:
+    def caseload(self, actor: Actor, coach_id: UUID,
+                 now: datetime | None = None) -> list[Cycle]:
+        """The coach's cycles, with their goals and next steps: a read of each."""
         if actor.role is not Role.COACH or actor.id != coach_id:
             raise Forbidden("a coach sees their own caseload only", field="coach_id")
-        return self._cycles_of(coach_id, Role.COACH)
+        cycles = self._cycles_of(coach_id, Role.COACH)
+        self._audit_all(actor, [c.id for c in cycles], "caseload", now or clock.now())
+        return cycles
 
-    def teacher_cycles(self, actor: Actor, teacher_id: UUID) -> list[Cycle]:
-        """The teacher's cycles and the proposals waiting for their answer; a proposal they
-        declined is no longer theirs to read."""
+    def teacher_cycles(self, actor: Actor, teacher_id: UUID,
+                       now: datetime | None = None) -> list[Cycle]:
+        """The teacher's cycles and the proposals waiting for their answer, with their
+        goals: a read of each. A proposal they declined is no longer theirs to read."""
         if actor.role is not Role.TEACHER or actor.id != teacher_id:
             raise Forbidden("a teacher sees their own cycles only", field="teacher_id")
-        return [c for c in self._cycles_of(teacher_id, Role.TEACHER) if c.can_read(actor)]
+        cycles = [c for c in self._cycles_of(teacher_id, Role.TEACHER) if c.can_read(actor)]
+        self._audit_all(actor, [c.id for c in cycles], "teacher_cycles",
+                        now or clock.now())
+        return cycles
 
     def erase_person(self, person_id: UUID) -> int:
         """A person was forgotten: every cycle they were in (as its coach or a teacher)

@@ -963,7 +963,8 @@ def caseload_id(person_id: UUID) -> UUID:
 class Read:
     reader_id: UUID
     role: Role
-    what: str  # "cycle" (its content) or "timeline" (every change, with its content)
+    what: str  # "cycle" (its content), "timeline" (every change, with its content),
+    # "caseload" or "teacher_cycles" (its goal and next steps, in a list of cycles)
     read_at: datetime
 
 

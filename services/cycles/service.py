@@ -307,11 +307,12 @@ class CyclesService:
         data = load(CaseloadQuery, query)
         day = data["week_of"] or clock.today()
         monday = day - timedelta(days=day.weekday())
-        cycles = self.cycles.caseload(Actor.from_dict(actor), data["coach_id"])
+        cycles = self.cycles.caseload(Actor.from_dict(actor), data["coach_id"], clock.now())
         return views.caseload(data["coach_id"], cycles, monday, monday + timedelta(days=6))
 
     @rpc
     def teacher_cycles(self, actor: Json, query: Json) -> Json:
         data = load(TeacherCyclesQuery, query)
-        cycles = self.cycles.teacher_cycles(Actor.from_dict(actor), data["teacher_id"])
+        cycles = self.cycles.teacher_cycles(Actor.from_dict(actor), data["teacher_id"],
+                                            clock.now())
         return views.teacher_cycles(data["teacher_id"], cycles)

@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
@@ -920,10 +919,3 @@ class Progress:
         seconds = max(time.monotonic() - self.started, 1e-6)
         self.write(f"rebuilt {done}/{total} events ({done / seconds:.0f} events/s)")
 
-
-def active_cycles(cursor: Cursor, school_id: UUID) -> int:
-    cursor.execute(
-        "SELECT count(*) FROM cycle_facts WHERE school_id = %s AND status = 'active'",
-        (str(school_id),),
-    )
-    return int(cursor.fetchone()[0])

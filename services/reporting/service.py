@@ -225,10 +225,17 @@ class ReportingService:
 
     @rpc
     def active_cycles(self, actor: Json, query: Json) -> dict[str, object]:
+        """The school's cycles active today, or ``{"suppressed": true}`` as its cell of
+        today's cycle activity is: a count of cycles is suppressed alike on every route."""
         school_id: UUID = load(SchoolQuery, query)["school_id"]
+        today = clock.today()
+        month, day = facts.school_year_start()
+        scope = views.Scope(start=today, end=today, reference=today, school_id=school_id,
+                            threshold=suppression_threshold(), year_start_month=month,
+                            year_start_day=day)
         with self.db.transaction(commit=False) as cursor:
             school_in_scope(cursor, Actor.from_dict(actor), school_id)
-            count = projections.active_cycles(cursor, school_id)
+            count = views.active_cycles(cursor, scope)
         return {"school_id": str(school_id), "active_cycles": count}
 
     @rpc

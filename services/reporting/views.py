@@ -4,8 +4,9 @@ Every view answers for a date range and a scope (the district, a region, a schoo
 coach) and returns flat rows ``{"level", "key", ...}``, one per district / region /
 school / coach / coach-school pair / month cell, so JSON and CSV say the same thing.
 
-A row of a school or region (or district) that would describe fewer teachers than the
-suppression threshold says ``"suppressed": true`` and carries no numbers.
+A cycle cell that would describe fewer teachers than the suppression threshold, or whose
+numbers would let one be worked out by subtraction, says ``"suppressed": true`` and carries
+no numbers (``services.reporting.suppression``: which cells, and why).
 
 Where a fact belongs is decided on its own date: an entry's region is the region its
 school was in on the day worked; the agreement it is held to is the one in force for that
@@ -16,15 +17,16 @@ of that school year).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from psycopg2.extensions import cursor as Cursor
 
-from services.reporting import sql
+from services.reporting import facts, sql
 from services.reporting.projections import GRAINS
+from services.reporting.suppression import ALL, SUPPRESSED, Pattern, lattice
 
 Row = dict[str, Any]
 
@@ -99,6 +101,50 @@ def _by_levels(levels: tuple[str, ...], source: str, aggregates: str,
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+# Suppression --------------------------------------------------------------------------------
+
+
+def where(scope: Scope, level: str, key: str) -> dict[str, str]:
+    """The cycles a row of ``level`` and ``key`` counts in ``scope``: its region, school,
+    coach and month, as far as they are fixed."""
+    fixed = {name: str(value) for name, value in (
+        ("region", scope.region_id), ("school", scope.school_id), ("coach", scope.coach_id))
+        if value is not None}
+    if level == "coach_school":
+        fixed["coach"], fixed["school"] = key.split("/")
+    elif level in ("region", "school", "coach", "month"):
+        fixed[level] = key
+    return fixed
+
+
+def district_pattern(cursor: Cursor, scope: Scope, cycles: str, start: date, end: date,
+                     months: bool = False, depth: int = 3) -> Pattern:
+    """The suppressed cells of the whole district's table of ``cycles`` from ``start`` to
+    ``end`` (down to ``depth``: 3, coach-school pairs; 2, schools), whoever asks and
+    whatever the scope, so that no report undoes another."""
+    district = replace(scope, start=start, end=end, region_id=None, school_id=None,
+                       coach_id=None)
+    columns: tuple[str, ...] = (ALL,)
+    if (start, end) != (scope.start, scope.end):
+        columns = tuple(sorted({(scope.start + timedelta(days=n)).strftime("%Y-%m")
+                                for n in range((scope.end - scope.start).days + 1)}))
+    return Pattern.of(lattice(cursor, cycles, district.params(), months, depth),
+                      scope.threshold, columns, depth)
+
+
+def alignment_pattern(cursor: Cursor, scope: Scope) -> Pattern:
+    """Plan alignment counts a cycle in the month it started: a report of whole months of
+    one school year is cut from that school year's pattern, so a month asked alone and
+    the same month in its year are the same cell, suppressed alike."""
+    first, last = facts.school_year_range(
+        facts.school_year_of(scope.start, scope.year_start_month, scope.year_start_day),
+        scope.year_start_month, scope.year_start_day)
+    whole = ((scope.start.day == 1 or scope.start == first)
+             and ((scope.end + timedelta(days=1)).day == 1 or scope.end == last))
+    start, end = (first, last) if whole and scope.end <= last else (scope.start, scope.end)
+    return district_pattern(cursor, scope, ALIGNED_CYCLES, start, end, months=True)
 
 
 # Time use -----------------------------------------------------------------------------------
@@ -261,15 +307,16 @@ def plan_alignment(cursor: Cursor, scope: Scope, levels: tuple[str, ...] = ALIGN
     )
     for level, key, cycles, aligned, teachers in cursor.fetchall():
         cells[(level, key)].update(cycles=cycles, aligned_cycles=aligned, teachers=teachers)
+    pattern = alignment_pattern(cursor, scope)
     rows = []
     for (level, key), cell in sorted(cells.items(), key=_order):
         row: Row = {"level": level, "key": key,
                     "coaching_minutes": cell.get("coaching_minutes", 0),
                     "aligned_minutes": cell.get("aligned_minutes", 0)}
         row["aligned_time_share"] = _share(row["aligned_minutes"], row["coaching_minutes"])
-        if cell.get("cycles") and cell["teachers"] < scope.threshold:
+        if cell.get("cycles") and pattern.hides(where(scope, level, key), cell["teachers"]):
             for name in ("cycles", "aligned_cycles", "aligned_cycle_share"):
-                row[name] = {"suppressed": True}
+                row[name] = SUPPRESSED
         else:
             row["cycles"] = cell.get("cycles", 0)
             row["aligned_cycles"] = cell.get("aligned_cycles", 0)
@@ -379,11 +426,15 @@ def cycle_activity(cursor: Cursor, scope: Scope,
         params,
     )
     teachers = {(level, key): count for level, key, count in cursor.fetchall()}
+    # Cycle activity shows no coach-school pairs: its table ends at schools (a coach's
+    # cycle activity, finer than that, is suppressed whole).
+    pattern = district_pattern(cursor, scope, CYCLES_IN_RANGE, scope.start, scope.end,
+                               depth=2)
     rows = []
     for (level, key), cell in sorted(cells.items(), key=_order):
         coached = teachers.get((level, key), 0)
-        if coached < scope.threshold:
-            rows.append({"level": level, "key": key, "suppressed": True})
+        if pattern.hides(where(scope, level, key), coached):
+            rows.append({"level": level, "key": key, **SUPPRESSED})
             continue
         rows.append({
             "level": level, "key": key, "teachers_coached": coached,
@@ -396,6 +447,18 @@ def cycle_activity(cursor: Cursor, scope: Scope,
             "next_steps_total": cell["next_steps_total"],
         })
     return rows
+
+
+def active_cycles(cursor: Cursor, scope: Scope) -> int | dict[str, bool]:
+    """The cycles active on the reference day at the scope's school, suppressed as the
+    school's cell of that day's cycle activity is (cycles withdrawn from reporting are in
+    no read model)."""
+    day = replace(scope, start=scope.reference, end=scope.reference)
+    for row in cycle_activity(cursor, day, ("school",)):
+        if row.get("suppressed"):
+            return SUPPRESSED
+        return int(sum(row["active_by_phase"].values()))
+    return 0
 
 
 # Who may see what ---------------------------------------------------------------------------

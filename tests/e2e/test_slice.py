@@ -1,7 +1,8 @@
 """The thin slice, through every layer, with every service a real process: a coach
 proposes a cycle at the gateway and the teacher accepts it (coaching is voluntary), the
 cycles store records CycleStarted, the relay publishes it, reporting projects it, and a
-GET on the gateway counts it."""
+read model counts it (the route answers a count this small suppressed:
+``tests/integration/reporting/test_suppression.py``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import requests
 
 from tests.support.auth import bearer
 from tests.support.platform import Platform, wait_until
+from tests.support.reporting import active_cycles
 
 pytestmark = pytest.mark.e2e
 
@@ -53,13 +55,6 @@ def start_as_teacher(platform: Platform, body: dict[str, object]) -> requests.Re
     assert isinstance(teacher_ids, list)
     return requests.post(f"{platform.url}/cycles", json=body, timeout=10,
                          headers=bearer(str(teacher_ids[0]), "teacher"))
-
-
-def active_cycles(platform: Platform, school_id: str) -> int:
-    response = requests.get(f"{platform.url}/schools/{school_id}/active-cycles",
-                            headers=LEADER, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()["active_cycles"]
 
 
 def test_a_started_cycle_is_counted_for_its_school(platform: Platform) -> None:

@@ -43,6 +43,7 @@ from tests.support.platform import (
     reset_vhost,
     wait_until,
 )
+from tests.support.reporting import active_cycles
 
 LEADER = bearer(uuid.uuid4(), "district_leader")
 SCHOOLS = 5
@@ -148,13 +149,6 @@ def stored_cycles(platform: Platform, teacher: str) -> int:
     response.raise_for_status()
     body = response.json()
     return len(body["cycles"]) + len(body["awaiting_your_answer"])
-
-
-def active_cycles(platform: Platform, school: str) -> int:
-    response = requests.get(f"{platform.url}/schools/{school}/active-cycles", headers=LEADER,
-                            timeout=30)
-    response.raise_for_status()
-    return int(response.json()["active_cycles"])
 
 
 def rebuild_from_sources() -> None:

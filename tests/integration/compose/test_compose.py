@@ -26,6 +26,7 @@ from tests.e2e.test_slice import accept_cycle, post_cycle, start_cycle_body
 from tests.support.auth import bearer
 from tests.support.district import District
 from tests.support.platform import ADMIN_URL, free_port, rabbitmqctl, wait_until
+from tests.support.reporting import active_cycles
 
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = os.environ.get("COACHOPS_COMPOSE", str(ROOT / ".venv-tools" / "bin" / "docker-compose"))
@@ -134,11 +135,11 @@ def test_compose_services_run_as_local_processes(compose_platform: Platform) -> 
                              headers=bearer(coach, "coach"))
     assert recorded.status_code == 201, recorded.text
 
-    def active_cycles() -> int:
-        return requests.get(f"{platform.url}/schools/{school_id}/active-cycles",
-                            headers=leader, timeout=10).json()["active_cycles"]
-
-    wait_until(lambda: active_cycles() == 1, timeout=20, what="the cycle to reach reporting")
+    wait_until(lambda: active_cycles(platform, school_id) == 1, timeout=20,
+               what="the cycle to reach reporting")
+    counted = requests.get(f"{platform.url}/schools/{school_id}/active-cycles",
+                           headers=leader, timeout=10)
+    assert counted.status_code == 200, counted.text  # one cycle: answered suppressed
 
     # After that traffic every service's /metrics shows it, with non-zero values.
     def metric(service: str, name: str) -> float:
