@@ -24,12 +24,14 @@ from bench.stack import ADMIN_URL, Stack
 from coachops.identity import Role
 from coachops.store.admin import drop_database, ensure_role_and_database
 from gateway.auth import issue
+from services.agreements.appoint import appoint_it_admin
 from services.agreements.roster import roster_id
 from tests.support.district import START, District
 
 ROOT = Path(__file__).resolve().parents[1]
 # The roster assigns coaches from this date, so the load has many past days to fill.
 ROSTER_FROM = date(2024, 8, 1)
+LEADERS = 12  # district leaders on the roster, one per report probe
 TARGETS = {"batch_events": ">= 10000", "single_requests": ">= 1000", "single_p99": "< 100",
            "lag_p99": "< 1000", "report_p95": "< 50", "rebuild": ">= 30000"}
 
@@ -90,7 +92,7 @@ def coaches_of(d: District) -> list[load.Coach]:
     for teacher in d.teachers:
         teacher_at.setdefault(d.people[teacher].schools[0], teacher)
     return [load.Coach(id=str(roster_id(c)), school_id=str(roster_id(schools[0])),
-                       token=issue(roster_id(c), Role.COACH, hours=24),
+                       token=issue(roster_id(c), Role.COACH),
                        teacher_id=str(roster_id(teacher_at.get(schools[0], c))))
             for c, schools in d.coaching.items()]
 
@@ -98,9 +100,12 @@ def coaches_of(d: District) -> list[load.Coach]:
 def import_roster(stack: Stack, d: District) -> None:
     import requests
 
+    for n in range(LEADERS):  # the report probes' leaders (report_figures)
+        d.add_leader(f"district-leader-{n}")
     files = d.files()
     files["assignments"] = files["assignments"].replace(START.isoformat(),
                                                         ROSTER_FROM.isoformat())
+    appoint_it_admin(stack.amqp_uri, roster_id("district-it"), ROSTER_FROM.isoformat())
     token = issue(roster_id("district-it"), Role.IT_ADMIN)
     response = requests.post(f"{stack.url}/roster/import", json=files, timeout=900,
                              headers={"Authorization": f"Bearer {token}"})
@@ -110,6 +115,12 @@ def import_roster(stack: Stack, d: District) -> None:
                         "SELECT count(*) FROM timetracking_events"
                         " WHERE topic LIKE '%:CoachAssignments.Learned'")
          >= len(d.coaching), 600, "the roster in time tracking")
+    # And cycles, every coach at each school and every teacher (it checks proposals).
+    wait(lambda: scalar(stack.database_url("cycles"),
+                        "SELECT count(*) FROM cycles_events"
+                        " WHERE topic LIKE '%:RosterFacts.Learned'")
+         >= sum(len(s) for s in d.coaching.values()) + len(d.teachers), 600,
+         "the roster in cycles")
     wait(lambda: scalar(stack.database_url("reporting"),
                         "SELECT count(*) FROM coach_schools") >= len(d.coaching), 600,
          "the roster in reporting")
@@ -310,8 +321,8 @@ def report_figures(stack: Stack, args: argparse.Namespace,
     chosen = reports.queries(where, today)
     # A district has a few leaders; one each per query keeps every one within the
     # gateway's per-person rate limit.
-    leaders = {q.label: issue(roster_id(f"district-leader-{n}"), Role.DISTRICT_LEADER)
-               for n, q in enumerate(chosen)}
+    leaders = {q.label: issue(roster_id(f"district-leader-{n % LEADERS}"),
+                              Role.DISTRICT_LEADER) for n, q in enumerate(chosen)}
     figures, loads = [], {}
     for size, add in reports.chunks(reports.count_facts(reporting), sizes):
         if add:

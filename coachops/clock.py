@@ -21,3 +21,9 @@ def now() -> datetime:
 
 def today() -> date:
     return now().astimezone(district_zone()).date()
+
+
+def local_date(moment: datetime) -> date:
+    """The district's day of an instant (a naive one is taken as UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(district_zone()).date()

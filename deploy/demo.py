@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import threading
 import time
@@ -33,6 +34,7 @@ import requests
 from coachops import clock
 from coachops.identity import Role
 from gateway.auth import issue
+from services.agreements.appoint import DEFAULT_AMQP, appoint_it_admin
 from services.agreements.domain import coaching_agreement_id
 from services.agreements.roster import region_id, roster_id
 from services.agreements.roster_import import to_csv
@@ -172,6 +174,8 @@ class District:
         assignments += [{"kind": "coach", "person_sourced_id": c, "school_sourced_id": s,
                          "effective_on": on} for c, s in self.pairs()]
         assignments += [{"kind": "district_leader", "person_sourced_id": self.leader,
+                         "effective_on": on},
+                        {"kind": "it_admin", "person_sourced_id": self.it_admin,
                          "effective_on": on}]
         return {
             "orgs": to_csv(("sourcedId", "status", "dateLastModified", "name", "type",
@@ -237,11 +241,33 @@ def school_days(school_year: int, today: date, weeks: int | None) -> list[date]:
 # Loading, step by step --------------------------------------------------------------------
 
 
-def import_roster(gw: Gateway, district: District, start: date) -> int:
+def import_roster(gw: Gateway, district: District, start: date, amqp_uri: str) -> int:
+    # District IT's first administrator, as on a fresh install; the files name them too.
+    appoint_it_admin(amqp_uri, uuid.UUID(district.id(district.it_admin)), start.isoformat())
     body = {**district.files(start), "effective_on": start.isoformat()}
     response = gw.call("POST", "/roster/import", district.id(district.it_admin), Role.IT_ADMIN,
                        body)
+    wait_for_roster(amqp_uri, district, start)
     return int(response.json()["recorded"])
+
+
+def wait_for_roster(amqp_uri: str, district: District, start: date,
+                    timeout: float = 120) -> None:
+    """Cycles and time tracking learn who works where from the roster's events: wait
+    until they know every coach and teacher, so the work loaded next is theirs to do."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    facts = [(service, c, s, "coach") for c, schools in district.coach_schools.items()
+             for s in schools for service in ("cycles", "timetracking")]
+    facts += [("cycles", t, s, "teacher") for s, ts in district.teachers_of.items() for t in ts]
+    deadline = time.monotonic() + timeout
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as cluster:
+        for service, person, school, role in facts:
+            while not getattr(cluster, service).roster_knows(
+                    district.id(person), district.id(school), role, start.isoformat()):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{service} did not learn the demo roster")
+                time.sleep(0.2)
 
 
 def sign_agreements(gw: Gateway, district: District, today: date) -> list[tuple[str, str]]:
@@ -485,7 +511,7 @@ def tokens(district: District) -> dict[str, str]:
 
 
 def load_demo_district(gateway: str, seed: int = 7, size: Size = FULL,
-                       quiet: bool = False) -> District:
+                       quiet: bool = False, amqp_uri: str | None = None) -> District:
     def say(message: str) -> None:
         if not quiet:
             print(message, flush=True)
@@ -499,7 +525,8 @@ def load_demo_district(gateway: str, seed: int = 7, size: Size = FULL,
     gw = Gateway(gateway)
     rng = random.Random(seed)
 
-    recorded = import_roster(gw, district, start)
+    recorded = import_roster(gw, district, start,
+                             amqp_uri or os.environ.get("AMQP_URI", DEFAULT_AMQP))
     say(f"demo roster: {len(district.regions)} regions, {len(district.schools)} schools,"
         f" {len(district.coach_schools)} coaches ({recorded} changes recorded)")
     waiting = district.awaiting_principal = sign_agreements(gw, district, today)

@@ -7,6 +7,11 @@ District IT issues and revokes tokens::
     python -m gateway.auth revoke --token-id JTI          # one token
     python -m gateway.auth revoke --person ID             # every token issued to them so far
 
+A token is issued only for a role the roster gives the person today (asked of the
+agreements service over ``AMQP_URI``), and the gateway checks that again on every request
+(``gateway.roster_roles``). No token lives longer than ``COACHOPS_TOKEN_MAX_HOURS`` (12):
+``issue`` refuses more, and ``verify`` refuses a token whose lifetime (exp - iat) exceeds it.
+
 The key comes from ``COACHOPS_TOKEN_SECRET``; the development default is refused when
 ``COACHOPS_ENV=production``. Revocations go to the gateway's database
 (``GATEWAY_DATABASE_URL``, or ``--database-url``), which every gateway instance reads.
@@ -34,6 +39,8 @@ DEV_SECRET = "coachops-development-only-secret-change-me"
 ISSUER = "coachops"
 ALGORITHM = "HS256"
 DEFAULT_DATABASE_URL = "postgresql://coachops_gateway@127.0.0.1:5432/coachops_gateway"
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_MAX_HOURS = 12.0
 # Where the gateway's entrypoint leaves the caller it verified, for the route to read.
 ACTOR_KEY = "coachops.actor"
 
@@ -53,6 +60,22 @@ class TokenSecret(DependencyProvider):
         secret()
 
 
+def max_hours() -> float:
+    """The longest lifetime of a token, as the district configures it."""
+    value = os.environ.get("COACHOPS_TOKEN_MAX_HOURS", "")
+    try:
+        hours = float(value) if value else DEFAULT_MAX_HOURS
+    except ValueError:
+        raise RuntimeError("COACHOPS_TOKEN_MAX_HOURS is a number of hours") from None
+    if not 0 < hours < 24 * 366:
+        raise RuntimeError("COACHOPS_TOKEN_MAX_HOURS is between 0 and a year of hours")
+    return hours
+
+
+class TooLong(ValueError):
+    """A token asked to live longer than the district allows."""
+
+
 @dataclass(frozen=True)
 class Token:
     actor: Actor
@@ -62,6 +85,9 @@ class Token:
 
 def issue(person_id: uuid.UUID, role: Role, hours: float = 12.0,
           token_id: uuid.UUID | None = None) -> str:
+    if hours > max_hours():
+        raise TooLong(f"a token lives at most {max_hours():g} hours here "
+                      "(COACHOPS_TOKEN_MAX_HOURS)")
     now = datetime.now(UTC)
     # iat with its fraction of a second, so a person's revocation at T refuses the tokens
     # issued before T and none issued after it, even within the same second.
@@ -85,6 +111,9 @@ def verify(token: str) -> Token:
     try:
         claims = jwt.decode(token, secret(), algorithms=[ALGORITHM], issuer=ISSUER,
                             options={"require": ["sub", "role", "exp", "iss", "iat", "jti"]})
+        if float(claims["exp"]) - float(claims["iat"]) > max_hours() * 3600 + 1:
+            raise Unauthorized("the token lives longer than the district allows "
+                               "(COACHOPS_TOKEN_MAX_HOURS)")
         return Token(actor=Actor(id=uuid.UUID(str(claims["sub"])), role=Role(claims["role"])),
                      token_id=uuid.UUID(str(claims["jti"])),
                      issued_at=datetime.fromtimestamp(float(claims["iat"]), UTC))
@@ -125,13 +154,46 @@ def _revoke(args: argparse.Namespace) -> str:
         datastore.close()
 
 
+class Refused(Exception):
+    """Issuing refused, with the one line that says why."""
+
+
+def roster_roles(amqp_uri: str, person: uuid.UUID) -> set[Role]:
+    """The roles the roster gives ``person`` today (the agreements service's answer)."""
+    from nameko.standalone.rpc import ClusterRpcProxy  # only the command line needs it
+
+    try:
+        with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as cluster:
+            return {Role(r) for r in cluster.agreements.roles_on(str(person))}
+    except Exception as error:  # the broker or the service: either way, no check, no token
+        raise Refused(f"the roster could not be asked ({type(error).__name__}: {error})"
+                      ) from None
+
+
+def _issue(args: argparse.Namespace) -> str:
+    role = Role(args.role)
+    held = roster_roles(args.amqp_uri, args.person)
+    if role not in held:
+        holds = ", ".join(sorted(r.value for r in held)) or "no role (or they were forgotten)"
+        raise Refused(f"the roster does not make {args.person} a {role.value} today; "
+                      f"they hold {holds}")
+    token_id = uuid.uuid4()
+    token = issue(args.person, role, max_hours() if args.hours is None else args.hours,
+                  token_id)
+    print(f"token id: {token_id}", file=sys.stderr)
+    return token
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Issue or revoke coachops access tokens.")
     sub = parser.add_subparsers(dest="command", required=True)
     issue_cmd = sub.add_parser("issue", help="print a new token (its id goes to stderr)")
     issue_cmd.add_argument("--person", type=uuid.UUID, required=True)
     issue_cmd.add_argument("--role", choices=[r.value for r in Role], required=True)
-    issue_cmd.add_argument("--hours", type=float, default=12.0)
+    issue_cmd.add_argument("--hours", type=float, default=None,
+                           help="default and most: $COACHOPS_TOKEN_MAX_HOURS (12)")
+    issue_cmd.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP),
+                           help="the broker, to ask the roster (default: $AMQP_URI)")
     revoke_cmd = sub.add_parser("revoke", help="refuse a token, or all of a person's tokens")
     which = revoke_cmd.add_mutually_exclusive_group(required=True)
     which.add_argument("--token-id", type=uuid.UUID, help="the token's id (its jti)")
@@ -140,9 +202,10 @@ def main(argv: list[str] | None = None) -> None:
     revoke_cmd.add_argument("--database-url", help="default: $GATEWAY_DATABASE_URL")
     args = parser.parse_args(argv)
     if args.command == "issue":
-        token_id = uuid.uuid4()
-        print(issue(args.person, Role(args.role), args.hours, token_id))
-        print(f"token id: {token_id}", file=sys.stderr)
+        try:
+            print(_issue(args))
+        except (Refused, TooLong) as refusal:
+            sys.exit(f"refused: {refusal}")
     else:
         print(_revoke(args))
 

@@ -279,6 +279,11 @@ class JsonHttp(HttpRequestHandler):
         if len(found) != 1:
             raise RuntimeError("the gateway needs one RevocationList to check tokens against")
         self.revocations = found[0]
+        from gateway.roster_roles import RosterRoles  # it builds on this module's Backend
+        roles = [d for d in self.container.dependencies if isinstance(d, RosterRoles)]
+        if len(roles) != 1:
+            raise RuntimeError("the gateway needs one RosterRoles to check tokens' roles")
+        self.roster_roles = roles[0]
         super().setup()
 
     def handle_request(self, request: Request) -> Response:
@@ -319,8 +324,9 @@ class JsonHttp(HttpRequestHandler):
                                      "try again shortly") from None
 
     def check_access(self, request: Request) -> None:
-        """Before any service is called: who is calling (401), and whether the route's row
-        of the authorisation matrix names their role (403)."""
+        """Before any service is called: who is calling (401), whether the route's row of
+        the authorisation matrix names their role, and whether the roster gives them that
+        role today (403)."""
         if not policy.needs_token(self.method, self.url):
             return
         token = verify(bearer_token(request))
@@ -330,6 +336,7 @@ class JsonHttp(HttpRequestHandler):
         LIMITER.check(str(token.actor.id))  # 429 for a flood from one sign-in
         method = "GET" if request.method == "HEAD" else request.method
         policy.authorise(token.actor, method, self.url)
+        self.roster_roles.require(token.actor, self)  # 403 unless the roster gives the role
 
     def _revoked(self, token: Token) -> bool:
         # From the process's copy of the list (``gateway.revocations``): no query per

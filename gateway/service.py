@@ -12,6 +12,7 @@ from gateway.auth import TokenSecret
 from gateway.http import http
 from gateway.openapi import ApiDescriptionRoutes
 from gateway.revocations import RevocationList
+from gateway.roster_roles import RosterRoles
 from gateway.routes.agreements import AgreementRoutes
 from gateway.routes.cycles import CycleRoutes
 from gateway.routes.dashboard import DashboardRoutes
@@ -29,6 +30,7 @@ class GatewayService(AgreementRoutes, ApiDescriptionRoutes, CycleRoutes, Dashboa
     metrics = MetricsServer()
     token_secret = TokenSecret()
     revocations = RevocationList()  # the gateway's own database: revoked tokens
+    roster_roles = RosterRoles()  # the roles the roster gives each caller today
 
     @http("GET", "/healthz")
     def healthz(self, request: Request) -> dict[str, str]:

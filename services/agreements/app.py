@@ -24,7 +24,8 @@ from services.agreements.domain import (
     Terms,
     coaching_agreement_id,
 )
-from services.agreements.roster import Person, School
+from services.agreements.roles import RosterIndex
+from services.agreements.roster import District, Person, School
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -81,6 +82,31 @@ class Agreements(ServiceApplication):
                 self.save(*plan.aggregates)
                 return counts
             return {}
+
+        return self._retrying(attempt)
+
+    @property
+    def roster_index(self) -> RosterIndex:
+        # One per process, shared by its workers, kept up to date from the store.
+        if not hasattr(self, "_roster_index"):
+            self._roster_index = RosterIndex(self)
+        return self._roster_index
+
+    def roles_on(self, person_id: UUID, day: date) -> list[Role]:
+        return self.roster_index.roles_on(person_id, day)
+
+    def appoint_it_admin(self, person_id: UUID, effective_on: date) -> bool:
+        """District IT's first administrator (``python -m services.agreements.appoint``):
+        someone must hold the role before anyone can import the roster. False when they
+        hold it already."""
+
+        def attempt() -> bool:
+            district = self._get_or_none(District, District.create_id()) or District()
+            if district.it_admin_on(person_id, effective_on):
+                return False
+            district.appoint_it_admin(person_id, effective_on)
+            self.save(district)
+            return True
 
         return self._retrying(attempt)
 
@@ -148,11 +174,12 @@ class Agreements(ServiceApplication):
 
     # Partnership agreements ------------------------------------------------------------------
 
-    def draft_partnership_agreement(self, actor: Actor, teacher_id: UUID,
-                                    norms: Norms) -> PartnershipAgreement:
-        teacher = self._get_or_none(Person, teacher_id)
-        agreement = PartnershipAgreement.draft(
-            actor, teacher_id, norms, teacher is not None and teacher.role == "teacher")
+    def draft_partnership_agreement(self, actor: Actor, teacher_id: UUID, norms: Norms,
+                                    today: date) -> PartnershipAgreement:
+        # A coach and a teacher of one school, on the roster today.
+        shared = [school for school in self.roster_index.teacher_schools_on(teacher_id, today)
+                  if self._get(School, school, "teacher_id").coach_assigned_on(actor.id, today)]
+        agreement = PartnershipAgreement.draft(actor, teacher_id, norms, bool(shared))
         self.save(agreement)
         return agreement
 

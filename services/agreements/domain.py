@@ -127,6 +127,13 @@ class CoachingAgreement(Aggregate):
         raise Forbidden("only the agreement's coach and the school's principal may see or "
                         "sign it", field="agreement_id")
 
+    def acting_party(self, actor: Actor, school: School, today: date) -> str:
+        """``party_of`` for a change: the coach must also still be assigned to the school."""
+        party = self.party_of(actor, school, today)
+        if party == "coach" and not school.coach_assigned_on(actor.id, today):
+            raise Forbidden("you are no longer assigned to this school", field="school_id")
+        return party
+
     # Queries -------------------------------------------------------------------------------
 
     @property
@@ -145,7 +152,7 @@ class CoachingAgreement(Aggregate):
     # Commands ------------------------------------------------------------------------------
 
     def revise(self, actor: Actor, school: School, terms: Terms, today: date) -> Version:
-        if self.party_of(actor, school, today) != "coach":
+        if self.acting_party(actor, school, today) != "coach":
             raise Forbidden("the coach drafts a revision", field="agreement_id")
         self._revised(**self._facts(), number=self.latest.number + 1, terms=terms,
                       actor=actor)
@@ -163,7 +170,7 @@ class CoachingAgreement(Aggregate):
 
     def sign(self, actor: Actor, school: School, number: int, today: date) -> bool:
         """Sign version ``number``; False when this party had signed it already."""
-        party = self.party_of(actor, school, today)
+        party = self.acting_party(actor, school, today)
         version = self.numbered(number)
         if number != self.latest.number:
             raise Conflict(f"version {number} was revised; sign version {self.latest.number}",
@@ -184,7 +191,7 @@ class CoachingAgreement(Aggregate):
     def record_check_in(self, actor: Actor, school: School, held_on: date, notes: str,
                         focus_areas: list[dict[str, str]] | None, today: date,
                         attended_by: list[str] | None = None) -> CheckIn:
-        party = self.party_of(actor, school, today)
+        party = self.acting_party(actor, school, today)
         attended = tuple(p for p in PARTIES if p in (attended_by or PARTIES))
         if party not in attended:
             raise Invalid("whoever records a check-in was at it", field="attended_by")
@@ -264,11 +271,12 @@ class PartnershipAgreement(Aggregate):
 
     @classmethod
     def draft(cls, actor: Actor, teacher_id: UUID, norms: Norms,
-              teacher_is_on_roster: bool) -> PartnershipAgreement:
+              teacher_at_coachs_school: bool) -> PartnershipAgreement:
         if actor.role is not Role.COACH:
             raise Forbidden("a coach drafts a partnership agreement", field="teacher_id")
-        if not teacher_is_on_roster:
-            raise Invalid("there is no such teacher on the roster", field="teacher_id")
+        if not teacher_at_coachs_school:
+            raise Invalid("the roster names no school of this teacher that you are assigned "
+                          "to today", field="teacher_id")
         return cls(coach_id=actor.id, teacher_id=teacher_id, norms=norms, actor=actor)
 
     def require_party(self, actor: Actor) -> None:

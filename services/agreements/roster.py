@@ -8,8 +8,8 @@ as it was then, not as it is now. Ids are stable: a OneRoster ``sourcedId`` beco
 
 ``School`` holds everything about one school that changes with time (its region, its
 principal, its coaches and teachers), because the rules that need the roster ask about
-one school on one date. ``District`` holds the district's coaching leaders, who belong to
-no school. ``Person`` holds the names, which never leave this store.
+one school on one date. ``District`` holds the district's coaching leaders and its IT
+administrators, who belong to no school. ``Person`` holds the names, which never leave this store.
 """
 
 from __future__ import annotations
@@ -150,8 +150,8 @@ class School(Aggregate):
 
 
 class District(Aggregate):
-    """The district office: who leads coaching district-wide, from which date. One per
-    store (a platform serves one district)."""
+    """The district office: who leads coaching district-wide and who runs the platform
+    (district IT), from which date. One per store (a platform serves one district)."""
 
     @staticmethod
     def create_id() -> UUID:
@@ -160,6 +160,7 @@ class District(Aggregate):
     @event("Defined")
     def __init__(self) -> None:
         self.leaders: dict[UUID, History] = {}  # person -> a leader (True/False) by date
+        self.it_admins: dict[UUID, History] = {}  # person -> district IT (True/False) by date
 
     @event("LeaderAppointed")
     def appoint_leader(self, leader_id: UUID, effective_on: date) -> None:
@@ -178,6 +179,21 @@ class District(Aggregate):
 
     def current_leaders(self) -> set[UUID]:
         return {p for p, h in self.leaders.items() if h.latest()}
+
+    @event("ItAdminAppointed")
+    def appoint_it_admin(self, person_id: UUID, effective_on: date) -> None:
+        self.it_admins.setdefault(person_id, History()).set(effective_on, True)
+
+    @event("ItAdminLeft")
+    def it_admin_left(self, person_id: UUID, effective_on: date) -> None:
+        self.it_admins.setdefault(person_id, History()).set(effective_on, False)
+
+    def it_admin_on(self, person_id: UUID, day: date) -> bool:
+        history = self.it_admins.get(person_id)
+        return bool(history and history.on(day))
+
+    def current_it_admins(self) -> set[UUID]:
+        return {p for p, h in self.it_admins.items() if h.latest()}
 
 
 class Person(Aggregate):

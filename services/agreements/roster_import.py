@@ -29,15 +29,20 @@ The district's files:
     ``region_code`` (letters, digits, ``-`` and ``_``, up to 40), ``label`` (up to 200),
     ``clt_representative_sourced_id`` (a user of users.csv, or empty).
 ``assignments.csv`` — who is where from which date, one row per fact:
-    ``kind`` (``coach``, ``principal``, ``school_region`` or ``district_leader``),
+    ``kind`` (``coach``, ``principal``, ``school_region``, ``district_leader`` or
+    ``it_admin``: district IT, who import the roster and run the platform),
     ``person_sourced_id`` (a user of users.csv; empty for ``school_region``),
-    ``school_sourced_id`` (a school of orgs.csv; empty for ``district_leader``, who leads
-    coaching district-wide), ``region_code`` (a region of regions.csv; only for
+    ``school_sourced_id`` (a school of orgs.csv; empty for ``district_leader`` and
+    ``it_admin``, who work district-wide), ``region_code`` (a region of regions.csv; only for
     ``school_region``), ``effective_on`` (``YYYY-MM-DD``, the date it takes effect). A
-    school's history is several rows with different dates. A coach assigned to a school,
-    or a district leader, in the store but no longer in the file leaves from the import's
-    ``effective_on``. A dated fact is compared with the roster on its own date, so a row
-    already imported records nothing; a row taken out of the file later does not undo
+    school's history is several rows with different dates. A coach assigned to a school
+    of orgs.csv, or a district leader or IT administrator whom users.csv lists, in the
+    store but without their row leaves from the import's ``effective_on``. As with a
+    school orgs.csv does not name, someone users.csv does not name keeps their
+    district-wide role (the first IT administrator, appointed with
+    ``python -m services.agreements.appoint``, is usually no one's export). A dated fact
+    is compared with the roster on its own date, so a row already imported records
+    nothing; a row taken out of the file later does not undo
     what it recorded (history is kept).
 
 What the files do not date (a new CLT representative, a teacher joining or leaving a
@@ -74,7 +79,8 @@ ORG_TYPES = ("district", "school", "department", "local", "state", "national")
 ROLES = ("administrator", "aide", "guardian", "parent", "proctor", "relative", "student",
          "teacher")
 STAFF = ("teacher", "administrator", "aide")
-KINDS = ("coach", "principal", "school_region", "district_leader")
+KINDS = ("coach", "principal", "school_region", "district_leader", "it_admin")
+DISTRICT_WIDE = ("district_leader", "it_admin")  # rows that name no school
 REGION_CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 MAX_LABEL = 200
 MAX_NAME = 100
@@ -186,7 +192,7 @@ class Roster:
     # Ids a file names, even on a row with a problem: a row that refers to one is not
     # reported again, so one mistake is one error.
     named: dict[str, set[str]] = field(default_factory=lambda: {
-        "orgs": set(), "schools": set(), "staff": set(), "regions": set()})
+        "orgs": set(), "schools": set(), "staff": set(), "regions": set(), "users": set()})
 
     @property
     def coaches(self) -> set[str]:
@@ -199,6 +205,10 @@ class Roster:
     @property
     def leaders(self) -> set[str]:
         return {f.value for f in self.facts if f.kind == "district_leader"}
+
+    @property
+    def it_admins(self) -> set[str]:
+        return {f.value for f in self.facts if f.kind == "it_admin"}
 
 
 def parse(files: dict[str, str]) -> Roster:
@@ -260,6 +270,7 @@ def _users(rows: list[Row], roster: Roster, problems: Problems) -> None:
             continue
         if _duplicate("users", seen, sourced_id, line, "sourcedId", problems):
             continue
+        roster.named["users"].add(sourced_id)
         ok = True
         if row["status"] not in ("", "active", "tobedeleted"):
             problems.add("users", line, "status", "the status is 'active' or 'tobedeleted'")
@@ -331,10 +342,10 @@ def _assignments(rows: list[Row], roster: Roster, problems: Problems) -> None:
             problems.add("assignments", line, "effective_on",
                          f"{row['effective_on']!r} is not a date: write 2026-08-01")
             ok = False
-        if kind == "district_leader":
+        if kind in DISTRICT_WIDE:
             if school:
                 problems.add("assignments", line, "school_sourced_id",
-                             "a district_leader row names no school: they lead district-wide")
+                             f"a {kind} row names no school: they work district-wide")
                 ok = False
         elif school not in roster.named["schools"]:
             problems.add("assignments", line, "school_sourced_id",
@@ -364,7 +375,7 @@ def _assignments(rows: list[Row], roster: Roster, problems: Problems) -> None:
             continue
         # A school has one principal and one region on a date; a coach or a district
         # leader is listed once a date.
-        listed_once = kind in ("coach", "district_leader")
+        listed_once = kind in ("coach", *DISTRICT_WIDE)
         key = (kind, f"{school}/{person}" if listed_once else school, effective_on)
         if key in seen:
             other, other_line = seen[key]
@@ -405,11 +416,13 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
     """The differences between ``roster`` and the store, as events on the aggregates."""
     changes = Plan()
     coaches, principals, leaders = roster.coaches, roster.principals, roster.leaders
+    it_admins = roster.it_admins
 
     for sourced_id, staff in roster.staff.items():
         role = ("coach" if sourced_id in coaches else
                 "principal" if sourced_id in principals else
-                "district_leader" if sourced_id in leaders else staff.oneroster_role)
+                "district_leader" if sourced_id in leaders else
+                "it_admin" if sourced_id in it_admins else staff.oneroster_role)
         details = {"role": role, "given_name": staff.given_name,
                    "family_name": staff.family_name, "email": staff.email}
         person = load(Person, roster_id(sourced_id))
@@ -440,16 +453,18 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
 
     district = load(District, District.create_id())
     listed: dict[str, set[UUID]] = {s: set() for s in schools}
-    listed_leaders: set[UUID] = set()
+    listed_district: dict[str, set[UUID]] = {kind: set() for kind in DISTRICT_WIDE}
     for fact in sorted(roster.facts, key=lambda f: f.effective_on):
         on = fact.effective_on
-        if fact.kind == "district_leader":
-            leader = roster_id(fact.value)
-            listed_leaders.add(leader)
+        if fact.kind in DISTRICT_WIDE:
+            person = roster_id(fact.value)
+            listed_district[fact.kind].add(person)
             if district is None:
                 district = changes.touch(District())
-            if not district.leader_on(leader, on):
-                changes.touch(district).appoint_leader(leader, on)
+            if fact.kind == "district_leader" and not district.leader_on(person, on):
+                changes.touch(district).appoint_leader(person, on)
+            if fact.kind == "it_admin" and not district.it_admin_on(person, on):
+                changes.touch(district).appoint_it_admin(person, on)
             continue
         school = schools[fact.school]
         if fact.kind == "school_region":
@@ -468,8 +483,12 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
         for coach in school.currently_assigned_coaches() - listed[sourced_id]:
             changes.touch(school).unassign_coach(coach, effective_on)
     if district is not None:
-        for leader in district.current_leaders() - listed_leaders:
+        # Only people users.csv names: the others are not this export's to end.
+        named = {roster_id(u) for u in roster.named["users"]}
+        for leader in district.current_leaders() & named - listed_district["district_leader"]:
             changes.touch(district).leader_left(leader, effective_on)
+        for admin in district.current_it_admins() & named - listed_district["it_admin"]:
+            changes.touch(district).it_admin_left(admin, effective_on)
 
     teaching: dict[str, set[UUID]] = {s: set() for s in schools}
     present = {s: school.current_teachers() for s, school in schools.items()}

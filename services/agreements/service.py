@@ -3,6 +3,7 @@ over RPC; roster and agreement events out (via the relay)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -74,6 +75,19 @@ class AgreementsService:
         return {"recorded": sum(recorded.values()), "events": recorded}
 
     @rpc
+    def roles_on(self, person_id: str, day: str | None = None) -> list[str]:
+        """The roles the roster gives a person on a day (today by default), for the
+        gateway's check of every token and for sign-in; none for someone forgotten."""
+        on = date.fromisoformat(day) if day else clock.today()
+        return [r.value for r in self.agreements.roles_on(UUID(person_id), on)]
+
+    @rpc
+    def appoint_it_admin(self, person_id: str, effective_on: str | None = None) -> bool:
+        """District IT's first administrator; see ``services.agreements.appoint``."""
+        on = date.fromisoformat(effective_on) if effective_on else clock.today()
+        return self.agreements.appoint_it_admin(UUID(person_id), on)
+
+    @rpc
     def school_roster(self, actor: Json, query: Json) -> Json:
         data = load(SchoolRosterQuery, query)
         on = data["on"] or clock.today()
@@ -140,7 +154,7 @@ class AgreementsService:
         data = load(DraftPartnershipAgreement, command)
         norms = Norms.of(**{k: v for k, v in data.items() if k != "teacher_id"})
         return views.partnership_agreement(self.agreements.draft_partnership_agreement(
-            Actor.from_dict(actor), data["teacher_id"], norms))
+            Actor.from_dict(actor), data["teacher_id"], norms, clock.today()))
 
     @rpc
     def agree_partnership_agreement(self, actor: Json, command: Json) -> Json:

@@ -38,6 +38,7 @@ from services.cycles.domain import (
     read_log_id,
     synced_cycle_id,
 )
+from services.cycles.roster import RosterFacts, require_cycle_people, roster_facts_id
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,9 @@ class Cycles(ServiceApplication):
             cycle = Cycle.start(actor=actor, coach_id=coach_id, teacher_ids=teacher_ids,
                                 school_id=school_id, focus_area_ids=focus_area_ids, goal=goal,
                                 today=today, cycle_id=cycle_id)
+            require_cycle_people(actor.id, self.roster_facts(coach_id),
+                                 {t: self.roster_facts(t) for t in teacher_ids}, school_id,
+                                 today)
             people = [(coach_id, Role.COACH), *((t, Role.TEACHER) for t in teacher_ids)]
             caseloads = []
             for person_id, role in people:
@@ -98,6 +102,37 @@ class Cycles(ServiceApplication):
             return cycle
 
         return self._retrying(attempt)
+
+    # The roster's word (``services.cycles.roster``) ---------------------------------------
+
+    def roster_facts(self, person_id: UUID) -> RosterFacts | None:
+        try:
+            return cast(RosterFacts, self.repository.get(roster_facts_id(person_id)))
+        except AggregateNotFoundError:
+            return None
+
+    def learn_roster_fact(self, person_id: UUID, school_id: UUID, role: str,
+                          effective_on: date, assigned: bool) -> bool:
+        """A roster fact from the agreements service (it may arrive twice, or late)."""
+
+        def attempt() -> bool:
+            facts = self.roster_facts(person_id) or RosterFacts(person_id=person_id)
+            if not facts.learn(school_id, role, effective_on, assigned):
+                return False
+            self.save(facts)
+            return True
+
+        return self._retrying(attempt)
+
+    def _require_coach_at_school(self, cycle_id: UUID, on: date) -> None:
+        """A calendar item is the work of a coach assigned to the cycle's school that day."""
+        cycle = self._found(cycle_id)
+        if cycle is None:
+            return  # the change itself answers 404
+        facts = self.roster_facts(cycle.coach_id)
+        if facts is None or not facts.at(cycle.school_id, "coach", on):
+            raise Forbidden(f"the roster does not assign the coach to this cycle's school on "
+                            f"{on}", field="starts_at")
 
     def accept(self, actor: Actor, cycle_id: UUID, today: date) -> Cycle:
         return self._change(cycle_id, lambda c: c.accept(actor, today))[0]
@@ -117,11 +152,13 @@ class Cycles(ServiceApplication):
 
     def schedule(self, actor: Actor, cycle_id: UUID, kind: str, starts_at: datetime,
                  minutes: int, once: Once | None = None) -> tuple[Cycle, UUID]:
+        self._require_coach_at_school(cycle_id, clock.local_date(starts_at))
         return self._change(cycle_id, lambda c: c.schedule(actor, kind, starts_at, minutes),
                             actor, once)
 
     def reschedule(self, actor: Actor, cycle_id: UUID, item_id: UUID, starts_at: datetime,
                    minutes: int | None) -> Cycle:
+        self._require_coach_at_school(cycle_id, clock.local_date(starts_at))
         return self._change(
             cycle_id, lambda c: c.reschedule(actor, item_id, starts_at, minutes))[0]
 

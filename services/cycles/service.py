@@ -7,7 +7,7 @@ for each item of a batch with one."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -97,6 +97,36 @@ class CyclesService:
     @rpc
     def erased_people(self) -> list[str]:
         return [str(p) for p in self.cycles.erased_people()]
+
+    # The roster's word on who works where (``services.cycles.roster``) --------------------
+
+    def _learn(self, event: Envelope, role: str, assigned: bool) -> None:
+        fact = event.payload
+        self.cycles.learn_roster_fact(fact[f"{role}_id"], fact["school_id"], role,
+                                      fact["effective_on"], assigned)
+
+    @integration_event_handler("agreements", "CoachAssignedToSchool")
+    def on_coach_assigned(self, event: Envelope) -> None:
+        self._learn(event, "coach", assigned=True)
+
+    @integration_event_handler("agreements", "CoachUnassignedFromSchool")
+    def on_coach_unassigned(self, event: Envelope) -> None:
+        self._learn(event, "coach", assigned=False)
+
+    @integration_event_handler("agreements", "TeacherAssignedToSchool")
+    def on_teacher_assigned(self, event: Envelope) -> None:
+        self._learn(event, "teacher", assigned=True)
+
+    @integration_event_handler("agreements", "TeacherUnassignedFromSchool")
+    def on_teacher_unassigned(self, event: Envelope) -> None:
+        self._learn(event, "teacher", assigned=False)
+
+    @rpc
+    def roster_knows(self, person_id: str, school_id: str, role: str, on: str) -> bool:
+        """Whether this service has learnt that the person is a coach or a teacher at the
+        school on that day (for a test or an operator waiting on the bus)."""
+        facts = self.cycles.roster_facts(UUID(person_id))
+        return facts is not None and facts.at(UUID(school_id), role, date.fromisoformat(on))
 
     # Starting, accepting, declining --------------------------------------------------------
 

@@ -118,6 +118,12 @@ def week_of(day: date) -> list[date]:
     return [monday + timedelta(days=n) for n in range(7)]
 
 
+def unnamed(coach_id: UUID) -> CoachAssignments:
+    """A coach the roster has not (yet) told us of: no school is theirs, so their time is
+    refused until it does (never left unchecked)."""
+    return CoachAssignments(coach_id=coach_id)
+
+
 class TimeTracking(ServiceApplication):
     personal_data = domain.PERSONAL_DATA
 
@@ -291,7 +297,7 @@ class TimeTracking(ServiceApplication):
         return (location if isinstance(location, EntryLocation) else None,
                 day if isinstance(day, CoachDay) else CoachDay(coach_id=coach_id, worked_on=on),
                 categories if isinstance(categories, CategoryList) else self.category_list(),
-                found.get(the_assignments))
+                found.get(the_assignments) or unnamed(coach_id))
 
     @staticmethod
     def _changed(once: Once | None, aggregate_id: UUID) -> Any:
@@ -349,6 +355,9 @@ class TimeTracking(ServiceApplication):
 
         return self._retrying(attempt)
 
+    def assignments_of(self, coach_id: UUID) -> CoachAssignments | None:
+        return self._assignments(coach_id)
+
     def _assignments(self, coach_id: UUID, once: Once | None = None) -> CoachAssignments | None:
         """The coach's assignments as stored now, to read only (``ReadCache``); read once
         per batch."""
@@ -361,7 +370,7 @@ class TimeTracking(ServiceApplication):
         try:
             return self.read_cache.get(assignments_id(coach_id))  # type: ignore[no-any-return]
         except AggregateNotFoundError:
-            return None
+            return unnamed(coach_id)
 
     # Suggestions from the cycles' calendar -----------------------------------------------
 

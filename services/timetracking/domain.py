@@ -486,8 +486,9 @@ class CoachDay(Aggregate):
         assignments: CoachAssignments | None = None,
     ) -> Category:
         """The rules an entry must keep on this day; returns its category. ``assignments``
-        is the roster's word on the coach's schools: None while the roster does not know
-        the coach (no roster imported yet), and then the school is not checked."""
+        is the roster's word on the coach's schools; None leaves the school unchecked, for
+        the rules alone (the application always passes the roster's word, an empty one for
+        a coach it has not named: ``services.timetracking.app.unnamed``)."""
         if values.worked_on != self.worked_on:
             raise ValueError(f"an entry of {values.worked_on} checked on {self.worked_on}")
         if values.worked_on > today:

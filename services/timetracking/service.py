@@ -160,6 +160,14 @@ class TimeTrackingService:
         self.timetracking.learn_assignment(fact["coach_id"], fact["school_id"],
                                            fact["effective_on"], assigned=False)
 
+    @rpc
+    def roster_knows(self, person_id: str, school_id: str, role: str, on: str) -> bool:
+        """Whether this service has learnt that the coach is assigned to the school on that
+        day (for a test or an operator waiting on the bus)."""
+        assignments = self.timetracking.assignments_of(UUID(person_id))
+        return (role == "coach" and assignments is not None
+                and assignments.assigned(UUID(school_id), date.fromisoformat(on)))
+
     @integration_event_handler("cycles", "CalendarItemDone")
     def on_calendar_item_done(self, event: Envelope) -> None:
         item = event.payload

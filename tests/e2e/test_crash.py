@@ -7,7 +7,6 @@ the one command commits its proposal and its start together."""
 from __future__ import annotations
 
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,6 +15,7 @@ import requests
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
 from tests.support.auth import bearer
 from tests.support.platform import Platform, wait_until
+from tests.support.roster import school
 
 pytestmark = pytest.mark.e2e
 
@@ -25,6 +25,8 @@ pytestmark = pytest.mark.e2e
 def test_killed_cycles_service_delivers_exactly_once_after_restart(
     platform: Platform, fault: str
 ) -> None:
+    at = school(platform, coaches=1, teachers=1)  # on the roster before the fault is armed
+    school_id, body = at.id, start_cycle_body(platform, at)
     cycles = platform["cycles"]
     cycles.stop()
     # A long poll: the relay runs only when a command wakes it, after the reply is sent,
@@ -32,8 +34,7 @@ def test_killed_cycles_service_delivers_exactly_once_after_restart(
     cycles.start(COACHOPS_FAULT=fault, RELAY_POLL_SECONDS="600")
     platform.wait_ready()
 
-    school_id = str(uuid.uuid4())
-    response = start_as_teacher(platform, start_cycle_body(school_id))
+    response = start_as_teacher(platform, body)
     assert response.status_code == 201, response.text
 
     assert cycles.wait_exit(timeout=30) == -9, cycles.log()[-2000:]
@@ -60,13 +61,13 @@ def test_a_command_redelivered_after_a_crash_past_its_commit_is_applied_once(
     """The cycles service dies after committing a command and before answering it:
     RabbitMQ hands the request to the restarted service, which answers it as the first
     time, from what was stored, without storing it again."""
+    at = school(platform, coaches=1, teachers=1)  # on the roster before the fault is armed
+    school_id, body = at.id, start_cycle_body(platform, at)
     cycles = platform["cycles"]
     cycles.stop()
     cycles.start(COACHOPS_FAULT="store.after_commit")
     platform.wait_ready()
 
-    school_id = str(uuid.uuid4())
-    body = start_cycle_body(school_id)
     with ThreadPoolExecutor(max_workers=1) as pool:
         answer = pool.submit(start_as_teacher, platform, body)
         assert cycles.wait_exit(timeout=30) == -9, cycles.log()[-2000:]

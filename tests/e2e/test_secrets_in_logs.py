@@ -11,10 +11,11 @@ import requests
 from coachops.identity import Role
 from gateway.auth import issue
 from tests.support.platform import Platform
+from tests.support.roster import person
 
 
 def test_no_token_appears_in_any_log(platform: Platform) -> None:
-    coach = uuid.uuid4()
+    coach = uuid.UUID(person(platform, "coach"))
     token = issue(coach, Role.COACH)
     forged = token[:-6] + "AAAAAA"
     for headers in ({"Authorization": f"Bearer {token}"},

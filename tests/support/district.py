@@ -93,6 +93,11 @@ class District:
             d.leaders.append(leader)
         return d
 
+    def add_leader(self, sourced_id: str) -> None:
+        """One more district coaching leader, at the district office."""
+        self._person(sourced_id, "administrator", len(self.leaders) + 11, [DISTRICT])
+        self.leaders.append(sourced_id)
+
     def _person(self, sourced_id: str, role: str, n: int, schools: list[str]) -> None:
         self.people[sourced_id] = Person(sourced_id, role, GIVEN[n % len(GIVEN)],
                                          FAMILY[(n // len(GIVEN)) % len(FAMILY)], schools)

@@ -30,7 +30,8 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture(scope="session")
 def demo(platform: Platform) -> District:
     """The small demo district, loaded once; the loader waits until the reports show it."""
-    return load_demo_district(platform.url, size=SMALL, quiet=True)
+    return load_demo_district(platform.url, size=SMALL, quiet=True,
+                              amqp_uri=platform.env["AMQP_URI"])
 
 
 @pytest.fixture(scope="session")

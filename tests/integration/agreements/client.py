@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import psycopg2
@@ -11,8 +10,7 @@ import requests
 from services.agreements.roster import roster_id
 from tests.support.auth import bearer
 from tests.support.platform import Platform, database_name
-
-IT = bearer(uuid.uuid4(), "it_admin")
+from tests.support.roster import it_admin_headers
 
 
 def import_roster(platform: Platform, files: dict[str, str], effective_on: str | None = None,
@@ -20,8 +18,8 @@ def import_roster(platform: Platform, files: dict[str, str], effective_on: str |
     body: dict[str, Any] = dict(files)
     if effective_on:
         body["effective_on"] = effective_on
-    return requests.post(f"{platform.url}/roster/import", json=body, headers=headers or IT,
-                         timeout=600)
+    return requests.post(f"{platform.url}/roster/import", json=body, timeout=600,
+                         headers=headers or it_admin_headers(platform))
 
 
 def stored_events() -> int:

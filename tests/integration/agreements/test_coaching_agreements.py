@@ -7,10 +7,10 @@ import uuid
 from typing import Any
 
 from services.agreements.roster import roster_id
-from tests.support.auth import bearer
 from tests.support.platform import Platform
+from tests.support.roster import anyone, it_admin_headers
 
-from .client import IT, as_coach, as_principal, as_teacher, call
+from .client import as_coach, as_principal, as_teacher, call
 from .conftest import Imported
 
 DANIELSON_2A = {"id": "danielson-2a", "label": "2a: Creating an Environment of Respect & Rapport"}
@@ -59,8 +59,9 @@ def test_a_principal_of_another_school_gets_403(platform: Platform,
     agreement = call(platform, "POST", "/coaching-agreements", coach,
                      draft_body("school-0041", 2026)).json()
     path = f"/coaching-agreements/{agreement['agreement_id']}"
-    strangers = [as_principal("principal-0042"), as_coach("coach-0042"), IT,
-                 bearer(uuid.uuid4(), "district_leader"), as_teacher("teacher-00041")]
+    strangers = [as_principal("principal-0042"), as_coach("coach-0042"),
+                 it_admin_headers(platform), anyone(platform, "district_leader"),
+                 as_teacher("teacher-00041")]
     for stranger in strangers:
         read = call(platform, "GET", path, stranger)
         assert read.status_code == 403, read.text
@@ -105,7 +106,7 @@ def test_a_partnership_is_the_coach_and_the_teachers_alone(platform: Platform,
     assert drafted.status_code == 201, drafted.text
     path = f"/partnership-agreements/{drafted.json()['agreement_id']}"
     for stranger in (as_principal("principal-0046"), as_coach("coach-0047"),
-                     as_teacher("teacher-00047"), IT):
+                     as_teacher("teacher-00047"), it_admin_headers(platform)):
         assert call(platform, "GET", path, stranger).status_code == 403
     assert call(platform, "POST", f"{path}/agree", coach).status_code == 403
     agreed = call(platform, "POST", f"{path}/agree", teacher)

@@ -16,8 +16,9 @@ from services.agreements.roster import region_id, roster_id
 from tests.support.auth import bearer
 from tests.support.bus import Published, listening
 from tests.support.platform import Platform
+from tests.support.roster import anyone, it_admin_headers
 
-from .client import IT, as_principal, call, import_roster, stored_events
+from .client import as_principal, call, import_roster, stored_events
 from .conftest import Imported
 
 
@@ -54,7 +55,7 @@ def test_the_roster_of_a_school_as_of_a_date(platform: Platform, imported: Impor
         [t for t in imported.current.people.values()
          if t.sourced_id.startswith("teacher-") and t.schools == ["school-0042"]])
     before = call(platform, "GET", f"/schools/{school}/roster?on=2026-07-31",
-                  bearer(uuid.uuid4(), "district_leader")).json()
+                  anyone(platform, "district_leader")).json()
     assert before["principal_id"] is None and before["coach_ids"] == []
     other = call(platform, "GET", f"/schools/{school}/roster", as_principal("principal-0043"))
     assert other.status_code == 403
@@ -161,6 +162,7 @@ def test_the_files_may_come_as_a_multipart_upload(platform: Platform,
     files = {f"{name}.csv": (f"{name}.csv", text.encode(), "text/csv")
              for name, text in imported.current.files().items()}
     response = requests.post(f"{platform.url}/roster/import", files=files,
-                             data={"effective_on": "2027-03-01"}, headers=IT, timeout=600)
+                             data={"effective_on": "2027-03-01"}, timeout=600,
+                             headers=it_admin_headers(platform))
     assert response.status_code == 200, response.text[:2000]
     assert response.json()["recorded"] == 0

@@ -33,6 +33,7 @@ SOURCE = "relay-test"
 NAME = database_name("relay")
 URL = f"postgresql://{NAME}@127.0.0.1:5432/{NAME}"
 COACH = uuid.uuid4()
+SCHOOL = uuid.uuid4()  # the coach's, on the roster
 SEEDED = len(DEFAULT_CATEGORIES)  # CategoryAdded events
 MONDAY = date(2026, 10, 5)
 
@@ -50,6 +51,7 @@ def app() -> Iterator[TimeTracking]:
     drop_database(ADMIN_URL, NAME)
     ensure_role_and_database(ADMIN_URL, NAME, NAME)
     application = TimeTracking(env={"DATABASE_URL": URL, "POSTGRES_POOL_SIZE": "3"})
+    application.learn_assignment(COACH, SCHOOL, MONDAY, assigned=True)  # not published
     yield application
     application.close()
     drop_database(ADMIN_URL, NAME)
@@ -69,7 +71,7 @@ def record_entries(app: TimeTracking, count: int) -> None:
     are not published), after the seeded category list (``SEEDED`` published events)."""
     for n in range(count):
         start, end = (time(7), time(7, 30)) if n % 2 == 0 else (time(7, 30), time(8))
-        values = EntryValues.of(school_id=uuid.uuid4(), worked_on=MONDAY + timedelta(n // 2),
+        values = EntryValues.of(school_id=SCHOOL, worked_on=MONDAY + timedelta(n // 2),
                                 category_id="co-planning", start=start, end=end)
         app.record_entry(Actor(COACH, Role.COACH), COACH, values, MONDAY + timedelta(days=60))
 
@@ -152,7 +154,7 @@ def test_only_what_the_translator_translates_is_decoded_and_the_same_is_publishe
     leader = Actor(uuid.uuid4(), Role.DISTRICT_LEADER)
     record_entries(app, 6)
     entry_id = app.record_entry(coach, COACH, EntryValues.of(
-        school_id=uuid.uuid4(), worked_on=MONDAY, category_id="co-planning",
+        school_id=SCHOOL, worked_on=MONDAY, category_id="co-planning",
         start=time(9), end=time(10)), MONDAY + timedelta(days=60))
     app.correct_entry(coach, entry_id, {"end": time(9, 45)}, "ran short",
                       MONDAY + timedelta(days=60))

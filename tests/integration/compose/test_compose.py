@@ -11,8 +11,8 @@ import secrets
 import shlex
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,11 @@ import pytest
 import requests
 import yaml
 
+from coachops import clock
 from coachops.store.admin import drop_database, ensure_role_and_database
 from deploy.local import SERVICES, Platform, ServiceProcess
 from tests.e2e.test_slice import accept_cycle, post_cycle, start_cycle_body
+from tests.support import roster
 from tests.support.auth import bearer
 from tests.support.district import District
 from tests.support.platform import ADMIN_URL, free_port, rabbitmqctl, wait_until
@@ -117,19 +119,21 @@ def compose_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 def test_compose_services_run_as_local_processes(compose_platform: Platform) -> None:
     platform = compose_platform
-    school_id = str(uuid.uuid4())
-    body = start_cycle_body(school_id)
+    at = roster.school(platform, coaches=1, teachers=1)
+    school_id = at.id
+    body = start_cycle_body(platform, at)
     response = post_cycle(platform, body)
     assert response.status_code == 201, response.text
     accepted = accept_cycle(platform, response.json()["cycle_id"], str(body["teacher_ids"][0]))
     assert accepted.status_code == 200, accepted.text
-    leader = bearer(uuid.uuid4(), "district_leader")  # signed with this deployment's secret
-    roster = District.generate(schools=3, regions=1, coaches=2, teachers=10).files()
-    imported = requests.post(f"{platform.url}/roster/import", json=roster, timeout=60,
-                             headers=bearer(uuid.uuid4(), "it_admin"))
+    leader = roster.anyone(platform, "district_leader")  # signed with this deployment's key
+    files = District.generate(schools=3, regions=1, coaches=2, teachers=10).files()
+    imported = requests.post(f"{platform.url}/roster/import", json=files, timeout=60,
+                             headers=roster.it_admin_headers(platform))
     assert imported.status_code == 200, imported.text
-    coach = str(uuid.uuid4())
-    entry = {"coach_id": coach, "school_id": school_id, "worked_on": "2026-10-05",
+    coach = at.coaches[0]
+    yesterday = clock.today() - timedelta(days=1)
+    entry = {"coach_id": coach, "school_id": school_id, "worked_on": yesterday.isoformat(),
              "start": "09:00", "end": "10:00", "category_id": "co-planning"}
     recorded = requests.post(f"{platform.url}/time-entries", json=entry, timeout=10,
                              headers=bearer(coach, "coach"))

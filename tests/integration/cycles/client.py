@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ from coachops import clock
 from tests.support.auth import bearer
 from tests.support.bus import AMQP as AMQP  # the tests import it from here
 from tests.support.platform import Platform
+from tests.support.roster import person, school
 
 
 def today() -> date:
@@ -28,7 +28,7 @@ def local(moment: datetime) -> str:
 class Person:
     def __init__(self, platform: Platform, role: str, person_id: str | None = None) -> None:
         self.platform = platform
-        self.id = person_id or str(uuid.uuid4())
+        self.id = person_id or person(platform, role)  # on the roster, or refused
         self.role = role
         self.headers = bearer(self.id, role)
 
@@ -56,8 +56,8 @@ class Person:
 
 
 class Teacher(Person):
-    def __init__(self, platform: Platform) -> None:
-        super().__init__(platform, "teacher")
+    def __init__(self, platform: Platform, person_id: str | None = None) -> None:
+        super().__init__(platform, "teacher", person_id)
 
     def accept(self, cycle_id: str) -> requests.Response:
         return self.post(f"/cycles/{cycle_id}/accept")
@@ -67,12 +67,14 @@ class Teacher(Person):
 
 
 class Coach(Person):
-    """One coach, with a school and a teacher of their own; each test makes its own."""
+    """One coach, with a school and a teacher of their own, on the roster; each test makes
+    its own."""
 
     def __init__(self, platform: Platform) -> None:
-        super().__init__(platform, "coach")
-        self.school_id = str(uuid.uuid4())
-        self.teacher = Teacher(platform)
+        self.school = school(platform, coaches=1, teachers=1)
+        super().__init__(platform, "coach", self.school.coaches[0])
+        self.school_id = self.school.id
+        self.teacher = Teacher(platform, self.school.teachers[0])
 
     def proposal(self, **changes: Any) -> dict[str, Any]:
         return {

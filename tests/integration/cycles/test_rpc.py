@@ -14,6 +14,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from coachops.errors import Forbidden, Invalid, NotFound
 from tests.support.platform import Platform
+from tests.support.roster import school
 
 from .client import AMQP, today
 
@@ -24,11 +25,13 @@ def cycles(platform: Platform) -> Iterator[Any]:
         yield cluster.cycles
 
 
-def test_a_cycle_is_proposed_accepted_and_read_over_rpc(cycles: Any) -> None:
-    coach, teacher = str(uuid.uuid4()), str(uuid.uuid4())
+def test_a_cycle_is_proposed_accepted_and_read_over_rpc(platform: Platform,
+                                                        cycles: Any) -> None:
+    at = school(platform, coaches=1, teachers=1)
+    coach, teacher = at.coaches[0], at.teachers[0]
     as_coach = {"id": coach, "role": "coach"}
     started = cycles.start_cycle(as_coach, {
-        "coach_id": coach, "teacher_ids": [teacher], "school_id": str(uuid.uuid4()),
+        "coach_id": coach, "teacher_ids": [teacher], "school_id": at.id,
         "focus_area_ids": ["danielson-3b"],
         "goal": {"what": "w", "measure": "m", "by": (today() + timedelta(days=9)).isoformat()},
     })

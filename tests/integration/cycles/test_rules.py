@@ -47,8 +47,9 @@ def test_only_the_cycles_coach_writes_it(platform: Platform, route: Route) -> No
     for who in strangers:
         # Its teacher may complete steps, their own: the coach's step is refused as such.
         own_step_rule = route.name == "complete_next_step" and who is w.coach.teacher
+        impostor = who.role == "coach" and who.id == w.coach.teacher.id  # not on the roster
         message = problem(route.send(w, as_=who), 403,
-                          "step_id" if own_step_rule else
+                          "step_id" if own_step_rule else "role" if impostor else
                           scope_field(who, route.method, route.path, "cycle_id"))
         assert ("their own next steps" if own_step_rule else "coach") in message
 

@@ -5,8 +5,6 @@ body may carry a stack trace. Bounded: a few examples per operation."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import requests
 import schemathesis
@@ -19,8 +17,8 @@ from coachops.identity import Role
 from gateway import openapi, policy
 from gateway.openapi import document
 from gateway.service import GatewayService
-from tests.support.auth import bearer
 from tests.support.platform import Platform
+from tests.support.roster import anyone
 
 pytestmark = pytest.mark.e2e
 
@@ -60,12 +58,12 @@ def rule_of(method: str, path: str) -> str:
     return rule
 
 
-def caller(method: str, path: str) -> dict[str, str]:
+def caller(platform: Platform, method: str, path: str) -> dict[str, str]:
     rule = rule_of(method, path)
     if not policy.needs_token(method, rule):
         return {}
     role = sorted(policy.allowed_roles(method, rule))[0]
-    return bearer(uuid.uuid4(), Role(role))
+    return anyone(platform, Role(role).value)
 
 
 @pytest.mark.parametrize(("method", "path", "mode"), cases(),
@@ -73,7 +71,7 @@ def caller(method: str, path: str) -> dict[str, str]:
 def test_no_request_makes_the_gateway_fail(served: dict[tuple[str, str], APIOperation],
                                            platform: Platform, method: str, path: str,
                                            mode: GenerationMode) -> None:
-    headers = caller(method, path)
+    headers = caller(platform, method, path)
     seen: list[int] = []
 
     @given(case=served[(method, path)].as_strategy(generation_mode=mode))

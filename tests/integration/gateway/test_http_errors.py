@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 
 import pytest
 import requests
@@ -16,6 +15,7 @@ from gateway.http import MAX_BODY_BYTES
 from tests.e2e.test_slice import start_cycle_body
 from tests.support.auth import bearer
 from tests.support.platform import Platform
+from tests.support.roster import school
 
 from .world import World, cycle_body, entry_body
 
@@ -90,7 +90,7 @@ def test_a_command_answered_503_is_not_carried_out_when_the_service_returns(
         platform: Platform, second_gateway: str) -> None:
     """The app was told to try again; the request it gave up on expires in RabbitMQ, so
     the service, once back, does not carry it out as well."""
-    body = start_cycle_body(str(uuid.uuid4()))
+    body = start_cycle_body(platform, school(platform, coaches=1, teachers=1))
     teacher = str(body["teacher_ids"][0])  # type: ignore[index]
     cycles = platform["cycles"]
     cycles.stop()

@@ -12,11 +12,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 
 from coachops import clock
 from coachops.identity import Role
 from gateway import openapi, policy
 from gateway.service import GatewayService
+from tests.support.auth import bearer
 from tests.support.platform import Platform
 
 from .world import World, agreement_terms, cycle_body, entry_body, goal, partnership_body
@@ -278,10 +280,58 @@ def test_a_refusal_is_logged_with_who_the_role_and_the_route(world: World,
                                                             platform: Platform) -> None:
     refused = world.call(Role.DISTRICT_LEADER, "GET", cycle("/timeline")(world))
     assert refused.status_code == 403
-    line = (f"refused: person {world.leader} as district_leader on GET "
+    line = (f"refused: person {world.who(Role.DISTRICT_LEADER)} as district_leader on GET "
             f"/cycles/<cycle_id>/timeline (/cycles/{world.ids['cycle']}/timeline)")
     assert line in platform["gateway"].log()
     scoped = world.call(Role.COACH, "GET", cycle()(world), n=2)
     assert scoped.status_code == 403
     assert (f"refused: person {world.who(Role.COACH, 2)} as coach on GET /cycles/<cycle_id>"
             in platform["gateway"].log())
+
+
+# The roster decides every write that names a school, a coach or a teacher: a cycle names
+# a coach assigned to its school and teachers of that school, and so does every other
+# write (the world: coach n and teacher n at school n, principal 1 of school 1).
+def proposal(w: World, school: int = 1, coach_n: int = 1, teacher: int = 1) -> dict[str, Any]:
+    return {**cycle_body(w), "school_id": str(w.school(school)),
+            "coach_id": str(w.who(Role.COACH, coach_n)),
+            "teacher_ids": [str(w.who(Role.TEACHER, teacher))]}
+
+
+ROSTER_WRITES = [
+    ("a coach proposing at a school they are not assigned to", Role.COACH, 1, "POST",
+     "/cycles", lambda w: proposal(w, school=2, teacher=2), 403, "school_id"),
+    ("a coach proposing with a teacher of another school", Role.COACH, 1, "POST", "/cycles",
+     lambda w: proposal(w, teacher=2), 422, "teacher_ids"),
+    ("a teacher starting a cycle with a coach not at their school", Role.TEACHER, 1, "POST",
+     "/cycles", lambda w: proposal(w, coach_n=2), 422, "coach_id"),
+    ("a teacher starting a cycle at a school that is not theirs", Role.TEACHER, 1, "POST",
+     "/cycles", lambda w: proposal(w, school=2, coach_n=2), 403, "school_id"),
+    ("a principal holding a coach's token", None, 1, "POST", "/cycles",
+     lambda w: proposal(w), 403, "role"),
+    ("a coach logging time at another school", Role.COACH, 1, "POST", "/time-entries",
+     lambda w: {**entry_body(w, "05:00"), "school_id": str(w.school(2))}, 422, "school_id"),
+    ("a coach drafting a partnership with another school's teacher", Role.COACH, 1, "POST",
+     "/partnership-agreements",
+     lambda w: {**partnership_body(w), "teacher_id": str(w.who(Role.TEACHER, 2))}, 422,
+     "teacher_id"),
+    ("a coach drafting a coaching agreement at another school", Role.COACH, 1, "POST",
+     "/coaching-agreements",
+     lambda w: {"school_id": str(w.school(2)), "school_year": clock.today().year,
+                **agreement_terms()}, 403, "school_id"),
+]
+
+
+@pytest.mark.parametrize(("case", "role", "n", "method", "path", "body", "status", "field"),
+                         ROSTER_WRITES, ids=[c[0] for c in ROSTER_WRITES])
+def test_the_roster_decides_every_write(world: World, case: str, role: Role | None, n: int,
+                                        method: str, path: str, body: Callable[[World], Any],
+                                        status: int, field: str) -> None:
+    if role is None:  # the school's principal, in a coach's role they do not hold
+        headers = bearer(world.who(Role.PRINCIPAL), Role.COACH)
+        response = requests.request(method, f"{world.platform.url}{path}", json=body(world),
+                                    headers=headers, timeout=30)
+    else:
+        response = world.call(role, method, path, n=n, json=body(world))
+    assert response.status_code == status, (case, response.text)
+    assert response.json()["field"] == field, (case, response.text)

@@ -22,6 +22,7 @@ from services.agreements.roster import roster_id
 from tests.support.auth import bearer
 from tests.support.district import District
 from tests.support.platform import Platform, wait_until
+from tests.support.roster import ADMIN, it_admin_headers, wait_known
 
 START = date(2026, 8, 1)
 
@@ -43,6 +44,7 @@ def small_district(tag: str) -> District:
         d._person(teacher, "teacher", n + 3, [school])
         d.teachers.append(teacher)
     d.representatives[region] = f"gw-{tag}-principal-1"
+    d.add_leader(f"gw-{tag}-leader-1")
     return d
 
 
@@ -51,8 +53,7 @@ class World:
     platform: Platform
     district: District
     tag: str
-    leader: uuid.UUID = field(default_factory=uuid.uuid4)
-    it_admin: uuid.UUID = field(default_factory=uuid.uuid4)
+    it_admin: uuid.UUID = field(default_factory=lambda: roster_id(ADMIN))  # IT's first
     ids: dict[str, str] = field(default_factory=dict)  # cycle, agreements, entry, category
 
     def person(self, kind: str, n: int = 1) -> uuid.UUID:
@@ -65,7 +66,8 @@ class World:
         """The person acting in ``role`` (the first school's people unless ``n`` says)."""
         return {Role.COACH: self.person("coach", n), Role.TEACHER: self.person("teacher", n),
                 Role.PRINCIPAL: self.person("principal", n),
-                Role.CLT_REP: self.person("principal", 1), Role.DISTRICT_LEADER: self.leader,
+                Role.CLT_REP: self.person("principal", 1),
+                Role.DISTRICT_LEADER: self.person("leader", 1),
                 Role.IT_ADMIN: self.it_admin}[role]
 
     def headers(self, role: Role, n: int = 1) -> dict[str, str]:
@@ -116,8 +118,13 @@ def build(platform: Platform, tag: str | None = None,
     """The world, through the gateway; ``district`` is ``small_district(tag)`` by default."""
     tag = tag or uuid.uuid4().hex[:8]
     w = World(platform, district or small_district(tag), tag)
-    w.ok(w.call(Role.IT_ADMIN, "POST", "/roster/import",
-                json={**w.district.files(), "effective_on": START.isoformat()}))
+    w.ok(requests.post(f"{platform.url}/roster/import", headers=it_admin_headers(platform),
+                       json={**w.district.files(), "effective_on": START.isoformat()},
+                       timeout=60))
+    for n in (1, 2):
+        for kind in ("coach", "teacher"):
+            wait_known(platform, str(w.school(n)), [str(w.person(kind, n))], kind,
+                       clock.today())
 
     # Every service learns the roster from its events: wait until each knows these people.
     def ready() -> bool:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 from deploy.local import ROOT
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
+from tests.support import roster
 from tests.support.platform import (
     ADMIN_URL,
     DATABASES,
@@ -35,10 +35,11 @@ def run_backup(command: str, directory: Path) -> str:
 def test_restore_after_losing_every_database_gives_the_same_reports(
     platform: Platform, tmp_path: Path
 ) -> None:
-    schools = [str(uuid.uuid4()) for _ in range(3)]
-    for n, school in enumerate(schools):
+    ats = [roster.school(platform, coaches=1, teachers=n + 2) for n in range(3)]
+    schools = [at.id for at in ats]
+    for n, at in enumerate(ats):
         for _ in range(n + 1):
-            assert start_as_teacher(platform, start_cycle_body(school)).status_code == 201
+            assert start_as_teacher(platform, start_cycle_body(platform, at)).status_code == 201
     wait_until(lambda: [active_cycles(platform, s) for s in schools] == [1, 2, 3], timeout=20,
                what="the cycles to reach reporting")
 
@@ -67,7 +68,7 @@ def test_restore_after_losing_every_database_gives_the_same_reports(
     assert [active_cycles(platform, s) for s in schools] == before
     # Relays and consumers carry on from the restored positions: new work still flows,
     # and nothing from before the backup is counted twice.
-    assert start_as_teacher(platform, start_cycle_body(schools[0])).status_code == 201
+    assert start_as_teacher(platform, start_cycle_body(platform, ats[0])).status_code == 201
     wait_until(lambda: active_cycles(platform, schools[0]) == before[0] + 1, timeout=20,
                what="a new cycle after the restore")
     assert [active_cycles(platform, s) for s in schools[1:]] == before[1:]

@@ -4,7 +4,6 @@ and both processes take a share of the work."""
 
 from __future__ import annotations
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -12,6 +11,7 @@ import requests
 from deploy.local import ServiceProcess
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
 from tests.support.platform import Platform, free_port, wait_until
+from tests.support.roster import school
 
 CYCLES = 200
 SCHOOLS = 5
@@ -40,8 +40,10 @@ def test_two_reporting_and_two_cycles_processes_share_the_work(platform: Platfor
         platform.wait_ready()
         wait_until(lambda: handled(ports["reporting"]) >= 0, timeout=30, what="metrics")
 
-        schools = [str(uuid.uuid4()) for _ in range(SCHOOLS)]
-        bodies = [start_cycle_body(schools[n % SCHOOLS]) for n in range(CYCLES)]
+        ats = [school(platform, coaches=1, teachers=CYCLES // SCHOOLS)
+               for _ in range(SCHOOLS)]
+        schools = [at.id for at in ats]
+        bodies = [start_cycle_body(platform, ats[n % SCHOOLS]) for n in range(CYCLES)]
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = list(pool.map(lambda b: start_as_teacher(platform, b).status_code, bodies))
         assert statuses == [201] * CYCLES

@@ -11,13 +11,13 @@ import psycopg2
 import requests
 from kombu import Connection, Exchange
 
+from coachops import clock
 from services.reporting import facts
-from tests.integration.reporting.world import Published, World
-from tests.support.auth import bearer
+from tests.integration.reporting.world import Published, Story, World
 from tests.support.platform import VHOST, Platform, database_name, wait_until
+from tests.support.roster import anyone, school
 
 AMQP = f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"
-LEADER = bearer(uuid.uuid4(), "district_leader")
 
 
 def reporting_url() -> str:
@@ -80,7 +80,8 @@ def feed(world: World, events: list[Published] | None = None) -> None:
 def report(platform: Platform, view: str, headers: dict[str, str] | None = None,
            status: int = 200, **params: Any) -> Any:
     response = requests.get(f"{platform.url}/reports/{view}", params=params,
-                            headers=LEADER if headers is None else headers, timeout=30)
+                            headers=anyone(platform, "district_leader") if headers is None
+                            else headers, timeout=30)
     assert response.status_code == status, response.text
     if response.headers["Content-Type"].startswith("text/csv"):
         return response.text
@@ -89,3 +90,14 @@ def report(platform: Platform, view: str, headers: dict[str, str] | None = None,
 
 def rows_by_key(body: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return {(row["level"], row["key"]): row for row in body["rows"]}
+
+
+def cast(platform: Platform, year: int) -> Story:
+    """A story whose people who sign in (the CLT representative of R1, the principal of
+    S1, coach C2) are on the roster today, so the gateway serves them: S1 and R1 are a
+    school and region of the roster, with that principal and representative. The roster
+    tells reporting the same from today on, so nothing of the story's year changes."""
+    on = school(platform, coaches=1, principal=True, clt_rep=True, since=clock.today())
+    return Story(World(year), s1=uuid.UUID(on.id), r1=uuid.UUID(on.region_id),
+                 rep1=uuid.UUID(on.clt_rep), principal1=uuid.UUID(on.principal),
+                 c2=uuid.UUID(on.coaches[0])).tell()

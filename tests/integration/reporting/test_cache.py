@@ -14,6 +14,7 @@ import psycopg2
 from coachops.contracts import decode
 from services.reporting import projections
 from tests.integration.reporting.client import (
+    cast,
     feed,
     publish,
     report,
@@ -108,7 +109,7 @@ def test_an_event_applied_after_a_report_is_in_the_next_one(platform: Platform) 
 
 
 def test_nobody_is_shown_rows_cached_for_a_wider_scope(platform: Platform) -> None:
-    story = told(2022)
+    story = cast(platform, 2022)
     feed(story.world)
     year = {"school_year": 2022}
     # A leader's district, and the leader's view of another school, cached first.

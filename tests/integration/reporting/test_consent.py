@@ -15,6 +15,7 @@ from deploy.local import ROOT
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
 from tests.integration.reporting.client import feed, report, reporting_url, rows_by_key
 from tests.integration.reporting.world import World
+from tests.support import roster
 from tests.support.auth import bearer
 from tests.support.platform import Platform, wait_until
 
@@ -29,10 +30,11 @@ def started_at_school(platform: Platform, school: str, **params: str) -> object:
 def test_a_withdrawn_cycle_leaves_every_report(platform: Platform) -> None:
     # Teachers enough that the school is never the smallest one shown beside another
     # test's small school (complementary suppression, services/reporting/suppression.py).
-    school = str(uuid.uuid4())
+    at = roster.school(platform, coaches=1, teachers=COACHED)
+    school = at.id
     cycles = []
     for _ in range(COACHED):
-        body = start_cycle_body(school)
+        body = start_cycle_body(platform, at)
         response = start_as_teacher(platform, body)
         assert response.status_code == 201, response.text
         cycles.append((response.json()["cycle_id"], str(body["teacher_ids"][0])))  # type: ignore[index]
@@ -42,7 +44,7 @@ def test_a_withdrawn_cycle_leaves_every_report(platform: Platform) -> None:
 
     cycle_id, teacher = cycles[0]
     coach = requests.post(f"{platform.url}/cycles/{cycle_id}/withdraw-from-reporting",
-                          headers=bearer(uuid.uuid4(), "coach"), timeout=10)
+                          headers=bearer(at.coaches[0], "coach"), timeout=10)
     assert coach.status_code == 403  # consent is the teacher's, not the coach's
     withdrawn = requests.post(f"{platform.url}/cycles/{cycle_id}/withdraw-from-reporting",
                               headers=bearer(teacher, "teacher"), timeout=10)

@@ -3,10 +3,9 @@ its predecessor, fetches it from the source's notification log and applies it on
 
 from __future__ import annotations
 
-import uuid
-
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
 from tests.support.platform import VHOST, Platform, rabbitmqctl, wait_until
+from tests.support.roster import RosterSchool, school
 
 
 def purge_reporting_queues(source: str) -> int:
@@ -17,13 +16,14 @@ def purge_reporting_queues(source: str) -> int:
     return len(queues)
 
 
-def start_a_cycle_lost_on_the_bus(platform: Platform, school_id: str) -> None:
+def start_a_cycle_lost_on_the_bus(platform: Platform, at: RosterSchool) -> None:
     """A cycle started while reporting is down, its events purged from reporting's queues
     once published; then reporting starts again."""
     reporting, cycles = platform["reporting"], platform["cycles"]
+    body = start_cycle_body(platform, at)  # its people on the roster first
     reporting.stop()
     relayed = cycles.log().count("relayed cycles notifications")
-    assert start_as_teacher(platform, start_cycle_body(school_id)).status_code == 201
+    assert start_as_teacher(platform, body).status_code == 201
     wait_until(lambda: cycles.log().count("relayed cycles notifications") > relayed,
                timeout=10, what="the relay to publish")
     assert purge_reporting_queues("cycles") > 0
@@ -32,10 +32,11 @@ def start_a_cycle_lost_on_the_bus(platform: Platform, school_id: str) -> None:
 
 
 def test_an_event_lost_on_the_bus_is_fetched_from_its_source(platform: Platform) -> None:
-    school_id = str(uuid.uuid4())
-    start_a_cycle_lost_on_the_bus(platform, school_id)
+    at = school(platform, coaches=1, teachers=2)
+    school_id = at.id
+    start_a_cycle_lost_on_the_bus(platform, at)
     # A later event names the lost ones as its predecessors...
-    assert start_as_teacher(platform, start_cycle_body(school_id)).status_code == 201
+    assert start_as_teacher(platform, start_cycle_body(platform, at)).status_code == 201
     # ...so both cycles end up counted, the lost one fetched from the cycles store.
     wait_until(lambda: active_cycles(platform, school_id) == 2, timeout=30,
                what="the lost cycle to be fetched and counted")
@@ -45,8 +46,9 @@ def test_an_event_lost_on_the_bus_is_fetched_from_its_source(platform: Platform)
 def test_a_lost_last_event_is_fetched_though_no_later_event_names_it(
     platform: Platform,
 ) -> None:
-    school_id = str(uuid.uuid4())
-    start_a_cycle_lost_on_the_bus(platform, school_id)  # and nothing comes after it
+    at = school(platform, coaches=1, teachers=1)
+    school_id = at.id
+    start_a_cycle_lost_on_the_bus(platform, at)  # and nothing comes after it
     wait_until(lambda: active_cycles(platform, school_id) == 1, timeout=60,
                what="the lost last event to be fetched from the cycles store")
     assert "its source's last" in platform["reporting"].log()

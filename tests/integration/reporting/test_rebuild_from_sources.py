@@ -17,7 +17,7 @@ from services.reporting import projections
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
 from tests.integration.agreements.client import import_roster
 from tests.integration.reporting.client import AMQP, reporting_url
-from tests.support.auth import bearer
+from tests.support import roster
 from tests.support.district import District
 from tests.support.platform import Platform, wait_until
 
@@ -57,12 +57,13 @@ def test_a_rebuild_from_the_sources_restores_every_report_while_events_keep_comi
     category = requests.post(f"{platform.url}/time-categories", timeout=10,
                              json={"label": f"Data chats {uuid.uuid4().hex[:8]}",
                                    "kind": "coaching"},
-                             headers=bearer(uuid.uuid4(), "district_leader"))
+                             headers=roster.anyone(platform, "district_leader"))
     assert category.status_code == 201, category.text
-    schools = [str(uuid.uuid4()) for _ in range(3)]
-    for n, school in enumerate(schools):
+    ats = [roster.school(platform, coaches=1, teachers=n + 2) for n in range(3)]
+    schools = [at.id for at in ats]
+    for n, at in enumerate(ats):
         for _ in range(n + 1):
-            assert start_as_teacher(platform, start_cycle_body(school)).status_code == 201
+            assert start_as_teacher(platform, start_cycle_body(platform, at)).status_code == 201
     wait_until(lambda: [active_cycles(platform, s) for s in schools] == [1, 2, 3], timeout=30,
                what="the cycles to reach reporting")
     wait_until(lambda: {s for s, _, _ in real_events()} >= {"agreements", "timetracking"},
@@ -79,7 +80,8 @@ def test_a_rebuild_from_the_sources_restores_every_report_while_events_keep_comi
     )
     # Work goes on while it runs: this cycle is counted whichever side of the swap it
     # reaches reporting on.
-    assert start_as_teacher(platform, start_cycle_body(schools[0])).status_code == 201
+    body = start_cycle_body(platform, ats[0])
+    assert start_as_teacher(platform, body).status_code == 201
     out, err = rebuild.communicate(timeout=300)
     assert rebuild.returncode == 0, err
     assert "fetched cycles" in out and "events/s" in out and "swapped in" in out, out
@@ -91,7 +93,7 @@ def test_a_rebuild_from_the_sources_restores_every_report_while_events_keep_comi
     assert [row for row in rebuilt if row in cycles] == cycles
     assert len(rebuilt) == len(cycles) + 1
     # Consumers carry on against the swapped-in tables, and no shadow is left behind.
-    assert start_as_teacher(platform, start_cycle_body(schools[1])).status_code == 201
+    assert start_as_teacher(platform, start_cycle_body(platform, ats[1])).status_code == 201
     wait_until(lambda: active_cycles(platform, schools[1]) == 3, timeout=30,
                what="a cycle started after the rebuild")
     with psycopg2.connect(reporting_url()) as connection, connection.cursor() as cursor:

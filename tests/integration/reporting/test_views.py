@@ -16,6 +16,7 @@ import pytest
 from services.reporting import projections
 from tests.integration.reporting import disclosure
 from tests.integration.reporting.client import (
+    cast,
     feed,
     publish,
     report,
@@ -251,7 +252,7 @@ def test_an_event_missing_on_the_bus_is_detected_as_a_gap_until_it_arrives(
 
 
 def test_each_role_sees_its_own_scope_and_nothing_else(platform: Platform) -> None:
-    story = told(2015)
+    story = cast(platform, 2015)
     feed(story.world)
     year = {"school_year": 2015}
     rep = bearer(story.rep1, "clt_rep")

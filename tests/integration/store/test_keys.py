@@ -89,6 +89,8 @@ def test_an_application_seals_in_postgres_and_forgets(store_database_url: str) -
     try:
         coach, teacher, school = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         today = date.today()
+        for person, role in ((coach, "coach"), (teacher, "teacher")):  # the roster's word
+            app.learn_roster_fact(person, school, role, today, True)
         goal = Goal("Marker-goal-4471 students explain", "Marker-measure-4471",
                     today + timedelta(days=30))
         cycle = app.start_cycle(Actor(teacher, Role.TEACHER), coach, [teacher], school,

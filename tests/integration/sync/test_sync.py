@@ -20,7 +20,7 @@ def a_classroom_day(coach: Coach, app: OfflineApp, cycle_id: str,
     """What one coach's app queued in a day without a network, with one mistake in it."""
     yesterday = today() - timedelta(days=1)
     own_entry = str(uuid.uuid4())  # an app may name its entry, to correct it offline too
-    other_teacher = Teacher(coach.platform)
+    other_teacher = Teacher(coach.platform, coach.school.add(coach.platform, "teacher"))
     return [
         item("log_observation", coach.observation(), cycle_id=cycle_id),
         item("hold_debrief", coach.debrief(), cycle_id=cycle_id),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,8 +11,7 @@ from coachops import clock
 from tests.support.auth import bearer
 from tests.support.bus import AMQP as AMQP  # the tests import it from here
 from tests.support.platform import Platform
-
-LEADER = bearer(uuid.uuid4(), "district_leader")
+from tests.support.roster import school
 
 
 def days_ago(n: int) -> date:
@@ -26,8 +24,9 @@ class Coach:
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        self.id = str(uuid.uuid4())
-        self.school_id = str(uuid.uuid4())
+        self.school = school(platform, coaches=1)
+        self.id = self.school.coaches[0]
+        self.school_id = self.school.id
         self.headers = bearer(self.id, "coach")
 
     def url(self, path: str) -> str:

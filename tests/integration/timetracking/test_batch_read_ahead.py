@@ -16,6 +16,7 @@ from coachops.store.admin import drop_database, ensure_role_and_database
 from services.timetracking.app import TimeTracking
 from services.timetracking.domain import day_id
 from tests.support.platform import ADMIN_URL, database_name
+from tests.unit.conftest import coach_on_the_roster
 from tests.unit.sync.test_time_read_ahead import (
     NEW,
     STORED,
@@ -35,8 +36,9 @@ def apps() -> Iterator[tuple[TimeTracking, TimeTracking]]:
     for name in NAMES:
         drop_database(ADMIN_URL, name)
         ensure_role_and_database(ADMIN_URL, name, name)
-        made.append(TimeTracking(env={"DATABASE_URL": f"postgresql://{name}@127.0.0.1:5432/{name}",
-                                      "POSTGRES_POOL_SIZE": "2"}))
+        made.append(coach_on_the_roster(TimeTracking(env={
+            "DATABASE_URL": f"postgresql://{name}@127.0.0.1:5432/{name}",
+            "POSTGRES_POOL_SIZE": "2"})))
     yield made[0], made[1]
     for app in made:
         app.close()

@@ -8,10 +8,10 @@ from typing import Any
 
 import requests
 
-from tests.support.auth import bearer
 from tests.support.platform import Platform
+from tests.support.roster import anyone
 
-from .client import LEADER, Coach, days_ago
+from .client import Coach, days_ago
 
 
 def categories(platform: Platform, headers: dict[str, str], **params: str) -> list[Any]:
@@ -21,9 +21,11 @@ def categories(platform: Platform, headers: dict[str, str], **params: str) -> li
     return list(response.json()["categories"])
 
 
-def post(platform: Platform, path: str, body: Any, headers: dict[str, str] = LEADER,
+def post(platform: Platform, path: str, body: Any, headers: dict[str, str] | None = None,
          ) -> requests.Response:
-    return requests.post(f"{platform.url}{path}", json=body, headers=headers, timeout=10)
+    """As ``headers``, or as a district leader."""
+    return requests.post(f"{platform.url}{path}", json=body, timeout=10,
+                         headers=headers or anyone(platform, "district_leader"))
 
 
 def test_the_defaults_are_there_each_coaching_or_other(platform: Platform) -> None:
@@ -64,8 +66,10 @@ def test_a_leader_adds_renames_and_retires_and_old_entries_keep_theirs(
     assert (entry["category_id"], entry["category_kind"]) == (category_id, "coaching")
     assert coach.day(on)["totals"]["coaching_minutes"] == 60
 
-    assert category_id not in {c["category_id"] for c in categories(platform, LEADER)}
-    every = categories(platform, LEADER, include_retired="true")
+    leader = anyone(platform, "district_leader")
+    assert category_id not in {c["category_id"] for c in categories(platform, leader)}
+    every = categories(platform, anyone(platform, "district_leader"),
+                       include_retired="true")
     assert {"category_id": category_id, "label": f"Lab classroom walkthroughs {suffix}",
             "kind": "coaching", "retired": True} in every
 
@@ -73,7 +77,7 @@ def test_a_leader_adds_renames_and_retires_and_old_entries_keep_theirs(
 def test_only_leaders_and_district_it_change_the_list(platform: Platform) -> None:
     body = {"label": f"Recess {uuid.uuid4().hex[:6]}", "kind": "other"}
     assert post(platform, "/time-categories", body, Coach(platform).headers).status_code == 403
-    it_admin = bearer(uuid.uuid4(), "it_admin")
+    it_admin = anyone(platform, "it_admin")
     assert post(platform, "/time-categories", body, it_admin).status_code == 201
 
 

@@ -46,6 +46,7 @@ def entry(hour: int, category_id: str = "modelling") -> EntryValues:
 def test_a_category_retired_by_another_process_is_refused_at_once(
         two: tuple[TimeTracking, TimeTracking]) -> None:
     first, second = two
+    first.learn_assignment(COACH, SCHOOL, date(2026, 8, 1), assigned=True)
     first.record_entry(AS_COACH, COACH, entry(8), TODAY)  # the list is cached in `first`
     second.retire_category(LEADER, "modelling")
     with pytest.raises(Invalid, match="retired"):

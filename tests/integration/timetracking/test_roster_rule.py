@@ -1,5 +1,6 @@
-"""The roster rule through the real broker: a CoachAssignedToSchool published on the
-agreements exchange lets the coach log time at that school, and only there."""
+"""The roster rule through the real broker: a coach logs time only at the schools the
+roster assigns them to, on the dates it does; a CoachAssignedToSchool published on the
+agreements exchange lets them log time at one more school."""
 
 from __future__ import annotations
 
@@ -19,23 +20,21 @@ def roster_fact(event_type: str, coach: Coach, school_id: str, effective_on: dat
 
 
 def test_time_is_logged_only_at_schools_the_roster_assigns(platform: Platform) -> None:
-    coach = Coach(platform)
-    # Before the roster knows the coach, any school is accepted.
+    coach = Coach(platform)  # on the roster at coach.school_id
     coach.recorded(coach.entry(days_ago(9), "08:00", "08:30"))
-
-    roster_fact("CoachAssignedToSchool", coach, coach.school_id, days_ago(5))
     other_school = str(uuid.uuid4())
-    wait_until(lambda: coach.record(coach.entry(days_ago(1), "09:00", "09:30",
-                                                school_id=other_school)).status_code == 422,
-               timeout=15, what="the roster fact to reach time tracking")
     refused = coach.record(coach.entry(days_ago(1), "10:00", "10:30", school_id=other_school))
-    assert refused.status_code == 422
-    assert refused.json()["field"] == "school_id"
-    coach.recorded(coach.entry(days_ago(1), "11:00", "11:30"))  # the assigned school
-    before = coach.record(coach.entry(days_ago(6), "09:00", "09:30"))
+    assert (refused.status_code, refused.json()["field"]) == (422, "school_id")
+
+    roster_fact("CoachAssignedToSchool", coach, other_school, days_ago(5))
+    at_other = coach.entry(days_ago(1), "09:00", "09:30", school_id=other_school)
+    wait_until(lambda: coach.record(at_other).status_code == 201, timeout=15,
+               what="the roster fact to reach time tracking")
+    before = coach.record(coach.entry(days_ago(6), "09:00", "09:30", school_id=other_school))
     assert before.status_code == 422  # the assignment starts five days ago
 
-    roster_fact("CoachUnassignedFromSchool", coach, coach.school_id, days_ago(0))
-    wait_until(lambda: coach.record(coach.entry(days_ago(0), "07:00", "07:10")).status_code
-               == 422, timeout=15, what="the unassignment")
-    coach.recorded(coach.entry(days_ago(2), "12:00", "12:30"))  # still assigned back then
+    roster_fact("CoachUnassignedFromSchool", coach, other_school, days_ago(0))
+    wait_until(lambda: coach.record(coach.entry(days_ago(0), "07:00", "07:10",
+                                                school_id=other_school)).status_code == 422,
+               timeout=15, what="the unassignment")
+    coach.recorded(coach.entry(days_ago(2), "12:00", "12:30", school_id=other_school))

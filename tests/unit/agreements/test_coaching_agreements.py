@@ -178,3 +178,21 @@ def test_a_school_year_outside_the_agreements_date_is_still_its_own_agreement(
     next_year = app.draft_coaching_agreement(coach(district), roster_id(school_of(district)),
                                              2027, terms(), date(2026, 9, 16))
     assert this_year.id != next_year.id
+
+
+def test_a_coach_who_left_the_school_no_longer_signs_or_records(app: Agreements,
+                                                                district: District) -> None:
+    agreement = signed(app, district)
+    later = TODAY + timedelta(days=7)
+    the_principal = principal(district, school_of(district))
+    district.coaching[next(iter(district.coaching))] = []  # the next roster: moved away
+    app.import_roster(IT, district.files(), TODAY + timedelta(days=1))
+    for change in (lambda: app.record_check_in(coach(district), agreement.id, later, "n",
+                                               None, later),
+                   lambda: app.revise_coaching_agreement(coach(district), agreement.id,
+                                                         terms(READING_GOAL), later)):
+        with pytest.raises(Forbidden) as error:
+            change()
+        assert error.value.field == "school_id"
+    # The principal still records the check-in they held with the school's coaches.
+    app.record_check_in(the_principal, agreement.id, later, "n", None, later, ["principal"])

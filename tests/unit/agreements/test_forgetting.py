@@ -51,9 +51,10 @@ def test_a_forgotten_teacher_keeps_an_id_and_loses_names_and_norms(
         app: Agreements, district: District) -> None:
     given = district.people["teacher-00001"].given_name
     partnership = app.draft_partnership_agreement(coach(district), TEACHER.id, norms(
-        entering_the_room="Quietly; Ms. Example's class has a new student"))
-    other = app.draft_partnership_agreement(coach(district), roster_id("teacher-00002"),
-                                            norms())
+        entering_the_room="Quietly; Ms. Example's class has a new student"), TODAY)
+    # another teacher at a school of the same coach
+    other = app.draft_partnership_agreement(coach(district), roster_id("teacher-00007"),
+                                            norms(), TODAY)
     assert person(app, TEACHER).given_name == given
 
     assert app.forget_person(IT, TEACHER.id, TODAY) == 1  # one key: theirs

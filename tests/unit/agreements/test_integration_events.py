@@ -49,7 +49,7 @@ def test_roster_and_agreements_travel_as_ids_dates_and_labels_of_units() -> None
     partnership = app.draft_partnership_agreement(
         coach(district), roster_id("teacher-00001"),
         Norms.of(debrief_within_hours=24, entering_the_room=SECRET_NOTE,
-                 interacts_with_students=False, what_to_observe=SECRET_NOTE))
+                 interacts_with_students=False, what_to_observe=SECRET_NOTE), TODAY)
     assert partnership.id
     bodies = published(app)
     kinds = [b["event_type"] for b in bodies]

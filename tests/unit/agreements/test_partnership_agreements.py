@@ -25,7 +25,7 @@ def norms(**changes: object) -> Norms:
 def test_the_teacher_agrees_and_only_the_pair_reads() -> None:
     district = small_district()
     app = app_with(district)
-    drafted = app.draft_partnership_agreement(coach(district), TEACHER.id, norms())
+    drafted = app.draft_partnership_agreement(coach(district), TEACHER.id, norms(), TODAY)
     with pytest.raises(Forbidden):
         app.agree_partnership_agreement(coach(district), drafted.id, TODAY)
     agreed = app.agree_partnership_agreement(TEACHER, drafted.id, TODAY)
@@ -42,8 +42,12 @@ def test_a_partnership_needs_a_coach_and_a_teacher_on_the_roster() -> None:
     district = small_district()
     app = app_with(district)
     with pytest.raises(Forbidden):
-        app.draft_partnership_agreement(TEACHER, TEACHER.id, norms())
+        app.draft_partnership_agreement(TEACHER, TEACHER.id, norms(), TODAY)
     with pytest.raises(Invalid):  # a principal is not a teacher
-        app.draft_partnership_agreement(coach(district), roster_id("principal-0001"), norms())
+        app.draft_partnership_agreement(coach(district), roster_id("principal-0001"), norms(),
+                                        TODAY)
+    with pytest.raises(Invalid):  # a teacher of a school this coach is not assigned to
+        app.draft_partnership_agreement(coach(district), roster_id("teacher-00002"), norms(),
+                                        TODAY)
     with pytest.raises(Invalid):
         norms(debrief_within_hours=0)

@@ -14,6 +14,7 @@ from coachops.errors import Conflict, Forbidden, NotFound
 from coachops.identity import Actor, Role
 from services.cycles.app import Cycles
 from services.cycles.domain import Caseload, Cycle, Status, caseload_id
+from tests.unit.conftest import on_the_roster
 from tests.unit.cycles.helpers import (
     AS_COACH,
     AS_SECOND_TEACHER,
@@ -135,7 +136,7 @@ class Racing(Cycles):
 
 @pytest.fixture
 def racing() -> Iterator[Racing]:
-    application = Racing(env=MEMORY)
+    application = on_the_roster(Racing(env=MEMORY))
     yield application
     application.close()
 
@@ -178,7 +179,8 @@ class RacingProposal(Cycles):
 
 
 def test_two_proposals_to_one_teacher_at_once_both_land() -> None:
-    app = RacingProposal(env=MEMORY)
+    app = on_the_roster(RacingProposal(env=MEMORY))
+    app.learn_roster_fact(OTHER_COACH.id, SCHOOL, "coach", TODAY, True)
     try:
         start(app)
         assert app.raced

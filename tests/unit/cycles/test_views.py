@@ -15,6 +15,7 @@ from coachops.identity import Actor, Role
 from services.cycles import views
 from services.cycles.app import Cycles
 from services.cycles.service import CyclesService
+from tests.unit.conftest import on_the_roster
 from tests.unit.cycles.helpers import (
     AS_COACH,
     AS_SECOND_TEACHER,
@@ -35,7 +36,7 @@ MONDAY, SUNDAY = date(2026, 11, 2), date(2026, 11, 8)
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cycles]:
     monkeypatch.setenv("DISTRICT_TIMEZONE", "America/New_York")
-    application = Cycles(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    application = on_the_roster(Cycles(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
     yield application
     application.close()
 
@@ -145,6 +146,7 @@ def test_the_timeline_says_what_happened_when_and_by_whom(app: Cycles) -> None:
 
 def test_a_teacher_in_a_group_does_not_see_who_else_declined(app: Cycles) -> None:
     third = uuid.uuid4()
+    app.learn_roster_fact(third, SCHOOL, "teacher", TODAY, True)
     cycle_id = app.start_cycle(AS_COACH, COACH, [TEACHER, SECOND_TEACHER, third], SCHOOL,
                                ["2b"], GOAL, TODAY).id
     app.decline(AS_SECOND_TEACHER, cycle_id, TODAY)

@@ -12,7 +12,16 @@ from werkzeug.exceptions import Unauthorized
 from werkzeug.test import EnvironBuilder
 
 from coachops.identity import Actor, Role
-from gateway.auth import ACTOR_KEY, ALGORITHM, ISSUER, actor_of, issue, secret, verify
+from gateway.auth import (
+    ACTOR_KEY,
+    ALGORITHM,
+    ISSUER,
+    TooLong,
+    actor_of,
+    issue,
+    secret,
+    verify,
+)
 
 PERSON = uuid.uuid4()
 
@@ -76,3 +85,18 @@ def test_a_route_reads_the_caller_the_gateway_verified() -> None:
     assert actor_of(checked) == Actor(PERSON, Role.TEACHER)
     assert actor_of(request({"Authorization": f"Bearer {issue(PERSON, Role.COACH)}"})) == \
         Actor(PERSON, Role.COACH)
+
+
+def test_no_token_lives_longer_than_the_district_allows(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = datetime.now(UTC)
+    with pytest.raises(Unauthorized, match="lives longer than the district allows"):
+        verify(signed(iat=now, exp=now + timedelta(days=365 * 100)))  # a 100-year token
+    with pytest.raises(TooLong):
+        issue(PERSON, Role.COACH, hours=12.01)
+    assert verify(issue(PERSON, Role.COACH, hours=12)).actor == Actor(PERSON, Role.COACH)
+    monkeypatch.setenv("COACHOPS_TOKEN_MAX_HOURS", "2")  # the district's own setting
+    with pytest.raises(TooLong):
+        issue(PERSON, Role.COACH, hours=3)
+    with pytest.raises(Unauthorized, match="lives longer"):
+        verify(signed(iat=now, exp=now + timedelta(hours=3)))
+    verify(signed(iat=now, exp=now + timedelta(hours=2)))

@@ -14,6 +14,7 @@ from coachops.errors import Conflict, Invalid
 from coachops.identity import Actor
 from services.cycles.app import Cycles
 from services.cycles.domain import Caseload, Cycle, caseload_id, synced_cycle_id
+from tests.unit.conftest import on_the_roster
 from tests.unit.cycles.helpers import (
     AS_COACH,
     AS_TEACHER,
@@ -210,7 +211,7 @@ class ResentMeanwhile(Cycles):
 
 
 def test_a_command_and_its_client_id_are_saved_together_or_not_at_all() -> None:
-    app = ResentMeanwhile(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = on_the_roster(ResentMeanwhile(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
     try:
         cycle_id = accepted(app)
         client_id = uuid.uuid4()

@@ -118,12 +118,16 @@ def sync(service: Any, items: list[Json]) -> list[Json]:
     return service.sync(ACTOR, items)  # type: ignore[no-any-return]
 
 
+from tests.unit.conftest import coach_on_the_roster  # noqa: E402
+
+
 @pytest.fixture
 def make_app() -> Iterator[Callable[[], TimeTracking]]:
     made: list[TimeTracking] = []
 
     def make() -> TimeTracking:
-        made.append(TimeTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
+        made.append(coach_on_the_roster(
+            TimeTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})))
         return made[-1]
 
     yield make

@@ -17,6 +17,7 @@ from services.timetracking.domain import (
     EntryLocation,
     day_id,
 )
+from tests.unit.conftest import TIME_ROSTER_EVENTS
 from tests.unit.timetracking.helpers import AS_COACH, COACH, LEADER, MONDAY, TODAY, values
 
 TUESDAY = MONDAY + timedelta(days=1)
@@ -30,7 +31,7 @@ def test_the_category_list_is_seeded_once(app: TimeTracking) -> None:
     first = app.category_list()
     assert first.id == CATEGORY_LIST_ID
     count = stored_events(app)
-    assert count == 13
+    assert count == 13 + TIME_ROSTER_EVENTS
     app.category_list()
     assert stored_events(app) == count
 

@@ -29,6 +29,7 @@ GOOD = f"""Date,Start,End,Minutes,Category,School_ID,Note
 @pytest.fixture
 def app(time_app: TimeTracking) -> TimeTracking:
     time_app.category_list()
+    time_app.learn_assignment(COACH, OTHER_SCHOOL, MONDAY, assigned=True)
     return time_app
 
 

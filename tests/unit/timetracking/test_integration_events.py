@@ -12,6 +12,7 @@ from coachops.privacy import ERASED
 from services.timetracking.app import TimeTracking
 from services.timetracking.integration import to_integration
 from tests.support.relayed import relayed
+from tests.unit.conftest import TIME_ROSTER_EVENTS
 from tests.unit.timetracking.helpers import AS_COACH, COACH, LEADER, MONDAY, SCHOOL, TODAY, values
 
 SECRET_NOTE = "Ms. R. cried after the observation"
@@ -76,7 +77,7 @@ def test_days_and_locations_are_not_published(app: TimeTracking) -> None:
     before = len(published(app))
     app.record_entry(AS_COACH, COACH, values(), TODAY)
     # Stored: the day opened, the entry, its location. Published: the entry only.
-    assert app.recorder.max_notification_id() == 13 + 3
+    assert app.recorder.max_notification_id() == TIME_ROSTER_EVENTS + 13 + 3
     assert len(published(app)) == before + 1
 
 

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from coachops.errors import Invalid
+from coachops.identity import Actor, Role
+from services.timetracking.app import TimeTracking
 from services.timetracking.domain import CategoryList, CoachAssignments
 from tests.unit.timetracking.helpers import AS_COACH, COACH, MONDAY, SCHOOL, TODAY, day, values
 
@@ -57,5 +59,8 @@ def test_facts_arriving_out_of_order_or_twice_give_the_same_answer() -> None:
         assert in_order.assigned(SCHOOL, on) == reversed_twice.assigned(SCHOOL, on)
 
 
-def test_a_coach_the_roster_does_not_know_is_not_checked() -> None:
-    record_with(None)  # no roster imported yet: nothing to check against
+def test_a_coach_the_roster_has_not_named_logs_no_time(time_app: TimeTracking) -> None:
+    stranger = Actor(uuid.uuid4(), Role.COACH)  # no roster fact has reached time tracking
+    with pytest.raises(Invalid, match="does not assign this coach") as error:
+        time_app.record_entry(stranger, stranger.id, values(), TODAY)
+    assert error.value.field == "school_id"

@@ -1,0 +1,115 @@
+"""Who holds which role on the roster, by person: the question the gateway asks of every
+token ("the roles of this person on this day"), and the agreements' own scope rules ask
+of a teacher ("at which schools on this day").
+
+The roster's aggregates are keyed by school, region and district, so answering by person
+from them would read every school. ``RosterIndex`` keeps the answer in the process
+instead: the roster's events, read from this service's own notification log in the order
+they were stored, and brought up to date (a read of what came after the last one, usually
+nothing) before every question. So an answer is what the store holds when it is asked.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.utils import get_topic
+
+from coachops.identity import Role
+from services.agreements.roster import District, History, Person, Region, School
+
+EVENTS = (School.PrincipalChanged, School.CoachAssigned, School.CoachUnassigned,
+          School.TeacherAssigned, School.TeacherLeft, Region.RepresentativeChanged,
+          District.LeaderAppointed, District.LeaderLeft, District.ItAdminAppointed,
+          District.ItAdminLeft, Person.Forgotten)
+TOPICS = [get_topic(e) for e in EVENTS]
+PAGE = 2000
+
+
+def _on(histories: dict[UUID, History], day: date) -> set[UUID]:
+    return {key for key, history in histories.items() if history.on(day)}
+
+
+class RosterIndex:
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self.position = 0
+        self.lock = threading.Lock()  # green under eventlet: one worker catches up at once
+        self.coach_at: dict[UUID, dict[UUID, History]] = defaultdict(dict)  # person -> school
+        self.teacher_at: dict[UUID, dict[UUID, History]] = defaultdict(dict)
+        self.leader: dict[UUID, History] = defaultdict(History)
+        self.it_admin: dict[UUID, History] = defaultdict(History)
+        # Principals and representatives by the school or region, and the places each
+        # person was ever named for: "principal on day D" is the school's answer on D.
+        self.principal_of: dict[UUID, History] = defaultdict(History)
+        self.principal_places: dict[UUID, set[UUID]] = defaultdict(set)
+        self.representative_of: dict[UUID, History] = defaultdict(History)
+        self.representative_places: dict[UUID, set[UUID]] = defaultdict(set)
+        self.forgotten: set[UUID] = set()
+
+    def catch_up(self) -> None:
+        with self.lock:
+            while True:
+                page = self.app.recorder.select_notifications(
+                    start=self.position + 1, limit=PAGE, topics=TOPICS)
+                for notification in page:
+                    self._apply(self.app.mapper.to_domain_event(notification))
+                    self.position = notification.id
+                if len(page) < PAGE:
+                    return
+
+    def _apply(self, event: Any) -> None:
+        on = getattr(event, "effective_on", None)
+        place = event.originator_id
+        if isinstance(event, (School.CoachAssigned, School.CoachUnassigned)):
+            self.coach_at[event.coach_id].setdefault(place, History()).set(
+                on, isinstance(event, School.CoachAssigned))
+        elif isinstance(event, (School.TeacherAssigned, School.TeacherLeft)):
+            self.teacher_at[event.teacher_id].setdefault(place, History()).set(
+                on, isinstance(event, School.TeacherAssigned))
+        elif isinstance(event, School.PrincipalChanged):
+            self.principal_of[place].set(on, event.principal_id)
+            self.principal_places[event.principal_id].add(place)
+        elif isinstance(event, Region.RepresentativeChanged):
+            self.representative_of[place].set(on, event.representative_id)
+            self.representative_places[event.representative_id].add(place)
+        elif isinstance(event, (District.LeaderAppointed, District.LeaderLeft)):
+            self.leader[event.leader_id].set(on, isinstance(event, District.LeaderAppointed))
+        elif isinstance(event, (District.ItAdminAppointed, District.ItAdminLeft)):
+            self.it_admin[event.person_id].set(on, isinstance(event, District.ItAdminAppointed))
+        elif isinstance(event, Person.Forgotten):
+            self.forgotten.add(place)
+
+    # Questions ------------------------------------------------------------------------
+
+    def roles_on(self, person: UUID, day: date) -> list[Role]:
+        """Every role the roster gives ``person`` on ``day``; none once they are forgotten."""
+        self.catch_up()
+        if person in self.forgotten:
+            return []
+        held = {
+            Role.COACH: bool(_on(self.coach_at.get(person, {}), day)),
+            Role.TEACHER: bool(_on(self.teacher_at.get(person, {}), day)),
+            Role.PRINCIPAL: self._named(person, self.principal_places, self.principal_of, day),
+            Role.CLT_REP: self._named(person, self.representative_places,
+                                      self.representative_of, day),
+            Role.DISTRICT_LEADER: bool(self.leader.get(person, History()).on(day)),
+            Role.IT_ADMIN: bool(self.it_admin.get(person, History()).on(day)),
+        }
+        return [role for role, holds in held.items() if holds]
+
+    def teacher_schools_on(self, person: UUID, day: date) -> set[UUID]:
+        self.catch_up()
+        return set() if person in self.forgotten else _on(self.teacher_at.get(person, {}), day)
+
+    @staticmethod
+    def _named(person: UUID, places: dict[UUID, set[UUID]],
+               holder_of: dict[UUID, History], day: date) -> bool:
+        found: Iterable[UUID] = places.get(person, ())
+        return any(holder_of[place].on(day) == person for place in found)
