@@ -39,7 +39,10 @@ NOT_DETAILS = frozenset(
 
 
 def local(instant: datetime) -> str:
-    return instant.astimezone(clock.district_zone()).isoformat()
+    try:
+        return instant.astimezone(clock.district_zone()).isoformat()
+    except OverflowError:  # stored before the calendar's bounds: shown in UTC, still readable
+        return instant.isoformat()
 
 
 def plain(value: Any) -> Any:

@@ -22,7 +22,9 @@ from tests.e2e.test_slice import start_as_teacher, start_cycle_body
 from tests.integration.reporting.client import AMQP, publish, reporting_url
 from tests.integration.reporting.test_gap_fetch import purge_reporting_queues
 from tests.integration.reporting.world import Published
+from tests.support import roster
 from tests.support.platform import Platform, wait_until
+from tests.support.roster import RosterSchool
 
 
 def cycle_started(position: int, previous: int | None, school_id: uuid.UUID,
@@ -96,10 +98,15 @@ def test_an_event_reporting_cannot_store_is_parked_and_the_later_ones_go_on(
 
 
 @pytest.fixture
-def failing_for(platform: Platform) -> Iterator[uuid.UUID]:
+def failing_at(platform: Platform) -> RosterSchool:
+    return roster.school(platform, coaches=1, teachers=1)
+
+
+@pytest.fixture
+def failing_for(platform: Platform, failing_at: RosterSchool) -> Iterator[uuid.UUID]:
     """A school whose events reporting fails to store, until the test drops the trigger
     that fails them (a bug, then its fix)."""
-    school = uuid.uuid4()
+    school = uuid.UUID(failing_at.id)
     name = f"fail_{school.hex[:8]}"
     query(f"CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN"
           f" IF NEW.payload->>'school_id' = '{school}' THEN"
@@ -143,18 +150,21 @@ def cycles_of(school: uuid.UUID) -> int:
 
 
 def test_an_event_fetched_from_its_source_that_cannot_be_applied_is_parked_not_retried(
-        platform: Platform, failing_for: uuid.UUID) -> None:
+        platform: Platform, failing_at: RosterSchool, failing_for: uuid.UUID) -> None:
     """Lost on the bus and failing when fetched: parked once (the check does not fetch it
     again every few seconds), then replayed after the fix like any parked event."""
     reporting, cycles = platform["reporting"], platform["cycles"]
+    body = start_cycle_body(platform, failing_at)
     reporting.stop()
-    relayed = cycles.log().count("relayed cycles notifications")
-    assert start_as_teacher(platform, start_cycle_body(str(failing_for))).status_code == 201
-    wait_until(lambda: cycles.log().count("relayed cycles notifications") > relayed,
-               timeout=10, what="the relay to publish")
-    assert purge_reporting_queues("cycles") > 0
-    reporting.start()
-    platform.wait_ready()
+    try:
+        relayed = cycles.log().count("relayed cycles notifications")
+        assert start_as_teacher(platform, body).status_code == 201
+        wait_until(lambda: cycles.log().count("relayed cycles notifications") > relayed,
+                   timeout=10, what="the relay to publish")
+        assert purge_reporting_queues("cycles") > 0
+    finally:  # the later tests need reporting, whatever happened here
+        reporting.start()
+        platform.wait_ready()
 
     fetched = "reporting.fetch_missing"
     wait_until(lambda: query("SELECT 1 FROM parked_events WHERE consumer = %s AND reason"

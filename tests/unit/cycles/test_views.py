@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -163,3 +163,11 @@ def test_a_teacher_sees_proposals_awaiting_their_answer_first(app: Cycles) -> No
     body = views.teacher_cycles(TEACHER, app.teacher_cycles(AS_TEACHER, TEACHER))
     assert [c["cycle_id"] for c in body["awaiting_your_answer"]] == [str(waiting)]
     assert [c["cycle_id"] for c in body["cycles"]] == [str(running)]
+
+
+def test_an_instant_stored_past_the_calendars_bounds_is_still_shown() -> None:
+    # Stored before the edge bounded instants (issue 17): year 1 in UTC is year 0 in New
+    # York, which Python cannot represent; the cycle stays readable, the instant in UTC.
+    earliest = datetime(1, 1, 1, 0, 0, tzinfo=UTC)
+    assert views.local(earliest) == "0001-01-01T00:00:00+00:00"
+    assert views.local(datetime(2026, 9, 1, 12, 0, tzinfo=UTC)).endswith("-04:00")
