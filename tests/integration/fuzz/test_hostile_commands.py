@@ -1,0 +1,198 @@
+"""Every command of every write route, with one field (at any depth) made hostile
+(``hostile``), sent through the gateway to the running services. Each answer is either a
+4xx JSON error naming that field, or acceptance; and after an acceptance the reports take
+in every event the sources published (reporting is never stuck), within a bound.
+
+Bounded in examples per route and not shrunk: once reporting is stuck every later
+acceptance fails too, so the first failing example is the one to read."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg2
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from marshmallow import Schema, fields
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from gateway import openapi, policy
+from tests.integration.gateway.world import World
+from tests.support.platform import Platform, database_url, wait_until
+
+from . import hostile
+from .commands import BASELINES, Call, Sender, sign_in_force
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLES_PER_ROUTE = 30
+CATCH_UP_SECONDS = 60  # reporting looks for missing events every 5 s
+SOURCES = ("cycles", "timetracking", "agreements")
+# A refusal that names a field tied to the one sent: a time with its end, or minutes.
+RELATED = {"start": {"end", "minutes"}, "end": {"start", "minutes"},
+           "minutes": {"start", "end"}}
+COUNTS: Counter[str] = Counter()
+
+
+def paths(schema: Schema, prefix: str = "") -> Iterator[tuple[str, fields.Field]]:
+    """Every field a body may carry, at any depth (a list's first item stands for all)."""
+    for name, field in schema.fields.items():
+        yield from _paths(field, f"{prefix}{field.data_key or name}")
+
+
+def _paths(field: fields.Field, path: str) -> Iterator[tuple[str, fields.Field]]:
+    if isinstance(field, fields.Nested):
+        yield from paths(field.schema, f"{path}.")
+    elif isinstance(field, fields.List):
+        yield from _paths(field.inner, f"{path}.0")
+    elif not isinstance(field, (fields.Dict, fields.Raw)):
+        yield path, field
+
+
+def fields_of(route: policy.Route) -> list[tuple[str, fields.Field]]:
+    request = openapi.REQUESTS[route]
+    assert request.body is not None, route
+    in_path = [openapi.PATH_FIELDS.get(n, n) for n in openapi.path_names(route[1])]
+    return list(paths(request.body(exclude=[n for n in in_path
+                                             if n in request.body().fields])))
+
+
+def put(body: Any, path: str, value: Any) -> None:
+    """Set ``path`` (``goal.by``, ``data.0.seconds``) in ``body``, making what is missing."""
+    *parents, last = path.split(".")
+    here = body
+    for name, after in zip(parents, [*parents[1:], last], strict=True):
+        key: Any = int(name) if isinstance(here, list) else name
+        if isinstance(here, list) and not here:
+            here.append([] if after.isdigit() else {})
+        elif isinstance(here, dict) and not isinstance(here.get(key), (dict, list)):
+            here[key] = [] if after.isdigit() else {}
+        here = here[key]
+    if isinstance(here, list):
+        here[:1] = [value]
+    else:
+        here[last] = value
+
+
+def named(answer: dict[str, Any]) -> set[str]:
+    """Every field an error names (an import's refusal names lines, files and columns)."""
+    out = {answer.get("field")} | {f.get("field") for f in answer.get("fields", [])}
+    for error in answer.get("errors", []):
+        out |= {error.get("field"), str(error.get("file", "")).removesuffix(".csv")}
+    return {str(n) for n in out if n}
+
+
+def names_the_field(path: str, answer: dict[str, Any]) -> bool:
+    if path == "csv" and answer.get("errors"):
+        return True  # a file refused names its lines
+    related = RELATED.get(path.split(".")[0], set())
+    return any(n == path or path.startswith(f"{n}.") or n.startswith(f"{path}.") or n in related
+               for n in named(answer))
+
+
+class Reports:
+    """Whether reporting has taken in everything its sources have published: each
+    source's relay has moved past its store's last event, reporting holds the last event
+    the relay published, and knows of no gap before it."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.amqp = platform.env["AMQP_URI"]
+        self.stuck: str | None = None  # the first example after which reporting stuck
+
+    def caught_up(self) -> bool:
+        with ClusterRpcProxy({"AMQP_URI": self.amqp}, timeout=30) as cluster:
+            gaps = cluster.reporting.gaps()
+        with psycopg2.connect(database_url("reporting")) as reporting, \
+                reporting.cursor() as cursor:
+            for source in SOURCES:
+                with psycopg2.connect(database_url(source)) as store, \
+                        store.cursor() as src:
+                    src.execute(f"SELECT max(notification_id) FROM {source}_events")
+                    [stored] = src.fetchone()
+                    src.execute("SELECT position, last_published FROM outbox_relay"
+                                " WHERE source = %s", (source,))
+                    position, published = src.fetchone() or (0, None)
+                if position < (stored or 0) or any(g["source"] == source for g in gaps):
+                    return False
+                if published:
+                    cursor.execute("SELECT 1 FROM received_events WHERE source = %s"
+                                   " AND position = %s", (source, published))
+                    if cursor.fetchone() is None:
+                        return False
+        return True
+
+    def wait(self, example: str) -> None:
+        assert self.stuck is None, f"reporting has been stuck since {self.stuck}"
+        try:
+            wait_until(self.caught_up, timeout=CATCH_UP_SECONDS, interval=0.2,
+                       what="reporting to take in every published event")
+        except TimeoutError:
+            self.stuck = example
+            raise AssertionError(f"reporting did not take in the events after {example}: "
+                                 "stuck") from None
+
+
+@pytest.fixture(scope="module")
+def sender(fuzz_world: World, fuzz_url: str) -> Sender:
+    s = Sender(fuzz_world, fuzz_url)
+    sign_in_force(s)
+    return s
+
+
+@pytest.fixture(scope="module")
+def reports(platform: Platform) -> Iterator[Reports]:
+    yield Reports(platform)
+    print(f"\nhostile commands: {sum(COUNTS.values())} sent, {dict(sorted(COUNTS.items()))}")
+
+
+ROUTES = list(BASELINES)
+
+
+def test_every_write_route_with_a_body_has_a_baseline() -> None:
+    """A new write route is fuzzed too, once it says how it is sent."""
+    # /sync carries the same commands, each checked with its own route's schema.
+    with_body = {route for route, request in openapi.REQUESTS.items()
+                 if request.body and route[0] != "GET" and fields_of(route)} - {("POST", "/sync")}
+    assert with_body == set(BASELINES), with_body ^ set(BASELINES)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[f"{m} {r}" for m, r in ROUTES])
+def test_every_baseline_is_accepted(sender: Sender, route: policy.Route) -> None:
+    call = BASELINES[route](sender)
+    response = sender.send(call.role, route[0], call.path, json.dumps(call.body))
+    assert response.status_code in (200, 201), (call, response.text)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[f"{m} {r}" for m, r in ROUTES])
+def test_a_hostile_field_is_refused_by_name_or_reaches_the_reports(
+        sender: Sender, reports: Reports, route: policy.Route) -> None:
+    method = route[0]
+    shapes = fields_of(route)
+
+    @given(which=st.sampled_from(shapes).flatmap(
+        lambda shape: st.tuples(st.just(shape[0]), hostile.for_field(shape[1]))))
+    @settings(max_examples=EXAMPLES_PER_ROUTE, deadline=None, database=None,
+              phases=[Phase.explicit, Phase.generate], derandomize=True,
+              report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
+    def send(which: tuple[str, Any]) -> None:
+        path, value = which
+        call: Call = BASELINES[route](sender)
+        put(call.body, path, value)
+        data = json.dumps(call.body)  # NaN and Infinity as Python writes them
+        response = sender.send(call.role, method, call.path, data)
+        example = f"{method} {call.path} {path}={value!r:.200}"
+        COUNTS[str(response.status_code)] += 1
+        assert response.status_code < 500, f"{example}: {response.status_code} {response.text}"
+        assert response.status_code < 300 or response.headers["Content-Type"].startswith(
+            "application/json"), f"{example}: {response.status_code} {response.text[:300]}"
+        if response.status_code >= 400:
+            answer = response.json()
+            assert names_the_field(path, answer), f"{example}: {response.text[:500]}"
+        else:
+            reports.wait(example)
+
+    send()

@@ -1,0 +1,170 @@
+"""schemathesis against the gateway's own /openapi.json, with the district's real ids in the
+URLs and each role's token of a person on its roster, so requests reach the services'
+rules rather than a 404 or a 403: each operation alone (well-formed requests and malformed
+ones, as each role the matrix lets call it), and chains that follow the description's
+links from a create operation to those that use what it made. No answer may be a 5xx, none
+may carry a stack trace, and every status answered must be one the description declares.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import Case
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.schemas import BaseSchema
+from schemathesis.specs.openapi.checks import status_code_conformance
+
+from coachops import clock
+from coachops.identity import Role
+from gateway import openapi, policy
+from gateway.service import GatewayService
+from tests.integration.gateway.world import World
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLES_PER_OPERATION = 100
+SCENARIOS, STEPS = 60, 8
+TRACE_MARKERS = ("Traceback (most recent call last)", 'File "/', "Error: RemoteError")
+CHECKS = [not_a_server_error, status_code_conformance]
+# The roles the run acts as; a route none of them may call is run as one that may.
+FUZZED = (Role.COACH, Role.TEACHER, Role.PRINCIPAL, Role.DISTRICT_LEADER)
+PREFERRED = (*FUZZED, Role.CLT_REP, Role.IT_ADMIN)
+# Ids the create operations make (the description's links carry them to the operations
+# that use them).
+MADE = {name for names in openapi.CREATES.values() for name in names}
+
+DESCRIPTION = openapi.document(GatewayService)
+OPERATIONS = sorted((method.upper(), path) for path, item in DESCRIPTION["paths"].items()
+                    for method in item)
+
+
+def rule_of(method: str, path: str) -> str:
+    """The matrix's werkzeug rule of an OpenAPI path."""
+    [rule] = [r for m, r in policy.MATRIX if m == method and openapi.path_of(r) == path]
+    return rule
+
+
+def roles_of(method: str, path: str) -> list[Role | None]:
+    rule = rule_of(method, path)
+    if not policy.needs_token(method, rule):
+        return [None]
+    allowed = policy.allowed_roles(method, rule)
+    return [r for r in FUZZED if r in allowed] or [r for r in PREFERRED if r in allowed][:1]
+
+
+def real_ids(w: World) -> dict[str, list[str]]:
+    """For each id a path names, real ones of the district (both schools' people, so scope
+    is tried too). ``person_id`` is left generated: it is the id of ``forget``."""
+    return {
+        "cycle_id": [w.ids["cycle"]], "item_id": [w.ids["item"]], "step_id": [w.ids["step"]],
+        "entry_id": [w.ids["entry"]], "category_id": [w.ids["category"], "co-planning"],
+        "agreement_id": [w.ids["coaching_agreement"], w.ids["partnership_agreement"]],
+        "coach_id": [str(w.person("coach", n)) for n in (1, 2)],
+        "teacher_id": [str(w.person("teacher", n)) for n in (1, 2)],
+        "school_id": [str(w.school(n)) for n in (1, 2)],
+        "day": [clock.today().isoformat(), date(2026, 9, 1).isoformat()],
+    }
+
+
+@pytest.fixture(scope="module")
+def described(fuzz_url: str) -> BaseSchema:
+    """The description as the running gateway serves it."""
+    served = requests.get(f"{fuzz_url}/openapi.json", timeout=30)
+    assert served.status_code == 200, served.text
+    schema = schemathesis.openapi.from_dict(served.json())
+    schema.config.update(base_url=fuzz_url)
+    return schema
+
+
+def check(case: Case, response: requests.Response) -> None:
+    case.validate_response(response, checks=CHECKS)
+    assert not any(marker in response.text for marker in TRACE_MARKERS), (
+        case.method, case.formatted_path, response.text[:1000])
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_no_request_makes_the_gateway_fail(described: BaseSchema, fuzz_world: World,
+                                           fuzz_url: str, method: str, path: str) -> None:
+    operation = described[path][method]
+    guarded = roles_of(method, path) != [None]
+    # An open page's free-text name has no malformed value.
+    modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE] if guarded \
+        else [GenerationMode.POSITIVE]
+    cases = st.one_of([operation.as_strategy(generation_mode=mode) for mode in modes])
+    ids = real_ids(fuzz_world)
+    bound = st.fixed_dictionaries({
+        name: st.sampled_from([*ids[name] * 3, None])  # None: as generated
+        for name in openapi.path_names(rule_of(method, path)) if name in ids})
+    seen: Counter[int] = Counter()
+
+    @given(case=cases, role=st.sampled_from(roles_of(method, path)), bound=bound)
+    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
+              phases=[Phase.explicit, Phase.generate], derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    def send(case: Case, role: Role | None, bound: dict[str, str | None]) -> None:
+        case.path_parameters = {**(case.path_parameters or {}),
+                                **{k: v for k, v in bound.items() if v is not None}}
+        headers = {} if role is None else fuzz_world.headers(role)
+        response = case.call(base_url=fuzz_url, headers=headers, timeout=60)
+        seen[response.status_code] += 1
+        check(case, response)
+
+    send()
+    print(f"\n{method} {path}: {sum(seen.values())} requests, {dict(sorted(seen.items()))}")
+    # An operation with nothing to vary (no parameter, no body) has one request to send.
+    varied = operation.path_parameters or operation.query or operation.body
+    assert sum(seen.values()) >= (EXAMPLES_PER_OPERATION if varied else 1), seen
+    if guarded:  # the real ids and tokens take requests past the gate, not only to a 401
+        assert set(seen) - {401, 403, 404}, seen
+
+
+def test_chains_of_operations_follow_the_links(described: BaseSchema, fuzz_world: World,
+                                               fuzz_url: str) -> None:
+    """From a create operation on to those that use what it made, as the role that may."""
+    ids = real_ids(fuzz_world)
+    steps: Counter[str] = Counter()
+
+    class Chains(described.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            self.made: set[str] = set()
+
+        def before_call(self, case: Case) -> None:
+            # A linked id (one made in this scenario) stays; others are the district's.
+            for name, value in (case.path_parameters or {}).items():
+                if name in ids and not (name in MADE and value in self.made):
+                    case.path_parameters[name] = ids[name][0]
+
+        def get_call_kwargs(self, case: Case) -> dict[str, Any]:
+            role = roles_of(case.method.upper(), case.path)[0]
+            return {"base_url": fuzz_url, "timeout": 60,
+                    "headers": {} if role is None else fuzz_world.headers(role)}
+
+        def after_call(self, response: requests.Response, case: Case) -> None:
+            super().after_call(response, case)
+            steps[f"{case.method} {case.path} {response.status_code}"] += 1
+            try:
+                body = response.json()
+            except (ValueError, json.JSONDecodeError):
+                return
+            if isinstance(body, dict):
+                self.made |= {str(body[name]) for name in MADE if name in body}
+
+        def validate_response(self, response: requests.Response, case: Case,
+                              additional_checks: Any = None, **kwargs: Any) -> None:
+            check(case, response)
+
+    Chains.run(settings=settings(max_examples=SCENARIOS, stateful_step_count=STEPS,
+                                 deadline=None, database=None, derandomize=True,
+                                 suppress_health_check=list(HealthCheck)))
+    followed = [s for s in steps if not s.startswith("POST /cycles ") and " 20" in s]
+    assert followed, steps
