@@ -64,19 +64,25 @@ def _today() -> str:
     return clock.today().isoformat()
 
 
-def _cycle(s: Sender) -> str:
+def started_cycle(s: Sender) -> str:
     """A cycle of its own, started."""
     cycle = s.ok(COACH, "POST", "/cycles", cycle_body(s.world))["cycle_id"]
     s.ok(TEACHER, "POST", f"/cycles/{cycle}/accept")
     return str(cycle)
 
 
-def _item(s: Sender, starts_at: datetime) -> str:
-    return str(s.ok(COACH, "POST", f"/cycles/{s.world.ids['cycle']}/calendar", {
+def scheduled_item(s: Sender, starts_at: datetime, cycle: str | None = None) -> str:
+    return str(s.ok(COACH, "POST", f"/cycles/{cycle or s.world.ids['cycle']}/calendar", {
         "kind": "observation", "starts_at": starts_at.isoformat(), "minutes": 30})["item_id"])
 
 
-def _soon(n: int) -> datetime:
+def next_step(s: Sender, cycle: str) -> str:
+    return str(s.ok(COACH, "POST", f"/cycles/{cycle}/next-steps", {
+        "text": "Try think-pair-share", "owner_id": str(s.world.who(TEACHER)),
+        "due_on": goal()["by"]})["step_id"])
+
+
+def soon(n: int) -> datetime:
     """A different future time each call, so a reschedule always moves the item."""
     return datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=7, minutes=n)
 
@@ -93,7 +99,7 @@ def _entry_body(w: World) -> dict[str, Any]:
 
 def _suggestion(s: Sender) -> Call:
     """A calendar item done a few minutes ago is suggested as an entry of today."""
-    item = _item(s, datetime.now(UTC) - timedelta(minutes=5))
+    item = scheduled_item(s, datetime.now(UTC) - timedelta(minutes=5))
     s.ok(COACH, "POST", f"/cycles/{s.world.ids['cycle']}/calendar/{item}/done")
     coach = s.world.who(COACH)
     # Time tracking learns of the done item from the cycles' event.
@@ -136,13 +142,13 @@ BASELINES: dict[policy.Route, Baseline] = {
         {"norms": [f"debrief within a day ({next(_serial)})"], "agreed_on": _today()}),
     ("POST", "/cycles/<cycle_id>/calendar"): lambda s: Call(
         COACH, f"/cycles/{s.world.ids['cycle']}/calendar",
-        {"kind": "observation", "starts_at": _soon(next(_serial)).isoformat(), "minutes": 45}),
+        {"kind": "observation", "starts_at": soon(next(_serial)).isoformat(), "minutes": 45}),
     ("POST", "/cycles/<cycle_id>/calendar/<item_id>/reschedule"): lambda s: Call(
-        COACH, f"/cycles/{s.world.ids['cycle']}/calendar/{_item(s, _soon(0))}/reschedule",
-        {"starts_at": _soon(next(_serial)).isoformat(), "minutes": 40}),
+        COACH, f"/cycles/{s.world.ids['cycle']}/calendar/{scheduled_item(s, soon(0))}/reschedule",
+        {"starts_at": soon(next(_serial)).isoformat(), "minutes": 40}),
     ("POST", "/cycles/<cycle_id>/calendar/<item_id>/done"): lambda s: Call(
         COACH, f"/cycles/{s.world.ids['cycle']}/calendar/"
-               f"{_item(s, datetime.now(UTC) - timedelta(days=1))}/done", {"minutes": 40}),
+               f"{scheduled_item(s, datetime.now(UTC) - timedelta(days=1))}/done", {"minutes": 40}),
     ("POST", "/cycles/<cycle_id>/observations"): lambda s: Call(
         COACH, f"/cycles/{s.world.ids['cycle']}/observations",
         {"observed_on": _today(), "minutes": 30, "tool": "response_tally",
@@ -162,7 +168,8 @@ BASELINES: dict[policy.Route, Baseline] = {
         {"goal": {**goal(), "what": f"More students explain ({next(_serial)})"},
          "focus_area_ids": ["danielson-2b", "danielson-3b"]}),
     ("POST", "/cycles/<cycle_id>/close"): lambda s: Call(
-        COACH, f"/cycles/{_cycle(s)}/close", {"outcome": "met", "evidence": "tally doubled"}),
+        COACH, f"/cycles/{started_cycle(s)}/close",
+        {"outcome": "met", "evidence": "tally doubled"}),
     ("POST", "/time-entries"): lambda s: Call(COACH, "/time-entries", _entry_body(s.world)),
     ("POST", "/time-entries/<entry_id>/corrections"): lambda s: Call(
         COACH, f"/time-entries/{_entry(s)}/corrections",
@@ -192,10 +199,3 @@ BASELINES: dict[policy.Route, Baseline] = {
         IT_ADMIN, "/roster/import",
         {**s.world.district.files(), "effective_on": START.isoformat()}),
 }
-
-
-def sign_in_force(s: Sender) -> None:
-    """The world's coaching agreement signed by both, so check-ins may be recorded."""
-    agreement = s.world.ids["coaching_agreement"]
-    for role in (COACH, PRINCIPAL):
-        s.ok(role, "POST", f"/coaching-agreements/{agreement}/sign", {"version": 1})

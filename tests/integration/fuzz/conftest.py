@@ -18,13 +18,19 @@ from deploy.local import ServiceProcess
 from tests.integration.gateway.world import World, build, goal
 from tests.support.platform import Platform, database_url, free_port, wait_until
 
+from .commands import Sender
+
 UNLIMITED = {"GATEWAY_RATE_LIMIT": "1000000", "GATEWAY_RATE_BURST": "1000000"}
 
 
 @pytest.fixture(scope="session")
 def fuzz_world(platform: Platform) -> World:
-    """The gateway's small district, with a calendar item and a next step on its cycle."""
+    """The gateway's small district, with a calendar item and a next step on its cycle,
+    and its coaching agreement signed by both, so check-ins may be recorded."""
     w = build(platform)
+    for role in (Role.COACH, Role.PRINCIPAL):
+        w.ok(w.call(role, "POST", f"/coaching-agreements/{w.ids['coaching_agreement']}/sign",
+                    json={"version": 1}))
     cycle = w.ids["cycle"]
     starts = (clock.today() + timedelta(days=7)).isoformat() + "T09:30"
     w.ids["item"] = w.ok(w.call(Role.COACH, "POST", f"/cycles/{cycle}/calendar", json={
@@ -33,6 +39,11 @@ def fuzz_world(platform: Platform) -> World:
         "text": "Try think-pair-share", "owner_id": str(w.who(Role.TEACHER)),
         "due_on": goal()["by"]}), 201)["step_id"]
     return w
+
+
+@pytest.fixture(scope="session")
+def sender(fuzz_world: World, fuzz_url: str) -> Sender:
+    return Sender(fuzz_world, fuzz_url)
 
 
 @pytest.fixture(scope="session")

@@ -12,14 +12,14 @@ from typing import Any
 from hypothesis import strategies as st
 from marshmallow import fields
 
-LONG = 100_001  # past every text field's limit, well inside the body limit (1 MiB)
+LONG = 100_001  # past every text field's limit (but the roster's files), inside 1 MiB
 ODD_CHARS = ("\x00", "\ud800", "\udfff", "\u202e", "\u200b", "\u200d", "\ufeff", "\u0301",
              "\U0001f600", "\U0001f469\u200d\U0001f469\u200d\U0001f467", "\r\n", "\x7f")
 
 TEXTS = st.one_of(
     st.sampled_from(["\x00", "focus\x00area", "\ud800", "goal \udfff", "\u202eevil\u202c",
                      "\u200b", "\ufeff\u200d", "\U0001f600" * 50, " ", "\\u0000", "%00",
-                     "a" * LONG, "\U0001f600" * LONG, "\x00" * 1000]),
+                     "a" * LONG, "\U0001f600" * (LONG // 12), "\x00" * 1000]),
     st.lists(st.one_of(st.sampled_from(ODD_CHARS), st.characters()), min_size=1,
              max_size=40).map("".join),
 )

@@ -28,7 +28,10 @@ from coachops import clock
 from coachops.identity import Role
 from gateway import openapi, policy
 from gateway.service import GatewayService
+from services.agreements.roster import roster_id
 from tests.integration.gateway.world import World
+
+from .commands import Sender, next_step, scheduled_item, soon, started_cycle
 
 pytestmark = pytest.mark.e2e
 
@@ -62,18 +65,61 @@ def roles_of(method: str, path: str) -> list[Role | None]:
     return [r for r in FUZZED if r in allowed] or [r for r in PREFERRED if r in allowed][:1]
 
 
-def real_ids(w: World) -> dict[str, list[str]]:
-    """For each id a path names, real ones of the district (both schools' people, so scope
-    is tried too). ``person_id`` is left generated: it is the id of ``forget``."""
+def real_ids(w: World, cycle: dict[str, str] | None = None) -> dict[str, list[Any]]:
+    """For each id a request names (in its path, query or body), real ones of the district:
+    both schools' people, so scope is tried too, and ``cycle`` (a cycle of the test's own,
+    its item and next step) before the world's. ``person_id`` is left generated: it is
+    the id of ``forget``."""
+    teachers = [str(w.person("teacher", n)) for n in (1, 2)]
+    coaches = [str(w.person("coach", n)) for n in (1, 2)]
+    own = cycle or {}
     return {
-        "cycle_id": [w.ids["cycle"]], "item_id": [w.ids["item"]], "step_id": [w.ids["step"]],
+        "cycle_id": [own.get("cycle", w.ids["cycle"]), w.ids["cycle"]],
+        "item_id": [own.get("item", w.ids["item"])], "step_id": [own.get("step", w.ids["step"])],
         "entry_id": [w.ids["entry"]], "category_id": [w.ids["category"], "co-planning"],
         "agreement_id": [w.ids["coaching_agreement"], w.ids["partnership_agreement"]],
-        "coach_id": [str(w.person("coach", n)) for n in (1, 2)],
-        "teacher_id": [str(w.person("teacher", n)) for n in (1, 2)],
+        "coach_id": coaches, "teacher_id": teachers, "owner_id": [teachers[0], coaches[0]],
+        "teacher_ids": [teachers[:1], teachers[1:]],
         "school_id": [str(w.school(n)) for n in (1, 2)],
+        "region_id": [str(roster_id(f"gw-{w.tag}-clt"))],
         "day": [clock.today().isoformat(), date(2026, 9, 1).isoformat()],
     }
+
+
+def names_in(method: str, path: str) -> set[str]:
+    """The names an operation's path, query and JSON body may carry."""
+    op = DESCRIPTION["paths"][path][method.lower()]
+    names = {p["name"] for p in op["parameters"]}
+    body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+    ref = body.get("schema", {}).get("$ref", "")
+    if ref:
+        names |= set(DESCRIPTION["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+                     .get("properties", {}))
+    return names
+
+
+def made_by(method: str, path: str) -> tuple[str, ...]:
+    """The ids a create operation makes: an app may name a new one (an offline time entry),
+    and naming one that is there already is a conflict, so they stay generated."""
+    return openapi.CREATES.get((method, rule_of(method, path)), ())
+
+
+def bind(case: Case, ids: dict[str, Any]) -> None:
+    """Put real ids where the case names them: in its path, query or body."""
+    for name, value in ids.items():
+        if value is None:
+            continue
+        for where in (case.path_parameters, case.query, case.body):
+            if isinstance(where, dict) and name in where:
+                where[name] = value
+
+
+def own_cycle(sender: Sender) -> dict[str, str]:
+    """A started cycle with a calendar item and a next step, for one operation's run: an
+    operation that closes or declines it leaves the next operation's cycle as it was."""
+    cycle = started_cycle(sender)
+    return {"cycle": cycle, "item": scheduled_item(sender, soon(0), cycle),
+            "step": next_step(sender, cycle)}
 
 
 @pytest.fixture(scope="module")
@@ -94,17 +140,20 @@ def check(case: Case, response: requests.Response) -> None:
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_no_request_makes_the_gateway_fail(described: BaseSchema, fuzz_world: World,
-                                           fuzz_url: str, method: str, path: str) -> None:
+                                           sender: Sender, fuzz_url: str, method: str,
+                                           path: str) -> None:
     operation = described[path][method]
     guarded = roles_of(method, path) != [None]
     # An open page's free-text name has no malformed value.
     modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE] if guarded \
         else [GenerationMode.POSITIVE]
     cases = st.one_of([operation.as_strategy(generation_mode=mode) for mode in modes])
-    ids = real_ids(fuzz_world)
-    bound = st.fixed_dictionaries({
-        name: st.sampled_from([*ids[name] * 3, None])  # None: as generated
-        for name in openapi.path_names(rule_of(method, path)) if name in ids})
+    ids = real_ids(fuzz_world, own_cycle(sender) if "{cycle_id}" in path else None)
+    # Mostly real; None leaves the generated value.
+    bound = st.fixed_dictionaries({name: st.sampled_from([*real * 3, None])
+                                   for name, real in ids.items()
+                                   if name in names_in(method, path)
+                                   and name not in made_by(method, path)})
     seen: Counter[int] = Counter()
 
     @given(case=cases, role=st.sampled_from(roles_of(method, path)), bound=bound)
@@ -112,8 +161,7 @@ def test_no_request_makes_the_gateway_fail(described: BaseSchema, fuzz_world: Wo
               phases=[Phase.explicit, Phase.generate], derandomize=True,
               suppress_health_check=list(HealthCheck))
     def send(case: Case, role: Role | None, bound: dict[str, str | None]) -> None:
-        case.path_parameters = {**(case.path_parameters or {}),
-                                **{k: v for k, v in bound.items() if v is not None}}
+        bind(case, bound)
         headers = {} if role is None else fuzz_world.headers(role)
         response = case.call(base_url=fuzz_url, headers=headers, timeout=60)
         seen[response.status_code] += 1
@@ -140,9 +188,11 @@ def test_chains_of_operations_follow_the_links(described: BaseSchema, fuzz_world
 
         def before_call(self, case: Case) -> None:
             # A linked id (one made in this scenario) stays; others are the district's.
-            for name, value in (case.path_parameters or {}).items():
-                if name in ids and not (name in MADE and value in self.made):
-                    case.path_parameters[name] = ids[name][0]
+            linked = {name for name, value in (case.path_parameters or {}).items()
+                      if name in MADE and str(value) in self.made}
+            steps["linked"] += bool(linked)
+            bind(case, {name: real[0] for name, real in ids.items() if name not in linked
+                        and name not in made_by(case.method.upper(), case.path)})
 
         def get_call_kwargs(self, case: Case) -> dict[str, Any]:
             role = roles_of(case.method.upper(), case.path)[0]
@@ -156,7 +206,7 @@ def test_chains_of_operations_follow_the_links(described: BaseSchema, fuzz_world
                 body = response.json()
             except (ValueError, json.JSONDecodeError):
                 return
-            if isinstance(body, dict):
+            if response.status_code == 201 and isinstance(body, dict):
                 self.made |= {str(body[name]) for name in MADE if name in body}
 
         def validate_response(self, response: requests.Response, case: Case,
@@ -166,5 +216,5 @@ def test_chains_of_operations_follow_the_links(described: BaseSchema, fuzz_world
     Chains.run(settings=settings(max_examples=SCENARIOS, stateful_step_count=STEPS,
                                  deadline=None, database=None, derandomize=True,
                                  suppress_health_check=list(HealthCheck)))
-    followed = [s for s in steps if not s.startswith("POST /cycles ") and " 20" in s]
-    assert followed, steps
+    print(f"\nchains: {sum(steps.values())} requests, {dict(sorted(steps.items()))}")
+    assert steps["linked"], steps  # past a create operation, on to one using what it made
