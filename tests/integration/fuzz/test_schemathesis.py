@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Flaky
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
@@ -36,7 +37,7 @@ from .commands import Sender, next_step, scheduled_item, soon, started_cycle
 pytestmark = pytest.mark.e2e
 
 EXAMPLES_PER_OPERATION = 100
-SCENARIOS, STEPS = 60, 8
+SCENARIOS, STEPS, SUITES = 40, 8, 5  # per family of operations
 TRACE_MARKERS = ("Traceback (most recent call last)", 'File "/', "Error: RemoteError")
 CHECKS = [not_a_server_error, status_code_conformance]
 # The roles the run acts as; a route none of them may call is run as one that may.
@@ -176,14 +177,32 @@ def test_no_request_makes_the_gateway_fail(described: BaseSchema, fuzz_world: Wo
         assert set(seen) - {401, 403, 404}, seen
 
 
+# schemathesis starts its chains at the create operations whose input it can make itself;
+# one that names people or schools (a cycle) starts chains only where no other can, so
+# each family of operations is run on its own too.
+FAMILIES = {
+    "every operation": None,
+    "a cycle": r"^/cycles(/\{cycle_id\}(/(accept|decline|norms|observations|debriefs|goal|close"
+               r"|reopen|phase/back|withdraw-from-reporting|timeline|reads))?)?$",
+    "a cycle's calendar and next steps": r"^/cycles/\{cycle_id\}/(calendar|next-steps)",
+    "time": r"^/time-",
+    "agreements": r"^/(coaching|partnership)-agreements",
+}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 def test_chains_of_operations_follow_the_links(described: BaseSchema, fuzz_world: World,
-                                               fuzz_url: str) -> None:
+                                               sender: Sender, fuzz_url: str,
+                                               family: str) -> None:
     """From a create operation on to those that use what it made, as the role that may."""
-    ids = real_ids(fuzz_world)
+    ids = real_ids(fuzz_world, own_cycle(sender))
+    regex = FAMILIES[family]
+    operations = described if regex is None else described.include(path_regex=regex)
     steps: Counter[str] = Counter()
 
-    class Chains(described.as_state_machine()):  # type: ignore[misc]
+    class Chains(operations.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
+            steps["scenarios"] += 1
             self.made: set[str] = set()
 
         def before_call(self, case: Case) -> None:
@@ -213,8 +232,19 @@ def test_chains_of_operations_follow_the_links(described: BaseSchema, fuzz_world
                               additional_checks: Any = None, **kwargs: Any) -> None:
             check(case, response)
 
-    Chains.run(settings=settings(max_examples=SCENARIOS, stateful_step_count=STEPS,
-                                 deadline=None, database=None, derandomize=True,
-                                 suppress_health_check=list(HealthCheck)))
-    print(f"\nchains: {sum(steps.values())} requests, {dict(sorted(steps.items()))}")
+    # Not replayed to shrink: the services' state has moved on, so a replay is not the same.
+    # For the same reason Hypothesis may find its choices lead elsewhere than before
+    # (Flaky): as schemathesis's own runner does, go on with another seed.
+    for suite in range(SUITES):
+        try:
+            seed(suite)(Chains).run(settings=settings(
+                max_examples=SCENARIOS, stateful_step_count=STEPS, deadline=None,
+                database=None, phases=[Phase.generate], report_multiple_bugs=False,
+                suppress_health_check=list(HealthCheck)))
+            break
+        except Flaky:
+            if steps["scenarios"] >= SCENARIOS:
+                break
+    sent = sum(steps.values()) - steps["linked"] - steps["scenarios"]
+    print(f"\nchains through {family}: {sent} requests, {dict(sorted(steps.items()))}")
     assert steps["linked"], steps  # past a create operation, on to one using what it made
