@@ -142,9 +142,33 @@ ERRORS = {
     "404": "no such cycle, agreement, entry or school",
     "409": "someone else changed it first; retry",
     "413": "the body is over the size limit",
+    "414": "the URL is too long",
     "415": "the body is not of a supported media type",
     "422": "well formed, but against a rule of the domain (the field at fault)",
+    "429": "too many requests from this sign-in; retry after the Retry-After seconds",
+    "431": "the request's headers are too large",
+    "500": "the gateway or a service failed; it has been logged",
     "503": "a service did not answer; retry after the Retry-After seconds",
+}
+# What any request may be answered, whatever its route: a URL or headers over the server's
+# limits, a failure, an unanswering service.
+EVERY_ROUTE = ("414", "431", "500", "503")
+# What a request with a token may be answered besides: the checks before any service runs,
+# and what the services decide.
+GUARDED = ("400", "401", "403", "404", "409", "422", "429")
+WITH_BODY = ("413", "415")
+RETRY_AFTER = ("429", "503")
+
+# What a create operation answers that names the ids of what it made (each its own name in
+# the path of the operations that use it): from these, ``links`` lead to those operations.
+CREATES: dict[policy.Route, tuple[str, ...]] = {
+    ("POST", "/cycles"): ("cycle_id",),
+    ("POST", "/cycles/<cycle_id>/calendar"): ("item_id",),
+    ("POST", "/cycles/<cycle_id>/next-steps"): ("step_id",),
+    ("POST", "/time-entries"): ("entry_id",),
+    ("POST", "/time-categories"): ("category_id",),
+    ("POST", "/coaching-agreements"): ("agreement_id",),
+    ("POST", "/partnership-agreements"): ("agreement_id",),
 }
 
 
@@ -216,16 +240,35 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
             "required": not request.body_optional,
             "content": {media: {"schema": body} if media != "text/csv" else
                         {"schema": {"type": "string"}} for media in request.media}}
+    statuses = list(EVERY_ROUTE)
     if policy.needs_token(route.method, route.rule):
         operation["security"] = [{"bearer": []}]
-        for status in ("400", "401", "403", "404", "409", "422", "503"):
-            operation["responses"][status] = {"$ref": f"#/components/responses/{status}"}
-        if request.body:
-            for status in ("413", "415"):
-                operation["responses"][status] = {"$ref": f"#/components/responses/{status}"}
+        statuses += GUARDED + (WITH_BODY if request.body else ())
     else:
         operation["security"] = []
+        if in_path:  # a file that is not there
+            statuses.append("404")
+    for status in sorted(statuses):
+        operation["responses"][status] = {"$ref": f"#/components/responses/{status}"}
     return operation
+
+
+def _links(source: Route, every: list[Route]) -> dict[str, Any]:
+    """From a create operation to each operation whose path ids it names: the ids it made
+    (from its answer) and those of its own path (from its request)."""
+    made = CREATES.get((source.method, source.rule), ())
+    if not made:
+        return {}
+    own = path_names(source.rule)
+    links = {}
+    for target in every:
+        names = path_names(target.rule)
+        if target is source or not set(made) & set(names) or not set(names) <= {*made, *own}:
+            continue
+        links[target.function] = {"operationId": target.function, "parameters": {
+            f"path.{name}": f"$response.body#/{name}" if name in made
+            else f"$request.path.{name}" for name in names}}
+    return links
 
 
 def schema_name(schema: Schema) -> str:
@@ -252,12 +295,17 @@ def document(service: type) -> dict[str, Any]:
         response: dict[str, Any] = {"description": description,
                                     "content": {JSON: {"schema": {"$ref":
                                                                    "#/components/schemas/Error"}}}}
-        if status == "503":
+        if status in RETRY_AFTER:
             response["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
         spec.components.response(status, response)
     by_path: dict[str, dict[str, Any]] = {}
-    for route in sorted(routes(service), key=lambda r: (r.rule, r.method)):
-        by_path.setdefault(route.rule, {})[route.method.lower()] = _operation(route, plugin)
+    every = sorted(routes(service), key=lambda r: (r.rule, r.method))
+    for route in every:
+        operation = by_path.setdefault(route.rule, {})[route.method.lower()] = _operation(
+            route, plugin)
+        if links := _links(route, every):
+            [done] = [r for s, r in operation["responses"].items() if s.startswith("2")]
+            done["links"] = links
     for rule, operations in by_path.items():
         spec.path(path=path_of(rule), operations=operations)
     return spec.to_dict()
