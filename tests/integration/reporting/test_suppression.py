@@ -28,6 +28,7 @@ from tests.integration.reporting.disclosure import (
     worked_out,
 )
 from tests.integration.reporting.world import World
+from tests.support import roster
 from tests.support.auth import bearer
 from tests.support.platform import Platform, wait_until
 
@@ -40,6 +41,7 @@ class District:
     the number of cycles each has, started on the school's day."""
 
     world: World
+    platform: Platform  # its principals and representatives hold their roles on its roster
     schools: dict[str, uuid.UUID] = field(default_factory=dict)
     regions: dict[str, uuid.UUID] = field(default_factory=dict)
     region_of: dict[str, str] = field(default_factory=dict)
@@ -53,14 +55,15 @@ class District:
         w = self.world
         for region, schools in layout.items():
             r = self.regions[region] = uuid.uuid4()
-            self.representative[region] = uuid.uuid4()
+            self.representative[region] = uuid.UUID(roster.person(self.platform, "clt_rep"))
             w.emit("agreements", "RegionDefined", r, since, region_id=r, label=region)
             w.emit("agreements", "CltRepresentativeChanged", r, since, region_id=r,
                    representative_id=self.representative[region], effective_on=since)
             for school, (teachers, started_on) in schools.items():
                 s = self.schools[school] = uuid.uuid4()
                 self.region_of[school] = region
-                c, p = self.coach[school], self.principal[school] = uuid.uuid4(), uuid.uuid4()
+                c, p = self.coach[school], self.principal[school] = (
+                    uuid.uuid4(), uuid.UUID(roster.person(self.platform, "principal")))
                 w.emit("agreements", "SchoolDefined", s, since, school_id=s, label=school)
                 w.emit("agreements", "SchoolAssignedToRegion", s, since, school_id=s,
                        region_id=r, effective_on=since)
@@ -140,10 +143,10 @@ def csv_value(name: str) -> Callable[[dict[str, str]], int | None]:
 
 # The issue's region: 13 teachers, its schools 5, 4, 2 and 2; another region of 6 and 3,
 # and one teacher there whose cycle started in a month of its own.
-def issue_district(year: int) -> District:
+def issue_district(platform: Platform, year: int) -> District:
     w = World(year)
     sep, octo, nov = w.d(9, 12), w.d(10, 3), w.d(11, 7)
-    d = District(w).build({
+    d = District(w, platform).build({
         "north": {"a": ([1] * 5, sep), "b": ([1] * 4, sep), "c": ([1, 1], sep),
                   "d": ([1, 1], sep)},
         "south": {"e": ([1] * 6, octo), "f": ([1] * 3, octo)},
@@ -155,7 +158,7 @@ def issue_district(year: int) -> District:
 def test_the_subtraction_attack_fails_in_every_report_and_every_form(
         platform: Platform) -> None:
     year = 2011  # before every other test's years: no cycle of theirs is in it
-    d = issue_district(year)
+    d = issue_district(platform, year)
     feed(d.world)
     truth = d.truth()
     teachers = {k: v[0] for k, v in truth.items()}
@@ -229,7 +232,7 @@ def test_a_schools_count_of_active_cycles_is_suppressed_as_its_cells_are(
     less the cycles withdrawn from reporting."""
     today = clock.today()
     w = World(today.year)
-    d = District(w).build({
+    d = District(w, platform).build({
         "east": {"alone": ([2], today), "big": ([1] * 6, today), "middle": ([1] * 4, today)},
     }, since=date(2000, 1, 1))
     withdrawn = d.cycles["big"][0][0]
