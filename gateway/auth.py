@@ -9,8 +9,10 @@ District IT issues and revokes tokens::
 
 A token is issued only for a role the roster gives the person today (asked of the
 agreements service over ``AMQP_URI``), and the gateway checks that again on every request
-(``gateway.roster_roles``). No token lives longer than ``COACHOPS_TOKEN_MAX_HOURS`` (12):
-``issue`` refuses more, and ``verify`` refuses a token whose lifetime (exp - iat) exceeds it.
+(``gateway.roster_roles``). No person's token lives longer than ``COACHOPS_TOKEN_MAX_HOURS``
+(12), no integration token (``--integration``: a district's own app or script) longer than
+``COACHOPS_INTEGRATION_TOKEN_MAX_DAYS`` (90): ``issue`` refuses more, and ``verify`` refuses
+a token whose lifetime (exp - iat) exceeds the limit of its kind.
 
 The key comes from ``COACHOPS_TOKEN_SECRET``; the development default is refused when
 ``COACHOPS_ENV=production``. Revocations go to the gateway's database
@@ -41,6 +43,8 @@ ALGORITHM = "HS256"
 DEFAULT_DATABASE_URL = "postgresql://coachops_gateway@127.0.0.1:5432/coachops_gateway"
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_MAX_HOURS = 12.0
+DEFAULT_INTEGRATION_MAX_DAYS = 90.0
+INTEGRATION = "integration"  # the ``use`` claim of a token for a district's own app or script
 # Where the gateway's entrypoint leaves the caller it verified, for the route to read.
 ACTOR_KEY = "coachops.actor"
 
@@ -53,23 +57,37 @@ def secret() -> str:
 
 
 class TokenSecret(DependencyProvider):
-    """Checks the signing key when the gateway starts: in production a missing or default
-    key stops it there, not at the first request."""
+    """Checks the signing key and the token lifetimes when the gateway starts: in
+    production a missing or default key, or a malformed lifetime, stops it there, not at
+    the first request."""
 
     def setup(self) -> None:
         secret()
+        max_hours(), max_hours(integration=True)
 
 
-def max_hours() -> float:
-    """The longest lifetime of a token, as the district configures it."""
-    value = os.environ.get("COACHOPS_TOKEN_MAX_HOURS", "")
+def _setting(name: str, default: float, unit: str) -> float:
+    value = os.environ.get(name, "")
     try:
-        hours = float(value) if value else DEFAULT_MAX_HOURS
+        amount = float(value) if value else default
     except ValueError:
-        raise RuntimeError("COACHOPS_TOKEN_MAX_HOURS is a number of hours") from None
-    if not 0 < hours < 24 * 366:
-        raise RuntimeError("COACHOPS_TOKEN_MAX_HOURS is between 0 and a year of hours")
-    return hours
+        raise RuntimeError(f"{name} is a number of {unit}") from None
+    if not 0 < amount <= (24 * 366 if unit == "hours" else 366):
+        raise RuntimeError(f"{name} is between 0 and a year of {unit}")
+    return amount
+
+
+def max_hours(integration: bool = False) -> float:
+    """The longest lifetime of a token of this kind, as the district configures it."""
+    if integration:
+        return 24 * _setting("COACHOPS_INTEGRATION_TOKEN_MAX_DAYS",
+                             DEFAULT_INTEGRATION_MAX_DAYS, "days")
+    return _setting("COACHOPS_TOKEN_MAX_HOURS", DEFAULT_MAX_HOURS, "hours")
+
+
+def _limit_name(integration: bool) -> str:
+    return ("COACHOPS_INTEGRATION_TOKEN_MAX_DAYS" if integration
+            else "COACHOPS_TOKEN_MAX_HOURS")
 
 
 class TooLong(ValueError):
@@ -84,16 +102,19 @@ class Token:
 
 
 def issue(person_id: uuid.UUID, role: Role, hours: float = 12.0,
-          token_id: uuid.UUID | None = None) -> str:
-    if hours > max_hours():
-        raise TooLong(f"a token lives at most {max_hours():g} hours here "
-                      "(COACHOPS_TOKEN_MAX_HOURS)")
+          token_id: uuid.UUID | None = None, integration: bool = False) -> str:
+    if hours > max_hours(integration):
+        kind = "an integration token" if integration else "a token"
+        raise TooLong(f"{kind} lives at most {max_hours(integration):g} hours here "
+                      f"({_limit_name(integration)})")
     now = datetime.now(UTC)
     # iat with its fraction of a second, so a person's revocation at T refuses the tokens
     # issued before T and none issued after it, even within the same second.
-    claims = {"sub": str(person_id), "role": role.value, "iss": ISSUER,
-              "iat": now.timestamp(), "exp": now + timedelta(hours=hours),
-              "jti": str(token_id or uuid.uuid4())}
+    claims: dict[str, object] = {
+        "sub": str(person_id), "role": role.value, "iss": ISSUER, "iat": now.timestamp(),
+        "exp": now + timedelta(hours=hours), "jti": str(token_id or uuid.uuid4())}
+    if integration:
+        claims["use"] = INTEGRATION
     return jwt.encode(claims, secret(), algorithm=ALGORITHM)
 
 
@@ -111,9 +132,10 @@ def verify(token: str) -> Token:
     try:
         claims = jwt.decode(token, secret(), algorithms=[ALGORITHM], issuer=ISSUER,
                             options={"require": ["sub", "role", "exp", "iss", "iat", "jti"]})
-        if float(claims["exp"]) - float(claims["iat"]) > max_hours() * 3600 + 1:
+        integration = claims.get("use") == INTEGRATION
+        if float(claims["exp"]) - float(claims["iat"]) > max_hours(integration) * 3600 + 1:
             raise Unauthorized("the token lives longer than the district allows "
-                               "(COACHOPS_TOKEN_MAX_HOURS)")
+                               f"({_limit_name(integration)})")
         return Token(actor=Actor(id=uuid.UUID(str(claims["sub"])), role=Role(claims["role"])),
                      token_id=uuid.UUID(str(claims["jti"])),
                      issued_at=datetime.fromtimestamp(float(claims["iat"]), UTC))
@@ -178,8 +200,8 @@ def _issue(args: argparse.Namespace) -> str:
         raise Refused(f"the roster does not make {args.person} a {role.value} today; "
                       f"they hold {holds}")
     token_id = uuid.uuid4()
-    token = issue(args.person, role, max_hours() if args.hours is None else args.hours,
-                  token_id)
+    hours = max_hours(args.integration) if args.hours is None else args.hours
+    token = issue(args.person, role, hours, token_id, integration=args.integration)
     print(f"token id: {token_id}", file=sys.stderr)
     return token
 
@@ -191,7 +213,10 @@ def main(argv: list[str] | None = None) -> None:
     issue_cmd.add_argument("--person", type=uuid.UUID, required=True)
     issue_cmd.add_argument("--role", choices=[r.value for r in Role], required=True)
     issue_cmd.add_argument("--hours", type=float, default=None,
-                           help="default and most: $COACHOPS_TOKEN_MAX_HOURS (12)")
+                           help="default and most: $COACHOPS_TOKEN_MAX_HOURS (12), or for "
+                                "--integration $COACHOPS_INTEGRATION_TOKEN_MAX_DAYS (90) days")
+    issue_cmd.add_argument("--integration", action="store_true",
+                           help="for a district's own app or script (a longer lifetime)")
     issue_cmd.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP),
                            help="the broker, to ask the roster (default: $AMQP_URI)")
     revoke_cmd = sub.add_parser("revoke", help="refuse a token, or all of a person's tokens")

@@ -100,3 +100,24 @@ def test_no_token_lives_longer_than_the_district_allows(monkeypatch: pytest.Monk
     with pytest.raises(Unauthorized, match="lives longer"):
         verify(signed(iat=now, exp=now + timedelta(hours=3)))
     verify(signed(iat=now, exp=now + timedelta(hours=2)))
+
+
+def test_an_integration_token_lives_up_to_its_own_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A district's own app or script: 90 days by default, never a person's 12 hours' limit
+    # bent; a person's token claiming a longer life is refused as before.
+    now = datetime.now(UTC)
+    quarter = 90 * 24
+    token = issue(PERSON, Role.DISTRICT_LEADER, hours=quarter, integration=True)
+    assert verify(token).actor == Actor(PERSON, Role.DISTRICT_LEADER)
+    with pytest.raises(TooLong, match="COACHOPS_INTEGRATION_TOKEN_MAX_DAYS"):
+        issue(PERSON, Role.DISTRICT_LEADER, hours=quarter + 1, integration=True)
+    with pytest.raises(Unauthorized, match="COACHOPS_INTEGRATION_TOKEN_MAX_DAYS"):
+        verify(signed(iat=now, exp=now + timedelta(days=91), use="integration"))
+    with pytest.raises(Unauthorized, match="COACHOPS_TOKEN_MAX_HOURS"):
+        verify(signed(iat=now, exp=now + timedelta(days=30)))  # a person's token
+    monkeypatch.setenv("COACHOPS_INTEGRATION_TOKEN_MAX_DAYS", "7")
+    with pytest.raises(Unauthorized, match="lives longer"):
+        verify(token)
+    monkeypatch.setenv("COACHOPS_INTEGRATION_TOKEN_MAX_DAYS", "400")
+    with pytest.raises(RuntimeError, match="COACHOPS_INTEGRATION_TOKEN_MAX_DAYS"):
+        issue(PERSON, Role.DISTRICT_LEADER, hours=1, integration=True)
