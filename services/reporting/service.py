@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from time import monotonic as time_now
 from typing import Any
 from uuid import UUID
 
@@ -55,6 +56,10 @@ REPORTS = ReportCache.configured()  # finished reports, per process
 
 # How often to look for events named as a predecessor that never arrived.
 GAP_CHECK_SECONDS = float(os.environ.get("REPORTING_GAP_CHECK_SECONDS", "5"))
+# How long one check may wait on the sources in all: a source that does not answer (down,
+# or stopping with the platform) costs the check its wait once, not ten seconds a gap, so a
+# check never holds up a clean shutdown (nameko waits for the running check).
+ASK_SECONDS = 10.0
 _last_seen: dict[str, int | None] = {}  # per process: each source's end at the last check
 COACH_VIEWS = ("time_use", "plan_alignment")  # a coach sees their own time, not cycles
 
@@ -277,6 +282,7 @@ class ReportingService:
         like any other (the claim makes a late delivery of the same event harmless): one
         named as a predecessor that never arrived, and a source's last events, which no
         later event names yet."""
+        self._asking_until = time_now() + ASK_SECONDS
         with self.db.transaction() as cursor:
             missing = projections.gaps(cursor)
             parked.waiting(cursor, list(facts.CONSUMED))  # and the gauge of what waits
@@ -294,8 +300,11 @@ class ReportingService:
             _last_seen[source] = last
 
     def _ask(self, source: str, method: str, *args: int) -> Any:
+        seconds = min(ASK_SECONDS, getattr(self, "_asking_until", float("inf")) - time_now())
+        if seconds <= 0:
+            return None  # this check has waited enough: the next one asks again
         try:
-            with eventlet.Timeout(10):
+            with eventlet.Timeout(seconds):
                 return getattr(getattr(self, source), method)(*args)
         except (Exception, eventlet.Timeout) as error:
             log.warning("could not ask %s for %s%s: %r", source, method, args, error)

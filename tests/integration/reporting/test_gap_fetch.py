@@ -3,7 +3,12 @@ its predecessor, fetches it from the source's notification log and applies it on
 
 from __future__ import annotations
 
+import time
+import uuid
+
+from services.reporting.service import GAP_CHECK_SECONDS
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
+from tests.integration.reporting.client import publish
 from tests.support.platform import VHOST, Platform, rabbitmqctl, wait_until
 from tests.support.roster import RosterSchool, school
 
@@ -52,3 +57,28 @@ def test_a_lost_last_event_is_fetched_though_no_later_event_names_it(
     wait_until(lambda: active_cycles(platform, school_id) == 1, timeout=60,
                what="the lost last event to be fetched from the cycles store")
     assert "its source's last" in platform["reporting"].log()
+
+
+def test_reporting_stops_cleanly_while_its_sources_are_down(platform: Platform) -> None:
+    """The gap check asks the sources for every gap and their last events; stopped sources
+    (a platform stopping) must not hold it, and with it reporting's shutdown, past the 30 s
+    a clean stop gets before SIGKILL (it waited 10 s for each question: here six)."""
+    from tests.integration.reporting.test_parked_events import base, cycle_started, gaps
+
+    # Events naming predecessors that never arrived: a check fetches each from cycles.
+    named = [cycle_started(base() + 2, base() + 1, uuid.uuid4()) for _ in range(3)]
+    publish(named)
+    wait_until(lambda: len(gaps(platform)) >= 3, timeout=60, what="the gaps to be seen")
+    reporting = platform["reporting"]
+    sources = [platform[name] for name in ("agreements", "cycles", "timetracking")]
+    for source in sources:
+        source.stop()
+    try:
+        time.sleep(2 * GAP_CHECK_SECONDS)  # a check is under way, asking the stopped sources
+        reporting.stop()
+        assert reporting.process is not None
+        assert reporting.process.returncode == 0, reporting.log()[-3000:]
+    finally:
+        for process in (*sources, reporting):
+            process.start()
+        platform.wait_ready()
