@@ -31,8 +31,8 @@ import psycopg2
 
 from bench import probes
 from bench.load import CATEGORIES
-from services.reporting import projections, views
-from services.reporting.service import COUNCIL_VIEWS
+from services.reporting import projections
+from services.reporting import queries as report_queries
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = {"coaching-cycle": "coaching", "co-planning": "coaching",
@@ -255,7 +255,7 @@ def through_gateway(port: int, tokens: dict[str, str], chosen: list[Query], repe
     return asked
 
 
-def _scope(params: dict[str, Any], today: date) -> views.Scope:
+def _scope(params: dict[str, Any], today: date) -> report_queries.Scope:
     if "month" in params:
         y, m = (int(x) for x in params["month"].split("-"))
         start = date(y, m, 1)
@@ -266,16 +266,16 @@ def _scope(params: dict[str, Any], today: date) -> views.Scope:
         start, end = date(params["school_year"], 8, 1), date(params["school_year"] + 1, 7, 31)
     ids = {k: uuid.UUID(params[k]) for k in ("region_id", "school_id", "coach_id")
            if k in params}
-    return views.Scope(start=start, end=end, reference=min(end, today), **ids)
+    return report_queries.Scope(start=start, end=end, reference=min(end, today), **ids)
 
 
 def straight_sql(url: str, chosen: list[Query], repeat: int,
                  today: date) -> dict[str, list[float]]:
     """The same view SQL on a plain psycopg2 connection: the baseline."""
     functions: dict[str, list[Callable[..., Any]]] = {
-        "time_use": [views.time_use], "plan_alignment": [views.plan_alignment],
-        "cycle_activity": [views.cycle_activity],
-        "council": list(COUNCIL_VIEWS.values())}
+        "time_use": [report_queries.time_use], "plan_alignment": [report_queries.plan_alignment],
+        "cycle_activity": [report_queries.cycle_activity],
+        "council": list(report_queries.COUNCIL_REPORTS.values())}
     latencies: dict[str, list[float]] = {}
     connection = psycopg2.connect(url)
     try:

@@ -31,7 +31,7 @@ from psycopg2.extras import execute_values
 
 from coachops.bus import idempotency, parked
 from coachops.contracts import Envelope, encode
-from services.reporting import facts, sql
+from services.reporting import facts, periods, sql
 
 log = logging.getLogger(__name__)
 
@@ -387,7 +387,7 @@ def _refold_entries(cursor: Cursor, keys: list[str]) -> None:
                    ([key.partition(":")[2] for key in keys],))
     folded = [fact for fact in map(facts.fold_time_entry, events.values()) if fact is not None]
     if folded:
-        month, day = facts.school_year_start()
+        month, day = periods.school_year_start()
         # execute_values takes one placeholder: the school year's start goes in as integers.
         statement = INSERT_TIMES.replace("%(sm)s", str(int(month))).replace(
             "%(sd)s", str(int(day)))
@@ -455,7 +455,7 @@ WHERE """
 
 
 def place(cursor: Cursor, where: str, entity_id: str, school_id: str | None = None) -> None:
-    month, day = facts.school_year_start()
+    month, day = periods.school_year_start()
     params = {"id": entity_id, "school": school_id, "sm": month, "sd": day}
     cursor.execute(PLACE_CYCLES + where.replace("f.", "c."), params)
     cursor.execute(PLACE_TIME + where, params)
@@ -486,7 +486,7 @@ def refold(cursor: Cursor, key: str, placing: bool = True) -> None:
 def _store_time_fact(cursor: Cursor, entry_id: str, fact: facts.TimeFact | None) -> None:
     cursor.execute("DELETE FROM time_facts WHERE entry_id = %s", (entry_id,))
     if fact is not None:
-        month, day = facts.school_year_start()
+        month, day = periods.school_year_start()
         cursor.execute(INSERT_TIME, {**dataclasses.asdict(fact), "sm": month, "sd": day})
 
 
@@ -505,7 +505,7 @@ def _store_cycle_fact(cursor: Cursor, cycle_id: str, fact: facts.CycleFact | Non
         )
     if not placing:
         return
-    month, day = facts.school_year_start()
+    month, day = periods.school_year_start()
     params = {"id": cycle_id, "sm": month, "sd": day}
     cursor.execute(PLACE_CYCLES + "c.cycle_id = %(id)s", params)
     cursor.execute(PLACE_TIME + "f.cycle_id = %(id)s", params)
@@ -686,7 +686,7 @@ def replay(cursor: Cursor, progress: Callable[[int, int], None] | None = None) -
         done += count
         if progress is not None and done % 1000 < count:
             progress(done, total)
-    month, day = facts.school_year_start()
+    month, day = periods.school_year_start()
     params = {"sm": month, "sd": day}
     cursor.execute(PLACE_CYCLES + "true", params)
     cursor.execute(TIME_FACTS_FROM_EVENTS, params)

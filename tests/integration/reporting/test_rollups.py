@@ -22,7 +22,7 @@ import pytest
 from psycopg2.extensions import cursor as Cursor
 
 from coachops.contracts import decode
-from services.reporting import facts, projections, views
+from services.reporting import facts, projections, queries
 from tests.integration.reporting.client import feed, report, reporting_url, rows_by_key
 from tests.integration.reporting.world import Story, World
 from tests.support.platform import Platform
@@ -266,17 +266,17 @@ def test_every_range_counts_the_days_in_it_and_no_others(scratch: Cursor, start:
     rows = stored_facts(scratch)
     c1, s2, r1 = ledger.coaches[0], ledger.schools[1], ledger.regions[0]
     for only in ({}, {"coach_id": c1}, {"school_id": s2}, {"region_id": r1}):
-        scope = views.Scope(start=start, end=end, reference=end,
+        scope = queries.Scope(start=start, end=end, reference=end,
                             **{k: uuid.UUID(v) for k, v in only.items()})
         expected = expected_time_use(rows, start, end, **only)
-        time_use = {(r["level"], r["key"]): r for r in views.time_use(scratch, scope)}
+        time_use = {(r["level"], r["key"]): r for r in queries.time_use(scratch, scope)}
         assert set(time_use) == {k for k in expected if k[0] != "coach_school"}, only
         for key, row in time_use.items():
             cell = expected[key]
             assert (row["minutes"], row["coaching_minutes"]) == (
                 cell["minutes"], cell["coaching"]), key
             assert row["minutes_by_category"] == dict(cell["by"]), key
-        alignment = {(r["level"], r["key"]): r for r in views.plan_alignment(scratch, scope)
+        alignment = {(r["level"], r["key"]): r for r in queries.plan_alignment(scratch, scope)
                      if not r["level"].startswith("flag_")}
         assert set(alignment) == {k for k, c in expected.items()
                                   if c["coaching"] and k[0] != "coach"}, only

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import date
 
 from services.reporting import facts
 
@@ -110,13 +109,6 @@ def test_a_revision_is_a_new_version_in_force_once_both_signed() -> None:
     for order in itertools.permutations(events[:3]):
         versions, _ = facts.fold_agreement(list(order))
         assert versions[1].in_force and versions[1].check_in_every_weeks == 6
-
-
-def test_the_school_year_starts_on_the_district_start_date() -> None:
-    assert facts.school_year_of(date(2025, 8, 1)) == 2025
-    assert facts.school_year_of(date(2025, 7, 31)) == 2024
-    assert facts.school_year_of(date(2025, 7, 1), start_month=7) == 2025
-    assert facts.school_year_range(2025) == (date(2025, 8, 1), date(2026, 7, 31))
 
 
 def test_every_event_of_every_contract_of_the_three_sources_is_consumed() -> None:
