@@ -31,8 +31,8 @@ import psycopg2
 
 from bench import probes
 from bench.load import CATEGORIES
-from services.reporting import projections
 from services.reporting import queries as report_queries
+from services.reporting import rollups, schema
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = {"coaching-cycle": "coaching", "co-planning": "coaching",
@@ -133,17 +133,17 @@ def bulk_load(admin_url: str, count: int, where: list[Placement], seed: int,
                 " category_id, category_kind, cycle_id, focus_area_id, region_id, aligned)"
                 " FROM STDIN", stream, size=1 << 20)
             progress("re-indexing and remaking the time rollups ...")
-            cursor.execute(projections.INDEXES)
-            for table in projections.ROLLUPS:
+            cursor.execute(schema.INDEXES)
+            for table in rollups.ROLLUPS:
                 cursor.execute(f"TRUNCATE {table}")
-            cursor.execute(projections.ROLLUP_ALL)
-            cursor.execute(projections.ROLLUP_INDEXES)
+            cursor.execute(rollups.ROLLUP_ALL)
+            cursor.execute(rollups.ROLLUP_INDEXES)
             cursor.execute("ALTER TABLE time_facts ENABLE TRIGGER USER")
             # Written behind the writer's back: reports cached before it are not served.
-            projections.read_model_changed(cursor)
+            schema.read_model_changed(cursor)
         connection.autocommit = True
         with connection.cursor() as cursor:
-            for table in ("time_facts", *projections.ROLLUPS):
+            for table in ("time_facts", *rollups.ROLLUPS):
                 cursor.execute(f"VACUUM ANALYZE {table}")
     finally:
         connection.close()
@@ -190,7 +190,7 @@ def read_model_changed(url: str) -> None:
     connection = psycopg2.connect(url)
     try:
         with connection, connection.cursor() as cursor:
-            projections.read_model_changed(cursor)
+            schema.read_model_changed(cursor)
     finally:
         connection.close()
 

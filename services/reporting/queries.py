@@ -26,7 +26,7 @@ from uuid import UUID
 from psycopg2.extensions import cursor as Cursor
 
 from services.reporting import periods, sql
-from services.reporting.projections import GRAINS
+from services.reporting.rollups import GRAINS
 from services.reporting.suppression import ALL, SUPPRESSED, Pattern, lattice
 
 Row = dict[str, Any]
@@ -150,7 +150,7 @@ def alignment_pattern(cursor: Cursor, scope: Scope) -> Pattern:
 
 # Time use -----------------------------------------------------------------------------------
 
-# Time rows of the range in scope, at one grain of the rollups (projections.GRAINS): whole
+# Time rows of the range in scope, at one grain of the rollups (rollups.GRAINS): whole
 # months from its monthly table; a partial month (at either end) from its daily table, the
 # month-to-date on its last day less the month-to-date on the day before its first, so two
 # rows per group however long it is. The subtracted rows make some groups net to nothing

@@ -29,7 +29,16 @@ from coachops.errors import NotFound
 from coachops.identity import Actor
 from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
-from services.reporting import facts, periods, projections, queries, scope
+from services.reporting import (
+    facts,
+    periods,
+    projections,
+    queries,
+    received,
+    replay,
+    schema,
+    scope,
+)
 from services.reporting.cache import ReportCache
 from services.reporting.providers import StartupHeapFrozen, Writer
 from services.reporting.suppression import suppression_threshold
@@ -46,7 +55,7 @@ _last_seen: dict[str, int | None] = {}  # per process: each source's end at the 
 class ReportingService:
     name = "reporting"
 
-    db = Database(schema=projections.SCHEMA)
+    db = Database(schema=replay.ensure_current)  # read models kept while their version holds
     parked_events = parked.ParkedEvents()  # what the consumers park, the gap check skips
     write = Writer()
     metrics = MetricsServer()
@@ -270,7 +279,7 @@ class ReportingService:
     @rpc
     def gaps(self) -> list[Json]:
         with self.db.transaction() as cursor:
-            return projections.gaps(cursor)
+            return received.gaps(cursor)
 
     @timer(interval=GAP_CHECK_SECONDS)
     def fetch_missing(self) -> None:
@@ -279,7 +288,7 @@ class ReportingService:
         named as a predecessor that never arrived, and a source's last events, which no
         later event names yet."""
         with self.db.transaction() as cursor:
-            missing = projections.gaps(cursor)
+            missing = received.gaps(cursor)
             parked.waiting(cursor, list(facts.CONSUMED))  # and the gauge of what waits
         for gap in missing:
             if gap["source"] in facts.CONSUMED:
@@ -289,7 +298,7 @@ class ReportingService:
             # Only once the source is quiet, so an event still on its way is not fetched.
             if last and last == _last_seen.get(source):
                 with self.db.transaction(commit=False) as cursor:
-                    lost = not projections.received(cursor, source, [last])
+                    lost = not received.received(cursor, source, [last])
                 if lost:
                     self._fetch(source, last, 1, "its source's last")
             _last_seen[source] = last
@@ -311,9 +320,9 @@ class ReportingService:
             except ContractError as error:
                 self._park_fetched(body, error.reason)
         with self.db.transaction(commit=False) as cursor:
-            received = projections.received(cursor, source, [e.position for e, _ in events])
+            here = received.received(cursor, source, [e.position for e, _ in events])
         for event, body in events:
-            if event.position in received:
+            if event.position in here:
                 continue
             try:
                 applied = apply_once(self.db, event, projections.receive)
@@ -345,7 +354,7 @@ class ReportingService:
         with self.db.transaction(commit=False) as cursor:
             # First: every statement after it sees these read models or newer ones, so
             # the report kept under it is never older than its key.
-            version = projections.read_model_version(cursor)
+            version = schema.read_model_version(cursor)
             asked = queries.Scope(
                 start=start, end=end, reference=min(end, as_of or today),
                 threshold=suppression_threshold(),
@@ -362,7 +371,7 @@ class ReportingService:
             if as_of is None:
                 rows = queries.report_rows(cursor, view, asked)
             else:
-                with projections.as_of(cursor, periods.end_of_day(as_of)):
+                with replay.as_of(cursor, periods.end_of_day(as_of)):
                     rows = queries.report_rows(cursor, view, asked)
         # As the gateway encoded an answer of objects (``gateway.http.json_response``).
         report = json.dumps({"view": view, "from_date": start.isoformat(),

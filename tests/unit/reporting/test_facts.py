@@ -116,3 +116,12 @@ def test_every_event_of_every_contract_of_the_three_sources_is_consumed() -> Non
 
     consumed = {t for types in facts.CONSUMED.values() for t in types}
     assert consumed == {name for (name, _version) in registered()}
+
+
+def test_time_facts_are_stored_with_a_column_for_every_field() -> None:
+    import dataclasses
+
+    from services.reporting import projections
+
+    fields = tuple(f.name for f in dataclasses.fields(facts.TimeFact))
+    assert fields == projections.TIME_COLUMNS
