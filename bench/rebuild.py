@@ -27,7 +27,7 @@ import psycopg2
 from bench.load import CATEGORIES
 from bench.reports import FIRST_DAY, KINDS, NULL, ROOT, Placement
 from coachops.store.admin import drop_database, ensure_role_and_database
-from services.reporting import projections
+from services.reporting import replay
 
 COLUMNS = ("source, position, previous_position, stream_id, stream_position, event_type,"
            " entity_key, recorded_at, occurred_at, payload")
@@ -117,7 +117,7 @@ def fill(admin_url: str, database: str, count: int, where: list[Placement],
     connection = psycopg2.connect(url)
     try:
         with connection, connection.cursor() as cursor:
-            cursor.execute(projections.SCHEMA)
+            replay.ensure_current(cursor)  # empty read models of the current version
             progress(f"storing {count:,} received events with COPY ...")
             cursor.copy_expert(f"COPY received_events ({COLUMNS}) FROM STDIN",
                                _Events(count, where, seed=count), size=1 << 20)

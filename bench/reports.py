@@ -31,8 +31,8 @@ import psycopg2
 
 from bench import probes
 from bench.load import CATEGORIES
-from services.reporting import projections, views
-from services.reporting.service import COUNCIL_VIEWS
+from services.reporting import queries as report_queries
+from services.reporting import rollups, schema
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = {"coaching-cycle": "coaching", "co-planning": "coaching",
@@ -133,17 +133,17 @@ def bulk_load(admin_url: str, count: int, where: list[Placement], seed: int,
                 " category_id, category_kind, cycle_id, focus_area_id, region_id, aligned)"
                 " FROM STDIN", stream, size=1 << 20)
             progress("re-indexing and remaking the time rollups ...")
-            cursor.execute(projections.INDEXES)
-            for table in projections.ROLLUPS:
+            cursor.execute(schema.INDEXES)
+            for table in rollups.ROLLUPS:
                 cursor.execute(f"TRUNCATE {table}")
-            cursor.execute(projections.ROLLUP_ALL)
-            cursor.execute(projections.ROLLUP_INDEXES)
+            cursor.execute(rollups.ROLLUP_ALL)
+            cursor.execute(rollups.ROLLUP_INDEXES)
             cursor.execute("ALTER TABLE time_facts ENABLE TRIGGER USER")
             # Written behind the writer's back: reports cached before it are not served.
-            projections.read_model_changed(cursor)
+            schema.read_model_changed(cursor)
         connection.autocommit = True
         with connection.cursor() as cursor:
-            for table in ("time_facts", *projections.ROLLUPS):
+            for table in ("time_facts", *rollups.ROLLUPS):
                 cursor.execute(f"VACUUM ANALYZE {table}")
     finally:
         connection.close()
@@ -190,7 +190,7 @@ def read_model_changed(url: str) -> None:
     connection = psycopg2.connect(url)
     try:
         with connection, connection.cursor() as cursor:
-            projections.read_model_changed(cursor)
+            schema.read_model_changed(cursor)
     finally:
         connection.close()
 
@@ -255,7 +255,7 @@ def through_gateway(port: int, tokens: dict[str, str], chosen: list[Query], repe
     return asked
 
 
-def _scope(params: dict[str, Any], today: date) -> views.Scope:
+def _scope(params: dict[str, Any], today: date) -> report_queries.Scope:
     if "month" in params:
         y, m = (int(x) for x in params["month"].split("-"))
         start = date(y, m, 1)
@@ -266,16 +266,16 @@ def _scope(params: dict[str, Any], today: date) -> views.Scope:
         start, end = date(params["school_year"], 8, 1), date(params["school_year"] + 1, 7, 31)
     ids = {k: uuid.UUID(params[k]) for k in ("region_id", "school_id", "coach_id")
            if k in params}
-    return views.Scope(start=start, end=end, reference=min(end, today), **ids)
+    return report_queries.Scope(start=start, end=end, reference=min(end, today), **ids)
 
 
 def straight_sql(url: str, chosen: list[Query], repeat: int,
                  today: date) -> dict[str, list[float]]:
     """The same view SQL on a plain psycopg2 connection: the baseline."""
     functions: dict[str, list[Callable[..., Any]]] = {
-        "time_use": [views.time_use], "plan_alignment": [views.plan_alignment],
-        "cycle_activity": [views.cycle_activity],
-        "council": list(COUNCIL_VIEWS.values())}
+        "time_use": [report_queries.time_use], "plan_alignment": [report_queries.plan_alignment],
+        "cycle_activity": [report_queries.cycle_activity],
+        "council": list(report_queries.COUNCIL_REPORTS.values())}
     latencies: dict[str, list[float]] = {}
     connection = psycopg2.connect(url)
     try:

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from nameko.extensions import DependencyProvider
+from psycopg2.extensions import cursor as Cursor
 
 from coachops.application import ServiceApplication
 from coachops.bus.consumer import IntegrationEventHandler
@@ -45,8 +46,9 @@ def pool_size(config: dict[str, Any]) -> int:
 class Database(DependencyProvider):
     """A pooled psycopg2 ``Datastore`` on this service's own database."""
 
-    def __init__(self, schema: str | None = None) -> None:
-        self.schema = schema  # DDL run once at start (CREATE ... IF NOT EXISTS)
+    def __init__(self, schema: str | Callable[[Cursor], object] | None = None) -> None:
+        # Run once at start: DDL (CREATE ... IF NOT EXISTS), or what makes the tables.
+        self.schema = schema
         self.datastore: Datastore | None = None
 
     def setup(self) -> None:
@@ -55,7 +57,10 @@ class Database(DependencyProvider):
         self.datastore = Datastore(url, pool_size=pool_size(config))
         if self.schema:
             with self.datastore.transaction() as cursor:
-                cursor.execute(self.schema)
+                if callable(self.schema):
+                    self.schema(cursor)
+                else:
+                    cursor.execute(self.schema)
 
     def stop(self) -> None:
         if self.datastore:

@@ -38,7 +38,7 @@ from services.agreements.appoint import DEFAULT_AMQP, appoint_it_admin
 from services.agreements.domain import coaching_agreement_id
 from services.agreements.roster import region_id, roster_id
 from services.agreements.roster_import import to_csv
-from services.reporting import facts
+from services.reporting import periods
 
 REGION_NAMES = ("North", "South", "East", "West", "Central", "Valley")
 SCHOOL_NAMES = ("Oak Ridge", "Maple", "Riverside", "Cedar", "Hillcrest", "Lakeview", "Pine",
@@ -217,7 +217,7 @@ class Gateway:
 
 def first_school_day(school_year: int) -> date:
     """Classes start on the third Monday after the school year's first day."""
-    start = facts.school_year_range(school_year, *facts.school_year_start())[0]
+    start = periods.school_year_range(school_year, *periods.school_year_start())[0]
     monday = start + timedelta(days=(7 - start.weekday()) % 7)
     return monday + timedelta(weeks=2)
 
@@ -518,9 +518,9 @@ def load_demo_district(gateway: str, seed: int = 7, size: Size = FULL,
 
     started_at = time.monotonic()
     today = clock.today()
-    month, day = facts.school_year_start()
-    year = facts.school_year_of(today, month, day)
-    start = facts.school_year_range(year, month, day)[0]
+    month, day = periods.school_year_start()
+    year = periods.school_year_of(today, month, day)
+    start = periods.school_year_range(year, month, day)[0]
     district = District.of(size, year)
     gw = Gateway(gateway)
     rng = random.Random(seed)

@@ -3,7 +3,7 @@
 A report is a function of what it is asked (the view, the authorised scope and the
 normalised query: ``views.Scope`` holds all of it), of the day it is asked on (flags and
 "active now" are judged on it) and of the read models. The read models are named by
-``projections.read_model_version``: every transaction that changes what a report could
+``schema.read_model_version``: every transaction that changes what a report could
 show gives it a new value. The service reads the version *first* in the report's
 transaction and computes after it, so what is kept under a version is at least as new as
 that version, never older: once anything changes, the key changes and nothing older is

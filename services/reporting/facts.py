@@ -9,10 +9,8 @@ whatever arrived, in whatever order, the fact is the fold of the events sorted.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 TIME_EVENTS = ("TimeEntryRecorded", "TimeEntryCorrected", "TimeEntryVoided")
@@ -168,20 +166,3 @@ def fold_agreement(
             version.effective_on = p["effective_on"]
         versions[number] = version
     return versions, check_ins
-
-
-def school_year_of(day: date, start_month: int = 8, start_day: int = 1) -> int:
-    """The school year (named by the calendar year it starts in) that ``day`` falls in."""
-    return day.year if (day.month, day.day) >= (start_month, start_day) else day.year - 1
-
-
-def school_year_range(year: int, start_month: int = 8, start_day: int = 1) -> tuple[date, date]:
-    start = date(year, start_month, start_day)
-    following = date(year + 1, start_month, start_day)
-    return start, date.fromordinal(following.toordinal() - 1)
-
-
-def school_year_start() -> tuple[int, int]:
-    """The district's first day of a school year (``SCHOOL_YEAR_START``, MM-DD)."""
-    month, day = os.environ.get("SCHOOL_YEAR_START", "08-01").split("-")
-    return int(month), int(day)

@@ -20,6 +20,7 @@ Both print progress and rate.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -28,27 +29,32 @@ from typing import Any
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from coachops.bus import parked
+from coachops.bus.dead_letters import park_body
+from coachops.bus.topology import event_exchange
 from coachops.contracts import decode
 from coachops.store import Datastore
-from services.reporting import facts, projections
+from services.reporting import facts, received, replay
 
 DEFAULT_URL = "postgresql://coachops_reporting@127.0.0.1:5432/coachops_reporting"
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 PAGE = 1000  # notifications asked of a source at a time (the most it answers)
+REBUILD_CONSUMER = "reporting.rebuild"
 
 Say = Callable[[str], None]
 
 
 def from_received(datastore: Datastore, say: Say) -> int:
     with datastore.transaction() as cursor:
-        cursor.execute(projections.SCHEMA)
-        return projections.rebuild(cursor, projections.Progress(say))
+        # Tables of another version are made again and derived once, not twice.
+        derived = replay.ensure_current(cursor, replay.Progress(say))
+        return derived if derived is not None else replay.rebuild(cursor, replay.Progress(say))
 
 
-def from_sources(datastore: Datastore, cluster: Any, say: Say) -> int:
+def from_sources(datastore: Datastore, cluster: Any, say: Say, amqp_uri: str) -> int:
     with datastore.transaction() as cursor:
-        cursor.execute(projections.SCHEMA)  # the live tables, for a database that lost them
-        began = projections.create_shadow(cursor)
+        replay.ensure_current(cursor)  # the live tables, for a database that lost them
+        began = replay.create_shadow(cursor)
     started, fetched = time.monotonic(), 0
     for source, consumed in facts.CONSUMED.items():
         rpc = getattr(cluster, source)
@@ -63,20 +69,36 @@ def from_sources(datastore: Datastore, cluster: Any, say: Say) -> int:
                 answer = rpc.published_events.call_async(starts[page + 1], PAGE)
             events = [decode(body) for body in bodies]
             with datastore.transaction() as cursor:
-                projections.use_shadow(cursor)
-                projections.keep(cursor, [e for e in events if e.event_type in consumed])
+                replay.use_shadow(cursor)
+                refused = received.keep(cursor, [e for e in events if e.event_type in consumed])
+            for event, reason in refused:
+                park(datastore, amqp_uri, bodies[events.index(event)], reason)
+                say(f"parked {source} {event.event_type} at {event.position}: {reason}")
             fetched += len(events)
             rate = fetched / max(time.monotonic() - started, 1e-6)
             say(f"fetched {source} {min(start + PAGE - 1, end)}/{end}"
                 f" ({fetched} events, {rate:.0f} events/s)")
     with datastore.transaction() as cursor:
-        projections.use_shadow(cursor)
-        total = projections.derive_all(cursor, projections.Progress(say))
+        replay.use_shadow(cursor)
+        total = replay.derive_all(cursor, replay.Progress(say))
     with datastore.transaction() as cursor:
-        late = projections.swap_in_shadow(cursor, began)
+        late = replay.swap_in_shadow(cursor, began)
     say(f"swapped in the rebuilt tables ({late} events received during the rebuild"
         " caught up)")
     return total + late
+
+
+def park(datastore: Datastore, amqp_uri: str, body: dict[str, Any], reason: str) -> None:
+    """Park an event the rebuild could not keep, as the service parks one it fetched and
+    could not apply: in the dead-letter queue, to replay once fixed, and in the live
+    ``parked_events`` (the gap check counts it as received)."""
+    event = parked.identify(body)
+    if event is None:
+        return
+    with datastore.transaction() as cursor:
+        parked.record(cursor, event, REBUILD_CONSUMER, reason)
+    park_body(amqp_uri, json.dumps(body), REBUILD_CONSUMER, reason,
+              event_exchange(event.source).name, event.event_type)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             total = from_received(datastore, say)
         else:
             with ClusterRpcProxy({"AMQP_URI": args.amqp_uri}, timeout=60) as cluster:
-                total = from_sources(datastore, cluster, say)
+                total = from_sources(datastore, cluster, say, args.amqp_uri)
     finally:
         datastore.close()
     seconds = time.monotonic() - began

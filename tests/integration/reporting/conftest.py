@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 from psycopg2.extensions import cursor as Cursor
 
-from services.reporting import projections
+from services.reporting import schema
 from tests.integration.reporting.client import reporting_url
 from tests.support.platform import Platform
 
@@ -20,10 +20,10 @@ def scratch(platform: Platform) -> Iterator[Cursor]:
     connection = psycopg2.connect(reporting_url())
     try:
         with connection.cursor() as cursor:
-            schema = f"scratch_{uuid.uuid4().hex[:8]}"
-            cursor.execute(f"CREATE SCHEMA {schema}")
-            cursor.execute(f"SET LOCAL search_path TO {schema}")
-            cursor.execute(projections.SCHEMA)
+            name = f"scratch_{uuid.uuid4().hex[:8]}"
+            cursor.execute(f"CREATE SCHEMA {name}")
+            cursor.execute(f"SET LOCAL search_path TO {name}")
+            cursor.execute(schema.SCHEMA)
             yield cursor
     finally:
         connection.rollback()

@@ -24,7 +24,7 @@ from coachops.bus.idempotency import BatchWriter, apply_once
 from coachops.bus.topology import DEAD_LETTER_QUEUE
 from coachops.contracts import Envelope, decode
 from coachops.store import Datastore
-from services.reporting import projections
+from services.reporting import projections, schema
 from tests.integration.reporting.client import AMQP, publish, received, reporting_url
 from tests.integration.reporting.world import Published, Story, World
 from tests.support.platform import Platform, wait_until
@@ -44,7 +44,7 @@ def schemas(platform: Platform) -> Iterator[Callable[[], Datastore]]:
         datastore = Datastore(reporting_url(), pool_size=2, schema=name)
         made.append((name, datastore))
         with datastore.transaction() as cursor:
-            cursor.execute(projections.SCHEMA)
+            cursor.execute(schema.SCHEMA)
         return datastore
 
     try:
@@ -60,7 +60,7 @@ def schemas(platform: Platform) -> Iterator[Callable[[], Datastore]]:
 def tables(datastore: Datastore) -> dict[str, list[str]]:
     contents = {}
     with datastore.transaction(commit=False) as cursor:
-        for table in ("received_events", *projections.DERIVED):
+        for table in ("received_events", *schema.DERIVED):
             cursor.execute(f"SELECT * FROM {table}")
             contents[table] = sorted(map(repr, cursor.fetchall()))
     return contents

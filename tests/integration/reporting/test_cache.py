@@ -12,7 +12,7 @@ from typing import Any
 import psycopg2
 
 from coachops.contracts import decode
-from services.reporting import projections
+from services.reporting import received, schema
 from tests.integration.reporting.client import (
     cast,
     feed,
@@ -42,12 +42,12 @@ def sql(statement: str, *params: Any) -> int:
 
 def read_models_changed() -> None:
     with psycopg2.connect(reporting_url()) as connection, connection.cursor() as cursor:
-        projections.read_model_changed(cursor)
+        schema.read_model_changed(cursor)
 
 
 def version() -> str:
     with psycopg2.connect(reporting_url()) as connection, connection.cursor() as cursor:
-        return projections.read_model_version(cursor)
+        return schema.read_model_version(cursor)
 
 
 def unchanged(check: Callable[[], None], attempts: int = 5) -> None:
@@ -152,7 +152,7 @@ def test_a_rebuild_makes_cached_reports_be_computed_again(platform: Platform) ->
     # the received events puts it into the read models.
     story.record(story.c2, story.s3, story.world.d(4, 4), 35, "duty")
     with psycopg2.connect(reporting_url()) as connection, connection.cursor() as cursor:
-        projections.keep(cursor, [decode(story.world.events[-1].body)])
+        received.keep(cursor, [decode(story.world.events[-1].body)])
     assert rows_by_key(report(platform, "time-use", school_year=2021))[coach]["minutes"] == \
         before
 

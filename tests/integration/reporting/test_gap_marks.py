@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 from psycopg2.extensions import cursor as Cursor
 
 from coachops.bus import parked
-from services.reporting import projections
+from services.reporting import received
 
 EVERY_GAP = """
 SELECT r.source, r.previous_position FROM received_events r
@@ -51,12 +51,12 @@ def test_the_check_past_the_marks_finds_what_the_check_of_everything_finds(
     for n, arrival in enumerate([*on_time, *late]):
         arrive(scratch, *arrival)
         if rand.random() < 0.2 or n == len(on_time) - 1:
-            found = projections.gaps(scratch)
+            found = received.gaps(scratch)
             scratch.execute(EVERY_GAP)
             assert [(g["source"], g["position"]) for g in found] == scratch.fetchall()
             checks += 1
     assert checks > 10
-    assert projections.gaps(scratch) == []
+    assert received.gaps(scratch) == []
     # The marks then reach each source's last event of its unbroken chain.
     scratch.execute("SELECT source, complete_to FROM gap_marks WHERE complete_to > 0")
     marks = dict(scratch.fetchall())
@@ -71,10 +71,10 @@ def test_a_parked_event_is_no_gap_and_the_mark_moves_past_it(scratch: Cursor) ->
     parked.record(scratch, parked.Parked("timetracking", 2, 1, "TimeEntryRecorded"),
                   "reporting.on_time_entry_recorded", "handler failed: \\u0000")
     arrive(scratch, "timetracking", 3, 2)
-    assert projections.gaps(scratch) == []
+    assert received.gaps(scratch) == []
     scratch.execute("SELECT complete_to FROM gap_marks WHERE source = 'timetracking'")
     assert scratch.fetchone() == (3,)
-    assert projections.received(scratch, "timetracking", [1, 2, 3, 4]) == {1, 2, 3}
+    assert received.received(scratch, "timetracking", [1, 2, 3, 4]) == {1, 2, 3}
 
 
 def test_parked_events_wait_until_applied_and_the_gauge_says_how_many(

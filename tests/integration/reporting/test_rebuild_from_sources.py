@@ -13,7 +13,7 @@ import psycopg2
 import requests
 
 from deploy.local import ROOT
-from services.reporting import projections
+from services.reporting import schema
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
 from tests.integration.agreements.client import import_roster
 from tests.integration.reporting.client import AMQP, reporting_url
@@ -43,7 +43,7 @@ def cycle_rows(schools: list[str]) -> list[tuple[object, ...]]:
 
 def lose_everything() -> None:
     with psycopg2.connect(reporting_url()) as connection, connection.cursor() as cursor:
-        for table in projections.TABLES:
+        for table in schema.TABLES:
             cursor.execute(f"DELETE FROM {table}")
 
 

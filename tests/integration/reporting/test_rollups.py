@@ -22,7 +22,7 @@ import pytest
 from psycopg2.extensions import cursor as Cursor
 
 from coachops.contracts import decode
-from services.reporting import facts, projections, views
+from services.reporting import facts, projections, queries, replay, rollups, schema
 from tests.integration.reporting.client import feed, report, reporting_url, rows_by_key
 from tests.integration.reporting.world import Story, World
 from tests.support.platform import Platform
@@ -64,8 +64,7 @@ class Ledger:
             "INSERT INTO agreement_versions VALUES (%s, %s, %s, %s, %s, %s, 6, true, %s)",
             (str(uuid.uuid5(uuid.NAMESPACE_URL, coach + school)), version, coach, school,
              YEAR, focus, effective_on))
-        projections.place(self.cursor, "f.coach_id = %(id)s AND f.school_id = %(school)s",
-                          coach, school)
+        projections.place(self.cursor, coach_id=coach, school_id=school)
 
     def store(self, entry_id: str, fact: facts.TimeFact | None) -> None:
         projections._store_time_fact(self.cursor, entry_id, fact)
@@ -109,7 +108,7 @@ class Ledger:
         # the middle of October, which re-places its entries from then on.
         self.agreement(c1, s1, 2, ["fa-2"], d(10, 1))
         self.school_in_region(s2, r2, d(10, 20))
-        projections.place(self.cursor, "f.school_id = %(id)s", s2)
+        projections.place(self.cursor, school_id=s2)
 
 
 def stored_facts(cursor: Cursor) -> list[dict[str, Any]]:
@@ -171,17 +170,17 @@ def test_the_rollups_kept_by_the_trigger_equal_the_facts_summed(scratch: Cursor)
     assert any(f["aligned"] for f in rows) and not all(f["aligned"] for f in rows)
 
     expected = {}
-    for name, grain in projections.GRAINS.items():
+    for name, grain in rollups.GRAINS.items():
         expected[f"{name}_month"] = month_sums(rows, grain)
         expected[f"{name}_day"] = month_to_date_sums(rows, grain)
         assert rollup(scratch, f"{name}_month", grain) == expected[f"{name}_month"], name
         assert rollup(scratch, f"{name}_day", grain) == expected[f"{name}_day"], name
     # The same made in one statement each (as-of reports, rebuilds, the bulk load).
-    for table in projections.ROLLUPS:
-        scratch.execute(f"CREATE TEMPORARY TABLE {table} ({projections.DERIVED[table]})"
+    for table in rollups.ROLLUPS:
+        scratch.execute(f"CREATE TEMPORARY TABLE {table} ({schema.DERIVED[table]})"
                         " ON COMMIT DROP")
-    scratch.execute(projections.ROLLUP_ALL)
-    for name, grain in projections.GRAINS.items():
+    scratch.execute(rollups.ROLLUP_ALL)
+    for name, grain in rollups.GRAINS.items():
         for period in ("month", "day"):
             table = f"{name}_{period}"
             assert rollup(scratch, f"pg_temp.{table}", grain) == expected[table], table
@@ -189,7 +188,7 @@ def test_the_rollups_kept_by_the_trigger_equal_the_facts_summed(scratch: Cursor)
 
 def assert_rollups_sum(cursor: Cursor) -> None:
     rows = stored_facts(cursor)
-    for name, grain in projections.GRAINS.items():
+    for name, grain in rollups.GRAINS.items():
         assert rollup(cursor, f"{name}_month", grain) == month_sums(rows, grain), name
         assert rollup(cursor, f"{name}_day", grain) == month_to_date_sums(rows, grain), name
 
@@ -204,7 +203,7 @@ def test_statements_of_many_facts_keep_the_rollups_as_one_fact_at_a_time_did(
     assert_rollups_sum(scratch)
     scratch.execute("CREATE TEMPORARY TABLE kept ON COMMIT DROP AS SELECT * FROM time_facts")
     scratch.execute("DELETE FROM time_facts")
-    assert all(not rollup(scratch, table, ()) for table in projections.ROLLUPS)
+    assert all(not rollup(scratch, table, ()) for table in rollups.ROLLUPS)
     scratch.execute("INSERT INTO time_facts SELECT * FROM kept")
     assert_rollups_sum(scratch)
     scratch.execute("SELECT school_id FROM time_facts GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
@@ -266,17 +265,17 @@ def test_every_range_counts_the_days_in_it_and_no_others(scratch: Cursor, start:
     rows = stored_facts(scratch)
     c1, s2, r1 = ledger.coaches[0], ledger.schools[1], ledger.regions[0]
     for only in ({}, {"coach_id": c1}, {"school_id": s2}, {"region_id": r1}):
-        scope = views.Scope(start=start, end=end, reference=end,
+        scope = queries.Scope(start=start, end=end, reference=end,
                             **{k: uuid.UUID(v) for k, v in only.items()})
         expected = expected_time_use(rows, start, end, **only)
-        time_use = {(r["level"], r["key"]): r for r in views.time_use(scratch, scope)}
+        time_use = {(r["level"], r["key"]): r for r in queries.time_use(scratch, scope)}
         assert set(time_use) == {k for k in expected if k[0] != "coach_school"}, only
         for key, row in time_use.items():
             cell = expected[key]
             assert (row["minutes"], row["coaching_minutes"]) == (
                 cell["minutes"], cell["coaching"]), key
             assert row["minutes_by_category"] == dict(cell["by"]), key
-        alignment = {(r["level"], r["key"]): r for r in views.plan_alignment(scratch, scope)
+        alignment = {(r["level"], r["key"]): r for r in queries.plan_alignment(scratch, scope)
                      if not r["level"].startswith("flag_")}
         assert set(alignment) == {k for k, c in expected.items()
                                   if c["coaching"] and k[0] != "coach"}, only
@@ -295,14 +294,14 @@ def test_a_rebuild_derives_every_table_as_handling_each_event_did(scratch: Curso
 
     def tables() -> dict[str, list[str]]:
         contents = {}
-        for table in projections.DERIVED:
+        for table in schema.DERIVED:
             scratch.execute(f"SELECT * FROM {table}")
             contents[table] = sorted(map(repr, scratch.fetchall()))
         return contents
 
     handled = tables()
     assert all(handled.values()), {table for table, rows in handled.items() if not rows}
-    assert projections.derive_all(scratch) == len(events)
+    assert replay.derive_all(scratch) == len(events)
     assert tables() == handled
 
 

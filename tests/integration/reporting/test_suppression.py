@@ -213,7 +213,7 @@ def test_the_subtraction_attack_fails_in_every_report_and_every_form(
         assert council[key]["cycle_activity"] == {
             k: v for k, v in activity[key].items() if k not in ("level", "key")}
     rep = bearer(d.representative["north"], "clt_rep")
-    # Their region named: the representative also represents a region of their own roster.
+    # Named: the roster that gives the representative the role gives them a region too.
     own = rows_by_key(report(platform, "cycle-activity", headers=rep,
                              region_id=str(d.regions["north"]), **params))
     for key, row in own.items():
@@ -250,6 +250,7 @@ def test_a_schools_count_of_active_cycles_is_suppressed_as_its_cells_are(
     wait_until(lambda: count("big") == 5, timeout=30, what="the withdrawal in reporting")
     assert count("alone") == {"suppressed": True}  # answered 2 before
     assert count("middle") == {"suppressed": True}  # shown, it would give "alone" back
+    # Named: the roster that gives the principal the role gives them a school too.
     cell = rows_by_key(report(platform, "cycle-activity", from_date=today.isoformat(),
                               to_date=today.isoformat(), school_id=str(d.schools["alone"]),
                               headers=bearer(d.principal["alone"], "principal")))

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg2
 import pytest
 
-from services.reporting import projections
+from services.reporting import received, schema
 from tests.integration.reporting import disclosure
 from tests.integration.reporting.client import (
     cast,
@@ -209,10 +209,10 @@ def test_a_rebuild_from_the_received_events_gives_identical_reports(
     views = ("time-use", "plan-alignment", "cycle-activity", "council")
     before = {view: report(platform, view, school_year=2017) for view in views}
     with psycopg2.connect(reporting_url()) as connection, connection.cursor() as cursor:
-        for table in projections.DERIVED:
+        for table in schema.DERIVED:
             cursor.execute(f"DELETE FROM {table}")  # the projection is gone
         # Whatever writes the read models says so, or cached reports of them are served.
-        projections.read_model_changed(cursor)
+        schema.read_model_changed(cursor)
     assert report(platform, "time-use", school_year=2017)["rows"] == []
 
     result = subprocess.run(
@@ -238,7 +238,7 @@ def test_an_event_missing_on_the_bus_is_detected_as_a_gap_until_it_arrives(
 
     def gaps() -> list[dict[str, Any]]:
         with psycopg2.connect(reporting_url()) as connection, connection.cursor() as cursor:
-            return projections.gaps(cursor)
+            return received.gaps(cursor)
 
     assert {"source": "timetracking", "position": dropped.position} in gaps()
     c1 = ("coach", str(story.c1))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import date
 
 from services.reporting import facts
 
@@ -112,15 +111,17 @@ def test_a_revision_is_a_new_version_in_force_once_both_signed() -> None:
         assert versions[1].in_force and versions[1].check_in_every_weeks == 6
 
 
-def test_the_school_year_starts_on_the_district_start_date() -> None:
-    assert facts.school_year_of(date(2025, 8, 1)) == 2025
-    assert facts.school_year_of(date(2025, 7, 31)) == 2024
-    assert facts.school_year_of(date(2025, 7, 1), start_month=7) == 2025
-    assert facts.school_year_range(2025) == (date(2025, 8, 1), date(2026, 7, 31))
-
-
 def test_every_event_of_every_contract_of_the_three_sources_is_consumed() -> None:
     from coachops.contracts import registered
 
     consumed = {t for types in facts.CONSUMED.values() for t in types}
     assert consumed == {name for (name, _version) in registered()}
+
+
+def test_time_facts_are_stored_with_a_column_for_every_field() -> None:
+    import dataclasses
+
+    from services.reporting import projections
+
+    fields = tuple(f.name for f in dataclasses.fields(facts.TimeFact))
+    assert fields == projections.TIME_COLUMNS

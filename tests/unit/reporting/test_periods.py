@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 
-from services.reporting.views import whole_months
+from services.reporting import periods
+from services.reporting.periods import whole_months
 
 NONE = {"first_month": date.max, "last_month": date.min, "last_month_end": date.min}
 
@@ -43,3 +44,10 @@ NONE = {"first_month": date.max, "last_month": date.min, "last_month_end": date.
 def test_a_range_is_whole_months_and_at_most_two_partial_ones(
         start: date, end: date, expected: dict[str, object]) -> None:
     assert whole_months(start, end) == expected
+
+
+def test_the_school_year_starts_on_the_district_start_date() -> None:
+    assert periods.school_year_of(date(2025, 8, 1)) == 2025
+    assert periods.school_year_of(date(2025, 7, 31)) == 2024
+    assert periods.school_year_of(date(2025, 7, 1), start_month=7) == 2025
+    assert periods.school_year_range(2025) == (date(2025, 8, 1), date(2026, 7, 31))

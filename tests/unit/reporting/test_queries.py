@@ -14,7 +14,7 @@ from coachops.commands.reporting import ReportQuery
 from coachops.errors import Forbidden, Invalid
 from coachops.identity import Actor, Role
 from gateway.routes.reporting import to_csv
-from services.reporting import service
+from services.reporting import periods, scope
 
 
 @pytest.mark.parametrize("query, field", [
@@ -35,11 +35,11 @@ def test_a_bad_query_is_invalid_naming_the_field(query: dict[str, Any], field: s
 
 def test_the_period_is_a_school_year_a_month_or_a_range() -> None:
     today = date(2025, 11, 22)
-    assert service.period({}, today) == (date(2025, 8, 1), date(2026, 7, 31))
-    assert service.period({"school_year": 2024}, today) == (date(2024, 8, 1), date(2025, 7, 31))
-    assert service.period({"month": "2025-12"}, today) == (date(2025, 12, 1), date(2025, 12, 31))
-    assert service.period({"month": "2026-02"}, today) == (date(2026, 2, 1), date(2026, 2, 28))
-    assert service.period({"from_date": date(2025, 9, 3), "to_date": date(2025, 9, 9)},
+    assert periods.period({}, today) == (date(2025, 8, 1), date(2026, 7, 31))
+    assert periods.period({"school_year": 2024}, today) == (date(2024, 8, 1), date(2025, 7, 31))
+    assert periods.period({"month": "2025-12"}, today) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert periods.period({"month": "2026-02"}, today) == (date(2026, 2, 1), date(2026, 2, 28))
+    assert periods.period({"from_date": date(2025, 9, 3), "to_date": date(2025, 9, 9)},
                           today) == (date(2025, 9, 3), date(2025, 9, 9))
 
 
@@ -49,9 +49,9 @@ REGION, OTHER_REGION, SCHOOL = (str(uuid.uuid4()) for _ in range(3))
 def scope_of(role: Role, query: dict[str, Any], view: str = "time_use",
              person: uuid.UUID | None = None) -> dict[str, Any]:
     actor = Actor(person or uuid.uuid4(), role)
-    with mock.patch.object(service.views, "region_represented_by", return_value=[REGION]), \
-            mock.patch.object(service.views, "schools_led_by", return_value=[SCHOOL]):
-        return service.authorised_scope(mock.Mock(), actor, query, view)
+    with mock.patch.object(scope, "region_represented_by", return_value=[REGION]), \
+            mock.patch.object(scope, "schools_led_by", return_value=[SCHOOL]):
+        return scope.authorised_scope(mock.Mock(), actor, query, view)
 
 
 def test_a_leader_sees_any_scope() -> None:

@@ -1,4 +1,4 @@
-"""The report views: SQL over the read models, assembled into rows.
+"""The report queries: SQL over the read models, assembled into rows.
 
 Every view answers for a date range and a scope (the district, a region, a school or a
 coach) and returns flat rows ``{"level", "key", ...}``, one per district / region /
@@ -17,6 +17,7 @@ of that school year).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -24,8 +25,8 @@ from uuid import UUID
 
 from psycopg2.extensions import cursor as Cursor
 
-from services.reporting import facts, sql
-from services.reporting.projections import GRAINS
+from services.reporting import periods, sql
+from services.reporting.rollups import GRAINS
 from services.reporting.suppression import ALL, SUPPRESSED, Pattern, lattice
 
 Row = dict[str, Any]
@@ -51,7 +52,7 @@ class Scope:
             "school": str(self.school_id) if self.school_id else None,
             "coach": str(self.coach_id) if self.coach_id else None,
             "sm": self.year_start_month, "sd": self.year_start_day,
-            **whole_months(self.start, self.end),
+            **periods.whole_months(self.start, self.end),
         }
 
 
@@ -138,8 +139,8 @@ def alignment_pattern(cursor: Cursor, scope: Scope) -> Pattern:
     """Plan alignment counts a cycle in the month it started: a report of whole months of
     one school year is cut from that school year's pattern, so a month asked alone and
     the same month in its year are the same cell, suppressed alike."""
-    first, last = facts.school_year_range(
-        facts.school_year_of(scope.start, scope.year_start_month, scope.year_start_day),
+    first, last = periods.school_year_range(
+        periods.school_year_of(scope.start, scope.year_start_month, scope.year_start_day),
         scope.year_start_month, scope.year_start_day)
     whole = ((scope.start.day == 1 or scope.start == first)
              and ((scope.end + timedelta(days=1)).day == 1 or scope.end == last))
@@ -149,7 +150,7 @@ def alignment_pattern(cursor: Cursor, scope: Scope) -> Pattern:
 
 # Time use -----------------------------------------------------------------------------------
 
-# Time rows of the range in scope, at one grain of the rollups (projections.GRAINS): whole
+# Time rows of the range in scope, at one grain of the rollups (rollups.GRAINS): whole
 # months from its monthly table; a partial month (at either end) from its daily table, the
 # month-to-date on its last day less the month-to-date on the day before its first, so two
 # rows per group however long it is. The subtracted rows make some groups net to nothing
@@ -193,32 +194,6 @@ def _by_grain(levels: tuple[str, ...], scope: Scope) -> dict[str, tuple[str, ...
 
 
 IN_RANGE = "HAVING sum(minutes) <> 0"
-
-
-def whole_months(start: date, end: date) -> dict[str, Any]:
-    """The first and last whole month inside [start, end] (an empty span when none), and
-    the days whose month-to-date is added (``to_days``) or taken off (``before_days``) to
-    make the partial months at either end."""
-    first = start if start.day == 1 else _next_month(start)
-    following = end + timedelta(days=1)
-    last_end = end if following.day == 1 else following.replace(day=1) - timedelta(days=1)
-    if first > last_end:
-        span = {"first_month": date.max, "last_month": date.min, "last_month_end": date.min}
-        if (start.year, start.month) == (end.year, end.month):
-            parts = [(start, end)]
-        else:
-            parts = [(start, _next_month(start) - timedelta(days=1)), (end.replace(day=1), end)]
-    else:
-        span = {"first_month": first, "last_month": last_end.replace(day=1),
-                "last_month_end": last_end}
-        parts = [(start, first - timedelta(days=1))] if start < first else []
-        parts += [(last_end + timedelta(days=1), end)] if end > last_end else []
-    return {**span, "to_days": [last for _, last in parts],
-            "before_days": [first - timedelta(days=1) for first, _ in parts if first.day > 1]}
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 TIME_LEVELS = ("district", "region", "school", "coach", "month")
@@ -464,34 +439,34 @@ def active_cycles(cursor: Cursor, scope: Scope) -> int | dict[str, bool]:
 # Who may see what ---------------------------------------------------------------------------
 
 
-def region_represented_by(cursor: Cursor, person_id: UUID, on: date) -> list[str]:
-    """The regions whose representative in force on ``on`` is ``person_id``."""
-    cursor.execute(
-        "SELECT region_id FROM (SELECT DISTINCT ON (region_id) region_id, representative_id"
-        " FROM representatives WHERE effective_on <= %s"
-        " ORDER BY region_id, effective_on DESC, position DESC) r"
-        " WHERE representative_id = %s",
-        (on, str(person_id)),
-    )
-    return [str(r) for (r,) in cursor.fetchall()]
+# The reports the service answers, each a function of the cursor and the scope.
+REPORTS: dict[str, Callable[[Cursor, Scope], list[Row]]] = {
+    "time_use": time_use,
+    "plan_alignment": plan_alignment,
+    "cycle_activity": cycle_activity,
+}
+# The council shows the district and its regions only: no query computes the finer levels
+# (every school and coach of the district) for it.
+COUNCIL = ("district", "region")
+COUNCIL_REPORTS: dict[str, Callable[[Cursor, Scope], list[Row]]] = {
+    "time_use": lambda cursor, scope: time_use(cursor, scope, COUNCIL),
+    "plan_alignment": lambda cursor, scope: plan_alignment(cursor, scope, COUNCIL,
+                                                           flags=False),
+    "cycle_activity": lambda cursor, scope: cycle_activity(cursor, scope, COUNCIL),
+}
+REPORT_NAMES = (*REPORTS, "council")
 
 
-def region_of(cursor: Cursor, school_id: UUID, on: date) -> str | None:
-    cursor.execute("SELECT " + sql.region_on("%s::uuid", "%s::date"), (str(school_id), on))
-    row = cursor.fetchone()
-    return str(row[0]) if row and row[0] else None
-
-
-def schools_led_by(cursor: Cursor, person_id: UUID, on: date) -> list[str]:
-    cursor.execute(
-        "SELECT school_id FROM (SELECT DISTINCT ON (school_id) school_id, principal_id"
-        " FROM principals WHERE effective_on <= %s"
-        " ORDER BY school_id, effective_on DESC, position DESC) p WHERE principal_id = %s",
-        (on, str(person_id)),
-    )
-    return [str(s) for (s,) in cursor.fetchall()]
-
-
-def regions(cursor: Cursor) -> list[str]:
-    cursor.execute("SELECT DISTINCT region_id::text FROM school_regions ORDER BY 1")
-    return [r for (r,) in cursor.fetchall()]
+def report_rows(cursor: Cursor, view: str, scope: Scope) -> list[Row]:
+    """The rows of report ``view``; the council's are every region side by side, each
+    report's region row under its name."""
+    if view != "council":
+        return REPORTS[view](cursor, scope)
+    side_by_side: dict[str, Row] = {}
+    for name, compute in COUNCIL_REPORTS.items():
+        for row in compute(cursor, scope):
+            if row["level"] in ("region", "district"):
+                cell = side_by_side.setdefault(
+                    row["key"], {"level": row["level"], "key": row["key"]})
+                cell[name] = {k: v for k, v in row.items() if k not in ("level", "key")}
+    return sorted(side_by_side.values(), key=lambda r: (r["level"] != "district", r["key"]))

@@ -1,0 +1,76 @@
+"""Period arithmetic: the district's school year, the period a report query asks for
+(a school year, a month or a range), what "as of a date" means, and how a range is cut
+into whole months and partial ones for the rollups."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from coachops import clock
+
+Json = dict[str, Any]
+
+
+def school_year_of(day: date, start_month: int = 8, start_day: int = 1) -> int:
+    """The school year (named by the calendar year it starts in) that ``day`` falls in."""
+    return day.year if (day.month, day.day) >= (start_month, start_day) else day.year - 1
+
+
+def school_year_range(year: int, start_month: int = 8, start_day: int = 1) -> tuple[date, date]:
+    start = date(year, start_month, start_day)
+    following = date(year + 1, start_month, start_day)
+    return start, date.fromordinal(following.toordinal() - 1)
+
+
+def school_year_start() -> tuple[int, int]:
+    """The district's first day of a school year (``SCHOOL_YEAR_START``, MM-DD)."""
+    month, day = os.environ.get("SCHOOL_YEAR_START", "08-01").split("-")
+    return int(month), int(day)
+
+
+def period(query: Json, today: date) -> tuple[date, date]:
+    """The first and last day a report query asks for: its range, its month, or its
+    school year (the one ``today`` falls in when it names none)."""
+    month, day = school_year_start()
+    if "from_date" in query:
+        return query["from_date"], query["to_date"]
+    if "month" in query:
+        year, number = (int(part) for part in query["month"].split("-"))
+        following = date(year + number // 12, number % 12 + 1, 1)
+        return date(year, number, 1), following - timedelta(days=1)
+    year = query.get("school_year") or school_year_of(today, month, day)
+    return school_year_range(year, month, day)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of ``day`` in the district's zone: what "as of that date" means."""
+    following = datetime.combine(day + timedelta(days=1), time(), tzinfo=clock.district_zone())
+    return following - timedelta(microseconds=1)
+
+
+def whole_months(start: date, end: date) -> dict[str, Any]:
+    """The first and last whole month inside [start, end] (an empty span when none), and
+    the days whose month-to-date is added (``to_days``) or taken off (``before_days``) to
+    make the partial months at either end."""
+    first = start if start.day == 1 else _next_month(start)
+    following = end + timedelta(days=1)
+    last_end = end if following.day == 1 else following.replace(day=1) - timedelta(days=1)
+    if first > last_end:
+        span = {"first_month": date.max, "last_month": date.min, "last_month_end": date.min}
+        if (start.year, start.month) == (end.year, end.month):
+            parts = [(start, end)]
+        else:
+            parts = [(start, _next_month(start) - timedelta(days=1)), (end.replace(day=1), end)]
+    else:
+        span = {"first_month": first, "last_month": last_end.replace(day=1),
+                "last_month_end": last_end}
+        parts = [(start, first - timedelta(days=1))] if start < first else []
+        parts += [(last_end + timedelta(days=1), end)] if end > last_end else []
+    return {**span, "to_days": [last for _, last in parts],
+            "before_days": [first - timedelta(days=1) for first, _ in parts if first.day > 1]}
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
