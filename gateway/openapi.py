@@ -2,8 +2,9 @@
 validate each request (``coachops/commands``) with apispec's marshmallow plugin, and the
 same authorisation matrix (``gateway.policy``): each operation says which roles may call it.
 
-``REQUESTS`` names, per route, the schema of its body or query; the path's ids come from
-the route's rule. Served at ``GET /openapi.json``; ``GET /docs`` is a page that reads it.
+``REQUESTS`` (from the route table, ``coachops/routes.py``) names, per route, the schema
+of its body or query; the path's ids come from the route's rule. Served at
+``GET /openapi.json``; ``GET /docs`` is a page that reads it.
 """
 
 from __future__ import annotations
@@ -25,11 +26,8 @@ from werkzeug import Request as HttpRequest
 from werkzeug import Response
 from werkzeug.exceptions import NotFound
 
-from coachops.commands import agreements as ag
-from coachops.commands import cycles as cy
-from coachops.commands import reporting as rp
-from coachops.commands import sync as sy
-from coachops.commands import timetracking as tt
+from coachops.routes import ROUTES
+from coachops.routes import Route as RouteRow
 from gateway import policy
 from gateway.http import http
 
@@ -50,79 +48,22 @@ class Request:
     extra_query: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
-OPTIONAL = {"body_optional": True}
-CSV_OR_JSON = ("text/csv", JSON)
-REPORT = Request(query=rp.ReportQuery, extra_query=(
-    ("format", {"type": "string", "enum": ["json", "csv"], "default": "json"}),))
+
+
+def described(row: RouteRow) -> Request:
+    """What the route table says a route reads and answers, as this document needs it."""
+    if row.schema is None:
+        return Request(status=row.status)
+    where = {"body": "body", "optional": "body", "query": "query", "path": "ids"}[row.source]
+    return Request(**{where: row.schema}, status=row.status,
+                   body_optional=row.source == "optional", media=row.media,
+                   extra_query=row.extra_query)
+
 
 REQUESTS: dict[policy.Route, Request] = {
-    ("POST", "/cycles"): Request(cy.StartCycle, status=201),
-    ("POST", "/cycles/<cycle_id>/accept"): Request(cy.AcceptCycle, **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/decline"): Request(cy.DeclineCycle, **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/withdraw-from-reporting"):
-        Request(cy.WithdrawFromReporting, **OPTIONAL),
-    ("PUT", "/cycles/<cycle_id>/norms"): Request(cy.AgreeNorms),
-    ("POST", "/cycles/<cycle_id>/calendar"): Request(cy.ScheduleItem, status=201),
-    ("POST", "/cycles/<cycle_id>/calendar/<item_id>/reschedule"): Request(cy.RescheduleItem),
-    ("POST", "/cycles/<cycle_id>/calendar/<item_id>/cancel"): Request(cy.CancelItem,
-                                                                       **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/calendar/<item_id>/done"): Request(cy.MarkItemDone,
-                                                                     **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/observations"): Request(cy.LogObservation, status=201),
-    ("POST", "/cycles/<cycle_id>/debriefs"): Request(cy.HoldDebrief, status=201),
-    ("POST", "/cycles/<cycle_id>/next-steps"): Request(cy.AddNextStep, status=201),
-    ("POST", "/cycles/<cycle_id>/next-steps/<step_id>/complete"): Request(
-        cy.CompleteNextStep, **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/next-steps/<step_id>/drop"): Request(cy.DropNextStep,
-                                                                       **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/phase/back"): Request(cy.MovePhaseBack, **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/goal"): Request(cy.ReviseGoal),
-    ("POST", "/cycles/<cycle_id>/close"): Request(cy.CloseCycle),
-    ("POST", "/cycles/<cycle_id>/reopen"): Request(cy.ReopenCycle, **OPTIONAL),
-    ("GET", "/cycles/<cycle_id>"): Request(ids=cy.CycleQuery),
-    ("GET", "/cycles/<cycle_id>/timeline"): Request(ids=cy.CycleQuery),
-    ("GET", "/cycles/<cycle_id>/reads"): Request(ids=cy.CycleQuery),
-    ("GET", "/coaches/<coach_id>/caseload"): Request(query=cy.CaseloadQuery),
-    ("GET", "/teachers/<teacher_id>/cycles"): Request(query=cy.TeacherCyclesQuery),
-    ("POST", "/time-entries"): Request(tt.RecordTimeEntry, status=201),
-    ("POST", "/time-entries/<entry_id>/corrections"): Request(tt.CorrectTimeEntry),
-    ("POST", "/time-entries/<entry_id>/void"): Request(tt.VoidTimeEntry),
-    ("POST", "/coaches/<coach_id>/time-entries/import"): Request(
-        tt.ImportTimeEntries, status=201, media=CSV_OR_JSON),
-    ("GET", "/coaches/<coach_id>/time/days/<day>"): Request(ids=tt.CoachDayQuery),
-    ("GET", "/coaches/<coach_id>/time/weeks/<day>"): Request(ids=tt.CoachWeekQuery),
-    ("POST", "/coaches/<coach_id>/time/days/<day>/suggestions/<item_id>/confirm"): Request(
-        tt.ConfirmSuggestion, status=201, **OPTIONAL),
-    ("POST", "/coaches/<coach_id>/time/days/<day>/suggestions/<item_id>/dismiss"): Request(
-        ids=tt.DismissSuggestion),
-    ("GET", "/time-categories"): Request(query=tt.ListCategories),
-    ("POST", "/time-categories"): Request(tt.AddCategory, status=201),
-    ("POST", "/time-categories/<category_id>/rename"): Request(tt.RenameCategory),
-    ("POST", "/time-categories/<category_id>/retire"): Request(ids=tt.RetireCategory),
-    ("POST", "/roster/import"): Request(ag.ImportRoster,
-                                        media=(JSON, "multipart/form-data")),
-    ("GET", "/schools/<school_id>/roster"): Request(query=ag.SchoolRosterQuery),
-    ("POST", "/people/<person_id>/forget"): Request(ids=ag.ForgetPerson),
-    ("POST", "/coaching-agreements"): Request(ag.DraftCoachingAgreement, status=201),
-    ("POST", "/coaching-agreements/<agreement_id>/revisions"): Request(
-        ag.ReviseCoachingAgreement, status=201),
-    ("POST", "/coaching-agreements/<agreement_id>/sign"): Request(ag.SignCoachingAgreement),
-    ("POST", "/coaching-agreements/<agreement_id>/check-ins"): Request(ag.RecordCheckIn,
-                                                                       status=201),
-    ("GET", "/coaching-agreements/<agreement_id>"): Request(ids=ag.AgreementQuery),
-    ("POST", "/partnership-agreements"): Request(ag.DraftPartnershipAgreement, status=201),
-    ("POST", "/partnership-agreements/<agreement_id>/agree"): Request(
-        ids=ag.AgreePartnershipAgreement),
-    ("GET", "/partnership-agreements/<agreement_id>"): Request(ids=ag.AgreementQuery),
-    ("GET", "/reports/time-use"): REPORT,
-    ("GET", "/reports/plan-alignment"): REPORT,
-    ("GET", "/reports/cycle-activity"): REPORT,
-    ("GET", "/reports/council"): REPORT,
-    ("GET", "/schools/<school_id>/active-cycles"): Request(ids=rp.SchoolQuery),
-    ("POST", "/sync"): Request(sy.SyncBatch),
-}
+    (row.method, row.rule): described(row) for row in ROUTES if row.schema is not None}
 # A path segment whose schema field has another name.
-PATH_FIELDS = {"day": "date"}
+PATH_FIELDS = {k: v for row in ROUTES for k, v in row.path_fields.items()}
 
 ERROR = {
     "type": "object",
@@ -162,14 +103,7 @@ RETRY_AFTER = ("429", "503")
 # What a create operation answers that names the ids of what it made (each its own name in
 # the path of the operations that use it): from these, ``links`` lead to those operations.
 CREATES: dict[policy.Route, tuple[str, ...]] = {
-    ("POST", "/cycles"): ("cycle_id",),
-    ("POST", "/cycles/<cycle_id>/calendar"): ("item_id",),
-    ("POST", "/cycles/<cycle_id>/next-steps"): ("step_id",),
-    ("POST", "/time-entries"): ("entry_id",),
-    ("POST", "/time-categories"): ("category_id",),
-    ("POST", "/coaching-agreements"): ("agreement_id",),
-    ("POST", "/partnership-agreements"): ("agreement_id",),
-}
+    (row.method, row.rule): row.creates for row in ROUTES if row.creates}
 
 
 @dataclass(frozen=True)

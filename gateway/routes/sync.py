@@ -25,7 +25,7 @@ from coachops.commands.sync import COMMANDS, PATH_IDS, SyncBatch, SyncItem
 from coachops.errors import Forbidden
 from coachops.identity import Role
 from gateway.auth import actor_of
-from gateway.http import Backend, http
+from gateway.http import http
 from gateway.routes import validated, with_path
 
 Json = dict[str, Any]
@@ -67,9 +67,8 @@ def echoed(raw: Any, name: str) -> Any:
 
 
 class SyncRoutes:
-    # Names of their own: a batch may be answered long after a single command would be.
-    cycles_batches = Backend("cycles", long=True)
-    timetracking_batches = Backend("timetracking", long=True)
+    # A batch may be answered long after a single command would be: it goes through the
+    # route table's long proxies (``<service>_long``).
 
     @http("POST", "/sync")
     def sync(self, request: Request) -> Json:
@@ -86,7 +85,7 @@ class SyncRoutes:
                 answers[index] = refused(error)
                 continue
             by_service.setdefault(service, []).append((index, item))
-        calls = {service: getattr(self, f"{service}_batches").sync.call_async(
+        calls = {service: getattr(self, f"{service}_long").sync.call_async(
                      actor.to_dict(), [item for _, item in listed])
                  for service, listed in by_service.items()}
         for service, call in calls.items():
