@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from coachops import answers as an
 from coachops.commands import Command
 from coachops.commands import agreements as ag
 from coachops.commands import cycles as cy
@@ -51,7 +52,7 @@ class Route:
     roles: frozenset[Role] | str
     service: str | None = None
     rpc: str | None = None
-    schema: type[Schema] | None = None
+    schema: type[Command] | None = None  # the command's or the query's
     source: Source = "path"
     status: int = 200
     long: bool = False  # a district's roster, a CSV of time, an offline batch
@@ -62,7 +63,7 @@ class Route:
     answers: tuple[str, ...] = (JSON,)  # of its answer
     extra_query: tuple[tuple[str, dict[str, Any]], ...] = ()
     creates: tuple[str, ...] = ()  # the ids its answer names (for the OpenAPI links)
-    answer: type[Schema] | None = None
+    answer: type[an.Answer] = an.Answer  # the schema of its success answer, with an example
     path_fields: dict[str, str] = field(default_factory=dict)  # a segment named otherwise
 
     @property
@@ -72,6 +73,7 @@ class Route:
 
 def cycles(method: str, rule: str, roles: frozenset[Role], rpc: str,
            schema: type[Command], source: Source = "body", **more: Any) -> Route:
+    more.setdefault("answer", an.CycleStatus)  # a command's: where the cycle stands now
     return Route(method, rule, roles, "cycles", rpc, schema, source, **more)
 
 
@@ -87,13 +89,15 @@ def agreements(method: str, rule: str, roles: frozenset[Role], rpc: str,
 
 def report(rule: str, roles: frozenset[Role], name: str) -> Route:
     return Route("GET", rule, roles, "reporting", "report", rp.ReportQuery, "query",
-                 written=True, name=name, answers=(JSON, "text/csv"), extra_query=(
+                 answer=an.Report, written=True, name=name, answers=(JSON, "text/csv"),
+                 extra_query=(
                      ("format", {"type": "string", "enum": ["json", "csv"],
                                  "default": "json"}),))
 
 
-def open_route(rule: str, name: str) -> Route:
-    return Route("GET", rule, OPEN, written=True, name=name)
+def open_route(rule: str, name: str, answers: tuple[str, ...] = ("text/html",),
+               answer: type[an.Answer] = an.Answer) -> Route:
+    return Route("GET", rule, OPEN, written=True, name=name, answers=answers, answer=answer)
 
 
 C, T, CT = frozenset({COACH}), frozenset({TEACHER}), frozenset({COACH, TEACHER})
@@ -134,69 +138,81 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
     cycles("POST", "/cycles/<cycle_id>/goal", C, "revise_goal", cy.ReviseGoal),
     cycles("POST", "/cycles/<cycle_id>/close", C, "close_cycle", cy.CloseCycle),
     cycles("POST", "/cycles/<cycle_id>/reopen", C, "reopen_cycle", cy.ReopenCycle, "optional"),
-    cycles("GET", "/cycles/<cycle_id>", CT, "get_cycle", cy.CycleQuery, "path"),
-    cycles("GET", "/cycles/<cycle_id>/timeline", CT, "cycle_timeline", cy.CycleQuery, "path"),
-    cycles("GET", "/cycles/<cycle_id>/reads", CT, "cycle_reads", cy.CycleQuery, "path"),
-    cycles("GET", "/coaches/<coach_id>/caseload", C, "caseload", cy.CaseloadQuery, "query"),
+    cycles("GET", "/cycles/<cycle_id>", CT, "get_cycle", cy.CycleQuery, "path",
+           answer=an.Cycle),
+    cycles("GET", "/cycles/<cycle_id>/timeline", CT, "cycle_timeline", cy.CycleQuery, "path",
+           answer=an.Timeline),
+    cycles("GET", "/cycles/<cycle_id>/reads", CT, "cycle_reads", cy.CycleQuery, "path",
+           answer=an.Reads),
+    cycles("GET", "/coaches/<coach_id>/caseload", C, "caseload", cy.CaseloadQuery, "query",
+           answer=an.Caseload),
     cycles("GET", "/teachers/<teacher_id>/cycles", T, "teacher_cycles", cy.TeacherCyclesQuery,
-           "query"),
+           "query", answer=an.TeacherCycles),
     # A coach's time: their own, and nobody else writes it
     time("POST", "/time-entries", C, "record_time_entry", tt.RecordTimeEntry, status=201,
-         synced=True, creates=("entry_id",)),
+         synced=True, creates=("entry_id",), answer=an.EntryId),
     time("POST", "/time-entries/<entry_id>/corrections", C, "correct_time_entry",
-         tt.CorrectTimeEntry, synced=True),
+         tt.CorrectTimeEntry, synced=True, answer=an.EntryId),
     time("POST", "/time-entries/<entry_id>/void", C, "void_time_entry", tt.VoidTimeEntry,
-         synced=True),
+         synced=True, answer=an.EntryId),
     time("POST", "/coaches/<coach_id>/time-entries/import", C, "import_time_entries",
          tt.ImportTimeEntries, status=201, long=True, written=True,
          media=("text/csv", JSON)),
     time("GET", "/coaches/<coach_id>/time/days/<day>", C, "coach_day", tt.CoachDayQuery, "path",
-         name="coach_time_day", path_fields=DAY),
+         name="coach_time_day", path_fields=DAY, answer=an.CoachDay),
     time("GET", "/coaches/<coach_id>/time/weeks/<day>", C, "coach_week", tt.CoachWeekQuery, "path",
-         name="coach_time_week", path_fields=DAY),
+         name="coach_time_week", path_fields=DAY, answer=an.CoachWeek),
     time("POST", f"{SUGGESTION}/confirm", C, "confirm_suggestion", tt.ConfirmSuggestion,
-         "optional", status=201, name="confirm_time_suggestion", path_fields=DAY),
+         "optional", status=201, name="confirm_time_suggestion", path_fields=DAY,
+         answer=an.EntryId),
     time("POST", f"{SUGGESTION}/dismiss", C, "dismiss_suggestion", tt.DismissSuggestion, "path",
          name="dismiss_time_suggestion", path_fields=DAY),
     # The district's time categories: read by those who log or report time, kept by the
     # district (its coaching leader or IT)
     time("GET", "/time-categories", frozenset({COACH, PRINCIPAL, CLT_REP, LEADER, IT_ADMIN}),
-         "categories", tt.ListCategories, "query", name="time_categories"),
+         "categories", tt.ListCategories, "query", name="time_categories", answer=an.Categories),
     time("POST", "/time-categories", frozenset({LEADER, IT_ADMIN}), "add_category",
-         tt.AddCategory, status=201, name="add_time_category", creates=("category_id",)),
+         tt.AddCategory, status=201, name="add_time_category", creates=("category_id",),
+         answer=an.Category),
     time("POST", "/time-categories/<category_id>/rename", frozenset({LEADER, IT_ADMIN}),
-         "rename_category", tt.RenameCategory, name="rename_time_category"),
+         "rename_category", tt.RenameCategory, name="rename_time_category", answer=an.Category),
     time("POST", "/time-categories/<category_id>/retire", frozenset({LEADER, IT_ADMIN}),
-         "retire_category", tt.RetireCategory, "path", name="retire_time_category"),
+         "retire_category", tt.RetireCategory, "path", name="retire_time_category",
+         answer=an.Category),
     # The roster: imported by district IT; a school's roster for its people and the district
     agreements("POST", "/roster/import", frozenset({IT_ADMIN}), "import_roster",
                ag.ImportRoster, long=True, written=True,
                media=(JSON, "multipart/form-data")),
     agreements("GET", "/schools/<school_id>/roster",
                frozenset({COACH, PRINCIPAL, LEADER, IT_ADMIN}), "school_roster",
-               ag.SchoolRosterQuery, "query"),
+               ag.SchoolRosterQuery, "query", answer=an.SchoolRoster),
     # Erasing a person (a request under student-privacy law or district policy): district IT
     agreements("POST", "/people/<person_id>/forget", frozenset({IT_ADMIN}), "forget_person",
                ag.ForgetPerson, "path", written=True),
     # Coaching agreements: between a coach and a principal
     agreements("POST", "/coaching-agreements", C, "draft_coaching_agreement",
-               ag.DraftCoachingAgreement, status=201, creates=("agreement_id",)),
+               ag.DraftCoachingAgreement, status=201, creates=("agreement_id",),
+               answer=an.CoachingAgreement),
     agreements("POST", "/coaching-agreements/<agreement_id>/revisions", C,
-               "revise_coaching_agreement", ag.ReviseCoachingAgreement, status=201),
+               "revise_coaching_agreement", ag.ReviseCoachingAgreement, status=201,
+               answer=an.CoachingAgreement),
     agreements("POST", "/coaching-agreements/<agreement_id>/sign",
                frozenset({COACH, PRINCIPAL}), "sign_coaching_agreement",
-               ag.SignCoachingAgreement),
+               ag.SignCoachingAgreement, answer=an.CoachingAgreement),
     agreements("POST", "/coaching-agreements/<agreement_id>/check-ins",
-               frozenset({COACH, PRINCIPAL}), "record_check_in", ag.RecordCheckIn, status=201),
+               frozenset({COACH, PRINCIPAL}), "record_check_in", ag.RecordCheckIn, status=201,
+               answer=an.CoachingAgreement),
     agreements("GET", "/coaching-agreements/<agreement_id>", frozenset({COACH, PRINCIPAL}),
-               "coaching_agreement", ag.AgreementQuery, "path"),
+               "coaching_agreement", ag.AgreementQuery, "path", answer=an.CoachingAgreement),
     # Partnership agreements: between a coach and a teacher
     agreements("POST", "/partnership-agreements", C, "draft_partnership_agreement",
-               ag.DraftPartnershipAgreement, status=201, creates=("agreement_id",)),
+               ag.DraftPartnershipAgreement, status=201, creates=("agreement_id",),
+               answer=an.PartnershipAgreement),
     agreements("POST", "/partnership-agreements/<agreement_id>/agree", T,
-               "agree_partnership_agreement", ag.AgreePartnershipAgreement, "path"),
+               "agree_partnership_agreement", ag.AgreePartnershipAgreement, "path",
+               answer=an.PartnershipAgreement),
     agreements("GET", "/partnership-agreements/<agreement_id>", CT, "partnership_agreement",
-               ag.AgreementQuery, "path"),
+               ag.AgreementQuery, "path", answer=an.PartnershipAgreement),
     # Reports: aggregates only; a coach sees their own time
     report("/reports/time-use", AGGREGATES | {COACH}, "time_use_report"),
     report("/reports/plan-alignment", AGGREGATES | {COACH}, "plan_alignment_report"),
@@ -233,19 +249,20 @@ class SyncBatch(Command):
 
 ROUTES: Final[tuple[Route, ...]] = (
     # Operations and the description of the API
-    open_route("/healthz", "healthz"),
-    open_route("/readyz", "readyz"),
-    open_route("/openapi.json", "openapi"),
+    open_route("/healthz", "healthz", (JSON,), an.Health),
+    open_route("/readyz", "readyz", (JSON,), an.Readiness),
+    open_route("/openapi.json", "openapi", (JSON,)),
     open_route("/docs", "api_docs"),
-    open_route("/docs/<name>", "api_docs_file"),
+    open_route("/docs/<name>", "api_docs_file", ("text/javascript", "text/css")),
     # The dashboard's static files hold no data: its pages call the report routes with
     # the person's own token
     open_route("/", "home"),
     open_route("/dashboard", "dashboard_without_slash"),
     open_route("/dashboard/", "dashboard"),
-    open_route("/dashboard/<path:name>", "dashboard_file"),
+    open_route("/dashboard/<path:name>", "dashboard_file",
+               ("text/html", "text/javascript", "text/css")),
     *SERVICE_ROUTES,
     # A coach's app sending what it queued offline (each item is checked as its own route)
     Route("POST", "/sync", C, schema=SyncBatch, source="body", long=True, written=True,
-          name="sync"),
+          name="sync", answer=an.SyncAnswer),
 )

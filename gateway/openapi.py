@@ -26,6 +26,7 @@ from werkzeug import Request as HttpRequest
 from werkzeug import Response
 from werkzeug.exceptions import NotFound
 
+from coachops.answers import Answer, Report
 from coachops.routes import ROUTES
 from coachops.routes import Route as RouteRow
 from gateway import policy
@@ -46,22 +47,29 @@ class Request:
     body_optional: bool = False  # a command that needs nothing but its URL
     media: tuple[str, ...] = (JSON,)
     extra_query: tuple[tuple[str, dict[str, Any]], ...] = ()
+    answer: type[Answer] = Answer
+    answers: tuple[str, ...] = (JSON,)  # the media types of the answer
 
 
 
 
 def described(row: RouteRow) -> Request:
     """What the route table says a route reads and answers, as this document needs it."""
+    common: dict[str, Any] = {"status": row.status, "answer": row.answer,
+                              "answers": row.answers}
     if row.schema is None:
-        return Request(status=row.status)
+        return Request(**common)
     where = {"body": "body", "optional": "body", "query": "query", "path": "ids"}[row.source]
-    return Request(**{where: row.schema}, status=row.status,
-                   body_optional=row.source == "optional", media=row.media,
-                   extra_query=row.extra_query)
+    return Request(**{where: row.schema}, body_optional=row.source == "optional",
+                   media=row.media, extra_query=row.extra_query, **common)
 
 
+DESCRIBED: dict[policy.Route, Request] = {(row.method, row.rule): described(row)
+                                          for row in ROUTES}
+# The routes that take a command or a query.
 REQUESTS: dict[policy.Route, Request] = {
-    (row.method, row.rule): described(row) for row in ROUTES if row.schema is not None}
+    route: DESCRIBED[route] for route in DESCRIBED
+    if any((DESCRIBED[route].body, DESCRIBED[route].query, DESCRIBED[route].ids))}
 # A path segment whose schema field has another name.
 PATH_FIELDS = {k: v for row in ROUTES for k, v in row.path_fields.items()}
 
@@ -146,7 +154,7 @@ def _roles(route: Route) -> str:
 
 
 def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
-    request = REQUESTS.get((route.method, route.rule), Request())
+    request = DESCRIBED[(route.method, route.rule)]
     in_path = path_names(route.rule)
     schema = request.body or request.query or request.ids
     schema_fields = schema().fields if schema else {}
@@ -166,7 +174,10 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
         "summary": route.function.replace("_", " ").capitalize(),
         "description": _roles(route), "parameters": parameters,
         "responses": {str(request.status): {
-            "description": "done", "content": {JSON: {"schema": {"type": "object"}}}}},
+            "description": " ".join(inspect.cleandoc(request.answer.__doc__ or "done")
+                                    .split("\n\n")[0].split()),
+            "content": {media: answer_content(request.answer, media)
+                        for media in request.answers}}},
     }
     if request.body:
         body = request.body(exclude=taken)
@@ -187,6 +198,17 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
     return operation
 
 
+def answer_content(answer: type[Answer], media: str) -> dict[str, Any]:
+    """A success answer's schema and example; a CSV answer is text, its header first."""
+    if media == "text/csv":
+        return {"schema": {"type": "string"},
+                "example": "school_id,category_id,minutes\n" + ",".join(
+                    str(v) for v in Report.example["rows"][0].values()) + "\n"}
+    if media != JSON:  # a page or a file of the dashboard or of this description
+        return {"schema": {"type": "string"}}
+    return {"schema": answer, "example": answer.example}
+
+
 def _links(source: Route, every: list[Route]) -> dict[str, Any]:
     """From a create operation to each operation whose path ids it names: the ids it made
     (from its answer) and those of its own path (from its request)."""
@@ -205,9 +227,9 @@ def _links(source: Route, every: list[Route]) -> dict[str, Any]:
     return links
 
 
-def schema_name(schema: Schema) -> str:
+def schema_name(schema: Schema | type[Schema]) -> str:
     """A command's body as sent, without the ids its URL carries, is ``<Command>Body``."""
-    name = type(schema).__name__
+    name = (schema if isinstance(schema, type) else type(schema)).__name__  # an answer: a class
     return f"{name}Body" if getattr(schema, "exclude", None) else name
 
 

@@ -44,8 +44,10 @@ def handler(row: Route) -> Callable[..., Any]:
     names = re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", row.rule)
 
     def handle(self: Any, request: Request, *ids: str, **path: str) -> Any:
-        actor = actor_of(request)  # (nameko passes the ids by name; a test may by place)
-        data = validated(schema, fields_of(row, request, {**dict(zip(names, ids)), **path}))  # type: ignore[arg-type]
+        actor = actor_of(request)
+        # nameko passes the URL's ids by name; a test may pass them in order
+        path = {**dict(zip(names, ids, strict=False)), **path}
+        data = validated(schema, fields_of(row, request, path))
         answer = getattr(getattr(self, backend_name(row)), rpc)(actor.to_dict(), data)
         return (status, answer) if status != 200 else answer
 
