@@ -27,6 +27,7 @@ from werkzeug import Response
 from werkzeug.exceptions import NotFound
 
 from coachops.answers import Answer, Report
+from coachops.commands.types import Text
 from coachops.routes import ROUTES
 from coachops.routes import Route as RouteRow
 from gateway import policy
@@ -183,8 +184,7 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
         body = request.body(exclude=taken)
         operation["requestBody"] = {
             "required": not request.body_optional,
-            "content": {media: {"schema": body} if media != "text/csv" else
-                        {"schema": {"type": "string"}} for media in request.media}}
+            "content": {media: body_content(body, media, plugin) for media in request.media}}
     statuses = list(EVERY_ROUTE)
     if policy.needs_token(route.method, route.rule):
         operation["security"] = [{"bearer": []}]
@@ -196,6 +196,20 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
     for status in sorted(statuses):
         operation["responses"][status] = {"$ref": f"#/components/responses/{status}"}
     return operation
+
+
+def body_content(body: Schema, media: str, plugin: MarshmallowPlugin) -> dict[str, Any]:
+    """A body as JSON, a CSV file as text, or a form whose text fields are files (each
+    uploaded as itself, the roster's ``orgs.csv`` and the rest)."""
+    if media == "text/csv":
+        return {"schema": {"type": "string"}}
+    if media != "multipart/form-data":
+        return {"schema": body}
+    files = {name for name, field in body.fields.items() if isinstance(field, Text)}
+    return {"schema": {"type": "object", "required": sorted(
+        name for name in files if body.fields[name].required), "properties": {
+        name: {"type": "string", "format": "binary"} if name in files
+        else plugin.converter.field2property(field) for name, field in body.fields.items()}}}
 
 
 def answer_content(answer: type[Answer], media: str) -> dict[str, Any]:
