@@ -14,6 +14,7 @@ district leader reads aggregates, never a cycle.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -38,6 +39,11 @@ JSON = "application/json"
 # body that may be left out (a command that needs nothing but its URL), the query string,
 # or nothing (the ids are the whole of it).
 Source = Literal["body", "optional", "query", "path"]
+
+
+def path_names(rule: str) -> list[str]:
+    """The ids a werkzeug rule carries: ``/cycles/<cycle_id>`` (or ``<path:name>``)."""
+    return re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", rule)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from werkzeug.exceptions import NotFound
 
 from coachops.answers import Answer, Report
 from coachops.commands.types import Text
-from coachops.routes import ROUTES
+from coachops.routes import ROUTES, path_names
 from coachops.routes import Route as RouteRow
 from gateway import policy
 from gateway.http import http
@@ -135,10 +135,6 @@ def routes(service: type) -> Iterator[Route]:
 def path_of(rule: str) -> str:
     """werkzeug's ``/cycles/<cycle_id>`` (or ``<path:name>``) as ``/cycles/{cycle_id}``."""
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
-
-
-def path_names(rule: str) -> list[str]:
-    return re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", rule)
 
 
 def _tag(module: str) -> str:

@@ -31,7 +31,8 @@ class UnlistedRoute(RuntimeError):
 
 
 def is_listed(method: str, rule: str) -> bool:
-    return all((m, rule) in MATRIX for m in methods(method))
+    """A row, and roles decided on it (an empty set is no decision)."""
+    return all(MATRIX.get((m, rule)) for m in methods(method))
 
 
 def methods(method: str) -> list[str]:

@@ -5,13 +5,12 @@ schema (a 400 naming the field), one RPC call, the row's success status."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from werkzeug import Request
 
-from coachops.routes import ROUTES, SYNCED, Route, SyncBatch
+from coachops.routes import ROUTES, SYNCED, Route, SyncBatch, path_names
 from gateway.auth import actor_of
 from gateway.http import Backend, http, json_body, optional_json_body
 from gateway.routes import validated, with_path
@@ -41,7 +40,7 @@ def fields_of(row: Route, request: Request, path: dict[str, str]) -> Any:
 def handler(row: Route) -> Callable[..., Any]:
     assert row.schema is not None and row.rpc is not None, f"{row.rule}: no schema or RPC"
     schema, rpc, status = row.schema, row.rpc, row.status
-    names = re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", row.rule)
+    names = path_names(row.rule)
 
     def handle(self: Any, request: Request, *ids: str, **path: str) -> Any:
         actor = actor_of(request)
