@@ -31,6 +31,10 @@ class Progress(Schema):
     label = fields.String()
 
 
+class StepsProgress(Progress):
+    steps = fields.List(fields.Dict())
+
+
 class CycleStatus(Answer):
     """What a command on a cycle answers: where the cycle stands now, and the id of what
     the command made, if it made something (``item_id``, ``observation_id``...)."""
@@ -67,7 +71,7 @@ class Cycle(CycleSummary):
     calendar = fields.List(fields.Dict())
     observations = fields.List(fields.Dict())
     debriefs = fields.List(fields.Dict())
-    next_steps = fields.Dict()  # progress, and "steps"
+    next_steps = fields.Nested(StepsProgress)
     closing = fields.Raw(allow_none=True)
     example = {**CycleSummary.example, "norms": None, "calendar": [{
         "item_id": ITEM, "kind": "observation", "starts_at": "2026-09-15T09:00:00-04:00",

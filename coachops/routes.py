@@ -76,6 +76,13 @@ class Route:
     def handler(self) -> str:
         return self.name or self.rpc or ""
 
+    @property
+    def command_schema(self) -> type[Command]:
+        """The schema of a row that takes a command or a query (every synced row does)."""
+        if self.schema is None:
+            raise TypeError(f"{self.method} {self.rule} takes no command")
+        return self.schema
+
 
 def cycles(method: str, rule: str, roles: frozenset[Role], rpc: str,
            schema: type[Command], source: Source = "body", **more: Any) -> Route:

@@ -61,8 +61,9 @@ def described(row: RouteRow) -> Request:
     if row.schema is None:
         return Request(**common)
     where = {"body": "body", "optional": "body", "query": "query", "path": "ids"}[row.source]
-    return Request(**{where: row.schema}, body_optional=row.source == "optional",
-                   media=row.media, extra_query=row.extra_query, **common)
+    common[where] = row.schema
+    return Request(body_optional=row.source == "optional", media=row.media,
+                   extra_query=row.extra_query, **common)
 
 
 DESCRIBED: dict[policy.Route, Request] = {(row.method, row.rule): described(row)
@@ -202,6 +203,7 @@ def body_content(body: Schema, media: str, plugin: MarshmallowPlugin) -> dict[st
     if media != "multipart/form-data":
         return {"schema": body}
     files = {name for name, field in body.fields.items() if isinstance(field, Text)}
+    assert plugin.converter is not None  # set when the plugin joins the spec
     return {"schema": {"type": "object", "required": sorted(
         name for name in files if body.fields[name].required), "properties": {
         name: {"type": "string", "format": "binary"} if name in files

@@ -193,7 +193,7 @@ def apply_one(sender: Actor, item: Json, handlers: Mapping[str, Handler],
                                       field="command"))
     try:
         return answered(once, command.status, handler(sender, load(
-            command.schema, item.get("body")), once))
+            command.command_schema, item.get("body")), once))
     except CoachopsError as error:
         return rejected(error)
     except Exception:

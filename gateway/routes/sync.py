@@ -34,7 +34,7 @@ Json = dict[str, Any]
 MAX_SYNC_BYTES = 16 << 20
 # One instance of each schema, reused: a batch checks up to 500 items.
 ITEM = SyncItem()
-SCHEMAS = {name: command.schema() for name, command in COMMANDS.items()}
+SCHEMAS = {name: command.command_schema() for name, command in COMMANDS.items()}
 
 
 def sync_body(request: Request) -> Any:
@@ -50,8 +50,9 @@ def checked(raw: Any) -> tuple[str, Json]:
     path = {name: item[name] for name in PATH_IDS if name in item}
     schema = SCHEMAS[item["command"]]
     body = schema.dump(schema.load(with_path(item["body"], **path)))  # as ``validated``
-    return COMMANDS[item["command"]].service, {"client_id": str(item["client_id"]),
-                                               "command": item["command"], "body": body}
+    service = str(COMMANDS[item["command"]].service)  # every synced row names its service
+    return service, {"client_id": str(item["client_id"]), "command": item["command"],
+                     "body": body}
 
 
 def refused(error: ValidationError) -> Json:

@@ -53,7 +53,8 @@ def handler(row: Route) -> Callable[..., Any]:
     handle.__name__ = handle.__qualname__ = row.handler
     handle.__doc__ = f"{row.method} {row.rule}: {row.service}.{rpc}"
     handle.route = row  # type: ignore[attr-defined]  # (a function's own attribute)
-    return http(row.method, row.rule)(handle)
+    route: Callable[..., Any] = http(row.method, row.rule)(handle)
+    return route
 
 
 def routes_class() -> type:
