@@ -1,5 +1,6 @@
-"""Agreements routes: the roster import (district IT), the school roster as of a date,
-coaching agreements (coach and principal) and partnership agreements (coach and teacher)."""
+"""The agreements service's routes whose bodies are special: the roster import (district
+IT's files) and forgetting a person (which also revokes their tokens). The others are made
+from the route table (``coachops/routes.py``, ``gateway/routes/table.py``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Report routes: aggregates only. Every report is JSON, or CSV with ``?format=csv``.
+"""Report routes: aggregates only. Every report is JSON, or CSV with ``?format=csv``, so
+their handlers are written here; their rows (roles, description) are in the route table,
+and the school's active cycles is made from it.
 
     GET /reports/time-use?school_year=2026&region_id=...
     GET /reports/plan-alignment?month=2026-10&school_id=...

@@ -1,4 +1,5 @@
-"""Time-tracking routes: a coach's entries, days and weeks, and the district's categories."""
+"""The time-tracking route whose body is special: a coach's CSV import. The others (entries,
+days, weeks, categories) are made from the route table (``coachops/routes.py``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 # Importing the commands also teaches this process ImportRejected, so a refused CSV file
 # arrives from the service with its line-numbered list intact.
-from coachops.commands.timetracking import (
-    ImportTimeEntries,
-)
+from coachops.commands.timetracking import ImportTimeEntries
 from gateway.auth import actor_of
 from gateway.http import MAX_BODY_BYTES, http, json_body
 from gateway.routes import validated, with_path
