@@ -138,10 +138,15 @@ def path_of(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
-def _tag(module: str) -> str:
+SERVICE = {(row.method, row.rule): row.service for row in ROUTES if row.service}
+
+
+def _tag(route: Route) -> str:
+    """The service a route reaches, or the module of a handler that reaches none."""
+    name = SERVICE.get((route.method, route.rule)) or route.module.rsplit(".", 1)[-1]
     return {"cycles": "cycles", "timetracking": "time", "agreements": "roster and agreements",
             "reporting": "reports", "dashboard": "dashboard", "sync": "offline sync"}.get(
-        module.rsplit(".", 1)[-1], "operations")
+        name, "operations")
 
 
 def _roles(route: Route) -> str:
@@ -168,7 +173,7 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
     parameters += [{"in": "query", "name": name, "schema": spec, "required": False}
                    for name, spec in request.extra_query]
     operation: dict[str, Any] = {
-        "operationId": route.function, "tags": [_tag(route.module)],
+        "operationId": route.function, "tags": [_tag(route)],
         "summary": route.function.replace("_", " ").capitalize(),
         "description": _roles(route), "parameters": parameters,
         "responses": {str(request.status): {
