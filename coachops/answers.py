@@ -16,13 +16,10 @@ TEACHER = "9a1e5d77-2c3b-4f08-b6e4-71c0a8d2f5b9"
 SCHOOL = "3c7b9e12-5d4a-4e6f-a1b2-c3d4e5f60718"
 ITEM = "e4f1a2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b"
 
-Json = dict[str, Any]
-
-
 class Answer(Schema):
     """A JSON object; its fields are those its service's view builds."""
 
-    example: ClassVar[Json] = {}
+    example: ClassVar[dict[str, Any]] = {}
 
 
 class Progress(Schema):

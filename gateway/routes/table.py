@@ -15,8 +15,6 @@ from gateway.auth import actor_of
 from gateway.http import Backend, http, json_body, optional_json_body
 from gateway.routes import validated, with_path
 
-Json = dict[str, Any]
-
 
 def backend_name(row: Route) -> str:
     """The attribute of the gateway holding the row's RPC proxy: one per service, and one
