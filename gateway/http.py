@@ -37,6 +37,7 @@ from coachops import metrics
 from coachops.bus.tolerant import TolerantReplyListener
 from coachops.commands import field_errors
 from coachops.errors import CoachopsError
+from coachops.routes import ROUTES
 from gateway import policy, revocations
 from gateway.auth import ACTOR_KEY, Token, bearer_token, verify
 from gateway.ratelimit import RateLimiter
@@ -54,8 +55,7 @@ MAX_REASON_CHARS = 500  # of a refusal's line in the log
 # routes that may take longer: a district's roster, a CSV of time, an offline batch.
 ANSWER_SECONDS = 30.0
 LONG_ANSWER_SECONDS = 600.0
-LONG_ROUTES = {("POST", "/roster/import"), ("POST", "/coaches/<coach_id>/time-entries/import"),
-               ("POST", "/sync")}
+LONG_ROUTES = {(row.method, row.rule) for row in ROUTES if row.long}
 
 
 class Backend(RpcProxy):

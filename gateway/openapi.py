@@ -2,8 +2,9 @@
 validate each request (``coachops/commands``) with apispec's marshmallow plugin, and the
 same authorisation matrix (``gateway.policy``): each operation says which roles may call it.
 
-``REQUESTS`` names, per route, the schema of its body or query; the path's ids come from
-the route's rule. Served at ``GET /openapi.json``; ``GET /docs`` is a page that reads it.
+``REQUESTS`` (from the route table, ``coachops/routes.py``) names, per route, the schema
+of its body or query; the path's ids come from the route's rule. Served at
+``GET /openapi.json``; ``GET /docs`` is a page that reads it.
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ from werkzeug import Request as HttpRequest
 from werkzeug import Response
 from werkzeug.exceptions import NotFound
 
-from coachops.commands import agreements as ag
-from coachops.commands import cycles as cy
-from coachops.commands import reporting as rp
-from coachops.commands import sync as sy
-from coachops.commands import timetracking as tt
+from coachops.answers import Answer, Report
+from coachops.commands.types import Text
+from coachops.routes import ROUTES, path_names
+from coachops.routes import Route as RouteRow
 from gateway import policy
 from gateway.http import http
 
@@ -48,81 +48,32 @@ class Request:
     body_optional: bool = False  # a command that needs nothing but its URL
     media: tuple[str, ...] = (JSON,)
     extra_query: tuple[tuple[str, dict[str, Any]], ...] = ()
+    answer: type[Answer] = Answer
+    answers: tuple[str, ...] = (JSON,)  # the media types of the answer
 
 
-OPTIONAL = {"body_optional": True}
-CSV_OR_JSON = ("text/csv", JSON)
-REPORT = Request(query=rp.ReportQuery, extra_query=(
-    ("format", {"type": "string", "enum": ["json", "csv"], "default": "json"}),))
 
+
+def described(row: RouteRow) -> Request:
+    """What the route table says a route reads and answers, as this document needs it."""
+    common: dict[str, Any] = {"status": row.status, "answer": row.answer,
+                              "answers": row.answers}
+    if row.schema is None:
+        return Request(**common)
+    where = {"body": "body", "optional": "body", "query": "query", "path": "ids"}[row.source]
+    common[where] = row.schema
+    return Request(body_optional=row.source == "optional", media=row.media,
+                   extra_query=row.extra_query, **common)
+
+
+DESCRIBED: dict[policy.Route, Request] = {(row.method, row.rule): described(row)
+                                          for row in ROUTES}
+# The routes that take a command or a query.
 REQUESTS: dict[policy.Route, Request] = {
-    ("POST", "/cycles"): Request(cy.StartCycle, status=201),
-    ("POST", "/cycles/<cycle_id>/accept"): Request(cy.AcceptCycle, **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/decline"): Request(cy.DeclineCycle, **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/withdraw-from-reporting"):
-        Request(cy.WithdrawFromReporting, **OPTIONAL),
-    ("PUT", "/cycles/<cycle_id>/norms"): Request(cy.AgreeNorms),
-    ("POST", "/cycles/<cycle_id>/calendar"): Request(cy.ScheduleItem, status=201),
-    ("POST", "/cycles/<cycle_id>/calendar/<item_id>/reschedule"): Request(cy.RescheduleItem),
-    ("POST", "/cycles/<cycle_id>/calendar/<item_id>/cancel"): Request(cy.CancelItem,
-                                                                       **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/calendar/<item_id>/done"): Request(cy.MarkItemDone,
-                                                                     **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/observations"): Request(cy.LogObservation, status=201),
-    ("POST", "/cycles/<cycle_id>/debriefs"): Request(cy.HoldDebrief, status=201),
-    ("POST", "/cycles/<cycle_id>/next-steps"): Request(cy.AddNextStep, status=201),
-    ("POST", "/cycles/<cycle_id>/next-steps/<step_id>/complete"): Request(
-        cy.CompleteNextStep, **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/next-steps/<step_id>/drop"): Request(cy.DropNextStep,
-                                                                       **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/phase/back"): Request(cy.MovePhaseBack, **OPTIONAL),
-    ("POST", "/cycles/<cycle_id>/goal"): Request(cy.ReviseGoal),
-    ("POST", "/cycles/<cycle_id>/close"): Request(cy.CloseCycle),
-    ("POST", "/cycles/<cycle_id>/reopen"): Request(cy.ReopenCycle, **OPTIONAL),
-    ("GET", "/cycles/<cycle_id>"): Request(ids=cy.CycleQuery),
-    ("GET", "/cycles/<cycle_id>/timeline"): Request(ids=cy.CycleQuery),
-    ("GET", "/cycles/<cycle_id>/reads"): Request(ids=cy.CycleQuery),
-    ("GET", "/coaches/<coach_id>/caseload"): Request(query=cy.CaseloadQuery),
-    ("GET", "/teachers/<teacher_id>/cycles"): Request(query=cy.TeacherCyclesQuery),
-    ("POST", "/time-entries"): Request(tt.RecordTimeEntry, status=201),
-    ("POST", "/time-entries/<entry_id>/corrections"): Request(tt.CorrectTimeEntry),
-    ("POST", "/time-entries/<entry_id>/void"): Request(tt.VoidTimeEntry),
-    ("POST", "/coaches/<coach_id>/time-entries/import"): Request(
-        tt.ImportTimeEntries, status=201, media=CSV_OR_JSON),
-    ("GET", "/coaches/<coach_id>/time/days/<day>"): Request(ids=tt.CoachDayQuery),
-    ("GET", "/coaches/<coach_id>/time/weeks/<day>"): Request(ids=tt.CoachWeekQuery),
-    ("POST", "/coaches/<coach_id>/time/days/<day>/suggestions/<item_id>/confirm"): Request(
-        tt.ConfirmSuggestion, status=201, **OPTIONAL),
-    ("POST", "/coaches/<coach_id>/time/days/<day>/suggestions/<item_id>/dismiss"): Request(
-        ids=tt.DismissSuggestion),
-    ("GET", "/time-categories"): Request(query=tt.ListCategories),
-    ("POST", "/time-categories"): Request(tt.AddCategory, status=201),
-    ("POST", "/time-categories/<category_id>/rename"): Request(tt.RenameCategory),
-    ("POST", "/time-categories/<category_id>/retire"): Request(ids=tt.RetireCategory),
-    ("POST", "/roster/import"): Request(ag.ImportRoster,
-                                        media=(JSON, "multipart/form-data")),
-    ("GET", "/schools/<school_id>/roster"): Request(query=ag.SchoolRosterQuery),
-    ("POST", "/people/<person_id>/forget"): Request(ids=ag.ForgetPerson),
-    ("POST", "/coaching-agreements"): Request(ag.DraftCoachingAgreement, status=201),
-    ("POST", "/coaching-agreements/<agreement_id>/revisions"): Request(
-        ag.ReviseCoachingAgreement, status=201),
-    ("POST", "/coaching-agreements/<agreement_id>/sign"): Request(ag.SignCoachingAgreement),
-    ("POST", "/coaching-agreements/<agreement_id>/check-ins"): Request(ag.RecordCheckIn,
-                                                                       status=201),
-    ("GET", "/coaching-agreements/<agreement_id>"): Request(ids=ag.AgreementQuery),
-    ("POST", "/partnership-agreements"): Request(ag.DraftPartnershipAgreement, status=201),
-    ("POST", "/partnership-agreements/<agreement_id>/agree"): Request(
-        ids=ag.AgreePartnershipAgreement),
-    ("GET", "/partnership-agreements/<agreement_id>"): Request(ids=ag.AgreementQuery),
-    ("GET", "/reports/time-use"): REPORT,
-    ("GET", "/reports/plan-alignment"): REPORT,
-    ("GET", "/reports/cycle-activity"): REPORT,
-    ("GET", "/reports/council"): REPORT,
-    ("GET", "/schools/<school_id>/active-cycles"): Request(ids=rp.SchoolQuery),
-    ("POST", "/sync"): Request(sy.SyncBatch),
-}
+    route: DESCRIBED[route] for route in DESCRIBED
+    if any((DESCRIBED[route].body, DESCRIBED[route].query, DESCRIBED[route].ids))}
 # A path segment whose schema field has another name.
-PATH_FIELDS = {"day": "date"}
+PATH_FIELDS = {k: v for row in ROUTES for k, v in row.path_fields.items()}
 
 ERROR = {
     "type": "object",
@@ -162,14 +113,7 @@ RETRY_AFTER = ("429", "503")
 # What a create operation answers that names the ids of what it made (each its own name in
 # the path of the operations that use it): from these, ``links`` lead to those operations.
 CREATES: dict[policy.Route, tuple[str, ...]] = {
-    ("POST", "/cycles"): ("cycle_id",),
-    ("POST", "/cycles/<cycle_id>/calendar"): ("item_id",),
-    ("POST", "/cycles/<cycle_id>/next-steps"): ("step_id",),
-    ("POST", "/time-entries"): ("entry_id",),
-    ("POST", "/time-categories"): ("category_id",),
-    ("POST", "/coaching-agreements"): ("agreement_id",),
-    ("POST", "/partnership-agreements"): ("agreement_id",),
-}
+    (row.method, row.rule): row.creates for row in ROUTES if row.creates}
 
 
 @dataclass(frozen=True)
@@ -194,14 +138,15 @@ def path_of(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
-def path_names(rule: str) -> list[str]:
-    return re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", rule)
+SERVICE = {(row.method, row.rule): row.service for row in ROUTES if row.service}
 
 
-def _tag(module: str) -> str:
+def _tag(route: Route) -> str:
+    """The service a route reaches, or the module of a handler that reaches none."""
+    name = SERVICE.get((route.method, route.rule)) or route.module.rsplit(".", 1)[-1]
     return {"cycles": "cycles", "timetracking": "time", "agreements": "roster and agreements",
             "reporting": "reports", "dashboard": "dashboard", "sync": "offline sync"}.get(
-        module.rsplit(".", 1)[-1], "operations")
+        name, "operations")
 
 
 def _roles(route: Route) -> str:
@@ -212,7 +157,7 @@ def _roles(route: Route) -> str:
 
 
 def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
-    request = REQUESTS.get((route.method, route.rule), Request())
+    request = DESCRIBED[(route.method, route.rule)]
     in_path = path_names(route.rule)
     schema = request.body or request.query or request.ids
     schema_fields = schema().fields if schema else {}
@@ -228,18 +173,20 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
     parameters += [{"in": "query", "name": name, "schema": spec, "required": False}
                    for name, spec in request.extra_query]
     operation: dict[str, Any] = {
-        "operationId": route.function, "tags": [_tag(route.module)],
+        "operationId": route.function, "tags": [_tag(route)],
         "summary": route.function.replace("_", " ").capitalize(),
         "description": _roles(route), "parameters": parameters,
         "responses": {str(request.status): {
-            "description": "done", "content": {JSON: {"schema": {"type": "object"}}}}},
+            "description": " ".join(inspect.cleandoc(request.answer.__doc__ or "done")
+                                    .split("\n\n")[0].split()),
+            "content": {media: answer_content(request.answer, media)
+                        for media in request.answers}}},
     }
     if request.body:
         body = request.body(exclude=taken)
         operation["requestBody"] = {
             "required": not request.body_optional,
-            "content": {media: {"schema": body} if media != "text/csv" else
-                        {"schema": {"type": "string"}} for media in request.media}}
+            "content": {media: body_content(body, media, plugin) for media in request.media}}
     statuses = list(EVERY_ROUTE)
     if policy.needs_token(route.method, route.rule):
         operation["security"] = [{"bearer": []}]
@@ -251,6 +198,32 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
     for status in sorted(statuses):
         operation["responses"][status] = {"$ref": f"#/components/responses/{status}"}
     return operation
+
+
+def body_content(body: Schema, media: str, plugin: MarshmallowPlugin) -> dict[str, Any]:
+    """A body as JSON, a CSV file as text, or a form whose text fields are files (each
+    uploaded as itself, the roster's ``orgs.csv`` and the rest)."""
+    if media == "text/csv":
+        return {"schema": {"type": "string"}}
+    if media != "multipart/form-data":
+        return {"schema": body}
+    files = {name for name, field in body.fields.items() if isinstance(field, Text)}
+    assert plugin.converter is not None  # set when the plugin joins the spec
+    return {"schema": {"type": "object", "required": sorted(
+        name for name in files if body.fields[name].required), "properties": {
+        name: {"type": "string", "format": "binary"} if name in files
+        else plugin.converter.field2property(field) for name, field in body.fields.items()}}}
+
+
+def answer_content(answer: type[Answer], media: str) -> dict[str, Any]:
+    """A success answer's schema and example; a CSV answer is text, its header first."""
+    if media == "text/csv":
+        return {"schema": {"type": "string"},
+                "example": "school_id,category_id,minutes\n" + ",".join(
+                    str(v) for v in Report.example["rows"][0].values()) + "\n"}
+    if media != JSON:  # a page or a file of the dashboard or of this description
+        return {"schema": {"type": "string"}}
+    return {"schema": answer, "example": answer.example}
 
 
 def _links(source: Route, every: list[Route]) -> dict[str, Any]:
@@ -271,9 +244,9 @@ def _links(source: Route, every: list[Route]) -> dict[str, Any]:
     return links
 
 
-def schema_name(schema: Schema) -> str:
+def schema_name(schema: Schema | type[Schema]) -> str:
     """A command's body as sent, without the ids its URL carries, is ``<Command>Body``."""
-    name = type(schema).__name__
+    name = (schema if isinstance(schema, type) else type(schema)).__name__  # an answer: a class
     return f"{name}Body" if getattr(schema, "exclude", None) else name
 
 

@@ -22,66 +22,25 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
-from marshmallow import fields, validate
 
-from coachops.commands import Command, load
-from coachops.commands import cycles as cycle_commands
-from coachops.commands import timetracking as time_commands
-from coachops.commands.types import Text
+from coachops.commands import load
 from coachops.errors import CoachopsError
 from coachops.identity import Actor
+from coachops.routes import MAX_SYNC_ITEMS, SYNCED, Route
+from coachops.routes import SyncBatch as SyncBatch  # where its users import it from
+from coachops.routes import SyncItem as SyncItem
 
 log = logging.getLogger(__name__)
 
-MAX_ITEMS = 500
+MAX_ITEMS = MAX_SYNC_ITEMS
 PATH_IDS = ("cycle_id", "item_id", "step_id", "entry_id")
 
 Json = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class SyncedCommand:
-    """A command an app may send in a batch: the service that owns it, the schema its
-    single route checks, and the status that route answers when it succeeds."""
-
-    service: str
-    schema: type[Command]
-    status: int = 200
-
-
-# Named as the services' RPC methods are: what a coach does in a classroom, offline.
-COMMANDS: dict[str, SyncedCommand] = {
-    "start_cycle": SyncedCommand("cycles", cycle_commands.StartCycle, 201),
-    "schedule_item": SyncedCommand("cycles", cycle_commands.ScheduleItem, 201),
-    "mark_item_done": SyncedCommand("cycles", cycle_commands.MarkItemDone),
-    "log_observation": SyncedCommand("cycles", cycle_commands.LogObservation, 201),
-    "hold_debrief": SyncedCommand("cycles", cycle_commands.HoldDebrief, 201),
-    "add_next_step": SyncedCommand("cycles", cycle_commands.AddNextStep, 201),
-    "complete_next_step": SyncedCommand("cycles", cycle_commands.CompleteNextStep),
-    "record_time_entry": SyncedCommand("timetracking", time_commands.RecordTimeEntry, 201),
-    "correct_time_entry": SyncedCommand("timetracking", time_commands.CorrectTimeEntry),
-    "void_time_entry": SyncedCommand("timetracking", time_commands.VoidTimeEntry),
-}
-
-
-class SyncItem(Command):
-    """One queued command; ``body`` is checked afterwards with the command's own schema."""
-
-    client_id = fields.UUID(required=True)
-    command = Text(50, required=True, validate=validate.OneOf(sorted(COMMANDS)))
-    body = fields.Dict(keys=Text(100), load_default=dict)
-    # Left as sent: the command's schema checks them, with the body.
-    cycle_id = fields.Raw()
-    item_id = fields.Raw()
-    step_id = fields.Raw()
-    entry_id = fields.Raw()
-
-
-class SyncBatch(Command):
-    """Checked as a whole for its size only, so that one bad item never refuses the rest."""
-
-    items = fields.List(fields.Raw(), required=True,
-                        validate=validate.Length(min=1, max=MAX_ITEMS))
+# Named as the services' RPC methods are: what a coach does in a classroom, offline. Each
+# is its route's row in the route table (its service, schema and success status).
+COMMANDS: dict[str, Route] = SYNCED
 
 
 _pending_events = attrgetter("pending_events")
@@ -234,7 +193,7 @@ def apply_one(sender: Actor, item: Json, handlers: Mapping[str, Handler],
                                       field="command"))
     try:
         return answered(once, command.status, handler(sender, load(
-            command.schema, item.get("body")), once))
+            command.command_schema, item.get("body")), once))
     except CoachopsError as error:
         return rejected(error)
     except Exception:

@@ -1,5 +1,6 @@
-"""Agreements routes: the roster import (district IT), the school roster as of a date,
-coaching agreements (coach and principal) and partnership agreements (coach and teacher)."""
+"""The agreements service's routes whose bodies are special: the roster import (district
+IT's files) and forgetting a person (which also revokes their tokens). The others are made
+from the route table (``coachops/routes.py``, ``gateway/routes/table.py``)."""
 
 from __future__ import annotations
 
@@ -12,22 +13,14 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 # Importing the commands also teaches this process RosterRejected, so a refused import
 # arrives from the service with its list of problems intact.
 from coachops.commands.agreements import (
-    AgreementQuery,
-    AgreePartnershipAgreement,
-    DraftCoachingAgreement,
-    DraftPartnershipAgreement,
     ForgetPerson,
     ImportRoster,
-    RecordCheckIn,
-    ReviseCoachingAgreement,
-    SchoolRosterQuery,
-    SignCoachingAgreement,
 )
 from coachops.store import Datastore
 from gateway.auth import actor_of
-from gateway.http import Backend, http, json_body
+from gateway.http import http
 from gateway.revocations import revoke_person
-from gateway.routes import validated, with_path
+from gateway.routes import validated
 
 Json = dict[str, Any]
 ROSTER_FILES = ("orgs", "users", "regions", "assignments")
@@ -58,22 +51,12 @@ def roster_upload(request: Request) -> Any:
 
 class AgreementRoutes:
     revocations: Datastore  # the gateway's own database (``GatewayService``)
-    agreements = Backend("agreements")
-    roster_imports = Backend("agreements", long=True)
-
-    # The roster -----------------------------------------------------------------------------
 
     @http("POST", "/roster/import")
     def import_roster(self, request: Request) -> Json:
         actor = actor_of(request)
         command = validated(ImportRoster, roster_upload(request))
-        return self.roster_imports.import_roster(actor.to_dict(), command)
-
-    @http("GET", "/schools/<school_id>/roster")
-    def school_roster(self, request: Request, school_id: str) -> Json:
-        actor = actor_of(request)
-        query = validated(SchoolRosterQuery, {**request.args, "school_id": school_id})
-        return self.agreements.school_roster(actor.to_dict(), query)
+        return self.agreements_long.import_roster(actor.to_dict(), command)
 
     @http("POST", "/people/<person_id>/forget")
     def forget_person(self, request: Request, person_id: str) -> Json:
@@ -84,58 +67,3 @@ class AgreementRoutes:
         revoke_person(self.revocations, command["person_id"], datetime.now(UTC))
         answer["tokens_revoked"] = True
         return answer
-
-    # Coaching agreements ------------------------------------------------------------------
-
-    @http("POST", "/coaching-agreements")
-    def draft_coaching_agreement(self, request: Request) -> tuple[int, Json]:
-        actor = actor_of(request)
-        command = validated(DraftCoachingAgreement, json_body(request))
-        return 201, self.agreements.draft_coaching_agreement(actor.to_dict(), command)
-
-    @http("POST", "/coaching-agreements/<agreement_id>/revisions")
-    def revise_coaching_agreement(self, request: Request, agreement_id: str) -> tuple[int, Json]:
-        actor = actor_of(request)
-        command = validated(ReviseCoachingAgreement,
-                            with_path(json_body(request), agreement_id=agreement_id))
-        return 201, self.agreements.revise_coaching_agreement(actor.to_dict(), command)
-
-    @http("POST", "/coaching-agreements/<agreement_id>/sign")
-    def sign_coaching_agreement(self, request: Request, agreement_id: str) -> Json:
-        actor = actor_of(request)
-        command = validated(SignCoachingAgreement,
-                            with_path(json_body(request), agreement_id=agreement_id))
-        return self.agreements.sign_coaching_agreement(actor.to_dict(), command)
-
-    @http("POST", "/coaching-agreements/<agreement_id>/check-ins")
-    def record_check_in(self, request: Request, agreement_id: str) -> tuple[int, Json]:
-        actor = actor_of(request)
-        command = validated(RecordCheckIn,
-                            with_path(json_body(request), agreement_id=agreement_id))
-        return 201, self.agreements.record_check_in(actor.to_dict(), command)
-
-    @http("GET", "/coaching-agreements/<agreement_id>")
-    def coaching_agreement(self, request: Request, agreement_id: str) -> Json:
-        actor = actor_of(request)
-        query = validated(AgreementQuery, {"agreement_id": agreement_id})
-        return self.agreements.coaching_agreement(actor.to_dict(), query)
-
-    # Partnership agreements ---------------------------------------------------------------
-
-    @http("POST", "/partnership-agreements")
-    def draft_partnership_agreement(self, request: Request) -> tuple[int, Json]:
-        actor = actor_of(request)
-        command = validated(DraftPartnershipAgreement, json_body(request))
-        return 201, self.agreements.draft_partnership_agreement(actor.to_dict(), command)
-
-    @http("POST", "/partnership-agreements/<agreement_id>/agree")
-    def agree_partnership_agreement(self, request: Request, agreement_id: str) -> Json:
-        actor = actor_of(request)
-        command = validated(AgreePartnershipAgreement, {"agreement_id": agreement_id})
-        return self.agreements.agree_partnership_agreement(actor.to_dict(), command)
-
-    @http("GET", "/partnership-agreements/<agreement_id>")
-    def partnership_agreement(self, request: Request, agreement_id: str) -> Json:
-        actor = actor_of(request)
-        query = validated(AgreementQuery, {"agreement_id": agreement_id})
-        return self.agreements.partnership_agreement(actor.to_dict(), query)

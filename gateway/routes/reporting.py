@@ -1,4 +1,6 @@
-"""Report routes: aggregates only. Every report is JSON, or CSV with ``?format=csv``.
+"""Report routes: aggregates only. Every report is JSON, or CSV with ``?format=csv``, so
+their handlers are written here; their rows (roles, description) are in the route table,
+and the school's active cycles is made from it.
 
     GET /reports/time-use?school_year=2026&region_id=...
     GET /reports/plan-alignment?month=2026-10&school_id=...
@@ -16,9 +18,9 @@ from typing import Any
 from marshmallow import ValidationError
 from werkzeug import Request, Response
 
-from coachops.commands.reporting import ReportQuery, SchoolQuery
+from coachops.commands.reporting import ReportQuery
 from gateway.auth import actor_of
-from gateway.http import Backend, http
+from gateway.http import http
 from gateway.routes import validated
 
 SUPPRESSED = "suppressed"
@@ -86,14 +88,6 @@ def answer(report: str, fmt: str) -> Response:
 
 
 class ReportRoutes:
-    reporting = Backend("reporting")
-
-    @http("GET", "/schools/<school_id>/active-cycles")
-    def active_cycles(self, request: Request, school_id: str) -> dict[str, Any]:
-        actor = actor_of(request)
-        return self.reporting.active_cycles(actor.to_dict(),
-                                            validated(SchoolQuery, {"school_id": school_id}))
-
     def _report(self, view: str, request: Request) -> Response:
         actor = actor_of(request)
         query, fmt = report_query(request)

@@ -25,7 +25,7 @@ from coachops.commands.sync import COMMANDS, PATH_IDS, SyncBatch, SyncItem
 from coachops.errors import Forbidden
 from coachops.identity import Role
 from gateway.auth import actor_of
-from gateway.http import Backend, http
+from gateway.http import http
 from gateway.routes import validated, with_path
 
 Json = dict[str, Any]
@@ -34,7 +34,7 @@ Json = dict[str, Any]
 MAX_SYNC_BYTES = 16 << 20
 # One instance of each schema, reused: a batch checks up to 500 items.
 ITEM = SyncItem()
-SCHEMAS = {name: command.schema() for name, command in COMMANDS.items()}
+SCHEMAS = {name: command.command_schema() for name, command in COMMANDS.items()}
 
 
 def sync_body(request: Request) -> Any:
@@ -50,8 +50,9 @@ def checked(raw: Any) -> tuple[str, Json]:
     path = {name: item[name] for name in PATH_IDS if name in item}
     schema = SCHEMAS[item["command"]]
     body = schema.dump(schema.load(with_path(item["body"], **path)))  # as ``validated``
-    return COMMANDS[item["command"]].service, {"client_id": str(item["client_id"]),
-                                               "command": item["command"], "body": body}
+    service = str(COMMANDS[item["command"]].service)  # every synced row names its service
+    return service, {"client_id": str(item["client_id"]), "command": item["command"],
+                     "body": body}
 
 
 def refused(error: ValidationError) -> Json:
@@ -67,9 +68,8 @@ def echoed(raw: Any, name: str) -> Any:
 
 
 class SyncRoutes:
-    # Names of their own: a batch may be answered long after a single command would be.
-    cycles_batches = Backend("cycles", long=True)
-    timetracking_batches = Backend("timetracking", long=True)
+    # A batch may be answered long after a single command would be: it goes through the
+    # route table's long proxies (``<service>_long``).
 
     @http("POST", "/sync")
     def sync(self, request: Request) -> Json:
@@ -86,7 +86,7 @@ class SyncRoutes:
                 answers[index] = refused(error)
                 continue
             by_service.setdefault(service, []).append((index, item))
-        calls = {service: getattr(self, f"{service}_batches").sync.call_async(
+        calls = {service: getattr(self, f"{service}_long").sync.call_async(
                      actor.to_dict(), [item for _, item in listed])
                  for service, listed in by_service.items()}
         for service, call in calls.items():

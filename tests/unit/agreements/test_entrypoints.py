@@ -62,18 +62,18 @@ def test_the_gateway_fronts_agreements() -> None:
 
 def test_the_roster_comes_as_multipart_files_or_json() -> None:
     gateway = worker_factory(GatewayService)
-    gateway.roster_imports.import_roster.return_value = {"recorded": 0, "events": {}}
+    gateway.agreements_long.import_roster.return_value = {"recorded": 0, "events": {}}
     upload = {f"{name}.csv": (io.BytesIO(text.encode()), f"{name}.csv")
               for name, text in FILES.items()}
     builder = EnvironBuilder(path="/roster/import", method="POST",
                              headers={"Authorization": f"Bearer {issue(ADMIN, Role.IT_ADMIN)}"},
                              data={**upload, "effective_on": "2026-08-01"})
     assert gateway.import_roster(Request(builder.get_environ())) == {"recorded": 0, "events": {}}
-    actor, command = gateway.roster_imports.import_roster.call_args.args
+    actor, command = gateway.agreements_long.import_roster.call_args.args
     assert actor == ACTOR
     assert command == {**FILES, "effective_on": "2026-08-01"}
     gateway.import_roster(request("/roster/import", FILES))
-    assert gateway.roster_imports.import_roster.call_args.args[1] == {**FILES,
+    assert gateway.agreements_long.import_roster.call_args.args[1] == {**FILES,
                                                                  "effective_on": None}
     with pytest.raises(UnsupportedMediaType):
         gateway.import_roster(request("/roster/import", data="x", content_type="text/plain"))
@@ -87,7 +87,7 @@ def test_a_missing_file_or_a_bad_date_is_refused_naming_it() -> None:
                                        "effective_on": "soon"}))
     assert [f["field"] for f in field_errors(error.value.messages)] == [
         "assignments", "effective_on"]
-    gateway.roster_imports.import_roster.assert_not_called()
+    gateway.agreements_long.import_roster.assert_not_called()
 
 
 def test_the_url_names_the_agreement() -> None:

@@ -78,15 +78,15 @@ def test_the_url_names_the_entry_of_a_correction() -> None:
 
 def test_a_csv_file_is_uploaded_as_text_csv_or_in_json() -> None:
     gateway = worker_factory(GatewayService)
-    gateway.time_imports.import_time_entries.return_value = {"imported": 1}
+    gateway.timetracking_long.import_time_entries.return_value = {"imported": 1}
     path = f"/coaches/{COACH}/time-entries/import?school_id={SCHOOL}"
     text = "date,minutes,category\n2026-10-05,30,duties\n"
     assert gateway.import_time_entries(request(path, data=text, content_type="text/csv"),
                                        str(COACH))[0] == 201
-    _, command = gateway.time_imports.import_time_entries.call_args.args
+    _, command = gateway.timetracking_long.import_time_entries.call_args.args
     assert command == {"coach_id": str(COACH), "school_id": str(SCHOOL), "csv": text}
     gateway.import_time_entries(request(path, {"csv": text}), str(COACH))
-    _, command = gateway.time_imports.import_time_entries.call_args.args
+    _, command = gateway.timetracking_long.import_time_entries.call_args.args
     assert command == {"coach_id": str(COACH), "school_id": None, "csv": text}
     with pytest.raises(UnsupportedMediaType):
         gateway.import_time_entries(request(path, data=text, content_type="text/plain"),

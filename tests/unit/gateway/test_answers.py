@@ -1,0 +1,49 @@
+"""Every answer the gateway documents has its schema and an example the schema accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from marshmallow import INCLUDE
+
+from coachops import answers
+from coachops.routes import ROUTES
+from gateway import openapi
+from gateway.service import GatewayService
+
+DOCUMENT = openapi.document(GatewayService)
+JSON_ANSWERS = [(method, rule) for method, rule in ((r.method, r.rule) for r in ROUTES)
+                if "application/json" in openapi.DESCRIBED[(method, rule)].answers]
+
+
+def success(method: str, rule: str) -> dict[str, Any]:
+    responses = DOCUMENT["paths"][openapi.path_of(rule)][method.lower()]["responses"]
+    [done] = [r for status, r in responses.items() if status.startswith("2")]
+    return done
+
+
+@pytest.mark.parametrize(("method", "rule"), JSON_ANSWERS)
+def test_a_json_answer_has_a_schema_and_an_example(method: str, rule: str) -> None:
+    content = success(method, rule)["content"]["application/json"]
+    assert content["schema"], (method, rule)
+    assert "example" in content, (method, rule)
+
+
+@pytest.mark.parametrize("answer", [a for a in vars(answers).values() if isinstance(a, type)
+                                    and issubclass(a, answers.Answer) and a.example])
+def test_each_example_is_accepted_by_its_schema(answer: type[answers.Answer]) -> None:
+    assert answer(unknown=INCLUDE).validate(answer.example) == {}
+
+
+def test_a_report_may_be_answered_as_csv() -> None:
+    content = success("GET", "/reports/time-use")["content"]
+    assert content["text/csv"]["schema"] == {"type": "string"}
+    assert content["text/csv"]["example"].startswith("school_id,")
+
+
+def test_the_roster_is_uploaded_as_files() -> None:
+    form = DOCUMENT["paths"]["/roster/import"]["post"]["requestBody"]["content"][
+        "multipart/form-data"]["schema"]
+    assert form["properties"]["users"] == {"type": "string", "format": "binary"}
+    assert {"orgs", "users", "regions", "assignments"} <= set(form["required"])
