@@ -38,10 +38,13 @@ demo: infra
 
 test: infra tools
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
+# ruff, and mypy as pyproject.toml's [tool.mypy] says (strict on coachops/, domains, app layers).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The end-to-end benchmark (bench/README.md); sizes: make bench BENCH_ARGS="--seconds 10"
 bench: infra

@@ -29,7 +29,7 @@ def scalar(url: str, query: str) -> int:
     try:
         with connection.cursor() as cursor:
             cursor.execute(query)
-            return int(cursor.fetchone()[0])
+            return int(cursor.fetchall()[0][0])
     finally:
         connection.close()
 

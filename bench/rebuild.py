@@ -119,8 +119,10 @@ def fill(admin_url: str, database: str, count: int, where: list[Placement],
         with connection, connection.cursor() as cursor:
             replay.ensure_current(cursor)  # empty read models of the current version
             progress(f"storing {count:,} received events with COPY ...")
+            # psycopg2 reads text from any read(); its stubs ask for bytes or a TextIO.
             cursor.copy_expert(f"COPY received_events ({COLUMNS}) FROM STDIN",
-                               _Events(count, where, seed=count), size=1 << 20)
+                               _Events(count, where, seed=count),  # type: ignore[arg-type]
+                               size=1 << 20)
         connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE received_events")

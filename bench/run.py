@@ -269,7 +269,9 @@ def run_phases(stack: Stack, args: argparse.Namespace, baseline_url: str,
             "scale_two_instances", f"batches end to end, 2x {args.scale_service}",
             two.end_to_end_per_second, "events/s", batch.end_to_end_per_second,
             f"1x {args.scale_service}"))
-        details["second_instance_peak_mb"] = probes.peak_memory_mb(extra.process.pid)  # type: ignore[union-attr]
+        # add_instance started it: its process is not None.
+        details["second_instance_peak_mb"] = probes.peak_memory_mb(
+            extra.process.pid)  # type: ignore[union-attr]
     details["phases"] = {p.name: p.summary() for p in phases}
 
     for origin in ("received", "sources"):

@@ -9,6 +9,7 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import requests
 
@@ -95,8 +96,11 @@ class Stack:
         """A second process of ``service``: a competing consumer on the same queues."""
         assert self.platform is not None
         name = f"{service}-2"
+        first = self.platform[service].process
+        assert first is not None  # the platform is up: every service has its process
+        # The argument list it was started with (deploy/local.py starts each with one).
         process = ServiceProcess(name, self.platform.env, self.log_dir,
-                                 command=self.platform[service].process.args)  # type: ignore[union-attr]
+                                 command=cast(list[str], first.args))
         self.platform.processes[name] = process
         self.metrics_ports[name] = free_port()
         process.start(METRICS_PORT=str(self.metrics_ports[name]))

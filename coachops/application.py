@@ -10,8 +10,14 @@ from datetime import date
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent, Recording
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Recording,
+    Transcoding,
+)
 
 from coachops import faults, metrics
 from coachops.errors import Conflict
@@ -49,7 +55,7 @@ class ActorAsDict(Transcoding):
         return Actor(id=data["id"], role=Role(data["role"]))
 
 
-class ServiceApplication(Application):
+class ServiceApplication(Application[UUID]):
     """An eventsourcing application stored in PostgreSQL through ``coachops.store``.
 
     Each service names its own application class; the class name prefixes its tables,

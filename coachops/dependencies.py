@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 def database_url(config: dict[str, Any], service_name: str) -> str:
     try:
-        return config["DATABASE_URLS"][service_name]
+        url: str = config["DATABASE_URLS"][service_name]
+        return url
     except KeyError:
         raise RuntimeError(
             f"no database configured for {service_name!r}: set DATABASE_URLS.{service_name}"
@@ -88,6 +89,8 @@ class Store(DependencyProvider):
         self.application = self.application_class(
             env={"DATABASE_URL": url, "POSTGRES_POOL_SIZE": str(pool_size(config))}
         )
+        # A worker's app is on coachops.store (its PERSISTENCE_MODULE), whose factory has the
+        # datastore; the library types the factory as its own base, which has none.
         datastore = self.application.factory.datastore  # type: ignore[attr-defined]
         self.relay = OutboxRelay(
             source=self.container.service_name,

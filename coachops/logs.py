@@ -76,7 +76,7 @@ class OneLineRefusals(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         status = None if exc is None else refusal_status(exc)
-        worker = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        worker: Any = record.args[0] if isinstance(record.args, tuple) and record.args else None
         entrypoint = getattr(worker, "entrypoint", None)
         if exc is None or status is None or entrypoint is None:
             return True

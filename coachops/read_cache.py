@@ -33,7 +33,7 @@ class ReadCache:
     store read is a few round trips, which is what a command's reads cost, not the replay.
     """
 
-    def __init__(self, repository: Repository, maxsize: int = 20_000) -> None:
+    def __init__(self, repository: Repository[UUID], maxsize: int = 20_000) -> None:
         self.repository = repository
         self.maxsize = maxsize
         self.kept: OrderedDict[UUID, Aggregate] = OrderedDict()
@@ -70,18 +70,18 @@ class ReadCache:
     def _brought_up_to_date(self, aggregate_id: UUID, known: Aggregate | None,
                             newer: list[Any]) -> Aggregate | None:
         if known is None:
-            return self._keep(project_aggregate(None, newer)) if newer else None
+            return self._keep(_projected(None, newer)) if newer else None
         if not newer:
             if aggregate_id in self.kept:
                 self.kept.move_to_end(aggregate_id)
             return known
         # Onto a copy: other workers may be reading the kept one (or bringing it up to
         # date themselves, from the same version).
-        current = project_aggregate(deepcopy(known), newer)
+        current = _projected(deepcopy(known), newer)
         now_kept = self.kept.get(aggregate_id)
         if now_kept is None or now_kept.version < current.version:
             self._keep(current)
-        return current  # type: ignore[no-any-return]
+        return current
 
     def _events_after(self, after: dict[UUID, int]) -> dict[UUID, list[Any]]:
         """The domain events of each aggregate after its version: in one statement on the
@@ -106,3 +106,10 @@ class ReadCache:
         while len(self.kept) > self.maxsize:
             self.kept.popitem(last=False)
         return aggregate
+
+
+def _projected(known: Aggregate | None, newer: list[Any]) -> Aggregate:
+    """``project_aggregate`` of events that follow ``known`` (or create the aggregate)."""
+    aggregate = project_aggregate(known, newer)
+    assert aggregate is not None  # only a discarding event leaves none, and ours never discard
+    return aggregate

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import requests
@@ -437,8 +438,8 @@ def log_cycle_work(gw: Gateway, district: District, coach: str, work: list[Cycle
                 "worked_on": today.isoformat(), "start": _hhmm(minute),
                 "end": _hhmm(minute + item.minutes), "category_id": "coaching-cycle",
                 "cycle_id": item.cycle_id}
-        retry_until(lambda body=body: gw.call("POST", "/time-entries", coach_id, Role.COACH,
-                                              body, ok=(200, 201)),
+        retry_until(partial(gw.call, "POST", "/time-entries", coach_id, Role.COACH, body,
+                            ok=(200, 201)),
                     what=f"the time service to know {coach}'s schools")
         minute += item.minutes + 10
     return sum(item.minutes for item in work)

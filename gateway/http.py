@@ -125,8 +125,11 @@ class BoundedJson:
 
 
 class JsonRequest(Request):
+    # werkzeug types it as the json module itself; BoundedJson has the loads and dumps it uses.
     json_module = BoundedJson  # type: ignore[assignment]
+    path_values: dict[str, Any]  # the route's URL values, set by JsonWsgiApp as nameko's does
 
+    # One signature for werkzeug's two overloads (bytes, or text with ``as_text``).
     def get_data(self, cache: bool = True, as_text: bool = False,  # type: ignore[override]
                  parse_form_data: bool = False) -> bytes | str:
         raw = super().get_data(cache=True, parse_form_data=parse_form_data)
@@ -134,7 +137,9 @@ class JsonRequest(Request):
         if self.content_length is None and limit is not None and len(raw) >= limit:
             # A chunked body is cut at the limit, not refused: refuse it here.
             raise RequestEntityTooLarge(f"the body is over {limit} bytes")
-        return super().get_data(cache=cache, as_text=as_text, parse_form_data=parse_form_data)
+        if as_text:  # werkzeug's overloads: one for text, one for bytes
+            return super().get_data(cache=cache, as_text=True, parse_form_data=parse_form_data)
+        return super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         if isinstance(e, TooDeep):
@@ -245,7 +250,7 @@ class JsonProtocol(HttpOnlyProtocol):
     def _skip_head(self) -> None:
         """Read the rest of the request's head (up to a bound): closing a connection with
         unread bytes resets it, and the client would never see the answer."""
-        stream = getattr(self.rfile, "fp", self.rfile)  # not eventlet's header counter
+        stream: Any = getattr(self.rfile, "fp", self.rfile)  # not eventlet's header counter
         left = MAX_SKIPPED_HEAD_BYTES
         while left > 0:
             line = stream.readline(min(left, 1 << 16))

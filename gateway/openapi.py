@@ -162,6 +162,7 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
     schema = request.body or request.query or request.ids
     schema_fields = schema().fields if schema else {}
     parameters: list[dict[str, Any]] = []
+    assert plugin.converter is not None  # set when the plugin joins the spec
     for name in in_path:
         field = schema_fields.get(PATH_FIELDS.get(name, name))
         parameters.append({"in": "path", "name": name, "required": True,
@@ -305,7 +306,8 @@ def doc_file(name: str) -> Response:
 class ApiDescriptionRoutes:
     @http("GET", "/openapi.json")
     def openapi(self, request: HttpRequest) -> dict[str, Any]:
-        return document(type(self))
+        service: type = type(self)  # the composed gateway service, hashable for the cache
+        return document(service)
 
     @http("GET", "/docs")
     def api_docs(self, request: HttpRequest) -> Response:

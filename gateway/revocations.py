@@ -242,6 +242,7 @@ class RevocationList(Database):
                     self._first_read.send()
                 backoff = REFRESH_SECONDS
                 while not self._stopped:
+                    # connect() has just read it all: synced_at is set (not None).
                     deadline = follower.synced_at + REFRESH_SECONDS  # type: ignore[operator]
                     while (left := deadline - time.monotonic()) > 0:
                         follower.wait(left)

@@ -24,8 +24,7 @@ BACKENDS = ("agreements", "cycles", "reporting", "timetracking")
 
 
 class GatewayService(AgreementRoutes, ApiDescriptionRoutes, DashboardRoutes, ReportRoutes,
-                     SyncRoutes, TableRoutes, TimeRoutes):  # type: ignore[misc,valid-type]
-    # (TableRoutes is made at import from the route table: mypy sees a value, not a class.)
+                     SyncRoutes, TableRoutes, TimeRoutes):
     name = "gateway"
 
     metrics = MetricsServer()

@@ -58,7 +58,8 @@ class _ParkingQueueConsumer(TolerantQueueConsumer):
 
     def ready(self) -> bool:
         """Every registered queue is declared, bound and consumed."""
-        return self._consumers_ready.ready()
+        ready: bool = self._consumers_ready.ready()  # an eventlet Event (untyped)
+        return ready
 
     def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         consumers = super().get_consumers(consumer_cls, channel)

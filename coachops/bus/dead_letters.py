@@ -21,7 +21,8 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from kombu import Connection, Exchange
+from kombu.connection import Connection
+from kombu.entity import Exchange
 from kombu.message import Message
 from nameko.amqp.publish import Publisher
 

@@ -15,12 +15,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
-from kombu import Connection, Exchange, Producer
+from kombu.connection import Connection
+from kombu.entity import Exchange
+from kombu.messaging import Producer
 from nameko.constants import PERSISTENT
 
 from coachops import faults, metrics
@@ -53,7 +57,7 @@ CREATE TABLE IF NOT EXISTS outbox_relay (
 
 def to_envelopes(
     source: str,
-    application: Application,
+    application: Application[UUID],
     translate: Translator,
     notifications: Sequence[Notification],
     previous: int | None,
@@ -65,7 +69,8 @@ def to_envelopes(
     for notification in notifications:
         if not may_translate(translate, notification):
             continue
-        domain_event = application.mapper.to_domain_event(notification)
+        # Every event in our stores is an aggregate's, a DomainEvent with its timestamp.
+        domain_event = cast(DomainEvent, application.mapper.to_domain_event(notification))
         outgoing = translate(domain_event)
         if outgoing is None:
             continue
@@ -75,7 +80,7 @@ def to_envelopes(
                 event_type=outgoing.event_type,
                 version=outgoing.version,
                 source=source,
-                stream_id=notification.originator_id,
+                stream_id=cast(UUID, notification.originator_id),  # our ids are UUIDs
                 stream_position=notification.originator_version,
                 position=notification.id,
                 previous_position=previous,
@@ -90,7 +95,7 @@ def to_envelopes(
 
 
 def published_events(
-    source: str, application: Application, translate: Translator, start: int, limit: int
+    source: str, application: Application[UUID], translate: Translator, start: int, limit: int
 ) -> list[dict[str, Any]]:
     """The integration events from position ``start`` on, exactly as the relay publishes
     them (same ids, positions and predecessors): for a consumer that found one missing."""
@@ -105,7 +110,7 @@ def published_events(
 
 
 def _last_published_before(
-    application: Application, translate: Translator, position: int, page: int = 200
+    application: Application[UUID], translate: Translator, position: int, page: int = 200
 ) -> int | None:
     # The walk starts at the log's end at most: a position far past it is no reason to
     # page through the empty numbers in between.
@@ -196,7 +201,7 @@ class OutboxRelay:
     def __init__(
         self,
         source: str,
-        application: Application,
+        application: Application[UUID],
         translate: Translator,
         datastore: Datastore,
         amqp_uri: str,

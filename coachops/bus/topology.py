@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kombu import Exchange, Queue
+from kombu.entity import Exchange, Queue
 from nameko.constants import PERSISTENT
 from nameko.standalone.events import get_event_exchange
 
@@ -15,4 +15,5 @@ DEAD_LETTER_QUEUE = Queue(
 
 
 def event_exchange(source: str) -> Exchange:
-    return get_event_exchange(source, {})
+    exchange: Exchange = get_event_exchange(source, {})  # nameko's (untyped)
+    return exchange

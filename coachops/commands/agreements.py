@@ -55,7 +55,7 @@ class FocusAreaShape(Command):
     label = Text(300, min_length=1, required=True)
 
 
-def _focus_areas(**kwargs: Any) -> fields.List:
+def _focus_areas(**kwargs: Any) -> fields.List[Any]:  # of FocusAreaShape dicts
     return fields.List(fields.Nested(FocusAreaShape),
                        validate=validate.Length(min=1, max=30), **kwargs)
 

@@ -28,7 +28,7 @@ def _text(max_length: int = MAX_TEXT, **kwargs: Any) -> Text:
     return Text(max_length, min_length=1, **kwargs)
 
 
-def _items(max_items: int = 20, **kwargs: Any) -> fields.List:
+def _items(max_items: int = 20, **kwargs: Any) -> fields.List[str]:
     return fields.List(_text(MAX_ITEM), validate=validate.Length(max=max_items), **kwargs)
 
 
@@ -36,7 +36,7 @@ def _minutes(**kwargs: Any) -> BoundedInt:
     return BoundedInt(1, MAX_MINUTES, **kwargs)
 
 
-def _focus_area_ids(**kwargs: Any) -> fields.List:
+def _focus_area_ids(**kwargs: Any) -> fields.List[str]:
     return fields.List(Text(100, min_length=1),
                        validate=validate.Length(min=1, max=10), **kwargs)
 

@@ -29,7 +29,7 @@ class ReportQuery(Command):
 
     @validates_schema
     def one_period_one_scope(self, data: dict[str, Any], **kwargs: Any) -> None:
-        periods = [name for name in ("school_year", "month") if name in data]
+        periods: list[str] = [name for name in ("school_year", "month") if name in data]
         if "from_date" in data or "to_date" in data:
             periods.append("from_date")
         if len(periods) > 1:

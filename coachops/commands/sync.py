@@ -26,6 +26,7 @@ from eventsourcing.persistence import IntegrityError
 from coachops.commands import load
 from coachops.errors import CoachopsError
 from coachops.identity import Actor
+from coachops.json import Json
 from coachops.routes import MAX_SYNC_ITEMS, SYNCED, Route
 from coachops.routes import SyncBatch as SyncBatch  # where its users import it from
 from coachops.routes import SyncItem as SyncItem
@@ -34,8 +35,6 @@ log = logging.getLogger(__name__)
 
 MAX_ITEMS = MAX_SYNC_ITEMS
 PATH_IDS = ("cycle_id", "item_id", "step_id", "entry_id")
-
-Json = dict[str, Any]
 
 
 # Named as the services' RPC methods are: what a coach does in a classroom, offline. Each

@@ -24,7 +24,7 @@ def _phase(**kwargs: Any) -> fields.Str:
     return fields.Str(required=True, validate=validate.OneOf(PHASES), **kwargs)
 
 
-def _focus_area_ids() -> fields.List:
+def _focus_area_ids() -> fields.List[str]:
     return fields.List(fields.Str(validate=validate.Length(min=1, max=100)), required=True)
 
 

@@ -33,6 +33,7 @@ def contract(name: str, version: int) -> Callable[[type[Schema]], type[Schema]]:
         key = (name, version)
         if key in _REGISTRY:
             raise RuntimeError(f"contract {name} v{version} is registered twice")
+        # The contract's name and version ride on its schema class (set here, read by decode).
         schema.event_type = name  # type: ignore[attr-defined]
         schema.version = version  # type: ignore[attr-defined]
         _REGISTRY[key] = schema
@@ -87,6 +88,7 @@ class Envelope:
     recorded_at: datetime
     payload: dict[str, Any]
     actor: Actor | None = None
+    # None until __post_init__ derives it from the position: a UUID once made.
     event_id: UUID = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:

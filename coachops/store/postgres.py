@@ -221,7 +221,8 @@ class Datastore:
 
     def _connect(self) -> Connection:
         """A new connection, outside the pool (the pool and LISTEN subscriptions use this)."""
-        return psycopg2.connect(self.url, **self._connect_args)
+        connection: Connection = psycopg2.connect(self.url, **self._connect_args)
+        return connection
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -606,7 +607,9 @@ class PostgresSubscription(ListenNotifySubscription[PostgresApplicationRecorder]
         self._select_limit = 500
         self._notifications: Sequence[Notification] = []
         self._notifications_index = 0
-        self._notifications_queue = _ShutdownQueue[Sequence[Notification]](maxsize=10)  # type: ignore[assignment]
+        # The library types it as its own queue class; this one has the methods it calls.
+        self._notifications_queue = _ShutdownQueue[Sequence[Notification]](  # type: ignore[assignment]
+            maxsize=10)
         self._has_been_notified = threading.Event()
         self._thread_error: BaseException | None = None
         self._pull_thread = threading.Thread(target=self._loop_on_pull, daemon=True)
@@ -737,6 +740,7 @@ class PostgresProcessRecorder(
 
 _T = TypeVar("_T", bound=PostgresTrackingRecorder)
 _R = TypeVar("_R", bound=PostgresRecorder)
+_B = TypeVar("_B")
 
 
 class PostgresFactory(InfrastructureFactory[PostgresTrackingRecorder]):
@@ -783,7 +787,7 @@ class PostgresFactory(InfrastructureFactory[PostgresTrackingRecorder]):
     def _tracking_table_name(self) -> str:
         return (self.env.name.lower() or "notification") + "_tracking"
 
-    def _topic_or(self, key: str, default: type[Any], base: type[Any]) -> type[Any]:
+    def _topic_or(self, key: str, default: type[Any], base: type[_B]) -> type[_B]:
         topic = self.env.get(key)
         cls: type[Any] = resolve_topic(topic) if topic else default
         if not (isinstance(cls, type) and issubclass(cls, base)):
@@ -810,7 +814,7 @@ class PostgresFactory(InfrastructureFactory[PostgresTrackingRecorder]):
         return self._created(cls(self.datastore, events_table_name=self._events_table_name()))
 
     def tracking_recorder(self, tracking_recorder_class: type[_T] | None = None) -> _T:
-        cls = tracking_recorder_class or self._topic_or(
+        cls: type[PostgresTrackingRecorder] = tracking_recorder_class or self._topic_or(
             self.TRACKING_RECORDER_TOPIC,
             type(self).tracking_recorder_class,
             PostgresTrackingRecorder,

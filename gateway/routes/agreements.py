@@ -10,19 +10,20 @@ from typing import Any
 from werkzeug import Request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-# Importing the commands also teaches this process RosterRejected, so a refused import
-# arrives from the service with its list of problems intact.
 from coachops.commands.agreements import (
     ForgetPerson,
     ImportRoster,
 )
+
+# Importing the commands also teaches this process RosterRejected, so a refused import
+# arrives from the service with its list of problems intact.
+from coachops.json import Json
 from coachops.store import Datastore
 from gateway.auth import actor_of
-from gateway.http import http
+from gateway.http import Backend, http
 from gateway.revocations import revoke_person
 from gateway.routes import validated
 
-Json = dict[str, Any]
 ROSTER_FILES = ("orgs", "users", "regions", "assignments")
 MAX_ROSTER_BYTES = 64 << 20  # a big district's users.csv is tens of megabytes
 
@@ -51,6 +52,8 @@ def roster_upload(request: Request) -> Any:
 
 class AgreementRoutes:
     revocations: Datastore  # the gateway's own database (``GatewayService``)
+    agreements: Backend  # the RPC proxies the route table gives ``GatewayService``
+    agreements_long: Backend
 
     @http("POST", "/roster/import")
     def import_roster(self, request: Request) -> Json:

@@ -20,7 +20,7 @@ from werkzeug import Request, Response
 
 from coachops.commands.reporting import ReportQuery
 from gateway.auth import actor_of
-from gateway.http import http
+from gateway.http import Backend, http
 from gateway.routes import validated
 
 SUPPRESSED = "suppressed"
@@ -88,6 +88,8 @@ def answer(report: str, fmt: str) -> Response:
 
 
 class ReportRoutes:
+    reporting: Backend  # the RPC proxy the route table gives ``GatewayService``
+
     def _report(self, view: str, request: Request) -> Response:
         actor = actor_of(request)
         query, fmt = report_query(request)

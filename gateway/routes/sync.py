@@ -24,11 +24,10 @@ from coachops.commands import field_errors
 from coachops.commands.sync import COMMANDS, PATH_IDS, SyncBatch, SyncItem
 from coachops.errors import Forbidden
 from coachops.identity import Role
+from coachops.json import Json
 from gateway.auth import actor_of
 from gateway.http import http
 from gateway.routes import validated, with_path
-
-Json = dict[str, Any]
 
 # A full batch of observations with long notes is larger than one command's 1 MiB.
 MAX_SYNC_BYTES = 16 << 20

@@ -3,19 +3,17 @@ days, weeks, categories) are made from the route table (``coachops/routes.py``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from werkzeug import Request
 from werkzeug.exceptions import UnsupportedMediaType
 
+from coachops.commands.timetracking import ImportTimeEntries
+
 # Importing the commands also teaches this process ImportRejected, so a refused CSV file
 # arrives from the service with its line-numbered list intact.
-from coachops.commands.timetracking import ImportTimeEntries
+from coachops.json import Json
 from gateway.auth import actor_of
-from gateway.http import MAX_BODY_BYTES, http, json_body
+from gateway.http import MAX_BODY_BYTES, Backend, http, json_body
 from gateway.routes import validated, with_path
-
-Json = dict[str, Any]
 
 
 def csv_upload(request: Request) -> Json:
@@ -33,6 +31,7 @@ def csv_upload(request: Request) -> Json:
 
 
 class TimeRoutes:
+    timetracking_long: Backend  # the RPC proxy the route table gives ``GatewayService``
 
     @http("POST", "/coaches/<coach_id>/time-entries/import")
     def import_time_entries(self, request: Request, coach_id: str) -> tuple[int, Json]:

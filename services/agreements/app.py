@@ -227,7 +227,7 @@ class Agreements(ServiceApplication):
 
     def _get_or_none(self, kind: type[A], aggregate_id: UUID) -> A | None:
         try:
-            found = self.repository.get(aggregate_id)
+            found: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, kind) else None

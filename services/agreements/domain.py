@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -93,6 +93,12 @@ class CheckIn:
 
 
 class CoachingAgreement(Aggregate):
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Drafted: ClassVar[type[Any]]
+        Revised: ClassVar[type[Any]]
+        Signed: ClassVar[type[Any]]
+
     @staticmethod
     def create_id(coach_id: UUID, school_id: UUID, school_year: int) -> UUID:
         return coaching_agreement_id(coach_id, school_id, school_year)
@@ -261,6 +267,10 @@ class Norms:
 
 class PartnershipAgreement(Aggregate):
     """The norms of one coach's partnership with one teacher; theirs alone to read."""
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Drafted: ClassVar[type[Any]]
+        Agreed: ClassVar[type[Any]]
 
     @event("Drafted")
     def __init__(self, coach_id: UUID, teacher_id: UUID, norms: Norms, actor: Actor) -> None:

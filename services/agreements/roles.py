@@ -37,7 +37,7 @@ def _on(histories: dict[UUID, History], day: date) -> set[UUID]:
 
 
 class RosterIndex:
-    def __init__(self, app: Application) -> None:
+    def __init__(self, app: Application[UUID]) -> None:
         self.app = app
         self.position = 0
         self.lock = threading.Lock()  # green under eventlet: one worker catches up at once
@@ -65,7 +65,7 @@ class RosterIndex:
                     return
 
     def _apply(self, event: Any) -> None:
-        on = getattr(event, "effective_on", None)
+        on: Any = getattr(event, "effective_on", None)  # a date on every event below that uses it
         place = event.originator_id
         if isinstance(event, (School.CoachAssigned, School.CoachUnassigned)):
             self.coach_at[event.coach_id].setdefault(place, History()).set(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from bisect import insort
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -62,6 +62,11 @@ class History:
 
 class Region(Aggregate):
     """A Collaborative Learning Team: a group of schools with a CLT representative."""
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Defined: ClassVar[type[Any]]
+        Relabelled: ClassVar[type[Any]]
+        RepresentativeChanged: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(code: str) -> UUID:
@@ -83,6 +88,17 @@ class Region(Aggregate):
 
 
 class School(Aggregate):
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Defined: ClassVar[type[Any]]
+        Relabelled: ClassVar[type[Any]]
+        AssignedToRegion: ClassVar[type[Any]]
+        PrincipalChanged: ClassVar[type[Any]]
+        CoachAssigned: ClassVar[type[Any]]
+        CoachUnassigned: ClassVar[type[Any]]
+        TeacherAssigned: ClassVar[type[Any]]
+        TeacherLeft: ClassVar[type[Any]]
+
     @staticmethod
     def create_id(sourced_id: str) -> UUID:
         return roster_id(sourced_id)
@@ -127,10 +143,12 @@ class School(Aggregate):
     # Questions the agreements ask -------------------------------------------------------
 
     def principal_on(self, day: date) -> UUID | None:
-        return self.principal.on(day)
+        principal: UUID | None = self.principal.on(day)
+        return principal
 
     def region_on(self, day: date) -> UUID | None:
-        return self.region.on(day)
+        region: UUID | None = self.region.on(day)
+        return region
 
     def coach_assigned_on(self, coach_id: UUID, day: date) -> bool:
         history = self.coaches.get(coach_id)
@@ -152,6 +170,13 @@ class School(Aggregate):
 class District(Aggregate):
     """The district office: who leads coaching district-wide and who runs the platform
     (district IT), from which date. One per store (a platform serves one district)."""
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Defined: ClassVar[type[Any]]
+        LeaderAppointed: ClassVar[type[Any]]
+        LeaderLeft: ClassVar[type[Any]]
+        ItAdminAppointed: ClassVar[type[Any]]
+        ItAdminLeft: ClassVar[type[Any]]
 
     @staticmethod
     def create_id() -> UUID:
@@ -198,6 +223,11 @@ class District(Aggregate):
 
 class Person(Aggregate):
     """Someone on the roster, with the names district IT exported. Names stay here."""
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Registered: ClassVar[type[Any]]
+        Updated: ClassVar[type[Any]]
+        Forgotten: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(sourced_id: str) -> UUID:

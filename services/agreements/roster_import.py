@@ -56,10 +56,9 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -390,7 +389,10 @@ def _assignments(rows: list[Row], roster: Roster, problems: Problems) -> None:
 
 
 A = TypeVar("A", bound=Aggregate)
-Loader = Callable[[type[A], UUID], A | None]
+class Loader(Protocol):
+    """The stored aggregate of this kind with this id, or None."""
+
+    def __call__(self, kind: type[A], aggregate_id: UUID, /) -> A | None: ...
 
 
 @dataclass
@@ -423,7 +425,7 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
                 "principal" if sourced_id in principals else
                 "district_leader" if sourced_id in leaders else
                 "it_admin" if sourced_id in it_admins else staff.oneroster_role)
-        details = {"role": role, "given_name": staff.given_name,
+        details: dict[str, Any] = {"role": role, "given_name": staff.given_name,
                    "family_name": staff.family_name, "email": staff.email}
         person = load(Person, roster_id(sourced_id))
         if person is None:
@@ -457,14 +459,14 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
     for fact in sorted(roster.facts, key=lambda f: f.effective_on):
         on = fact.effective_on
         if fact.kind in DISTRICT_WIDE:
-            person = roster_id(fact.value)
-            listed_district[fact.kind].add(person)
+            person_id = roster_id(fact.value)
+            listed_district[fact.kind].add(person_id)
             if district is None:
                 district = changes.touch(District())
-            if fact.kind == "district_leader" and not district.leader_on(person, on):
-                changes.touch(district).appoint_leader(person, on)
-            if fact.kind == "it_admin" and not district.it_admin_on(person, on):
-                changes.touch(district).appoint_it_admin(person, on)
+            if fact.kind == "district_leader" and not district.leader_on(person_id, on):
+                changes.touch(district).appoint_leader(person_id, on)
+            if fact.kind == "it_admin" and not district.it_admin_on(person_id, on):
+                changes.touch(district).appoint_it_admin(person_id, on)
             continue
         school = schools[fact.school]
         if fact.kind == "school_region":

@@ -4,7 +4,6 @@ over RPC; roster and agreement events out (via the relay)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from coachops import clock
@@ -23,6 +22,7 @@ from coachops.commands.agreements import (
 )
 from coachops.dependencies import PublishedEvents, Readiness, Store
 from coachops.identity import Actor
+from coachops.json import Json
 from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
 from services.agreements import views
@@ -30,7 +30,6 @@ from services.agreements.app import Agreements
 from services.agreements.domain import Norms, Terms
 from services.agreements.integration import to_integration
 
-Json = dict[str, Any]
 TERMS = ("focus_areas", "coach_role", "not_coach_role", "check_in_every_weeks")
 
 

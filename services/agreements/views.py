@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from coachops.json import Json
 from services.agreements.domain import CoachingAgreement, PartnershipAgreement, Terms, Version
 from services.agreements.roster import School
-
-Json = dict[str, Any]
 
 
 def _id(value: Any) -> str | None:

@@ -12,13 +12,13 @@ with the cycle replayed to the version the first sending left it at.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from coachops import clock
@@ -221,7 +221,7 @@ class Cycles(ServiceApplication):
         return cycle
 
     def timeline(self, actor: Actor, cycle_id: UUID,
-                 now: datetime) -> tuple[Cycle, list[DomainEventProtocol]]:
+                 now: datetime) -> tuple[Cycle, list[DomainEventProtocol[UUID]]]:
         """The cycle and every event that made it, up to the version read; the read is
         recorded."""
         cycle = self._readable(actor, cycle_id)
@@ -232,7 +232,7 @@ class Cycles(ServiceApplication):
         """Who read the cycle's content, oldest first: for its coach and its teachers."""
         self._readable(actor, cycle_id)
         try:
-            log_ = self.repository.get(read_log_id(cycle_id))
+            log_: Aggregate = self.repository.get(read_log_id(cycle_id))
         except AggregateNotFoundError:
             return []
         return list(log_.reads) if isinstance(log_, ReadLog) else []
@@ -250,10 +250,10 @@ class Cycles(ServiceApplication):
         """One read of each cycle, recorded in its read log, all in one save: every answer
         that shows a cycle's sealed content (its goal, notes, next steps) is a read."""
         def attempt() -> None:
-            logs = []
+            logs: list[ReadLog] = []
             for cycle_id in cycle_ids:
                 try:
-                    found = self.repository.get(read_log_id(cycle_id))
+                    found: Aggregate = self.repository.get(read_log_id(cycle_id))
                 except AggregateNotFoundError:
                     found = ReadLog(cycle_id=cycle_id)
                 assert isinstance(found, ReadLog)
@@ -301,7 +301,7 @@ class Cycles(ServiceApplication):
 
     def _found(self, cycle_id: UUID) -> Cycle | None:
         try:
-            found = self.repository.get(cycle_id)
+            found: Aggregate = self.repository.get(cycle_id)
         except AggregateNotFoundError:
             return None
         # Any other aggregate with this id (a caseload) is not a cycle either.
@@ -325,6 +325,7 @@ class Cycles(ServiceApplication):
                 self.save(cycle)
                 return cycle, result
             cycle = self._working(cycle_id, once)
+            result_id: object  # what the command made: the first sending's id, or decide's
             if cycle.applied_before(actor, once.client_id, once.command) is not None:
                 found, result_id = self._as_applied(cycle, actor, once)
             else:
@@ -359,7 +360,10 @@ class Cycles(ServiceApplication):
         key = ("as of", cycle_id)
         past = once.loaded.get(key)
         if isinstance(past, Cycle) and past.version <= version:
-            for event in self.events.get(cycle_id, gt=past.version, lte=version):
+            # A cycle's stored events are its own Aggregate.Events, each able to mutate it.
+            newer = cast(Iterator[Aggregate.Event], self.events.get(cycle_id, gt=past.version,
+                                                                    lte=version))
+            for event in newer:
                 event.mutate(past)
         else:
             past = self.repository.get(cycle_id, version=version)

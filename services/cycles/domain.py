@@ -46,7 +46,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -225,6 +225,10 @@ def _choice(kind: type[E], value: str, field_name: str) -> E:
         raise Invalid(f"{value!r} is not one of: {options}", field=field_name) from None
 
 
+@overload
+def _text(value: str | None, field_name: str, required: Literal[True] = True) -> str: ...
+@overload
+def _text(value: str | None, field_name: str, required: bool) -> str | None: ...
 def _text(value: str | None, field_name: str, required: bool = True) -> str | None:
     cleaned = (value or "").strip()
     if not cleaned:
@@ -284,6 +288,29 @@ def check_goal(goal: Goal, today: date) -> Goal:
 
 class Cycle(Aggregate):
     """One coach working with one teacher (or a small group) on one measurable goal."""
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Proposed: ClassVar[type[Any]]
+        Accepted: ClassVar[type[Any]]
+        Started: ClassVar[type[Any]]
+        TeacherDeclined: ClassVar[type[Any]]
+        Declined: ClassVar[type[Any]]
+        WithdrawnFromReporting: ClassVar[type[Any]]
+        NormsAgreed: ClassVar[type[Any]]
+        ItemScheduled: ClassVar[type[Any]]
+        ItemRescheduled: ClassVar[type[Any]]
+        ItemCancelled: ClassVar[type[Any]]
+        ItemDone: ClassVar[type[Any]]
+        ObservationLogged: ClassVar[type[Any]]
+        DebriefHeld: ClassVar[type[Any]]
+        PhaseChanged: ClassVar[type[Any]]
+        GoalRevised: ClassVar[type[Any]]
+        NextStepAdded: ClassVar[type[Any]]
+        NextStepCompleted: ClassVar[type[Any]]
+        NextStepDropped: ClassVar[type[Any]]
+        Closed: ClassVar[type[Any]]
+        Reopened: ClassVar[type[Any]]
+        ClientCommandApplied: ClassVar[type[Any]]
 
     @classmethod
     def start(
@@ -312,7 +339,7 @@ class Cycle(Aggregate):
             raise Invalid("a coach cannot coach themselves", field="teacher_ids")
         if len(set(teacher_ids)) != len(teacher_ids):
             raise Invalid("a teacher is listed twice", field="teacher_ids")
-        proposal = {
+        proposal: dict[str, Any] = {  # the Proposed event's attributes
             "actor": actor,
             "coach_id": coach_id,
             "teacher_ids": list(teacher_ids),
@@ -666,7 +693,7 @@ class Cycle(Aggregate):
         if not 1 <= progress_rating <= 5:
             raise Invalid("rate progress from 1 (not started) to 5 (goal reached)",
                           field="progress.rating")
-        content = {
+        content: dict[str, Any] = {
             "minutes": _minutes(minutes),
             "evidence": _text(evidence, "evidence"),
             "keepers": _texts(keepers, "keepers"),
@@ -937,6 +964,10 @@ def synced_cycle_id(actor_id: UUID, client_id: UUID) -> UUID:
 class Caseload(Aggregate):
     """The cycles one person is in, as their coach or as a teacher: a coach's caseload, a
     teacher's own cycles. Saved with the cycle it gains, in one transaction."""
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Opened: ClassVar[type[Any]]
+        CycleAdded: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(person_id: UUID) -> UUID:
@@ -971,6 +1002,10 @@ class Read:
 class ReadLog(Aggregate):
     """Who read a cycle's content, and when: the audit its coach and teachers may list.
     Kept in this store beside the cycle; never published."""
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Opened: ClassVar[type[Any]]
+        ContentRead: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(cycle_id: UUID) -> UUID:

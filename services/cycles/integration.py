@@ -22,7 +22,7 @@ def _cycle(event: Any) -> Payload:
             "school_id": event.school_id}
 
 
-def _proposed(event: Cycle.Proposed) -> Payload:
+def _proposed(event: Any) -> Payload:  # a Cycle.Proposed
     return {**_cycle(event), "teacher_count": len(event.teacher_ids),
             "focus_area_ids": event.focus_area_ids, "phase": "plan",
             "proposed_by": event.actor.role.value, "proposed_on": event.proposed_on}

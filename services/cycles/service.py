@@ -8,7 +8,6 @@ for each item of a batch with one."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from coachops import clock
@@ -41,14 +40,13 @@ from coachops.commands.sync import Once, apply_batch
 from coachops.contracts import Envelope
 from coachops.dependencies import DeliveredOnce, PublishedEvents, Readiness, Store
 from coachops.identity import Actor
+from coachops.json import Json
 from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
 from services.cycles import views
 from services.cycles.app import Cycles
 from services.cycles.domain import Goal
 from services.cycles.integration import to_integration
-
-Json = dict[str, Any]
 
 
 def instant(moment: datetime) -> datetime:

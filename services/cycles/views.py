@@ -17,6 +17,7 @@ from uuid import UUID
 
 from coachops import clock
 from coachops.identity import Actor, Role
+from coachops.json import Json
 from services.cycles.domain import (
     CalendarItem,
     Cycle,
@@ -28,8 +29,6 @@ from services.cycles.domain import (
     Read,
     Status,
 )
-
-Json = dict[str, Any]
 
 # Said by every event, or the timeline's own fields: not repeated in its details.
 NOT_DETAILS = frozenset(

@@ -9,8 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from coachops import clock
-
-Json = dict[str, Any]
+from coachops.json import Json
 
 
 def school_year_of(day: date, start_month: int = 8, start_day: int = 1) -> int:

@@ -62,7 +62,7 @@ def from_sources(datastore: Datastore, cluster: Any, say: Say, amqp_uri: str) ->
         starts = range(1, end + 1, PAGE)
         # Each page is asked for before the one before it is kept: the source reads and
         # translates the next while this process stores the last.
-        answer = rpc.published_events.call_async(starts[0], PAGE) if starts else None
+        answer: Any = rpc.published_events.call_async(starts[0], PAGE) if starts else None
         for page, start in enumerate(starts):
             bodies = answer.result()
             if page + 1 < len(starts):

@@ -179,7 +179,7 @@ def create_shadow(cursor: Cursor) -> datetime:
     use_shadow(cursor)
     cursor.execute(schema.SCHEMA)
     cursor.execute("SELECT now()")
-    began: datetime = cursor.fetchone()[0]
+    began: datetime = cursor.fetchall()[0][0]
     return began
 
 

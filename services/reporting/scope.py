@@ -8,7 +8,6 @@ school is read from the roster the read models keep, as in force today.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from psycopg2.extensions import cursor as Cursor
@@ -16,9 +15,9 @@ from psycopg2.extensions import cursor as Cursor
 from coachops import clock
 from coachops.errors import Forbidden
 from coachops.identity import Actor, Role
+from coachops.json import Json
 from services.reporting import sql
 
-Json = dict[str, Any]
 COACH_VIEWS = ("time_use", "plan_alignment")  # a coach sees their own time, not cycles
 
 
@@ -26,7 +25,7 @@ def authorised_scope(cursor: Cursor, actor: Actor, query: Json, view: str) -> Js
     """The scope ``actor`` may see: the district for a leader, their region for a CLT rep,
     their school for a principal, their own time for a coach; Forbidden otherwise."""
     today = clock.today()
-    wanted = {k: query[k] for k in ("region_id", "school_id", "coach_id") if k in query}
+    wanted: Json = {k: query[k] for k in ("region_id", "school_id", "coach_id") if k in query}
     if actor.role is Role.DISTRICT_LEADER:
         return wanted
     if actor.role is Role.CLT_REP:

@@ -28,6 +28,7 @@ from coachops.contracts import ContractError, Envelope, decode
 from coachops.dependencies import Database, Readiness
 from coachops.errors import NotFound
 from coachops.identity import Actor
+from coachops.json import Json
 from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
 from services.reporting import (
@@ -44,7 +45,6 @@ from services.reporting.cache import ReportCache
 from services.reporting.providers import StartupHeapFrozen, Writer
 from services.reporting.suppression import suppression_threshold
 
-Json = dict[str, Any]
 log = logging.getLogger(__name__)
 REPORTS = ReportCache.configured()  # finished reports, per process
 

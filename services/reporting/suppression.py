@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -255,12 +255,13 @@ class _Graph:
         """Tarjan's bridges, iteratively (a district's table is deeper than the stack)."""
         order: dict[Any, int] = {}
         low: dict[Any, int] = {}
-        found = []
+        found: list[CellKey] = []
         for root in list(self.adjacent):
             if root in order:
                 continue
             order[root] = low[root] = len(order)
-            stack = [(root, None, iter(self.adjacent[root]))]
+            stack: list[tuple[Any, CellKey | None, Iterator[tuple[Any, CellKey]]]] = [
+                (root, None, iter(self.adjacent[root]))]
             while stack:
                 node, via, neighbours = stack[-1]
                 for other, key in neighbours:
@@ -278,6 +279,7 @@ class _Graph:
                         parent = stack[-1][0]
                         low[parent] = min(low[parent], low[node])
                         if low[node] > order[parent]:
+                            assert via is not None  # only a root is reached by no edge
                             found.append(via)
         return found
 

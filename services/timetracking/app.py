@@ -142,11 +142,13 @@ class TimeTracking(ServiceApplication):
         """The district's list as stored now, to read only (``ReadCache``); seeded with the
         defaults the first time anyone needs it."""
         try:
-            return self.read_cache.get(CATEGORY_LIST_ID)  # type: ignore[no-any-return]
+            stored: CategoryList = self.read_cache.get(CATEGORY_LIST_ID)
+            return stored
         except AggregateNotFoundError:
             pass
         self._seeded_category_list()
-        return self.read_cache.get(CATEGORY_LIST_ID)  # type: ignore[no-any-return]
+        seeded: CategoryList = self.read_cache.get(CATEGORY_LIST_ID)
+        return seeded
 
     def _own_category_list(self) -> CategoryList:
         """A copy of the list of this command's own, to change and save."""
@@ -313,7 +315,8 @@ class TimeTracking(ServiceApplication):
         read = once.batch.read
         if CATEGORY_LIST_ID not in read:
             read[CATEGORY_LIST_ID] = self.category_list()
-        return read[CATEGORY_LIST_ID]  # type: ignore[no-any-return]
+        categories: CategoryList = read[CATEGORY_LIST_ID]
+        return categories
 
     @staticmethod
     def _keep(once: Once | None, *days: CoachDay) -> None:
@@ -344,7 +347,7 @@ class TimeTracking(ServiceApplication):
 
         def attempt() -> bool:
             try:  # its own copy, to change
-                assignments = self.repository.get(assignments_id(coach_id))
+                assignments: CoachAssignments = self.repository.get(assignments_id(coach_id))
             except AggregateNotFoundError:
                 assignments = CoachAssignments(coach_id=coach_id)
             if not assignments.learn(school_id, effective_on, assigned):
@@ -366,9 +369,11 @@ class TimeTracking(ServiceApplication):
             key = assignments_id(coach_id)
             if key not in read:
                 read[key] = self._assignments(coach_id)
-            return read[key]  # type: ignore[no-any-return]
+            known: CoachAssignments | None = read[key]
+            return known
         try:
-            return self.read_cache.get(assignments_id(coach_id))  # type: ignore[no-any-return]
+            stored: CoachAssignments = self.read_cache.get(assignments_id(coach_id))
+            return stored
         except AggregateNotFoundError:
             return unnamed(coach_id)
 

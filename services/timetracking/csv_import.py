@@ -49,7 +49,7 @@ COLUMN_OF = {"worked_on": "date", "category_id": "category"}
 SHEET_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?\s*(m\.?)?$", re.I)
 
 
-class SheetDate(fields.Field):
+class SheetDate(fields.Field[date]):
     """2026-10-05 as a computer writes it, or 10/5/2026 as a US spreadsheet does."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
@@ -62,7 +62,7 @@ class SheetDate(fields.Field):
         raise ValidationError(f"{text!r} is not a date: write 2026-10-05 or 10/5/2026")
 
 
-class SheetTime(fields.Field):
+class SheetTime(fields.Field[time]):
     """14:30, 9:05, 9:05 AM, 2:30pm."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> time:

@@ -42,7 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, time
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -136,6 +136,12 @@ def slug(label: str) -> str:
 
 class CategoryList(Aggregate):
     """The district's categories of time use, each coaching or other, each with a stable id."""
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Opened: ClassVar[type[Any]]
+        Added: ClassVar[type[Any]]
+        Renamed: ClassVar[type[Any]]
+        Retired: ClassVar[type[Any]]
 
     @staticmethod
     def create_id() -> UUID:
@@ -179,7 +185,8 @@ class CategoryList(Aggregate):
             return self.categories[wanted]
         matches = [c for c in self.categories.values() if c.label.casefold() == wanted]
         active = [c for c in matches if not c.retired]
-        return (active or matches or [None])[0]
+        found = active or matches
+        return found[0] if found else None
 
     def active(self) -> list[Category]:
         return [c for c in self.categories.values() if not c.retired]
@@ -403,6 +410,10 @@ class CoachAssignments(Aggregate):
     assignment took effect. Facts can arrive in any order and more than once (they come
     from the agreements service over the bus); the answer for a date is decided by the
     latest fact on or before it, so the order of arrival never matters."""
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Opened: ClassVar[type[Any]]
+        Learned: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(coach_id: UUID) -> UUID:
@@ -438,6 +449,17 @@ class CoachAssignments(Aggregate):
 
 class CoachDay(Aggregate):
     """One coach's time entries on one date: the boundary of the overlap and 24-hour rules."""
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Opened: ClassVar[type[Any]]
+        EntryRecorded: ClassVar[type[Any]]
+        EntryCorrected: ClassVar[type[Any]]
+        EntryMovedIn: ClassVar[type[Any]]
+        EntryMovedOut: ClassVar[type[Any]]
+        EntryVoided: ClassVar[type[Any]]
+        EntrySuggested: ClassVar[type[Any]]
+        SuggestionConfirmed: ClassVar[type[Any]]
+        SuggestionDismissed: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(coach_id: UUID, worked_on: date) -> UUID:
@@ -710,6 +732,11 @@ class CoachDay(Aggregate):
 
 class EntryLocation(Aggregate):
     """Which coach's day holds an entry now, so an entry is found by its id alone."""
+    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
+        # their attributes are the methods' parameters, which mypy cannot see.
+        Placed: ClassVar[type[Any]]
+        Moved: ClassVar[type[Any]]
+        ClientCommandApplied: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(entry_id: UUID) -> UUID:
@@ -792,7 +819,6 @@ def totals(entries: Iterable[Entry], categories: CategoryList) -> Totals:
         coaching_minutes=minutes[Kind.COACHING],
         other_minutes=minutes[Kind.OTHER],
     )
-
 
 
 # A coach's note and the reasons they give are theirs: sealed with the coach's key, so

@@ -69,4 +69,5 @@ def to_integration(event: Any) -> Outgoing | None:
     return None
 
 
+# The function's own attribute, read by the relay (``coachops.bus.relay.may_translate``).
 to_integration.translates = TRANSLATED  # type: ignore[attr-defined]

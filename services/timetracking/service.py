@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from coachops import clock
@@ -33,14 +32,13 @@ from coachops.commands.timetracking import (
 from coachops.contracts import Envelope
 from coachops.dependencies import DeliveredOnce, PublishedEvents, Readiness, Store
 from coachops.identity import Actor
+from coachops.json import Json
 from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
 from services.timetracking import views
 from services.timetracking.app import TimeTracking
 from services.timetracking.domain import CORRECTABLE, EntryValues, synced_entry_id
 from services.timetracking.integration import to_integration
-
-Json = dict[str, Any]
 
 
 class TimeTrackingService:

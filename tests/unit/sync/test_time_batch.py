@@ -15,6 +15,7 @@ from nameko.testing.services import worker_factory
 from coachops.commands.sync import Batch, Once, apply_batch
 from coachops.errors import Invalid
 from coachops.identity import Actor
+from coachops.json import Json
 from services.timetracking.app import TimeTracking
 from services.timetracking.domain import CoachDay, EntryLocation, EntryValues, day_id
 from services.timetracking.service import TimeTrackingService
@@ -22,7 +23,6 @@ from tests.unit.timetracking.helpers import AS_COACH, COACH, MONDAY, SCHOOL, TOD
 
 TUESDAY = MONDAY + timedelta(days=1)
 ACTOR = {"id": str(COACH), "role": "coach"}
-Json = dict[str, Any]
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from nameko.testing.services import worker_factory
 
 from coachops.commands.sync import Once, apply_batch
 from coachops.identity import Actor
+from coachops.json import Json
 from services.timetracking.app import ReadAhead, TimeTracking
 from services.timetracking.domain import (
     CategoryList,
@@ -29,7 +30,6 @@ from tests.unit.timetracking.helpers import AS_COACH, COACH, MONDAY, SCHOOL, TOD
 
 TUESDAY, WEDNESDAY = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
 ACTOR = {"id": str(COACH), "role": "coach"}
-Json = dict[str, Any]
 
 # Fixed ids, so two runs of the scenario store and answer exactly the same.
 STORED = [uuid.UUID(int=n) for n in (1, 2, 3)]  # recorded before the batch, one at a time
