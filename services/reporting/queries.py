@@ -378,22 +378,17 @@ def cycle_activity(cursor: Cursor, scope: Scope,
                                "next_steps_complete": int(complete),
                                "next_steps_total": int(total),
                                "active_by_phase": {}, "closed_by_outcome": {}}
-    cursor.execute(
-        f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}"
-        "  AND status = 'active') "
-        + _by_levels(levels, "c", "count(*)", ("phase",)),
-        params,
-    )
-    for level, key, phase, count in cursor.fetchall():
-        cells[(level, key)]["active_by_phase"][phase] = count
-    cursor.execute(
-        f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}"
-        "  AND status = 'closed' AND closed_on <= %(end)s) "
-        + _by_levels(levels, "c", "count(*)", ("outcome",)),
-        params,
-    )
-    for level, key, outcome, count in cursor.fetchall():
-        cells[(level, key)]["closed_by_outcome"][outcome] = count
+    # Active cycles by phase, closed ones by outcome: one count by levels each.
+    for which, by, into in (("status = 'active'", "phase", "active_by_phase"),
+                            ("status = 'closed' AND closed_on <= %(end)s", "outcome",
+                             "closed_by_outcome")):
+        cursor.execute(
+            f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}"
+            f"  AND {which}) " + _by_levels(levels, "c", "count(*)", (by,)),
+            params,
+        )
+        for level, key, value, count in cursor.fetchall():
+            cells[(level, key)][into][value] = count
     cursor.execute(
         f"WITH c AS (SELECT * FROM ({CYCLES_IN_RANGE}) r WHERE {SCOPE_FILTER}),"
         " u AS (SELECT c.*, unnest(c.teacher_ids) AS teacher_id FROM c) "
