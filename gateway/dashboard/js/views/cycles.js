@@ -19,7 +19,8 @@ export async function cycles(ctx) {
   const names = { plan: "Plan", act: "Act", reflect: "Reflect" };
   return [section("cycle-activity", `Coaching cycles per ${level}`, period(report),
     h("p", {}, `A ${level} where fewer than ${report.suppression_threshold} teachers were`
-      + " coached shows \u201csuppressed\u201d, so no teacher can be recognised."),
+      + " coached shows \u201csuppressed\u201d, and so may one beside it, so that no teacher"
+      + " can be recognised, not even by subtracting the shown figures from a total."),
     rows.length ? stackedBars(rows.map((r) => ({
       label: nameOf(level, r.key), suppressed: r.suppressed,
       parts: PHASES.map((p) => ({ id: p, value: r.suppressed ? 0 : r.active_by_phase[p] || 0 })),
