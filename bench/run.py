@@ -23,6 +23,7 @@ from bench.results import Figure, percentile, table, write
 from bench.stack import ADMIN_URL, Stack
 from coachops.identity import Role
 from coachops.store.admin import drop_database, ensure_role_and_database
+from deploy.roster_import import wait_for_import
 from gateway.auth import issue
 from services.agreements.appoint import appoint_it_admin
 from services.agreements.roster import roster_id
@@ -107,9 +108,10 @@ def import_roster(stack: Stack, d: District) -> None:
                                                         ROSTER_FROM.isoformat())
     appoint_it_admin(stack.amqp_uri, roster_id("district-it"), ROSTER_FROM.isoformat())
     token = issue(roster_id("district-it"), Role.IT_ADMIN)
-    response = requests.post(f"{stack.url}/roster/import", json=files, timeout=900,
-                             headers={"Authorization": f"Bearer {token}"})
-    response.raise_for_status()
+    headers = {"Authorization": f"Bearer {token}"}
+    started = requests.post(f"{stack.url}/roster/import", json=files, timeout=900,
+                            headers=headers)
+    wait_for_import(stack.url, started, headers, timeout=3600)
     # Time tracking checks entries against the roster: wait until it knows every coach.
     wait(lambda: scalar(stack.database_url("timetracking"),
                         "SELECT count(*) FROM timetracking_events"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 CYCLE = "5b0c6f1e-3a52-4c1e-9d0b-0f7c2d1a9e11"
 COACH = "0d8f3c2a-7e41-4b6a-8c55-2f1e9b7a6d30"
@@ -55,10 +55,12 @@ class CycleSummary(CycleStatus):
     proposed_by = fields.String()
     started_on = fields.Date(allow_none=True)
     outcome = fields.String(allow_none=True)
+    withdrawn_on = fields.Date(allow_none=True, metadata={
+        "description": "when a teacher withdrew it from reports"})
     example = {**CycleStatus.example, "coach_id": COACH, "teacher_ids": [TEACHER],
                "awaiting_teacher_ids": [], "school_id": SCHOOL, "focus_area_ids": ["literacy"],
                "goal": None, "proposed_on": "2026-09-08", "proposed_by": "coach",
-               "started_on": "2026-09-10", "outcome": None}
+               "started_on": "2026-09-10", "outcome": None, "withdrawn_on": None}
 
 
 class Cycle(CycleSummary):
@@ -174,14 +176,35 @@ class CoachDay(Answer):
 
 
 class CoachWeek(Answer):
+    """A coach's week by day, its totals, and the district's target for its coaching share."""
+
     coach_id = fields.UUID()
     week_start = fields.Date()
     week_end = fields.Date()
     days = fields.List(fields.Dict())
     totals = fields.Nested(Totals)
+    target_share = fields.Float(metadata={
+        "description": "the district's target for the coaching share (COACHING_SHARE_TARGET)"})
     example = {"coach_id": COACH, "week_start": "2026-09-14", "week_end": "2026-09-20",
                "days": [{"date": "2026-09-15", "entries": 1, "suggestions": [],
-                         "totals": TOTALS}], "totals": TOTALS}
+                         "totals": TOTALS}], "totals": TOTALS, "target_share": 0.4}
+
+
+class ReportRow(Schema):
+    """One cell of a report: its ``level`` (district, region, school, coach, coach_school,
+    month, or a flag) and ``key`` (the id it is about), the names of what it is about
+    (null where reporting was not told one, or the person was forgotten), then the view's
+    own columns."""
+
+    class Meta:
+        unknown = INCLUDE  # the view's own columns
+
+    level = fields.String()
+    key = fields.String()
+    name = fields.String(allow_none=True, metadata={
+        "description": "the region's, school's or coach's name (a flag's: its coach's)"})
+    school_name = fields.String(allow_none=True)
+    region_name = fields.String(allow_none=True)
 
 
 class Report(Answer):
@@ -193,13 +216,34 @@ class Report(Answer):
     to_date = fields.Date()
     as_of = fields.Date(allow_none=True)
     suppression_threshold = fields.Integer()
-    rows = fields.List(fields.Dict())
+    target_share = fields.Float(metadata={
+        "description": "the coaching share each coach's ``below_target`` is judged against:"
+                       " the district's (COACHING_SHARE_TARGET) or the query's"})
+    scope = fields.Nested(ReportRow, metadata={
+        "description": "what the report covers: the district, or the region, school or"
+                       " coach it was asked for (a CLT representative's: their region)"})
+    rows = fields.List(fields.Nested(ReportRow))
     example = {"view": "time_use", "from_date": "2026-09-01", "to_date": "2026-09-30",
-               "as_of": None, "suppression_threshold": 5, "rows": [
-                   {"school_id": SCHOOL, "category_id": "co-planning", "minutes": 1260}]}
+               "as_of": None, "suppression_threshold": 5, "target_share": 0.4,
+               "scope": {"level": "school", "key": SCHOOL, "name": "Lincoln Elementary"},
+               "rows": [
+                   {"level": "school", "key": SCHOOL, "name": "Lincoln Elementary",
+                    "minutes": 1260, "coaching_minutes": 540, "coaching_share": 0.4286,
+                    "minutes_by_category": {"co-planning": 540, "covering-classes": 720}},
+                   {"level": "coach", "key": COACH, "name": "Dana Okafor", "minutes": 1260,
+                    "coaching_minutes": 540, "coaching_share": 0.4286,
+                    "minutes_by_category": {"co-planning": 540, "covering-classes": 720},
+                    "below_target": False},
+                   {"level": "coach_school", "key": f"{COACH}/{SCHOOL}",
+                    "name": "Dana Okafor", "school_name": "Lincoln Elementary",
+                    "coaching_minutes": 540, "aligned_minutes": 300}]}
 
 
 class CoachingAgreement(Answer):
+    """A coaching agreement's versions: each party's signature as the day it was signed
+    (``signed``, maybe on paper) and the day it was entered here (``entered``); a version
+    signed by both is in force from the later of their days (``in_force_from``)."""
+
     agreement_id = fields.UUID()
     coach_id = fields.UUID()
     school_id = fields.UUID()
@@ -213,8 +257,9 @@ class CoachingAgreement(Answer):
                "versions": [{"version": 1, "focus_areas": [{"id": "literacy",
                                                             "label": "Literacy"}],
                              "coach_role": "partner", "not_coach_role": "evaluator",
-                             "check_in_every_weeks": 6, "signed": {"coach": "2026-09-01"},
-                             "in_force": False}], "check_ins": []}
+                             "check_in_every_weeks": 6, "signed": {"coach": "2026-08-14"},
+                             "entered": {"coach": "2026-09-01"}, "in_force": False,
+                             "in_force_from": None}], "check_ins": []}
 
 
 class PartnershipAgreement(Answer):
@@ -237,6 +282,42 @@ class SchoolRoster(Answer):
     example = {"school_id": SCHOOL, "label": "Lincoln Elementary", "on": "2026-09-15",
                "region_id": None, "principal_id": None, "coach_ids": [COACH],
                "teacher_ids": [TEACHER]}
+
+
+class Named(Schema):
+    id = fields.UUID()
+    name = fields.String()
+
+
+class MySchool(Schema):
+    school_id = fields.UUID()
+    label = fields.String()
+    principal = fields.Nested(Named, allow_none=True)
+    coaches = fields.List(fields.Nested(Named))
+    teachers = fields.List(fields.Nested(Named), metadata={
+        "description": "for its coaches and principal only"})
+    agreements = fields.List(fields.Dict(), metadata={
+        "description": "each coach's coaching agreement id for this school year"})
+
+
+class Me(Answer):
+    """The signed-in person and, for the role they signed in with, their schools: each with
+    its people by name as the role needs them and its coaches' coaching agreements for this
+    school year (ids to read; one not drafted yet is a 404)."""
+
+    person_id = fields.UUID()
+    given_name, family_name = fields.String(), fields.String()
+    role, roles = fields.String(), fields.List(fields.String())
+    today, school_year = fields.Date(), fields.Integer()
+    schools = fields.List(fields.Nested(MySchool))
+    example = {"person_id": COACH, "role": "coach", "given_name": "Ana", "family_name": "Ortiz",
+               "roles": ["coach"], "today": "2026-09-15", "school_year": 2026, "schools": [{
+                   "school_id": SCHOOL, "label": "Lincoln Elementary",
+                   "principal": {"id": ITEM, "name": "Dana Reyes"},
+                   "coaches": [{"id": COACH, "name": "Ana Ortiz"}],
+                   "teachers": [{"id": TEACHER, "name": "Sam Lee"}],
+                   "agreements": [{"coach_id": COACH, "school_year": 2026,
+                                   "agreement_id": ITEM}]}]}
 
 
 class SyncAnswer(Answer):
@@ -264,3 +345,171 @@ class Readiness(Answer):
     example = {"ready": True, "services": {"agreements": True, "cycles": True,
                                            "reporting": True, "timetracking": True},
                "gateway_database": True}
+
+
+PERSON = "6f1d2c3b-4a59-4e68-b7c6-d5e4f3a2b1c0"
+TOKEN = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
+
+
+class People(Answer):
+    """District IT's search of the roster: each person found, how the query matched them,
+    their roles today and where they hold them (a school, a region, or the district)."""
+
+    people = fields.List(fields.Dict())
+    more = fields.Boolean()
+    example = {"people": [{
+        "person_id": PERSON, "sourced_id": "t-1042", "given_name": "Ana",
+        "family_name": "Ortiz", "email": "ana.ortiz@district.example", "forgotten": False,
+        "matched": "name", "roles": ["coach"],
+        "assignments": [{"role": "coach", "place_id": SCHOOL,
+                         "place": "Lincoln Elementary"}]}], "more": False}
+
+
+class IntegrationToken(Answer):
+    """An integration token as recorded (never the token itself): whom it acts as, in
+    which role, what it may do and what it is for; ``status`` active, revoked or expired."""
+
+    token_id = fields.UUID()
+    person_id = fields.UUID()
+    sourced_id = fields.String()
+    role = fields.String()
+    scopes = fields.List(fields.String())
+    label = fields.String()
+    issued_by = fields.UUID(allow_none=True)
+    issued_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+    status = fields.String(metadata={"enum": ["active", "revoked", "expired"]})
+    example = {"token_id": TOKEN, "person_id": PERSON, "sourced_id": "t-1042",
+               "role": "district_leader", "scopes": ["reports:read"],
+               "label": "Nightly export to the district's data warehouse",
+               "issued_by": COACH, "issued_at": "2026-09-01T12:00:00+00:00",
+               "expires_at": "2026-11-30T12:00:00+00:00", "revoked_at": None,
+               "status": "active"}
+
+
+class IssuedIntegrationToken(IntegrationToken):
+    """The token itself, shown this once: it is kept nowhere."""
+
+    token = fields.String()
+    example = {"token": "eyJhbGciOiJIUzI1NiJ9.eyJzY29wZSI6InJlcG9ydHM6cmVhZCJ9.c2ln",
+               **IntegrationToken.example}
+
+
+class IntegrationTokens(Answer):
+    tokens = fields.List(fields.Nested(IntegrationToken))
+    example = {"tokens": [IntegrationToken.example]}
+
+
+class DeadLetters(Answer):
+    """The messages a consumer could not take and parked, the first ones described."""
+
+    count = fields.Integer()
+    messages = fields.List(fields.Dict())
+    example = {"count": 1, "messages": [{
+        "parked_at": "2026-09-01T12:00:00+00:00", "consumer": "reporting.on_time_logged",
+        "routing_key": "timetracking.TimeLogged", "event": "timetracking at 1042",
+        "reason": "the event does not match its contract"}]}
+
+
+class SignedIn(Answer):
+    """Who the browser's session is for (``signed_in`` false without one): the roles the
+    roster gives them today, the one they act in (null until they choose), and the CSRF
+    token every state-changing request of the session sends as ``X-CSRF-Token``. Without
+    a session: whether district sign-in is on and whether a token may be pasted instead
+    (developer mode)."""
+
+    signed_in = fields.Boolean()
+    person_id = fields.UUID(allow_none=True)
+    name = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    role = fields.String(allow_none=True)
+    csrf_token = fields.String(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True)
+    sign_in = fields.Boolean()
+    token_paste = fields.Boolean()
+    example = {"signed_in": True, "person_id": COACH, "name": "Ana Abbott",
+               "roles": ["clt_rep", "coach"], "role": "coach",
+               "csrf_token": "q0pN3v6oJ8kQ2m1rX4tY7uZ9wB5cD0eF", "expires_at":
+               "2026-09-01T20:00:00+00:00", "sign_in": True, "token_paste": False}
+
+
+class SignedOut(Answer):
+    """The session has ended; ``provider_signout`` is where to end it at the district's
+    provider too (null when the provider does not say)."""
+
+    signed_in = fields.Boolean()
+    provider_signout = fields.String(allow_none=True)
+    example = {"signed_in": False,
+               "provider_signout": "https://login.example.org/oauth2/end_session"}
+
+
+IMPORT = "1b2c3d4e-5f60-4a71-8b92-a3b4c5d6e7f8"
+ROSTER_CHANGES = {
+    "counts": {"arriving": 1, "leaving": 1, "moving": 1, "role_changes": 1,
+               "schools_added": 1, "regions_added": 0},
+    "arriving": [{"sourced_id": "t-2001", "name": "Ana Ortiz", "role": "teacher",
+                  "places": ["Lincoln Elementary"]}],
+    "leaving": [{"sourced_id": "t-1042", "name": "Ben Lee", "role": "teacher",
+                 "places": ["Oak Middle"]}],
+    "moving": [{"sourced_id": "c-7", "name": "Dee Park", "role": "coach",
+                "from": ["Oak Middle"], "to": ["Lincoln Elementary"]}],
+    "role_changes": [{"sourced_id": "t-88", "name": "Eli Moss", "role": "coach",
+                      "from": "teacher", "to": "coach"}],
+    "schools_added": [{"sourced_id": "s-12", "name": "Lincoln Elementary"}],
+    "regions_added": [],
+    "recorded": 6, "events": {"Person.Registered": 1, "School.Defined": 1,
+                              "School.TeacherAssigned": 1, "School.TeacherLeft": 1,
+                              "School.CoachAssigned": 1, "School.CoachUnassigned": 1}}
+
+
+class RosterChanges(Answer):
+    """A dry run of the roster import (``dry_run``): what importing the files would change,
+    and nothing is changed. People arriving (new on the roster, or joining a school while
+    leaving none), leaving, moving from one school to another and changing role; schools and
+    regions added. Each by name beside the roster's sourcedId (``places``, ``from`` and
+    ``to`` are schools by name, "the district" for district-wide roles); ``counts`` are
+    whole, each list shows up to 1000. ``events``: the events the import would record."""
+
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    arriving = fields.List(fields.Dict())
+    leaving = fields.List(fields.Dict())
+    moving = fields.List(fields.Dict())
+    role_changes = fields.List(fields.Dict())
+    schools_added = fields.List(fields.Dict())
+    regions_added = fields.List(fields.Dict())
+    recorded = fields.Integer()
+    events = fields.Dict(keys=fields.String(), values=fields.Integer())
+    example = ROSTER_CHANGES
+
+
+class RosterImportQueued(Answer):
+    """The import is queued to run in the background: follow it at
+    ``GET /roster/imports/{import_id}``."""
+
+    import_id = fields.UUID()
+    state = fields.String(metadata={"enum": ["queued"]})
+    example = {"import_id": IMPORT, "state": "queued"}
+
+
+class RosterImport(Answer):
+    """A roster import: ``queued``, ``running`` (``rows``: the rows of the files compared
+    with the roster so far, of all of them), ``done`` (``changes``: what it changed, as a dry
+    run shows it) or ``failed`` (nothing was imported: ``reason``, and in ``errors`` each
+    problem of the files as ``{file, line, field, reason}``, the header being line 1)."""
+
+    import_id = fields.UUID()
+    state = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    requested_by = fields.String()
+    effective_on = fields.Date()
+    queued_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    rows = fields.Dict(keys=fields.String(), values=fields.Integer())
+    changes = fields.Nested(RosterChanges, allow_none=True)
+    reason = fields.String(allow_none=True)
+    errors = fields.List(fields.Dict())
+    example = {"import_id": IMPORT, "state": "done", "requested_by": "Kim Diaz",
+               "effective_on": "2026-08-01", "queued_at": "2026-07-28T14:02:11.120000+00:00",
+               "updated_at": "2026-07-28T14:02:19.480000+00:00",
+               "rows": {"done": 5120, "total": 5120}, "changes": ROSTER_CHANGES,
+               "reason": None, "errors": []}

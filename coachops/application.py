@@ -3,45 +3,61 @@
 from __future__ import annotations
 
 import logging
-import random
-import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from dataclasses import fields
+from datetime import date, time
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import Application, LRUCache, ProcessingEvent, Repository
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
-    IntegrityError,
     JSONTranscoder,
     Mapper,
     Recording,
     Transcoding,
 )
 
-from coachops import faults, metrics
+from coachops import faults, metrics, settings
 from coachops.errors import Conflict
 from coachops.identity import Actor, Role
-from coachops.privacy import Personal, master
+from coachops.privacy import Personal
 from coachops.privacy.keys import Keys, MemoryKeys, PostgresKeys
 from coachops.privacy.sealing import SealedAsDict, SealingMapper
+from coachops.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-ATTEMPTS = 5
-RETRY_PAUSE_SECONDS = 0.02
 
 
-class DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
+class AsISO(Transcoding):
+    """A date or a time of day in an event, as ISO 8601 text."""
 
-    def encode(self, obj: date) -> str:
+    def __init__(self, kind: type[date] | type[time], name: str) -> None:
+        self.type = self.kind = kind  # the transcoder's key; ``kind``, typed, parses
+        self.name = name
+
+    def encode(self, obj: date | time) -> str:
         return obj.isoformat()
 
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
+    def decode(self, data: str) -> date | time:
+        return self.kind.fromisoformat(data)
+
+
+class FieldsAsDict(Transcoding):
+    """A dataclass value in an event (a cycle's goal, an entry's values), as a dict of its
+    fields, each a value the transcoder knows."""
+
+    def __init__(self, kind: type[Any], name: str) -> None:
+        self.type = kind
+        self.name = name
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(**data)
 
 
 class ActorAsDict(Transcoding):
@@ -62,7 +78,14 @@ class ServiceApplication(Application[UUID]):
     and ``DATABASE_URL`` (or ``<NAME>_DATABASE_URL``) says which database holds them.
     """
 
-    env = {"PERSISTENCE_MODULE": "coachops.store"}
+    # The library's aggregate cache: a kept aggregate is brought up to date from the store
+    # (fast-forward) before every use, and each use gets a copy of its own.
+    env = {"PERSISTENCE_MODULE": "coachops.store", "AGGREGATE_CACHE_MAXSIZE": "20000",
+           "AGGREGATE_CACHE_FASTFORWARD": "y"}
+
+    # What is kept between commands: what they read often and hardly ever change. Never an
+    # aggregate with personal data, which must not outlive the erasure of its keys.
+    kept_between_commands: ClassVar[tuple[type[Aggregate], ...]] = ()
 
     # What the service's events hold that is personal, by event class (``coachops.privacy``):
     # sealed with keys kept in the same database (wrapped by the district's master key,
@@ -70,19 +93,39 @@ class ServiceApplication(Application[UUID]):
     personal_data: ClassVar[Mapping[type, Personal]] = {}
     keys: Keys
 
+    def construct_repository(self) -> Repository[UUID]:
+        repository = super().construct_repository()
+        if not self.kept_between_commands:
+            repository.cache = None  # nothing to keep: no copy of every aggregate read
+        elif isinstance(repository.cache, LRUCache):
+            repository.cache = KeptCache(repository.cache.maxsize, self.kept_between_commands)
+        return repository
+
+    def work(self, conflict: Conflict | None = None) -> UnitOfWork:
+        """A unit of work on this application (``coachops.unit_of_work``)."""
+        return UnitOfWork(self, conflict)
+
+    def within(self, unit: UnitOfWork | None, decide: Callable[[UnitOfWork], T],
+               conflict: Conflict | None = None) -> T:
+        """``decide`` in the caller's unit of work (a batch's), saved with the rest of it;
+        else in a unit of its own, committed, and decided again when it lost a race."""
+        if unit is not None:
+            return decide(unit)
+        return self.work(conflict).run(decide)
+
     def construct_mapper(self) -> Mapper[UUID]:
-        datastore = getattr(self.factory, "datastore", None)
+        datastore = getattr(self.factory, "database", None)
         if datastore is None:  # the library's in-memory persistence, in unit tests
             self.keys = MemoryKeys()
         else:
-            keys = PostgresKeys(datastore, master.from_environment())
+            keys = PostgresKeys(datastore, settings.current().master_key)
             keys.create_tables()
             self.keys = keys
         return SealingMapper(self.construct_transcoder(), self.keys, self.personal_data)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
+        transcoder.register(AsISO(date, "date_iso"))
         transcoder.register(ActorAsDict())
         transcoder.register(SealedAsDict())
 
@@ -109,16 +152,15 @@ class ServiceApplication(Application[UUID]):
         faults.point("store.after_commit")  # a crash before the command's answer is sent
         return recordings
 
-    def retrying(self, attempt: Callable[[], T], conflict: Conflict) -> T:
-        """Run a whole command (load, decide, save) again when another worker saved the
-        same aggregate first (optimistic concurrency); ``conflict`` (409) when it keeps
-        losing. The random pause grows each time, so racers stop colliding in step
-        (green under eventlet: it pauses this worker only)."""
-        for number in range(1, ATTEMPTS + 1):
-            try:
-                return attempt()
-            except IntegrityError:
-                log.info("%s lost a race to save (attempt %d of %d); deciding again",
-                         self.name, number, ATTEMPTS)
-                time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * number))
-        raise conflict
+
+class KeptCache(LRUCache[UUID, Any]):
+    """The library's cache, keeping only aggregates of the kinds given."""
+
+    def __init__(self, maxsize: int, kinds: tuple[type[Aggregate], ...]) -> None:
+        super().__init__(maxsize)
+        self.kinds = kinds
+
+    def put(self, key: UUID, value: Any | None) -> Any | None:
+        if isinstance(value, self.kinds):
+            return super().put(key, value)
+        return None

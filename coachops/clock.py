@@ -1,4 +1,5 @@
-"""The district's calendar: one time zone per deployment (``DISTRICT_TIMEZONE``).
+"""The district's calendar: one time zone per deployment (``DISTRICT_TIMEZONE``, read by
+``coachops.settings``).
 
 Instants are stored in UTC; a "day" (a time entry's date, a cycle's start) is a day in
 the district's zone, so a log written at 11 pm in Loudoun is not tomorrow's.
@@ -6,13 +7,14 @@ the district's zone, so a log written at 11 pm in Loudoun is not tomorrow's.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from coachops import settings
+
 
 def district_zone() -> ZoneInfo:
-    return ZoneInfo(os.environ.get("DISTRICT_TIMEZONE", "America/New_York"))
+    return settings.current().district_timezone
 
 
 def now() -> datetime:

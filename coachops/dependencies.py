@@ -1,9 +1,9 @@
 """nameko dependency providers: how a service reaches its own database.
 
-``Store`` gives workers the service's eventsourcing application and runs the outbox
-relay beside it; ``Database`` gives a read-model service a pooled connection. Both read
-``DATABASE_URLS[<service name>]`` from the nameko config (``deploy/nameko.yml``), so a
-service can only ever reach its own database.
+``EventSourcedApp`` gives workers the service's eventsourcing application and runs the
+outbox relay beside it; ``Database`` gives a read-model service a pooled connection. Both read
+``<SERVICE>_DATABASE_URL`` of their own service (``coachops.settings``), so a service can
+only ever reach its own database.
 """
 
 from __future__ import annotations
@@ -18,61 +18,51 @@ from uuid import UUID, uuid5
 from nameko.extensions import DependencyProvider
 from psycopg2.extensions import cursor as Cursor
 
+from coachops import settings
 from coachops.application import ServiceApplication
 from coachops.bus.consumer import IntegrationEventHandler
 from coachops.bus.relay import OutboxRelay, Translator, published_events
-from coachops.commands.sync import Once
 from coachops.identity import Actor
 from coachops.rpc import REQUEST_ID
-from coachops.store import Datastore
+from coachops.store import PostgresDatabase
+from coachops.unit_of_work import Once
 
 log = logging.getLogger(__name__)
 
 
-def database_url(config: dict[str, Any], service_name: str) -> str:
-    try:
-        url: str = config["DATABASE_URLS"][service_name]
-        return url
-    except KeyError:
-        raise RuntimeError(
-            f"no database configured for {service_name!r}: set DATABASE_URLS.{service_name}"
-        ) from None
-
-
-def pool_size(config: dict[str, Any]) -> int:
+def pool_size() -> int:
     # One connection per worker, plus the relay's two.
-    return int(config.get("max_workers", 10)) + 2
+    return settings.current().max_workers + 2
 
 
 class Database(DependencyProvider):
-    """A pooled psycopg2 ``Datastore`` on this service's own database."""
+    """This service's own database, pooled (a ``PostgresDatabase``)."""
 
     def __init__(self, schema: str | Callable[[Cursor], object] | None = None) -> None:
         # Run once at start: DDL (CREATE ... IF NOT EXISTS), or what makes the tables.
         self.schema = schema
-        self.datastore: Datastore | None = None
+        self.database: PostgresDatabase | None = None
 
     def setup(self) -> None:
-        config = self.container.config
-        url = database_url(config, self.container.service_name)
-        self.datastore = Datastore(url, pool_size=pool_size(config))
+        url = settings.current().database_url(self.container.service_name)
+        self.database = PostgresDatabase(url, pool_size=pool_size())
         if self.schema:
-            with self.datastore.transaction() as cursor:
+            with self.database.transaction() as cursor:
                 if callable(self.schema):
                     self.schema(cursor)
                 else:
                     cursor.execute(self.schema)
 
     def stop(self) -> None:
-        if self.datastore:
-            self.datastore.close()
+        if self.database:
+            self.database.close()
 
-    def get_dependency(self, worker_ctx: Any) -> Datastore:
-        assert self.datastore is not None
-        return self.datastore
+    def get_dependency(self, worker_ctx: Any) -> PostgresDatabase:
+        assert self.database is not None
+        return self.database
 
 
-class Store(DependencyProvider):
+class EventSourcedApp(DependencyProvider):
     """The service's eventsourcing application, and the relay that publishes its events."""
 
     def __init__(self, application_class: type[ServiceApplication], publish: Translator) -> None:
@@ -84,24 +74,24 @@ class Store(DependencyProvider):
         self._stopped = threading.Event()
 
     def setup(self) -> None:
-        config = self.container.config
-        url = database_url(config, self.container.service_name)
+        configured = settings.current()
+        url = configured.database_url(self.container.service_name)
         self.application = self.application_class(
-            env={"DATABASE_URL": url, "POSTGRES_POOL_SIZE": str(pool_size(config))}
+            env={"DATABASE_URL": url, "POSTGRES_POOL_SIZE": str(pool_size())}
         )
         # A worker's app is on coachops.store (its PERSISTENCE_MODULE), whose factory has the
-        # datastore; the library types the factory as its own base, which has none.
-        datastore = self.application.factory.datastore  # type: ignore[attr-defined]
+        # database; the library types the factory as its own base, which has none.
+        database = self.application.factory.database  # type: ignore[attr-defined]
         self.relay = OutboxRelay(
             source=self.container.service_name,
             application=self.application,
             translate=self.translate,
-            datastore=datastore,
-            amqp_uri=config["AMQP_URI"],
-            batch_size=int(config.get("RELAY_BATCH_SIZE", 500)),
+            database=database,
+            amqp_uri=configured.amqp_uri,
+            batch_size=configured.relay_batch_size,
         )
         self.relay.ensure_tables()
-        self.poll_seconds = float(config.get("RELAY_POLL_SECONDS", 0.5))
+        self.poll_seconds = configured.relay_poll_seconds
 
     def start(self) -> None:
         self._thread = self.container.spawn_managed_thread(
@@ -114,6 +104,12 @@ class Store(DependencyProvider):
         self._stopped.set()
         self._wake.set()
         self._thread.wait()
+        # nameko stops dependencies side by side: work of another one that still uses the
+        # application (agreements' roster imports in the background) ends before it closes.
+        for other in self.container.dependencies:
+            wait_idle = getattr(other, "wait_idle", None)
+            if other is not self and callable(wait_idle):
+                wait_idle()
         self._drain()
         self._close()
 
@@ -192,15 +188,15 @@ class NotificationLog:
 
 
 class PublishedEvents(DependencyProvider):
-    """The service's ``NotificationLog`` (``store`` names the service's ``Store``
+    """The service's ``NotificationLog`` (``app`` names the service's ``EventSourcedApp``
     attribute)."""
 
-    def __init__(self, store: str) -> None:
-        self.store = store
+    def __init__(self, app: str) -> None:
+        self.app = app
 
     def get_dependency(self, worker_ctx: Any) -> NotificationLog:
-        [store] = [d for d in self.container.dependencies if d.attr_name == self.store]
-        return NotificationLog(store.published_events, store.last_published)
+        [app] = [d for d in self.container.dependencies if d.attr_name == self.app]
+        return NotificationLog(app.published_events, app.last_published)
 
 
 # A request's id made into a client id: the same on a redelivery.

@@ -7,6 +7,9 @@ same message and field, not an opaque ``RemoteError``.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from nameko.exceptions import deserialize_to_instance
 
 
@@ -51,3 +54,28 @@ class Conflict(CoachopsError):
     """Someone else changed the same thing first; the client may retry."""
 
     status = 409
+
+
+@deserialize_to_instance
+class Rejected(Invalid):
+    """An upload refused whole (nothing of it was saved), with every problem in ``errors``:
+    ``{line, field, reason}`` by line number as the file opens in a spreadsheet (the header
+    is line 1), and ``file`` when several files came together.
+
+    ``name`` is what the answer's ``error`` says, the one its clients have always been
+    given: ``ImportRejected`` for a coach's CSV file, ``RosterRejected`` for the roster.
+    """
+
+    def __init__(
+        self, message: str, errors: list[dict[str, Any]] | str | None = None,
+        name: str = "Rejected",
+    ) -> None:
+        super().__init__(message)
+        # nameko turns every value in an error's args into text (line 2 would arrive as
+        # "2", no field as "None"), so the list travels as JSON and no field travels at all.
+        self.errors = json.loads(errors) if isinstance(errors, str) else list(errors or [])
+        self.name = name
+        self.args = (message, json.dumps(self.errors), name)
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "error": self.name, "errors": self.errors}

@@ -11,11 +11,13 @@ import logging
 import os
 import signal
 
+from coachops import settings
+
 log = logging.getLogger(__name__)
 
 
 def point(name: str) -> None:
-    if os.environ.get("COACHOPS_FAULT") == name:
+    if settings.current().fault == name:
         log.warning("fault point %s reached: killing this process (SIGKILL)", name)
         for handler in logging.getLogger().handlers:
             handler.flush()

@@ -7,6 +7,7 @@ import logging
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
+from coachops import settings
 from coachops.diagnostics import install_stack_dump
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class MetricsServer(DependencyProvider):
 
     def setup(self) -> None:
         install_stack_dump()
-        port = int(self.container.config.get("METRICS_PORT") or 0)
+        port = settings.current().metrics_port
         if port and port not in self._started:
             start_http_server(port)
             self._started.add(port)

@@ -24,6 +24,7 @@ from coachops import answers as an
 from coachops.commands import Command
 from coachops.commands import agreements as ag
 from coachops.commands import cycles as cy
+from coachops.commands import gateway as gw
 from coachops.commands import reporting as rp
 from coachops.commands import timetracking as tt
 from coachops.commands.types import Text
@@ -70,7 +71,10 @@ class Route:
     extra_query: tuple[tuple[str, dict[str, Any]], ...] = ()
     creates: tuple[str, ...] = ()  # the ids its answer names (for the OpenAPI links)
     answer: type[an.Answer] = an.Answer  # the schema of its success answer, with an example
+    also: tuple[tuple[int, type[an.Answer]], ...] = ()  # other success answers: status, schema
     path_fields: dict[str, str] = field(default_factory=dict)  # a segment named otherwise
+    # What else an open route may answer (one that checks its own callers: the sign-in's)
+    refusals: tuple[str, ...] = ()
 
     @property
     def handler(self) -> str:
@@ -121,18 +125,20 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
     # Cycles: proposed by a coach (or started by a teacher), written by the coach
     cycles("POST", "/cycles", CT, "start_cycle", cy.StartCycle, status=201, synced=True,
            creates=("cycle_id",)),
-    cycles("POST", "/cycles/<cycle_id>/accept", T, "accept_cycle", cy.AcceptCycle, "optional"),
+    cycles("POST", "/cycles/<cycle_id>/accept", T, "accept_cycle", cy.AcceptCycle, "optional",
+           synced=True),
     cycles("POST", "/cycles/<cycle_id>/decline", T, "decline_cycle", cy.DeclineCycle,
-           "optional"),
+           "optional", synced=True),
     cycles("POST", "/cycles/<cycle_id>/withdraw-from-reporting", T, "withdraw_from_reporting",
-           cy.WithdrawFromReporting, "optional"),
-    cycles("PUT", "/cycles/<cycle_id>/norms", C, "agree_norms", cy.AgreeNorms),
+           cy.WithdrawFromReporting, "optional", synced=True),
+    cycles("PUT", "/cycles/<cycle_id>/norms", C, "agree_norms", cy.AgreeNorms,
+           synced=True),
     cycles("POST", "/cycles/<cycle_id>/calendar", C, "schedule_item", cy.ScheduleItem,
            status=201, synced=True, creates=("item_id",)),
     cycles("POST", "/cycles/<cycle_id>/calendar/<item_id>/reschedule", C, "reschedule_item",
-           cy.RescheduleItem),
+           cy.RescheduleItem, synced=True),
     cycles("POST", "/cycles/<cycle_id>/calendar/<item_id>/cancel", C, "cancel_item",
-           cy.CancelItem, "optional"),
+           cy.CancelItem, "optional", synced=True),
     cycles("POST", "/cycles/<cycle_id>/calendar/<item_id>/done", C, "mark_item_done",
            cy.MarkItemDone, "optional", synced=True),
     cycles("POST", "/cycles/<cycle_id>/observations", C, "log_observation", cy.LogObservation,
@@ -145,12 +151,13 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
     cycles("POST", "/cycles/<cycle_id>/next-steps/<step_id>/complete", CT,
            "complete_next_step", cy.CompleteNextStep, "optional", synced=True),
     cycles("POST", "/cycles/<cycle_id>/next-steps/<step_id>/drop", C, "drop_next_step",
-           cy.DropNextStep, "optional"),
+           cy.DropNextStep, "optional", synced=True),
     cycles("POST", "/cycles/<cycle_id>/phase/back", C, "move_phase_back", cy.MovePhaseBack,
-           "optional"),
-    cycles("POST", "/cycles/<cycle_id>/goal", C, "revise_goal", cy.ReviseGoal),
-    cycles("POST", "/cycles/<cycle_id>/close", C, "close_cycle", cy.CloseCycle),
-    cycles("POST", "/cycles/<cycle_id>/reopen", C, "reopen_cycle", cy.ReopenCycle, "optional"),
+           "optional", synced=True),
+    cycles("POST", "/cycles/<cycle_id>/goal", C, "revise_goal", cy.ReviseGoal, synced=True),
+    cycles("POST", "/cycles/<cycle_id>/close", C, "close_cycle", cy.CloseCycle, synced=True),
+    cycles("POST", "/cycles/<cycle_id>/reopen", C, "reopen_cycle", cy.ReopenCycle, "optional",
+           synced=True),
     cycles("GET", "/cycles/<cycle_id>", CT, "get_cycle", cy.CycleQuery, "path",
            answer=an.Cycle),
     cycles("GET", "/cycles/<cycle_id>/timeline", CT, "cycle_timeline", cy.CycleQuery, "path",
@@ -177,9 +184,9 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
          name="coach_time_week", path_fields=DAY, answer=an.CoachWeek),
     time("POST", f"{SUGGESTION}/confirm", C, "confirm_suggestion", tt.ConfirmSuggestion,
          "optional", status=201, name="confirm_time_suggestion", path_fields=DAY,
-         answer=an.EntryId),
+         answer=an.EntryId, synced=True),
     time("POST", f"{SUGGESTION}/dismiss", C, "dismiss_suggestion", tt.DismissSuggestion, "path",
-         name="dismiss_time_suggestion", path_fields=DAY),
+         name="dismiss_time_suggestion", path_fields=DAY, synced=True),
     # The district's time categories: read by those who log or report time, kept by the
     # district (its coaching leader or IT)
     time("GET", "/time-categories", frozenset({COACH, PRINCIPAL, CLT_REP, LEADER, IT_ADMIN}),
@@ -193,37 +200,50 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
          "retire_category", tt.RetireCategory, "path", name="retire_time_category",
          answer=an.Category),
     # The roster: imported by district IT; a school's roster for its people and the district
+    # 202: it runs in the background (follow it at /roster/imports/<id>); a dry run (the
+    # field or query parameter dry_run) answers at once what it would change
     agreements("POST", "/roster/import", frozenset({IT_ADMIN}), "import_roster",
-               ag.ImportRoster, long=True, written=True,
-               media=(JSON, "multipart/form-data")),
+               ag.ImportRoster, long=True, written=True, status=202,
+               media=(JSON, "multipart/form-data"), answer=an.RosterImportQueued,
+               also=((200, an.RosterChanges),), creates=("import_id",),
+               extra_query=(("dry_run", {"type": "boolean", "default": False,
+                                         "description": "as the body's dry_run"}),)),
+    agreements("GET", "/roster/imports/<import_id>", frozenset({IT_ADMIN}), "roster_import",
+               ag.RosterImportQuery, "path", answer=an.RosterImport),
     agreements("GET", "/schools/<school_id>/roster",
                frozenset({COACH, PRINCIPAL, LEADER, IT_ADMIN}), "school_roster",
                ag.SchoolRosterQuery, "query", answer=an.SchoolRoster),
+    # The signed-in person's app: who they are, their schools and their people by name
+    agreements("GET", "/me", frozenset({COACH, TEACHER, PRINCIPAL}), "me", ag.MeQuery,
+               "query", answer=an.Me),
     # Erasing a person (a request under student-privacy law or district policy): district IT
     agreements("POST", "/people/<person_id>/forget", frozenset({IT_ADMIN}), "forget_person",
                ag.ForgetPerson, "path", written=True),
+    # District IT finds people on the roster: their roles and where they hold them
+    agreements("GET", "/people", frozenset({IT_ADMIN}), "find_people", ag.PeopleQuery, "query",
+               answer=an.People),
     # Coaching agreements: between a coach and a principal
     agreements("POST", "/coaching-agreements", C, "draft_coaching_agreement",
                ag.DraftCoachingAgreement, status=201, creates=("agreement_id",),
-               answer=an.CoachingAgreement),
+               answer=an.CoachingAgreement, synced=True),
     agreements("POST", "/coaching-agreements/<agreement_id>/revisions", C,
                "revise_coaching_agreement", ag.ReviseCoachingAgreement, status=201,
-               answer=an.CoachingAgreement),
+               answer=an.CoachingAgreement, synced=True),
     agreements("POST", "/coaching-agreements/<agreement_id>/sign",
                frozenset({COACH, PRINCIPAL}), "sign_coaching_agreement",
-               ag.SignCoachingAgreement, answer=an.CoachingAgreement),
+               ag.SignCoachingAgreement, answer=an.CoachingAgreement, synced=True),
     agreements("POST", "/coaching-agreements/<agreement_id>/check-ins",
                frozenset({COACH, PRINCIPAL}), "record_check_in", ag.RecordCheckIn, status=201,
-               answer=an.CoachingAgreement),
+               answer=an.CoachingAgreement, synced=True),
     agreements("GET", "/coaching-agreements/<agreement_id>", frozenset({COACH, PRINCIPAL}),
                "coaching_agreement", ag.AgreementQuery, "path", answer=an.CoachingAgreement),
     # Partnership agreements: between a coach and a teacher
     agreements("POST", "/partnership-agreements", C, "draft_partnership_agreement",
                ag.DraftPartnershipAgreement, status=201, creates=("agreement_id",),
-               answer=an.PartnershipAgreement),
+               answer=an.PartnershipAgreement, synced=True),
     agreements("POST", "/partnership-agreements/<agreement_id>/agree", T,
                "agree_partnership_agreement", ag.AgreePartnershipAgreement, "path",
-               answer=an.PartnershipAgreement),
+               answer=an.PartnershipAgreement, synced=True),
     agreements("GET", "/partnership-agreements/<agreement_id>", CT, "partnership_agreement",
                ag.AgreementQuery, "path", answer=an.PartnershipAgreement),
     # Reports: aggregates only; a coach sees their own time
@@ -235,7 +255,8 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
           "active_cycles", rp.SchoolQuery),
 )
 
-# The commands an app may queue offline and send in /sync, named as their RPC methods.
+# The commands an app may queue offline and send in /sync, named as their RPC methods (or
+# their handler's ``name``): every write of the coach's, teacher's and principal's app.
 SYNCED: Final[dict[str, Route]] = {r.handler: r for r in SERVICE_ROUTES if r.synced}
 MAX_SYNC_ITEMS = 500
 
@@ -251,6 +272,7 @@ class SyncItem(Command):
     item_id = fields.Raw()
     step_id = fields.Raw()
     entry_id = fields.Raw()
+    agreement_id = fields.Raw()
 
 
 class SyncBatch(Command):
@@ -274,8 +296,46 @@ ROUTES: Final[tuple[Route, ...]] = (
     open_route("/dashboard/", "dashboard"),
     open_route("/dashboard/<path:name>", "dashboard_file",
                ("text/html", "text/javascript", "text/css")),
+    # The app of coaches, teachers and principals: files with no data, like the dashboard's
+    open_route("/app", "app_without_slash"),
+    open_route("/app/", "app"),
+    open_route("/app/<path:name>", "app_file",
+               ("text/html", "text/javascript", "text/css", "application/manifest+json")),
+    # District IT's console, beside the dashboard: files with no data, like its
+    open_route("/admin", "admin_without_slash"),
+    open_route("/admin/", "admin_console"),
+    open_route("/admin/<path:name>", "admin_file", ("text/html", "text/javascript", "text/css")),
+    # District sign-in (OpenID Connect, ``gateway.signin``): how a browser gets a session,
+    # so open; each answers only about the session its cookie names, and the POSTs need
+    # that session's CSRF token
+    Route("GET", "/auth/signin", OPEN, written=True, name="sign_in", answers=("text/html",),
+          status=302, refusals=("404",), extra_query=(
+              ("next", {"type": "string", "description": "where to return: /admin/, or "
+                        "else /dashboard/"}),)),
+    Route("GET", "/auth/callback", OPEN, written=True, name="sign_in_callback",
+          answers=("text/html",), status=303, refusals=("400", "403", "404"),
+          extra_query=tuple((name, {"type": "string"}) for name in (
+              "code", "state", "error", "error_description"))),
+    open_route("/auth/session", "signed_in", (JSON,), an.SignedIn),
+    Route("POST", "/auth/role", OPEN, schema=gw.ChooseRole, source="body", written=True,
+          name="choose_role", answer=an.SignedIn, refusals=("401", "403")),
+    Route("POST", "/auth/signout", OPEN, written=True, name="sign_out", answer=an.SignedOut,
+          refusals=("403",)),
     *SERVICE_ROUTES,
-    # A coach's app sending what it queued offline (each item is checked as its own route)
-    Route("POST", "/sync", C, schema=SyncBatch, source="body", long=True, written=True,
-          name="sync", answer=an.SyncAnswer),
+    # District IT: tokens for the district's own apps and scripts (the gateway's database),
+    # and the messages a service parked
+    Route("GET", "/integration-tokens", frozenset({IT_ADMIN}), schema=gw.IntegrationTokensQuery,
+          source="query", written=True, name="integration_tokens", answer=an.IntegrationTokens),
+    Route("POST", "/integration-tokens", frozenset({IT_ADMIN}), schema=gw.IssueIntegrationToken,
+          source="body", status=201, written=True, name="issue_integration_token",
+          creates=("token_id",), answer=an.IssuedIntegrationToken),
+    Route("POST", "/integration-tokens/<token_id>/revoke", frozenset({IT_ADMIN}),
+          schema=gw.RevokeIntegrationToken, written=True, name="revoke_integration_token",
+          answer=an.IntegrationToken),
+    Route("GET", "/dead-letters", frozenset({IT_ADMIN}), written=True, name="dead_letters",
+          answer=an.DeadLetters),
+    # The app sending what its person queued offline: each item is checked as its own
+    # route, its roles too (a teacher's accept only from a teacher)
+    Route("POST", "/sync", frozenset({COACH, TEACHER, PRINCIPAL}), schema=SyncBatch,
+          source="body", long=True, written=True, name="sync", answer=an.SyncAnswer),
 )

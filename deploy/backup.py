@@ -15,7 +15,6 @@ in the restored one (``coachops.privacy``). Connection details: ``--admin-url`` 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
@@ -28,10 +27,9 @@ if str(ROOT) not in sys.path:
 import psycopg2  # noqa: E402
 from psycopg2 import sql  # noqa: E402
 
+from coachops import cli, settings  # noqa: E402
 from coachops.privacy.keys import Erasures, apply_erasures, read_erasures  # noqa: E402
 from coachops.store.admin import drop_database, ensure_role_and_database  # noqa: E402
-
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def databases(prefix: str) -> list[str]:
@@ -44,13 +42,17 @@ def url_for(admin_url: str, database: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{database}"
 
 
+def _run(command: list[str]) -> None:
+    """A PostgreSQL tool, its error kept for the one line this tool ends with."""
+    subprocess.run(command, check=True, stderr=subprocess.PIPE, text=True)
+
+
 def backup(admin_url: str, prefix: str, target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for n, database in enumerate(databases(prefix), 1):
         started = time.monotonic()
         path = target / f"{database}.dump"
-        subprocess.run(["pg_dump", "--format=custom", "--file", str(path),
-                        url_for(admin_url, database)], check=True)
+        _run(["pg_dump", "--format=custom", "--file", str(path), url_for(admin_url, database)])
         print(f"[{n}/{len(databases(prefix))}] {database} -> {path} "
               f"({path.stat().st_size / 1e6:.1f} MB, {time.monotonic() - started:.1f}s)",
               flush=True)
@@ -66,9 +68,8 @@ def restore(admin_url: str, prefix: str, source: Path) -> None:
         forgotten = erasures_of(admin_url, database)
         drop_database(admin_url, database)
         ensure_role_and_database(admin_url, database, database)
-        subprocess.run(["pg_restore", "--no-owner", "--role", database, "--dbname",
-                        url_for(admin_url, database), str(source / f"{database}.dump")],
-                       check=True)
+        _run(["pg_restore", "--no-owner", "--role", database, "--dbname",
+              url_for(admin_url, database), str(source / f"{database}.dump")])
         brought_back = erase_again(admin_url, database, forgotten)
         print(f"[{n}/{len(names)}] restored {database} ({time.monotonic() - started:.1f}s);"
               f" {len(forgotten.people)} people forgotten since stay forgotten"
@@ -99,15 +100,15 @@ def erase_again(admin_url: str, database: str, forgotten: Erasures) -> int:
 
 
 def main() -> None:
+    configured = settings.start()
     parser = argparse.ArgumentParser(description="Back up or restore coachops databases.")
     parser.add_argument("command", choices=["backup", "restore"])
     parser.add_argument("directory", type=Path)
-    parser.add_argument("--admin-url", default=os.environ.get("COACHOPS_ADMIN_URL",
-                                                              DEFAULT_ADMIN_URL))
-    parser.add_argument("--prefix", default=os.environ.get("DB_PREFIX", "coachops"))
+    parser.add_argument("--admin-url", default=configured.admin_url)
+    parser.add_argument("--prefix", default=configured.db_prefix)
     args = parser.parse_args()
     (backup if args.command == "backup" else restore)(args.admin_url, args.prefix, args.directory)
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

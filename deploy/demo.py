@@ -8,188 +8,46 @@ Ids are fixed (roster ids follow from the files' sourcedIds), and each step look
 it writes, so a second run loads nothing twice. At the end it waits for the reports to
 show what was loaded and prints a token per role for the dashboard.
 
-What the platform dates itself is dated today: a cycle starts the day its teacher
-accepts, an agreement is in force from the day both signed. So cycles and agreements are
-this week's, and plan alignment applies to time logged from today; time entries carry
-the days they were worked.
+The agreements were signed on paper on the school year's first day, as a district that
+starts on the platform mid-year has them: each signature is entered today with that day
+(``signed_on``), so every agreement is in force from the start of the year and plan
+alignment holds the whole year's time to it. Time entries carry the days they were
+worked. What the platform dates itself is dated today: a cycle starts the day its teacher
+accepts, so cycles are this week's.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import random
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
 import requests
 
-from coachops import clock
+from coachops import clock, settings
 from coachops.identity import Role
+from deploy.demo_district import FOCUS_AREAS, FULL, GOALS, District, Size
+from deploy.roster_import import wait_for_import
 from gateway.auth import issue
-from services.agreements.appoint import DEFAULT_AMQP, appoint_it_admin
+from services.agreements.appoint import appoint_it_admin
 from services.agreements.domain import coaching_agreement_id
-from services.agreements.roster import region_id, roster_id
-from services.agreements.roster_import import to_csv
 from services.reporting import periods
 
-REGION_NAMES = ("North", "South", "East", "West", "Central", "Valley")
-SCHOOL_NAMES = ("Oak Ridge", "Maple", "Riverside", "Cedar", "Hillcrest", "Lakeview", "Pine",
-                "Brookside", "Fairview", "Sunrise", "Willow", "Harbor")
-GIVEN = ("Ana", "Ben", "Chloe", "Dev", "Emma", "Felix", "Grace", "Hiro", "Ines", "Jamal",
-         "Kate", "Luis", "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tariq")
-FAMILY = ("Abbott", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito",
-          "Jones", "Khan", "Lopez", "Moore", "Nguyen", "Okafor", "Patel", "Reyes", "Smith")
-FOCUS_AREAS = {
-    "danielson-2a": "Creating an environment of respect and rapport",
-    "danielson-2b": "Establishing a culture for learning",
-    "danielson-3b": "Using questioning and discussion techniques",
-    "danielson-3c": "Engaging students in learning",
-    "school-goal-literacy": "Grade-level reading by grade 3",
-    "school-goal-math": "Math discourse in every classroom",
-}
 COACHING = ("coaching-cycle", "group-coaching", "co-planning", "modelling",
             "professional-learning", "relationship-building")
 OTHER = ("covering-classes", "tech-support", "testing-and-data", "duties",
          "non-coaching-meetings", "admin-tasks")
-DISTRICT = "demo-district"
 GOAL_SETTING, OBSERVATION, DEBRIEF = 20, 30, 20  # minutes of a cycle's work today
 TIMEOUT = 30
-
-
-@dataclass(frozen=True)
-class Size:
-    regions: int = 6
-    schools_per_region: int = 4
-    coaches: int = 16
-    teachers_per_school: int = 10
-    cycles_per_school: int = 4
-    school_weeks: int | None = None  # None: every school week of the year so far
-
-
-FULL = Size()
-# For the browser tests: every role and view has something true to show, in seconds.
-SMALL = Size(regions=2, schools_per_region=2, coaches=3, teachers_per_school=6,
-             cycles_per_school=4, school_weeks=7)
-
-
-@dataclass
-class District:
-    """Who is who in the demo district: roster sourcedIds, and the ids the platform uses."""
-
-    size: Size
-    school_year: int
-    regions: list[str] = field(default_factory=list)  # region codes
-    schools: list[str] = field(default_factory=list)  # school sourcedIds
-    region_of: dict[str, str] = field(default_factory=dict)
-    principal_of: dict[str, str] = field(default_factory=dict)
-    coach_schools: dict[str, list[str]] = field(default_factory=dict)
-    teachers_of: dict[str, list[str]] = field(default_factory=dict)
-    representative_of: dict[str, str] = field(default_factory=dict)
-    awaiting_principal: list[tuple[str, str]] = field(default_factory=list)  # (coach, school)
-    leader: str = "demo-leader-01"
-    it_admin: str = "demo-it-01"
-
-    @classmethod
-    def of(cls, size: Size, school_year: int) -> District:
-        d = cls(size, school_year)
-        d.regions = [name.lower() for name in REGION_NAMES[:size.regions]]
-        count = size.regions * size.schools_per_region
-        for s in range(count):
-            school = f"demo-school-{s + 1:02d}"
-            d.schools.append(school)
-            d.region_of[school] = d.regions[s % size.regions]
-            d.principal_of[school] = f"demo-principal-{s + 1:02d}"
-            d.teachers_of[school] = [f"demo-teacher-{s + 1:02d}-{t + 1:02d}"
-                                     for t in range(size.teachers_per_school)]
-        for c in range(size.coaches):
-            # Every school has a coach; with fewer coaches than schools some serve two.
-            d.coach_schools[f"demo-coach-{c + 1:02d}"] = d.schools[c::size.coaches]
-        for code in d.regions:
-            # The CLT elects one of its coaches: the coach of the region's first school.
-            first = next(s for s in d.schools if d.region_of[s] == code)
-            d.representative_of[code] = d.coach_of(first)
-        return d
-
-    def coach_of(self, school: str) -> str:
-        return next(c for c, schools in self.coach_schools.items() if school in schools)
-
-    def pairs(self) -> list[tuple[str, str]]:
-        return [(c, s) for c, schools in self.coach_schools.items() for s in schools]
-
-    def school_label(self, school: str) -> str:
-        n = self.schools.index(school)
-        kind = ("Elementary", "Middle", "High")[n % 3]
-        return f"{SCHOOL_NAMES[n % len(SCHOOL_NAMES)]} {kind} School"
-
-    def focus_of(self, school: str) -> list[str]:
-        """Two focus areas from the school's improvement plan."""
-        names = list(FOCUS_AREAS)
-        n = self.schools.index(school)
-        return [names[n % len(names)], names[(n + 2) % len(names)]]
-
-    # The ids the platform gives them, for tokens and the tests -------------------------
-
-    def id(self, sourced_id: str) -> str:
-        return str(roster_id(sourced_id))
-
-    def region_id(self, code: str) -> str:
-        return str(region_id(code))
-
-    # The roster files ------------------------------------------------------------------
-
-    def files(self, start: date) -> dict[str, str]:
-        modified = f"{start.isoformat()}T12:00:00.000Z"
-        orgs = [{"sourcedId": DISTRICT, "status": "active", "dateLastModified": modified,
-                 "name": "Demo Unified School District", "type": "district"}]
-        orgs += [{"sourcedId": s, "status": "active", "dateLastModified": modified,
-                  "name": self.school_label(s), "type": "school", "parentSourcedId": DISTRICT}
-                 for s in self.schools]
-        people = [(self.leader, "administrator", [DISTRICT]),
-                  (self.it_admin, "administrator", [DISTRICT])]
-        people += [(p, "administrator", [s]) for s, p in self.principal_of.items()]
-        people += [(c, "teacher", schools) for c, schools in self.coach_schools.items()]
-        people += [(t, "teacher", [s]) for s, ts in self.teachers_of.items() for t in ts]
-        users = [{"sourcedId": p, "status": "active", "dateLastModified": modified,
-                  "enabledUser": "true", "orgSourcedIds": ",".join(orgs_of), "role": role,
-                  "givenName": GIVEN[n % len(GIVEN)],
-                  "familyName": FAMILY[(n * 7) % len(FAMILY)]}
-                 for n, (p, role, orgs_of) in enumerate(people)]
-        regions = [{"region_code": code, "label": f"{code.title()} CLT",
-                    "clt_representative_sourced_id": self.representative_of[code]}
-                   for code in self.regions]
-        on = start.isoformat()
-        assignments = [{"kind": "school_region", "school_sourced_id": s,
-                        "region_code": self.region_of[s], "effective_on": on}
-                       for s in self.schools]
-        assignments += [{"kind": "principal", "person_sourced_id": p, "school_sourced_id": s,
-                         "effective_on": on} for s, p in self.principal_of.items()]
-        assignments += [{"kind": "coach", "person_sourced_id": c, "school_sourced_id": s,
-                         "effective_on": on} for c, s in self.pairs()]
-        assignments += [{"kind": "district_leader", "person_sourced_id": self.leader,
-                         "effective_on": on},
-                        {"kind": "it_admin", "person_sourced_id": self.it_admin,
-                         "effective_on": on}]
-        return {
-            "orgs": to_csv(("sourcedId", "status", "dateLastModified", "name", "type",
-                          "parentSourcedId"), orgs),
-            "users": to_csv(("sourcedId", "status", "dateLastModified", "enabledUser",
-                           "orgSourcedIds", "role", "givenName", "familyName"), users),
-            "regions": to_csv(("region_code", "label", "clt_representative_sourced_id"),
-                            regions),
-            "assignments": to_csv(("kind", "person_sourced_id", "school_sourced_id",
-                                 "region_code", "effective_on"), assignments),
-        }
-
-
 
 
 class Gateway:
@@ -205,11 +63,13 @@ class Gateway:
             self.local.session = requests.Session()
         return self.local.session
 
+    def headers(self, person: str, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue(uuid.UUID(person), role)}"}
+
     def call(self, method: str, path: str, person: str, role: Role,
              body: Any = None, ok: tuple[int, ...] = (200, 201)) -> requests.Response:
-        headers = {"Authorization": f"Bearer {issue(uuid.UUID(person), role)}"}
-        response = self.http.request(method, self.url + path, json=body, headers=headers,
-                                     timeout=TIMEOUT)
+        response = self.http.request(method, self.url + path, json=body,
+                                     headers=self.headers(person, role), timeout=TIMEOUT)
         if response.status_code not in ok:
             raise RuntimeError(f"{method} {path} as {role.value}: {response.status_code}"
                                f" {response.text[:500]}")
@@ -246,10 +106,12 @@ def import_roster(gw: Gateway, district: District, start: date, amqp_uri: str) -
     # District IT's first administrator, as on a fresh install; the files name them too.
     appoint_it_admin(amqp_uri, uuid.UUID(district.id(district.it_admin)), start.isoformat())
     body = {**district.files(start), "effective_on": start.isoformat()}
-    response = gw.call("POST", "/roster/import", district.id(district.it_admin), Role.IT_ADMIN,
-                       body)
+    it_admin = district.id(district.it_admin)
+    started = gw.call("POST", "/roster/import", it_admin, Role.IT_ADMIN, body, ok=(202,))
+    record = wait_for_import(gw.url, started, gw.headers(it_admin, Role.IT_ADMIN),
+                             session=gw.http)
     wait_for_roster(amqp_uri, district, start)
-    return int(response.json()["recorded"])
+    return int(record["changes"]["recorded"])
 
 
 def wait_for_roster(amqp_uri: str, district: District, start: date,
@@ -271,10 +133,13 @@ def wait_for_roster(amqp_uri: str, district: District, start: date,
                 time.sleep(0.2)
 
 
-def sign_agreements(gw: Gateway, district: District, today: date) -> list[tuple[str, str]]:
-    """Every coach drafts an agreement with each school; the principal signs most of them
-    (the rest wait for the principal: the dashboard flags them). Returns the unsigned."""
+def sign_agreements(gw: Gateway, district: District, signed_on: date,
+                    today: date) -> list[tuple[str, str]]:
+    """Every coach drafts an agreement with each school; coach and principal signed most
+    of them on paper on ``signed_on`` (the rest wait for the principal: the dashboard
+    flags them). Returns the unsigned."""
     waiting = []
+    on_paper = {"version": 1, "signed_on": signed_on.isoformat()}
     for n, (coach, school) in enumerate(district.pairs()):
         coach_id, principal_id = district.id(coach), district.id(district.principal_of[school])
         terms = {"school_id": district.id(school), "school_year": district.school_year,
@@ -288,12 +153,12 @@ def sign_agreements(gw: Gateway, district: District, today: date) -> list[tuple[
                                                  uuid.UUID(district.id(school)),
                                                  district.school_year))
         gw.call("POST", f"/coaching-agreements/{agreement_id}/sign", coach_id, Role.COACH,
-                {"version": 1})
+                on_paper)
         if n % 5 == 3:
             waiting.append((coach, school))
             continue
         agreement = gw.call("POST", f"/coaching-agreements/{agreement_id}/sign", principal_id,
-                            Role.PRINCIPAL, {"version": 1}).json()
+                            Role.PRINCIPAL, on_paper).json()
         if n % 3 == 0 and not agreement["check_ins"]:
             gw.call("POST", f"/coaching-agreements/{agreement_id}/check-ins", principal_id,
                     Role.PRINCIPAL, {"held_on": today.isoformat()}, ok=(201,))
@@ -327,10 +192,10 @@ def run_cycles(gw: Gateway, district: District, coach: str, today: date,
         elsewhere = next(a for a in FOCUS_AREAS if a not in agreed)
         for n, teacher in enumerate(teachers):
             focus = [agreed[n % 2]] if n % 4 != 3 else [elsewhere]  # mostly aligned
+            what, measure = rng.choice(GOALS[focus[0]])
             body = {"coach_id": coach_id, "teacher_ids": [district.id(teacher)],
                     "school_id": district.id(school), "focus_area_ids": focus,
-                    "goal": {"what": "Students justify answers with evidence in discussion",
-                             "measure": "share of student turns that cite evidence",
+                    "goal": {"what": what, "measure": measure,
                              "by": (today + timedelta(days=rng.randint(30, 90))).isoformat()}}
             cycle = gw.call("POST", "/cycles", coach_id, Role.COACH, body).json()["cycle_id"]
             gw.call("POST", f"/cycles/{cycle}/accept", district.id(teacher), Role.TEACHER)
@@ -498,17 +363,29 @@ def wait_for_reports(gw: Gateway, district: District, minutes: dict[str, int],
         time.sleep(1)
 
 
-def tokens(district: District) -> dict[str, str]:
+def signing_in(district: District) -> dict[Role, tuple[str, str]]:
+    """One person per role: who they are, and what the role lets them do."""
     school = district.schools[0]
-    people = {
-        Role.DISTRICT_LEADER: district.leader,
-        Role.CLT_REP: district.representative_of[district.regions[0]],
-        Role.PRINCIPAL: district.principal_of[school],
-        Role.COACH: district.coach_of(school),
-        Role.IT_ADMIN: district.it_admin,
+    region = district.region_of[school]
+    coach = district.coach_of(school)
+    places = " and ".join(district.school_label(s) for s in district.coach_schools[coach])
+    return {
+        Role.DISTRICT_LEADER: (district.leader, "district coaching leader: every region,"
+                               " school and coach, drilled down on the dashboard"),
+        Role.CLT_REP: (district.representative_of[region],
+                       f"CLT representative of the {region.title()} CLT: its schools and"
+                       " the council of every region"),
+        Role.PRINCIPAL: (district.principal_of[school], f"principal of"
+                         f" {district.school_label(school)}: its coaches' agreements and time"),
+        Role.COACH: (coach, f"coach at {places}: their caseload and week"),
+        Role.IT_ADMIN: (district.it_admin, "district IT: the console (roster, people,"
+                        " integration tokens, forgetting)"),
     }
+
+
+def tokens(district: District) -> dict[str, str]:
     return {role.value: issue(uuid.UUID(district.id(person)), role)
-            for role, person in people.items()}
+            for role, (person, _) in signing_in(district).items()}
 
 
 def load_demo_district(gateway: str, seed: int = 7, size: Size = FULL,
@@ -527,10 +404,11 @@ def load_demo_district(gateway: str, seed: int = 7, size: Size = FULL,
     rng = random.Random(seed)
 
     recorded = import_roster(gw, district, start,
-                             amqp_uri or os.environ.get("AMQP_URI", DEFAULT_AMQP))
+                             amqp_uri or settings.current().amqp_uri)
     say(f"demo roster: {len(district.regions)} regions, {len(district.schools)} schools,"
         f" {len(district.coach_schools)} coaches ({recorded} changes recorded)")
-    waiting = district.awaiting_principal = sign_agreements(gw, district, today)
+    # On paper on the year's first day, when the roster (imported from then) has everyone.
+    waiting = district.awaiting_principal = sign_agreements(gw, district, start, today)
     say(f"demo agreements: {len(district.pairs()) - len(waiting)} signed,"
         f" {len(waiting)} awaiting the principal")
 
@@ -552,7 +430,8 @@ def load_demo_district(gateway: str, seed: int = 7, size: Size = FULL,
         f" over {len(days)} school days imported")
     wait_for_reports(gw, district, minutes, cycles, waiting)
     say(f"demo district loaded in {time.monotonic() - started_at:.0f}s;"
-        f" the dashboard: {gateway}/dashboard/")
-    for role, token in tokens(district).items():
-        say(f"  sign in as {role}: {token}")
+        f" the dashboard: {gateway}/dashboard/, the app: {gateway}/app/")
+    issued = tokens(district)
+    for role, (person, what) in signing_in(district).items():
+        say(f"  {district.name_of(person)}, {what}:\n    {issued[role.value]}")
     return district

@@ -22,6 +22,8 @@ if str(ROOT) not in sys.path:
 
 import requests  # noqa: E402
 
+from coachops import settings  # noqa: E402
+
 NAMEKO = str(Path(sys.executable).with_name("nameko"))
 SERVICES = ("agreements", "cycles", "reporting", "timetracking")  # each a package under services/
 MODULES = {
@@ -95,6 +97,8 @@ class Platform:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     names: tuple[str, ...] = ("gateway", *SERVICES)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    # Where each process serves /metrics (none when empty), as compose's METRICS_PORT does.
+    metrics_ports: dict[str, int] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -106,7 +110,8 @@ class Platform:
             for name in self.names:
                 process = ServiceProcess(name, self.env, self.log_dir)
                 self.processes[name] = process
-                process.start()
+                port = self.metrics_ports.get(name)
+                process.start(**({"METRICS_PORT": str(port)} if port else {}))
             self.wait_ready()
         except BaseException:
             self.stop()  # leave no orphan holding a port with stale code
@@ -135,23 +140,41 @@ class Platform:
         return self.processes[name]
 
 
+def stop_on_signals() -> None:
+    """SIGTERM (a service manager, ``kill``) and SIGHUP (a closed terminal) stop the demo as
+    Ctrl-C does, so ``finally`` stops every service instead of leaving them as orphans."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
+
+
 def demo() -> None:
     from deploy.demo import load_demo_district
 
-    platform = Platform(log_dir=ROOT / "var" / "log")
+    stop_on_signals()
+    first = settings.current().demo_metrics_port
+    platform = Platform(log_dir=ROOT / "var" / "log",
+                        metrics_ports={name: first + n
+                                       for n, name in enumerate(("gateway", *SERVICES))})
     print("starting gateway, " + ", ".join(SERVICES) + " ...", flush=True)
-    platform.start()
     try:
+        platform.start()
         load_demo_district(platform.url)
         print(f"\ncoachops is running: gateway {platform.url} "
-              f"(try {platform.url}/readyz); logs in {platform.log_dir}. Ctrl-C stops it.",
-              flush=True)
+              f"(try {platform.url}/readyz); logs in {platform.log_dir}. Ctrl-C stops it.\n"
+              "metrics (Prometheus): " + ", ".join(
+                  f"{name} http://127.0.0.1:{port}/metrics"
+                  for name, port in platform.metrics_ports.items()), flush=True)
         while all(p.alive() for p in platform.processes.values()):
             time.sleep(1)
         print("a service exited; see its log", file=sys.stderr)
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt as stopped:
+        print(f"stopping ({stopped or 'Ctrl-C'}) ...", file=sys.stderr, flush=True)
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut the stop short
         platform.stop()
 
 
@@ -159,6 +182,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["demo"])
     parser.parse_args()
+    settings.start()  # the services' settings: a bad one stops here, not in four logs
     demo()
 
 

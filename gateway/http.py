@@ -1,7 +1,8 @@
 """A JSON HTTP entrypoint: every answer is JSON, every error a clear 4xx (or a bare 5xx).
 
 Before a route runs, the caller is checked here, in one place: the bearer token (401) and
-the route's row of the authorisation matrix, ``gateway.policy`` (403, logged). Bad input
+the route's row of the authorisation matrix, ``gateway.policy``, and an integration token's
+scope, ``gateway.scopes`` (403, logged). Bad input
 never reaches a service unchecked and never comes back as a stack trace; a service that
 does not answer is a 503 with Retry-After.
 """
@@ -12,7 +13,7 @@ import json
 import logging
 import re
 import time
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import eventlet
@@ -33,17 +34,16 @@ from werkzeug.exceptions import (
     Unauthorized,
 )
 
-from coachops import metrics
+from coachops import metrics, settings
 from coachops.bus.tolerant import TolerantReplyListener
 from coachops.commands import field_errors
 from coachops.errors import CoachopsError
 from coachops.routes import ROUTES
-from gateway import policy, revocations
+from gateway import policy, revocations, scopes
 from gateway.auth import ACTOR_KEY, Token, bearer_token, verify
 from gateway.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
-LIMITER = RateLimiter.from_environment()  # one per gateway process
 
 MAX_BODY_BYTES = 1 << 20
 # The deepest JSON a request may hold (a sync batch's deepest is 5): deeper is refused before
@@ -53,7 +53,6 @@ MAX_SKIPPED_HEAD_BYTES = 1 << 20  # of a request refused for its head's size
 MAX_REASON_CHARS = 500  # of a refusal's line in the log
 # How long the gateway waits for a service's answer (GATEWAY_ANSWER_SECONDS), and the
 # routes that may take longer: a district's roster, a CSV of time, an offline batch.
-ANSWER_SECONDS = 30.0
 LONG_ANSWER_SECONDS = 600.0
 LONG_ROUTES = {(row.method, row.rule) for row in ROUTES if row.long}
 
@@ -72,16 +71,20 @@ class Backend(RpcProxy):
 
     def setup(self) -> None:
         super().setup()
-        config = self.container.config
         self.options["expiration"] = (
-            LONG_ANSWER_SECONDS if self.long
-            else float(config.get("GATEWAY_ANSWER_SECONDS", ANSWER_SECONDS)))
+            LONG_ANSWER_SECONDS if self.long else settings.current().gateway_answer_seconds)
 
 
-def answer_seconds(config: dict[str, Any], method: str, rule: str) -> float:
+def answer_seconds(method: str, rule: str) -> float:
     if (method, rule) in LONG_ROUTES:
         return LONG_ANSWER_SECONDS
-    return float(config.get("GATEWAY_ANSWER_SECONDS", ANSWER_SECONDS))
+    return settings.current().gateway_answer_seconds
+
+
+@cache
+def limiter() -> RateLimiter:
+    """One per gateway process."""
+    return RateLimiter.configured()
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -289,6 +292,9 @@ class JsonHttp(HttpRequestHandler):
         if len(roles) != 1:
             raise RuntimeError("the gateway needs one RosterRoles to check tokens' roles")
         self.roster_roles = roles[0]
+        from gateway.sessions import SessionStore  # browser sessions (``gateway.signin``)
+        stores = [d for d in self.container.dependencies if isinstance(d, SessionStore)]
+        self.sessions = stores[0] if stores else None
         super().setup()
 
     def handle_request(self, request: Request) -> Response:
@@ -315,7 +321,7 @@ class JsonHttp(HttpRequestHandler):
         worker = self.container.spawn_worker(
             self, args, kwargs, context_data=self.server.context_data_from_headers(request),
             handle_result=partial(self.handle_result, answered))
-        seconds = answer_seconds(self.container.config, request.method, self.url)
+        seconds = answer_seconds(request.method, self.url)
         try:
             with eventlet.Timeout(seconds):
                 return answered.wait()
@@ -334,14 +340,22 @@ class JsonHttp(HttpRequestHandler):
         role today (403)."""
         if not policy.needs_token(self.method, self.url):
             return
-        token = verify(bearer_token(request))
+        token = self.caller(request)
         if self._revoked(token):
             raise Unauthorized("the token has been revoked")
         request.environ[ACTOR_KEY] = token.actor
-        LIMITER.check(str(token.actor.id))  # 429 for a flood from one sign-in
+        limiter().check(str(token.actor.id))  # 429 for a flood from one sign-in
         method = "GET" if request.method == "HEAD" else request.method
         policy.authorise(token.actor, method, self.url)
+        scopes.require(token.scopes, method, self.url)  # 403: an integration token's scope
         self.roster_roles.require(token.actor, self)  # 403 unless the roster gives the role
+
+    def caller(self, request: Request) -> Token:
+        """A bearer token or, without one, a browser's session cookie (``gateway.sessions``:
+        its CSRF token is checked there), each then checked the same way."""
+        if self.sessions is not None and self.sessions.has_cookie(request):
+            return self.sessions.token_of(request)
+        return verify(bearer_token(request))
 
     def _revoked(self, token: Token) -> bool:
         # From the process's copy of the list (``gateway.revocations``): no query per

@@ -23,8 +23,6 @@ from marshmallow import Schema
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug import Request as HttpRequest
-from werkzeug import Response
-from werkzeug.exceptions import NotFound
 
 from coachops.answers import Answer, Report
 from coachops.commands.types import Text
@@ -32,6 +30,7 @@ from coachops.routes import ROUTES, path_names
 from coachops.routes import Route as RouteRow
 from gateway import policy
 from gateway.http import http
+from gateway.static import Folder, serving
 
 JSON = "application/json"
 
@@ -49,17 +48,19 @@ class Request:
     media: tuple[str, ...] = (JSON,)
     extra_query: tuple[tuple[str, dict[str, Any]], ...] = ()
     answer: type[Answer] = Answer
+    also: tuple[tuple[int, type[Answer]], ...] = ()  # other success answers
     answers: tuple[str, ...] = (JSON,)  # the media types of the answer
+    refusals: tuple[str, ...] = ()  # what else an open route that checks its callers answers
 
 
 
 
 def described(row: RouteRow) -> Request:
     """What the route table says a route reads and answers, as this document needs it."""
-    common: dict[str, Any] = {"status": row.status, "answer": row.answer,
-                              "answers": row.answers}
+    common: dict[str, Any] = {"status": row.status, "answer": row.answer, "also": row.also,
+                              "answers": row.answers, "refusals": row.refusals}
     if row.schema is None:
-        return Request(**common)
+        return Request(extra_query=row.extra_query, **common)
     where = {"body": "body", "optional": "body", "query": "query", "path": "ids"}[row.source]
     common[where] = row.schema
     return Request(body_optional=row.source == "optional", media=row.media,
@@ -177,11 +178,11 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
         "operationId": route.function, "tags": [_tag(route)],
         "summary": route.function.replace("_", " ").capitalize(),
         "description": _roles(route), "parameters": parameters,
-        "responses": {str(request.status): {
-            "description": " ".join(inspect.cleandoc(request.answer.__doc__ or "done")
+        "responses": {str(status): {
+            "description": " ".join(inspect.cleandoc(answer.__doc__ or "done")
                                     .split("\n\n")[0].split()),
-            "content": {media: answer_content(request.answer, media)
-                        for media in request.answers}}},
+            "content": {media: answer_content(answer, media) for media in request.answers}}
+            for status, answer in ((request.status, request.answer), *request.also)},
     }
     if request.body:
         body = request.body(exclude=taken)
@@ -190,13 +191,16 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
             "content": {media: body_content(body, media, plugin) for media in request.media}}
     statuses = list(EVERY_ROUTE)
     if policy.needs_token(route.method, route.rule):
-        operation["security"] = [{"bearer": []}]
+        operation["security"] = [{"bearer": []}, {"session": []}]  # either one
         statuses += GUARDED + (WITH_BODY if request.body else ())
     else:
         operation["security"] = []
         if in_path:  # a file that is not there
             statuses.append("404")
-    for status in sorted(statuses):
+        if request.body:  # an open route with a body checks it
+            statuses += ("400", *WITH_BODY)
+        statuses += request.refusals
+    for status in sorted(set(statuses)):
         operation["responses"][status] = {"$ref": f"#/components/responses/{status}"}
     return operation
 
@@ -264,6 +268,11 @@ def document(service: type) -> dict[str, Any]:
     spec.components.security_scheme("bearer", {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
         "description": "A token district IT issues: python -m gateway.auth issue"})
+    spec.components.security_scheme("session", {
+        "type": "apiKey", "in": "cookie", "name": "coachops_session",
+        "description": "A browser's district sign-in (GET /auth/signin). A request that "
+                       "changes something also sends the session's CSRF token as "
+                       "X-CSRF-Token (GET /auth/session gives it)."})
     spec.components.schema("Error", ERROR)
     for status, description in ERRORS.items():
         response: dict[str, Any] = {"description": description,
@@ -278,8 +287,9 @@ def document(service: type) -> dict[str, Any]:
         operation = by_path.setdefault(route.rule, {})[route.method.lower()] = _operation(
             route, plugin)
         if links := _links(route, every):
-            [done] = [r for s, r in operation["responses"].items() if s.startswith("2")]
-            done["links"] = links
+            # The answer that names what was made (the route's status; a dry run makes none)
+            operation["responses"][str(DESCRIBED[(route.method, route.rule)].status)][
+                "links"] = links
     for rule, operations in by_path.items():
         spec.path(path=path_of(rule), operations=operations)
     return spec.to_dict()
@@ -287,32 +297,19 @@ def document(service: type) -> dict[str, Any]:
 
 # The browsable page: three files of our own, nothing from another origin.
 DOCS = Path(__file__).resolve().parent / "docs"
-DOC_FILES = {"index.html": "text/html; charset=utf-8",
-             "docs.js": "text/javascript; charset=utf-8", "docs.css": "text/css; charset=utf-8"}
 DOC_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
                                "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache",
 }
+DOCS_PAGE = Folder.of(DOCS, "the API page", headers=DOC_HEADERS)
+DOC_FILES = DOCS_PAGE.files
+DocsFiles: Any = serving(DOCS_PAGE, __name__, page=("api_docs", "/docs"),
+                    files=("api_docs_file", "/docs/<name>"))
 
 
-def doc_file(name: str) -> Response:
-    if name not in DOC_FILES:
-        raise NotFound(f"the API page has no file {name!r}")
-    return Response((DOCS / name).read_bytes(), headers=DOC_HEADERS,
-                    content_type=DOC_FILES[name])
-
-
-class ApiDescriptionRoutes:
+class ApiDescriptionRoutes(DocsFiles):
     @http("GET", "/openapi.json")
     def openapi(self, request: HttpRequest) -> dict[str, Any]:
         service: type = type(self)  # the composed gateway service, hashable for the cache
         return document(service)
-
-    @http("GET", "/docs")
-    def api_docs(self, request: HttpRequest) -> Response:
-        return doc_file("index.html")
-
-    @http("GET", "/docs/<name>")
-    def api_docs_file(self, request: HttpRequest, name: str) -> Response:
-        return doc_file(name)

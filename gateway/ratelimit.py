@@ -10,12 +10,13 @@ taking the services from everybody else.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from werkzeug.exceptions import TooManyRequests
+
+from coachops import settings
 
 MAX_TRACKED = 100_000  # people with a bucket before idle ones are forgotten
 
@@ -35,9 +36,9 @@ class RateLimiter:
         self._buckets: dict[str, _Bucket] = {}
 
     @classmethod
-    def from_environment(cls) -> RateLimiter:
-        return cls(rate=float(os.environ.get("GATEWAY_RATE_LIMIT", "50")),
-                   burst=int(os.environ.get("GATEWAY_RATE_BURST", "100")))
+    def configured(cls) -> RateLimiter:
+        configured = settings.current()
+        return cls(rate=configured.gateway_rate_limit, burst=configured.gateway_rate_burst)
 
     def wait(self, key: str) -> float:
         """0 when ``key`` may send a request now (and counts it), else the seconds until

@@ -41,7 +41,7 @@ from eventlet.event import Event
 from werkzeug.exceptions import ServiceUnavailable
 
 from coachops.dependencies import Database
-from coachops.store import Datastore
+from coachops.store import PostgresDatabase
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,21 @@ CREATE TABLE IF NOT EXISTS revoked_people (
     issued_before timestamptz NOT NULL,  -- tokens issued at or before this are refused
     revoked_at timestamptz NOT NULL DEFAULT now()
 );
+-- Integration tokens district IT issued (``gateway.integration_tokens``), to list them;
+-- the token itself is never kept. Revoking one also adds it to revoked_tokens.
+CREATE TABLE IF NOT EXISTS integration_tokens (
+    token_id uuid PRIMARY KEY,
+    person_id uuid NOT NULL,
+    sourced_id text NOT NULL,
+    role text NOT NULL,
+    scopes text[] NOT NULL,
+    label text NOT NULL,
+    issued_by uuid,  -- district IT's person in the console; NULL from the command line
+    issued_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    revoked_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS integration_tokens_by_person ON integration_tokens (person_id);
 """
 
 CHANNEL = "coachops_revocations"
@@ -103,19 +118,21 @@ def notice_of_person(person_id: UUID, issued_before: datetime) -> str:
     return f"person {person_id} {issued_before.isoformat()}"
 
 
-def create_tables(datastore: Datastore) -> None:
+def create_tables(datastore: PostgresDatabase) -> None:
     with datastore.transaction() as cursor:
         cursor.execute(DDL)
 
 
-def revoke_token(datastore: Datastore, token_id: UUID) -> None:
+def revoke_token(datastore: PostgresDatabase, token_id: UUID) -> None:
     with datastore.transaction() as cursor:
         cursor.execute("INSERT INTO revoked_tokens (token_id) VALUES (%s) "
                        "ON CONFLICT DO NOTHING", (str(token_id),))
+        cursor.execute("UPDATE integration_tokens SET revoked_at = now() "
+                       "WHERE token_id = %s AND revoked_at IS NULL", (str(token_id),))
         cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, notice_of_token(token_id)))
 
 
-def revoke_person(datastore: Datastore, person_id: UUID, issued_before: datetime) -> None:
+def revoke_person(datastore: PostgresDatabase, person_id: UUID, issued_before: datetime) -> None:
     # A later revocation widens the cut-off; an earlier one never narrows it.
     with datastore.transaction() as cursor:
         cursor.execute(
@@ -141,7 +158,7 @@ class Follower:
     """Keeps a ``Revoked`` in step with the database over one connection of its own
     (LISTEN holds it): notifications as they come, and a full re-read each refresh."""
 
-    def __init__(self, datastore: Datastore, revoked: Revoked | None = None) -> None:
+    def __init__(self, datastore: PostgresDatabase, revoked: Revoked | None = None) -> None:
         self.datastore = datastore
         self.revoked = revoked if revoked is not None else Revoked()
         self.synced_at: float | None = None  # monotonic time of the last full re-read
@@ -200,8 +217,8 @@ class RevocationList(Database):
 
     def setup(self) -> None:
         super().setup()
-        assert self.datastore is not None
-        self.follower = Follower(self.datastore)
+        assert self.database is not None
+        self.follower = Follower(self.database)
 
     def start(self) -> None:
         self._thread = self.container.spawn_managed_thread(self._follow,

@@ -19,11 +19,11 @@ from nameko.containers import WorkerContext
 from nameko.exceptions import RpcTimeout, UnknownService
 from werkzeug.exceptions import ServiceUnavailable
 
+from coachops import settings
 from coachops.errors import Forbidden
 from coachops.identity import Actor, Role
 from gateway.http import Backend
 
-CACHE_SECONDS = 5.0
 ANSWER_SECONDS = 5.0
 
 
@@ -34,7 +34,7 @@ class RosterRoles(Backend):
 
     def setup(self) -> None:
         super().setup()
-        self.seconds = float(self.container.config.get("GATEWAY_ROLES_SECONDS", CACHE_SECONDS))
+        self.seconds = settings.current().gateway_roles_seconds
 
     def roles_of(self, person: UUID, entrypoint: Any) -> frozenset[Role]:
         now = time.monotonic()

@@ -7,30 +7,36 @@ from typing import Any
 import eventlet
 from werkzeug import Request
 
+from coachops import settings
 from coachops.metrics import MetricsServer
-from gateway.auth import TokenSecret
 from gateway.http import http
 from gateway.openapi import ApiDescriptionRoutes
 from gateway.revocations import RevocationList
 from gateway.roster_roles import RosterRoles
+from gateway.routes.admin import AdminRoutes
 from gateway.routes.agreements import AgreementRoutes
+from gateway.routes.app import AppRoutes
 from gateway.routes.dashboard import DashboardRoutes
 from gateway.routes.reporting import ReportRoutes
 from gateway.routes.sync import SyncRoutes
 from gateway.routes.table import TableRoutes
 from gateway.routes.timetracking import TimeRoutes
+from gateway.sessions import SessionStore
+from gateway.signin import SignInRoutes
 
+settings.start(settings.TOKEN_SECRET)  # a process of its own: stop here on a bad setting
 BACKENDS = ("agreements", "cycles", "reporting", "timetracking")
 
 
-class GatewayService(AgreementRoutes, ApiDescriptionRoutes, DashboardRoutes, ReportRoutes,
-                     SyncRoutes, TableRoutes, TimeRoutes):
+class GatewayService(AdminRoutes, AgreementRoutes, AppRoutes, ApiDescriptionRoutes,
+                     DashboardRoutes, ReportRoutes, SignInRoutes, SyncRoutes, TableRoutes,
+                     TimeRoutes):
     name = "gateway"
 
     metrics = MetricsServer()
-    token_secret = TokenSecret()
     revocations = RevocationList()  # the gateway's own database: revoked tokens
     roster_roles = RosterRoles()  # the roles the roster gives each caller today
+    sessions = SessionStore()  # the gateway's own database: browser sessions (district sign-in)
 
     @http("GET", "/healthz")
     def healthz(self, request: Request) -> dict[str, str]:

@@ -1,0 +1,2 @@
+
+import coachops  # noqa: F401  (first: its warning filter, before nameko imports eventlet)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,12 +25,11 @@ from kombu.entity import Exchange
 from kombu.message import Message
 from nameko.amqp.publish import Publisher
 
-from coachops import metrics
+from coachops import cli, metrics, settings
 from coachops.bus.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
 
 log = logging.getLogger(__name__)
 
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def park_body(amqp_uri: str, body: bytes | str, consumer: str, reason: str, exchange: str,
@@ -106,6 +104,34 @@ def which(message: Message) -> str:
     return ""
 
 
+def described(message: Message) -> dict[str, str | None]:
+    """A parked message as district IT reads it: which consumer, which event, why."""
+    h = message.headers or {}
+    return {"parked_at": h.get("x-dead-lettered-at"), "consumer": h.get("x-consumer"),
+            "routing_key": h.get("x-original-routing-key"),
+            "event": which(message).strip(" ()") or None, "reason": h.get("x-reason")}
+
+
+def peek(amqp_uri: str, limit: int = 100) -> tuple[int, list[dict[str, str | None]]]:
+    """How many messages are parked, and the first ``limit`` of them, described; every one
+    is left parked."""
+    with Connection(amqp_uri) as connection:
+        queue = DEAD_LETTER_QUEUE(connection.channel())
+        queue.declare()
+        _, count, _ = queue.queue_declare(passive=True)
+        messages: list[Message] = []
+        while len(messages) < limit:
+            message = queue.get(no_ack=False, accept=["application/json"])
+            if message is None:
+                break
+            messages.append(message)
+        try:
+            return int(count), [described(m) for m in messages]
+        finally:
+            for message in messages:
+                message.requeue()
+
+
 def show(amqp_uri: str) -> int:
     with Connection(amqp_uri) as connection:
         messages = list(parked(connection))
@@ -119,9 +145,10 @@ def show(amqp_uri: str) -> int:
 
 
 def main() -> None:
+    configured = settings.start()
     parser = argparse.ArgumentParser(description="List or replay parked messages.")
     parser.add_argument("command", choices=["list", "replay"])
-    parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
+    parser.add_argument("--amqp-uri", default=configured.amqp_uri)
     parser.add_argument("--consumer", help="replay only this consumer's messages")
     args = parser.parse_args()
     if args.command == "list":
@@ -132,4 +159,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

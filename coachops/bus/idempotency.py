@@ -18,7 +18,7 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
 from coachops.contracts import Envelope
-from coachops.store import Datastore
+from coachops.store import PostgresDatabase
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +65,10 @@ def claim_all(cursor: Cursor, events: Sequence[Envelope]) -> list[bool]:
 
 
 def apply_once(
-    datastore: Datastore, event: Envelope, project: Callable[[Cursor, Envelope], None]
+    database: PostgresDatabase, event: Envelope, project: Callable[[Cursor, Envelope], None]
 ) -> bool:
     """Claim ``event`` and apply ``project`` in one transaction; False if already done."""
-    with datastore.transaction() as cursor:
+    with database.transaction() as cursor:
         if not claim(cursor, event):
             return False
         project(cursor, event)
@@ -76,12 +76,12 @@ def apply_once(
 
 
 def apply_all_once(
-    datastore: Datastore, events: Sequence[Envelope],
+    database: PostgresDatabase, events: Sequence[Envelope],
     project_all: Callable[[Cursor, list[Envelope]], None],
 ) -> list[bool]:
     """``apply_once`` for many events in one transaction: claim all, project those claimed
     now with one call; for each event, whether it was applied here."""
-    with datastore.transaction() as cursor:
+    with database.transaction() as cursor:
         outcomes = claim_all(cursor, events)
         fresh = [event for event, new in zip(events, outcomes, strict=True) if new]
         if fresh:
@@ -117,13 +117,13 @@ class BatchWriter:
 
     def __init__(
         self,
-        datastore: Datastore,
+        database: PostgresDatabase,
         project_all: Callable[[Cursor, list[Envelope]], None],
         project_one: Callable[[Cursor, Envelope], None],
         limit: int = 500,
         observe: Callable[[int], None] | None = None,
     ) -> None:
-        self.datastore = datastore
+        self.database = database
         self.project_all = project_all
         self.project_one = project_one
         self.limit = limit
@@ -176,7 +176,7 @@ class BatchWriter:
 
     def _write(self, batch: list[_Waiting]) -> None:
         try:
-            outcomes = apply_all_once(self.datastore, [w.event for w in batch],
+            outcomes = apply_all_once(self.database, [w.event for w in batch],
                                       self.project_all)
         except Exception as error:
             self.fallbacks += 1
@@ -184,7 +184,7 @@ class BatchWriter:
                         len(batch), error)
             for waiting in batch:
                 try:
-                    applied = apply_once(self.datastore, waiting.event, self.project_one)
+                    applied = apply_once(self.database, waiting.event, self.project_one)
                 except Exception as alone:
                     waiting.finish(False, alone)
                 else:

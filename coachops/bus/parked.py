@@ -111,18 +111,18 @@ class ParkedEvents(DependencyProvider):
 
     def __init__(self, database: str = "db") -> None:
         self.database = database
-        self.datastore: Any = None
+        self.db: Any = None
 
     def start(self) -> None:
         [db] = [d for d in self.container.dependencies if d.attr_name == self.database]
-        self.datastore = db.datastore
+        self.db = db.database
 
     def remember(self, body: Any, consumer: str, reason: str) -> None:
         """Keep the event ``body`` is, parked by ``consumer`` for ``reason`` (nothing when
         the body does not say which event it is)."""
         parked = identify(body)
-        if parked is not None and self.datastore is not None:
-            with self.datastore.transaction() as cursor:
+        if parked is not None and self.db is not None:
+            with self.db.transaction() as cursor:
                 record(cursor, parked, consumer, reason)
 
     def park(self, body: dict[str, Any], consumer: str, reason: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -30,7 +31,7 @@ from nameko.constants import PERSISTENT
 from coachops import faults, metrics
 from coachops.bus.topology import event_exchange
 from coachops.contracts import Envelope, Outgoing, encode
-from coachops.store import Datastore
+from coachops.store import PostgresDatabase
 
 log = logging.getLogger(__name__)
 
@@ -197,26 +198,25 @@ class RunPublisher:
                 log.debug("closing the relay's broker connection failed", exc_info=True)
 
 
+@dataclass(eq=False)
 class OutboxRelay:
-    def __init__(
-        self,
-        source: str,
-        application: Application[UUID],
-        translate: Translator,
-        datastore: Datastore,
-        amqp_uri: str,
-        batch_size: int = 500,
-    ) -> None:
-        self.source = source
-        self.application = application
-        self.translate = translate
-        self.datastore = datastore
-        self.batch_size = batch_size
-        self.exchange = event_exchange(source)
-        self.publisher = RunPublisher(amqp_uri, self.exchange)
+    """Relays one store's notification log to its service's exchange, a batch at a time."""
+
+    source: str
+    application: Application[UUID]
+    translate: Translator
+    database: PostgresDatabase
+    amqp_uri: str
+    batch_size: int = 500
+    exchange: Exchange = field(init=False)
+    publisher: RunPublisher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.exchange = event_exchange(self.source)
+        self.publisher = RunPublisher(self.amqp_uri, self.exchange)
 
     def ensure_tables(self) -> None:
-        with self.datastore.transaction() as cursor:
+        with self.database.transaction() as cursor:
             cursor.execute(DDL)
             cursor.execute(
                 "INSERT INTO outbox_relay (source) VALUES (%s) ON CONFLICT DO NOTHING",
@@ -225,7 +225,7 @@ class OutboxRelay:
 
     def last_published(self) -> int:
         """The position of the last event published (0: none yet)."""
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.database.transaction(commit=False) as cursor:
             cursor.execute("SELECT last_published FROM outbox_relay WHERE source = %s",
                            (self.source,))
             row = cursor.fetchone()
@@ -233,7 +233,7 @@ class OutboxRelay:
 
     def relay_once(self) -> int:
         """Publish the next batch; returns how many notifications it moved past."""
-        with self.datastore.transaction() as cursor:
+        with self.database.transaction() as cursor:
             cursor.execute(
                 "SELECT position, last_published FROM outbox_relay"
                 " WHERE source = %s FOR UPDATE SKIP LOCKED",

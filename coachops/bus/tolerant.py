@@ -10,6 +10,8 @@ service; here it is logged and the service goes on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
@@ -24,18 +26,22 @@ BROKER_GONE = (OperationalError, AmqpConnectionError, OSError)
 
 class TolerantQueueConsumer(QueueConsumer):
     def ack_message(self, message: Any) -> None:
-        try:
+        with _broker_gone_is_logged("acknowledge", "it will be delivered again"):
             super().ack_message(message)
-        except BROKER_GONE as error:
-            log.warning("could not acknowledge a message, the broker is unreachable (%s):"
-                        " it will be delivered again", error)
 
     def requeue_message(self, message: Any) -> None:
-        try:
+        with _broker_gone_is_logged("requeue", "it is requeued with the connection"):
             super().requeue_message(message)
-        except BROKER_GONE as error:
-            log.warning("could not requeue a message, the broker is unreachable (%s):"
-                        " it is requeued with the connection", error)
+
+
+@contextmanager
+def _broker_gone_is_logged(action: str, consequence: str) -> Iterator[None]:
+    """Logged, not raised: the broker puts back what it never saw acknowledged."""
+    try:
+        yield
+    except BROKER_GONE as error:
+        log.warning("could not %s a message, the broker is unreachable (%s): %s",
+                    action, error, consequence)
 
 
 class TolerantReplyListener(ReplyListener):

@@ -3,15 +3,12 @@ and partnership agreements. Shapes only; who may act is the domain's to say."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from marshmallow import fields, validate
-from nameko.exceptions import deserialize_to_instance
 
 from coachops.commands import Command
 from coachops.commands.types import BoundedInt, Day, Text
-from coachops.errors import Invalid
 
 MAX_FILE_CHARS = 16_000_000
 MAX_TEXT = 4000
@@ -29,13 +26,22 @@ class ImportRoster(Command):
     """The OneRoster 1.1 export (orgs.csv, users.csv) and the district's own regions.csv and
     assignments.csv, as texts. ``effective_on`` dates what the files do not date themselves
     (teachers joining a school, CLT representatives, coaches no longer assigned); today when
-    left out."""
+    left out. ``dry_run``: answer what the import would change, and change nothing."""
 
     orgs = _file(required=True)
     users = _file(required=True)
     regions = _file(required=True)
     assignments = _file(required=True)
     effective_on = Day(load_default=None, allow_none=True)
+    dry_run = fields.Boolean(load_default=False, metadata={
+        "description": "true: answer 200 with what the import would change (RosterChanges) "
+                       "and change nothing; also taken as a query parameter"})
+
+
+class RosterImportQuery(Command):
+    """A roster import district IT started (the ``import_id`` its answer gave)."""
+
+    import_id = fields.UUID(required=True)
 
 
 class ForgetPerson(Command):
@@ -43,6 +49,16 @@ class ForgetPerson(Command):
     notes and the content of the cycles they were in become unreadable for good."""
 
     person_id = fields.UUID(required=True)
+
+
+class PeopleQuery(Command):
+    """A name (or part of one), an email or a roster sourcedId."""
+
+    q = Text(200, min_length=1, required=True)
+
+
+class MeQuery(Command):
+    """The signed-in person: nothing to give but the token."""
 
 
 class SchoolRosterQuery(Command):
@@ -79,6 +95,8 @@ class ReviseCoachingAgreement(_Terms):
 class SignCoachingAgreement(Command):
     agreement_id = fields.UUID(required=True)
     version = BoundedInt(1, 1_000_000, required=True)
+    # Left out: signed today. Given: the day it was signed on paper, entered today.
+    signed_on = Day(load_default=None, allow_none=True)
 
 
 class RecordCheckIn(Command):
@@ -98,6 +116,8 @@ class AgreementQuery(Command):
 
 class DraftPartnershipAgreement(Command):
     teacher_id = fields.UUID(required=True)
+    # The app's own id for it, so that its cycle's norms can name it offline too.
+    agreement_id = fields.UUID(load_default=None, allow_none=True)
     debrief_within_hours = BoundedInt(1, 336, load_default=24)
     entering_the_room = _text(required=True)
     interacts_with_students = fields.Bool(required=True)
@@ -108,16 +128,3 @@ class DraftPartnershipAgreement(Command):
 class AgreePartnershipAgreement(Command):
     agreement_id = fields.UUID(required=True)
 
-
-@deserialize_to_instance
-class RosterRejected(Invalid):
-    """A roster import refused whole, with every problem as ``{file, line, field, reason}``
-    (the header is line 1). It crosses RPC with its list as JSON, like ImportRejected."""
-
-    def __init__(self, message: str, errors: list[dict[str, Any]] | str | None = None) -> None:
-        super().__init__(message)
-        self.errors = json.loads(errors) if isinstance(errors, str) else list(errors or [])
-        self.args = (message, json.dumps(self.errors))
-
-    def to_dict(self) -> dict[str, object]:
-        return {**super().to_dict(), "errors": self.errors}

@@ -14,8 +14,9 @@ class SchoolQuery(Command):
 
 class ReportQuery(Command):
     """Which period (a school year, a month, or a date range; the current school year when
-    none), which scope (at most one of region, school, coach; the district when none), and
-    optionally "as of" a past date: computed from the events recorded up to that day."""
+    none), which scope (at most one of region, school, coach, or a coach at a school; the
+    district when none), and optionally "as of" a past date: computed from the events
+    recorded up to that day."""
 
     school_year = BoundedInt(2000, 2100, strict=False)  # from a query string
     month = Month()
@@ -41,6 +42,7 @@ class ReportQuery(Command):
         if "from_date" in data and data["from_date"] > data["to_date"]:
             raise ValidationError("Must not be before from_date.", "to_date")
         scopes = [name for name in ("region_id", "school_id", "coach_id") if name in data]
-        if len(scopes) > 1:
-            raise ValidationError("Give at most one of region_id, school_id, coach_id.",
-                                  scopes[1])
+        # A coach at one school (a drill-down's last step) is the one pair allowed.
+        if len(scopes) > 1 and scopes != ["school_id", "coach_id"]:
+            raise ValidationError("Give at most one of region_id, school_id, coach_id"
+                                  " (or a coach_id at a school_id).", scopes[1])

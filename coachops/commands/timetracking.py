@@ -6,16 +6,13 @@ the domain's to say (``services/timetracking/domain.py``), with a 422 naming the
 
 from __future__ import annotations
 
-import json
 from datetime import time
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
-from nameko.exceptions import deserialize_to_instance
 
 from coachops.commands import Command
 from coachops.commands.types import BoundedInt, Day, Text
-from coachops.errors import Invalid
 
 MAX_NOTE = 2000
 MAX_REASON = 500
@@ -177,19 +174,3 @@ class CoachWeekQuery(Command):
     coach_id = fields.UUID(required=True)
     date = Day(required=True)
 
-
-@deserialize_to_instance
-class ImportRejected(Invalid):
-    """A CSV import refused whole: every problem, by line number in the file as the coach
-    sees it in a spreadsheet (the header is line 1). Defined here, beside the command, so
-    the gateway and the service both know it and it crosses RPC with its list intact."""
-
-    def __init__(self, message: str, errors: list[dict[str, Any]] | str | None = None) -> None:
-        super().__init__(message)
-        # nameko turns every value in an error's args into text (line 2 would arrive as
-        # "2", no field as "None"), so the list travels as JSON and no field travels at all.
-        self.errors = json.loads(errors) if isinstance(errors, str) else list(errors or [])
-        self.args = (message, json.dumps(self.errors))
-
-    def to_dict(self) -> dict[str, object]:
-        return {**super().to_dict(), "errors": self.errors}

@@ -2,8 +2,11 @@
 agreements. Every roster fact carries the date it takes effect, so a report "as of" a
 past date can use the roster of that date.
 
-People travel as roster ids only; organisational units (regions, schools) carry a
-``label``, which is district configuration, not personal data.
+People travel as roster ids, with one exception: the display name of district staff
+whom reports name (coaches, principals, district leaders), in ``StaffMemberNamed``, which
+every consumer erases when ``PersonForgotten`` follows. A teacher's name never leaves the
+roster. Organisational units (regions, schools) carry a ``label``, which is district
+configuration, not personal data.
 """
 
 from typing import Any
@@ -11,12 +14,14 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from coachops.contracts.envelope import contract, upcaster
+from coachops.contracts.values import (
+    a_code,
+    a_number,
+    focus_area_ids,
+    one_of,
+)
 
 SIGNER_ROLES = ("coach", "principal")
-
-
-def _label() -> fields.Str:
-    return fields.Str(required=True, validate=validate.Length(min=1, max=200))
 
 
 @contract("RegionDefined", 1)
@@ -24,17 +29,20 @@ class RegionDefinedV1(Schema):
     """A Collaborative Learning Team (regional cohort) exists, or was relabelled."""
 
     region_id = fields.UUID(required=True)
-    label = _label()
+    label = a_code(200)
 
 
 @contract("SchoolDefined", 1)
 class SchoolDefinedV1(Schema):
     school_id = fields.UUID(required=True)
-    label = _label()
+    label = a_code(200)
 
 
 @contract("SchoolAssignedToRegion", 1)
 class SchoolAssignedToRegionV1(Schema):
+    """The school belongs to the region from ``effective_on``: a report as of that date or
+    later counts it there."""
+
     school_id = fields.UUID(required=True)
     region_id = fields.UUID(required=True)
     effective_on = fields.Date(required=True)
@@ -97,8 +105,25 @@ class PersonForgottenV1(Schema):
     forgotten_on = fields.Date(required=True)
 
 
+# The roster roles whose holders reports name; anyone else (a teacher) stays an id.
+NAMED_ROLES = ("coach", "principal", "district_leader")
+
+
+@contract("StaffMemberNamed", 1)
+class StaffMemberNamedV1(Schema):
+    """What reports call a member of the district's staff (``NAMED_ROLES``), from now on:
+    their given and family names as the roster has them. Personal data: a consumer that
+    keeps it erases it on ``PersonForgotten``."""
+
+    person_id = fields.UUID(required=True)
+    name = a_code(201)
+
+
 @contract("PrincipalChanged", 1)
 class PrincipalChangedV1(Schema):
+    """The school's principal from ``effective_on``, in place of the one before: a school
+    has one principal on any day."""
+
     school_id = fields.UUID(required=True)
     principal_id = fields.UUID(required=True)
     effective_on = fields.Date(required=True)
@@ -106,6 +131,9 @@ class PrincipalChangedV1(Schema):
 
 @contract("CltRepresentativeChanged", 1)
 class CltRepresentativeChangedV1(Schema):
+    """The region's representative on its Collaborative Learning Team from
+    ``effective_on``, in place of the one before."""
+
     region_id = fields.UUID(required=True)
     representative_id = fields.UUID(required=True)
     effective_on = fields.Date(required=True)
@@ -115,37 +143,43 @@ class _AgreementFacts(Schema):
     agreement_id = fields.UUID(required=True)
     coach_id = fields.UUID(required=True)
     school_id = fields.UUID(required=True)
-    school_year = fields.Int(required=True, validate=validate.Range(min=2000, max=2100))
-    version = fields.Int(required=True, validate=validate.Range(min=1))
-    focus_area_ids = fields.List(
-        fields.Str(validate=validate.Length(min=1, max=100)), required=True
-    )
+    school_year = a_number(2000, 2100)
+    version = a_number(1)
+    focus_area_ids = focus_area_ids(required=True)
+
+
+class _AgreementTerms(_AgreementFacts):
+    check_in_every_weeks = a_number(1, 52)
 
 
 @contract("CoachingAgreementDrafted", 1)
-class CoachingAgreementDraftedV1(_AgreementFacts):
-    check_in_every_weeks = fields.Int(required=True, validate=validate.Range(min=1, max=52))
+class CoachingAgreementDraftedV1(_AgreementTerms):
+    """A first version, waiting for both signatures."""
 
 
 @contract("CoachingAgreementRevised", 1)
-class CoachingAgreementRevisedV1(_AgreementFacts):
+class CoachingAgreementRevisedV1(_AgreementTerms):
     """A new version is drafted; the previous signed version stays in force until then."""
-
-    check_in_every_weeks = fields.Int(required=True, validate=validate.Range(min=1, max=52))
 
 
 @contract("CoachingAgreementSigned", 1)
 class CoachingAgreementSignedV1(_AgreementFacts):
     """One signature. ``in_force`` is true once both coach and principal signed this
-    version; from ``effective_on`` it replaces any earlier version."""
+    version; from ``effective_on`` it replaces any earlier version. ``effective_on`` is
+    the day of this signature, or of the in-force one: the later of the two signatures'
+    days. A signature may be entered after the day it was signed on paper, so that day
+    may be in the past (never before the agreement's school year)."""
 
-    signed_by = fields.Str(required=True, validate=validate.OneOf(SIGNER_ROLES))
+    signed_by = one_of(SIGNER_ROLES)
     in_force = fields.Bool(required=True)
     effective_on = fields.Date(required=True)
 
 
 @contract("CheckInRecorded", 1)
 class CheckInRecordedV1(Schema):
+    """Coach and principal held a check-in on the agreement; the next is due by
+    ``next_due_on``. ``focus_areas_revised``: they changed its focus areas at it."""
+
     agreement_id = fields.UUID(required=True)
     coach_id = fields.UUID(required=True)
     school_id = fields.UUID(required=True)

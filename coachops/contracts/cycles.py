@@ -6,11 +6,15 @@ Every event names its cycle, coach and school. A proposal and a decline carry ho
 teachers, not which: whether a teacher said no to coaching is nobody else's business.
 """
 
-from typing import Any
-
 from marshmallow import Schema, fields, validate
 
 from coachops.contracts.envelope import contract
+from coachops.contracts.values import (
+    a_count,
+    a_number,
+    focus_area_ids,
+    one_of,
+)
 
 PHASES = ("plan", "act", "reflect")
 OUTCOMES = ("met", "partly_met", "not_met")
@@ -20,27 +24,14 @@ PHASE_CAUSES = ("observation", "debrief", "moved_back", "goal_revised")
 TOOL = r"^(talk_time|question_levels|response_tally|free_notes|district:[a-z0-9][a-z0-9-]{0,62})$"
 
 
-def _phase(**kwargs: Any) -> fields.Str:
-    return fields.Str(required=True, validate=validate.OneOf(PHASES), **kwargs)
-
-
-def _focus_area_ids() -> fields.List[str]:
-    return fields.List(fields.Str(validate=validate.Length(min=1, max=100)), required=True)
-
-
-def _count() -> fields.Int:
-    return fields.Int(required=True, strict=True, validate=validate.Range(min=0))
-
-
 def _minutes() -> fields.Int:
-    return fields.Int(required=True, strict=True, validate=validate.Range(min=0, max=24 * 60))
-
-
-def _kind() -> fields.Str:
-    return fields.Str(required=True, validate=validate.OneOf(ITEM_KINDS))
+    return a_number(0, 24 * 60, strict=True)
 
 
 class _CycleEvent(Schema):
+    """What every cycles event names: the cycle, its coach and its school, so a consumer
+    can place the event without having seen the cycle's earlier ones."""
+
     cycle_id = fields.UUID(required=True)
     coach_id = fields.UUID(required=True)
     school_id = fields.UUID(required=True)
@@ -51,10 +42,10 @@ class CycleProposedV1(_CycleEvent):
     """A cycle was proposed; it is not active until its teachers accept (``CycleStarted``).
     ``proposed_by`` is "teacher" when a teacher started it."""
 
-    teacher_count = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
-    focus_area_ids = _focus_area_ids()
-    phase = _phase()
-    proposed_by = fields.Str(required=True, validate=validate.OneOf(ROLES))
+    teacher_count = a_count(1)
+    focus_area_ids = focus_area_ids(required=True)
+    phase = one_of(PHASES)
+    proposed_by = one_of(ROLES)
     proposed_on = fields.Date(required=True)
 
 
@@ -66,8 +57,8 @@ class CycleStartedV1(Schema):
     coach_id = fields.UUID(required=True)
     teacher_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
     school_id = fields.UUID(required=True)
-    focus_area_ids = fields.List(fields.Str(validate=validate.Length(min=1, max=100)))
-    phase = fields.Str(required=True, validate=validate.OneOf(PHASES))
+    focus_area_ids = focus_area_ids()
+    phase = one_of(PHASES)
     started_on = fields.Date(required=True)
 
 
@@ -76,7 +67,7 @@ class CycleDeclinedV1(_CycleEvent):
     """A proposal was declined and is closed. Published without an actor: who said no is
     not told."""
 
-    focus_area_ids = _focus_area_ids()
+    focus_area_ids = focus_area_ids(required=True)
     declined_on = fields.Date(required=True)
 
 
@@ -93,16 +84,16 @@ class PartnershipNormsAgreedV1(_CycleEvent):
     """Coach and teacher agreed how they work together: how many norms, or which
     partnership agreement holds them. The norms themselves stay in the cycles store."""
 
-    norm_count = _count()
+    norm_count = a_count()
     agreement_id = fields.UUID(required=True, allow_none=True)
     agreed_on = fields.Date(required=True)
 
 
 @contract("CyclePhaseChanged", 1)
 class CyclePhaseChangedV1(_CycleEvent):
-    from_phase = _phase()
-    to_phase = _phase()
-    cause = fields.Str(required=True, validate=validate.OneOf(PHASE_CAUSES))
+    from_phase = one_of(PHASES)
+    to_phase = one_of(PHASES)
+    cause = one_of(PHASE_CAUSES)
     changed_on = fields.Date(required=True)
 
 
@@ -110,37 +101,44 @@ class CyclePhaseChangedV1(_CycleEvent):
 class GoalRevisedV1(_CycleEvent):
     """The goal was revised (its words stay in the store); the cycle returns to Plan."""
 
-    focus_area_ids = _focus_area_ids()
+    focus_area_ids = focus_area_ids(required=True)
     revised_on = fields.Date(required=True)
 
 
-@contract("CalendarItemScheduled", 1)
-class CalendarItemScheduledV1(_CycleEvent):
+class _CalendarItemEvent(_CycleEvent):
     item_id = fields.UUID(required=True)
-    kind = _kind()
+    kind = one_of(ITEM_KINDS)
+
+
+class _CalendarItemTimed(_CalendarItemEvent):
     starts_at = fields.AwareDateTime(required=True)
     duration_minutes = _minutes()
+
+
+@contract("CalendarItemScheduled", 1)
+class CalendarItemScheduledV1(_CalendarItemTimed):
+    """A walkthrough, an observation, a co-teach, a modelled lesson or a debrief is on
+    the calendar."""
 
 
 @contract("CalendarItemRescheduled", 1)
-class CalendarItemRescheduledV1(_CycleEvent):
-    item_id = fields.UUID(required=True)
-    kind = _kind()
-    starts_at = fields.AwareDateTime(required=True)
-    duration_minutes = _minutes()
+class CalendarItemRescheduledV1(_CalendarItemTimed):
+    """The item moved, or its length changed: its new time, in full."""
 
 
 @contract("CalendarItemCancelled", 1)
-class CalendarItemCancelledV1(_CycleEvent):
-    item_id = fields.UUID(required=True)
-    kind = _kind()
+class CalendarItemCancelledV1(_CalendarItemEvent):
+    """The item will not take place; ``cancelled_on`` is the day it was called off, not
+    the day it was planned for."""
+
     cancelled_on = fields.Date(required=True)
 
 
 @contract("CalendarItemDone", 1)
-class CalendarItemDoneV1(_CycleEvent):
-    item_id = fields.UUID(required=True)
-    kind = _kind()
+class CalendarItemDoneV1(_CalendarItemEvent):
+    """The item took place: ``done_on`` is the day the coach marked it done. Time tracking
+    offers it to the coach as a time entry to confirm."""
+
     done_on = fields.Date(required=True)
     duration_minutes = _minutes()
 
@@ -156,8 +154,8 @@ class ObservationLoggedV1(Schema):
     observed_on = fields.Date(required=True)
     tool = fields.Str(required=True, validate=[validate.Length(min=1, max=100),
                                                validate.Regexp(TOOL)])
-    duration_minutes = fields.Int(required=True, validate=validate.Range(min=0, max=24 * 60))
-    phase = fields.Str(required=True, validate=validate.OneOf(PHASES))
+    duration_minutes = a_number(0, 24 * 60)
+    phase = one_of(PHASES)
 
 
 @contract("DebriefHeld", 1)
@@ -168,10 +166,10 @@ class DebriefHeldV1(_CycleEvent):
     debrief_id = fields.UUID(required=True)
     held_on = fields.Date(required=True)
     duration_minutes = _minutes()
-    observation_count = _count()
-    keeper_count = _count()
-    polisher_count = _count()
-    phase = _phase()
+    observation_count = a_count()
+    keeper_count = a_count()
+    polisher_count = a_count()
+    phase = one_of(PHASES)
 
 
 class _NextStepEvent(_CycleEvent):
@@ -179,9 +177,9 @@ class _NextStepEvent(_CycleEvent):
     ``complete_count``/``total_count`` (dropped steps are not counted)."""
 
     step_id = fields.UUID(required=True)
-    owner_role = fields.Str(required=True, validate=validate.OneOf(ROLES))
-    complete_count = _count()
-    total_count = _count()
+    owner_role = one_of(ROLES)
+    complete_count = a_count()
+    total_count = a_count()
 
 
 @contract("NextStepAdded", 1)
@@ -203,14 +201,14 @@ class NextStepDroppedV1(_NextStepEvent):
 class CycleClosedV1(_CycleEvent):
     """Closed with an outcome; the evidence for it stays in the store."""
 
-    outcome = fields.Str(required=True, validate=validate.OneOf(OUTCOMES))
+    outcome = one_of(OUTCOMES)
     closed_on = fields.Date(required=True)
-    phase = _phase()
-    focus_area_ids = _focus_area_ids()
+    phase = one_of(PHASES)
+    focus_area_ids = focus_area_ids(required=True)
 
 
 @contract("CycleReopened", 1)
 class CycleReopenedV1(_CycleEvent):
     reopened_on = fields.Date(required=True)
-    phase = _phase()
-    focus_area_ids = _focus_area_ids()
+    phase = one_of(PHASES)
+    focus_area_ids = focus_area_ids(required=True)

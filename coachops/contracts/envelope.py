@@ -65,18 +65,10 @@ def upcaster(name: str, version: int) -> Callable[[Upcaster], Upcaster]:
 
 
 @dataclass(frozen=True)
-class Outgoing:
-    """What a service's translator makes of one domain event before the relay wraps it."""
-
-    event_type: str
-    version: int
-    payload: dict[str, Any]
-    actor: Actor | None = None
-    occurred_at: datetime | None = None
-
-
-@dataclass(frozen=True)
 class Envelope:
+    """One integration event as it travels: its contract's name and version, where it comes
+    from and where it stands in its source's log, and its payload."""
+
     event_type: str
     version: int
     source: str
@@ -96,6 +88,17 @@ class Envelope:
             object.__setattr__(
                 self, "event_id", uuid5(EVENT_ID_NAMESPACE, f"{self.source}:{self.position}")
             )
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a service's translator makes of a domain event; the relay wraps it in an Envelope."""
+
+    event_type: str
+    version: int
+    payload: dict[str, Any]
+    actor: Actor | None = None
+    occurred_at: datetime | None = None
 
 
 class _ActorSchema(Schema):

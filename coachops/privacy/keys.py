@@ -26,7 +26,7 @@ from eventsourcing.utils import retry
 from psycopg2.extensions import cursor as Cursor
 
 from coachops.privacy.master import MasterKey, MasterKeyError
-from coachops.store import Datastore
+from coachops.store import PostgresDatabase
 
 SERVICES = ("agreements", "cycles", "timetracking")  # those that keep personal data, and keys
 KEY_BYTES = 32  # AES-256
@@ -108,8 +108,8 @@ class MemoryKeys(Keys):
 
 
 class PostgresKeys(Keys):
-    def __init__(self, datastore: Datastore, master: MasterKey) -> None:
-        self.datastore = datastore
+    def __init__(self, database: PostgresDatabase, master: MasterKey) -> None:
+        self.database = database
         self.master = master
         self._cache: dict[UUID, tuple[bytes | None, float]] = {}
 
@@ -117,7 +117,7 @@ class PostgresKeys(Keys):
     def create_tables(self) -> None:
         """The tables, every key wrapped by the master key; refused (naming the key ids) when
         a key was wrapped by a master key other than the one configured."""
-        with self.datastore.transaction() as cursor:
+        with self.database.transaction() as cursor:
             lock(cursor)
             cursor.execute(DDL)
             rewrap(cursor, self.master, self.master)
@@ -125,7 +125,7 @@ class PostgresKeys(Keys):
 
     def _open(self, subject: UUID, stored: bytes, master_key_id: str | None) -> bytes:
         if master_key_id is None:  # written by an instance of the previous release
-            with self.datastore.transaction() as cursor:
+            with self.database.transaction() as cursor:
                 rewrap(cursor, self.master, self.master, subject)
             return stored
         if master_key_id != self.master.key_id:
@@ -137,12 +137,12 @@ class PostgresKeys(Keys):
         cached = self._cache.get(subject)
         if cached is not None and (cached[0] is None or cached[1] > time.monotonic()):
             return cached[0]
-        with self.datastore.read() as cursor:
+        with self.database.read() as cursor:
             cursor.execute("SELECT key, master_key_id, erased_at FROM personal_keys"
                            " WHERE subject_id = %s", (str(subject),))
             row = cursor.fetchone()
         if row is None and create:
-            with self.datastore.transaction() as cursor:
+            with self.database.transaction() as cursor:
                 # A racing worker may make the subject's key first: then both use that one.
                 cursor.execute(
                     "INSERT INTO personal_keys (subject_id, key, master_key_id)"
@@ -160,7 +160,7 @@ class PostgresKeys(Keys):
 
     def erase(self, person_id: UUID, subjects: Iterable[UUID]) -> int:
         ids = sorted({str(s) for s in subjects})  # one order: two erasures cannot deadlock
-        with self.datastore.transaction() as cursor:
+        with self.database.transaction() as cursor:
             cursor.execute(
                 "SELECT subject_id FROM personal_keys WHERE subject_id = ANY(%s::uuid[])"
                 " AND key IS NOT NULL ORDER BY subject_id FOR UPDATE", (ids,))
@@ -176,7 +176,7 @@ class PostgresKeys(Keys):
         return destroyed
 
     def erased_people(self) -> list[UUID]:
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.database.transaction(commit=False) as cursor:
             cursor.execute("SELECT person_id FROM erased_people ORDER BY erased_at, person_id")
             return [UUID(str(row[0])) for row in cursor.fetchall()]
 

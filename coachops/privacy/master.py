@@ -7,11 +7,11 @@ dump or a backup of every database opens nothing without it.
 
 It comes from ``COACHOPS_MASTER_KEY_FILE`` (a file holding the key) or
 ``COACHOPS_MASTER_KEY`` (the key itself): 32 random bytes in base64, e.g.
-``head -c 32 /dev/urandom | base64``. Without either, development uses ``DEV_MASTER_KEY``;
-in production (``COACHOPS_ENV=production``) a missing, default or weak key stops the
-service at start. Each wrapped key is stored with the id of the master key that wrapped
-it (``key_id``, derived from the key), so a rotation (``coachops.privacy.rotate``) can
-tell what it has re-wrapped.
+``head -c 32 /dev/urandom | base64`` (read by ``coachops.settings``). Without either,
+development uses ``DEV_MASTER_KEY``; in production (``COACHOPS_ENV=production``) a
+missing, default or weak key stops the service at start. Each wrapped key is stored with
+the id of the master key that wrapped it (``key_id``, derived from the key), so a
+rotation (``coachops.privacy.rotate``) can tell what it has re-wrapped.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import binascii
 import hashlib
 import hmac
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
@@ -31,8 +30,6 @@ from Crypto.Cipher import AES
 KEY_BYTES = 32
 NONCE_BYTES = 12
 TAG_BYTES = 16
-KEY_SETTING = "COACHOPS_MASTER_KEY"
-FILE_SETTING = "COACHOPS_MASTER_KEY_FILE"
 # For development and tests only: production refuses it.
 DEV_MASTER_KEY = base64.b64encode(b"coachops development master key!").decode("ascii")
 # Random bytes have about 31 distinct values in 32; fewer than this is a typed or
@@ -93,22 +90,3 @@ def read_file(path: str | Path, where: str) -> MasterKey:
         raise MasterKeyError(f"{where}: cannot read {path}: {exc.strerror}") from None
     return parse(text, f"{where} ({path})")
 
-
-def from_environment(env: Mapping[str, str] | None = None) -> MasterKey:
-    env = os.environ if env is None else env
-    path, value = env.get(FILE_SETTING, ""), env.get(KEY_SETTING, "")
-    if path and value:
-        raise MasterKeyError(f"set one of {FILE_SETTING} and {KEY_SETTING}, not both")
-    if path:
-        key = read_file(path, FILE_SETTING)
-    elif value:
-        key = parse(value, KEY_SETTING)
-    elif env.get("COACHOPS_ENV") == "production":
-        raise MasterKeyError(f"{FILE_SETTING} (or {KEY_SETTING}) must be set to the "
-                             "district's master key in production")
-    else:
-        return parse(DEV_MASTER_KEY, "the development master key")
-    if env.get("COACHOPS_ENV") == "production" and key == parse(DEV_MASTER_KEY, "default"):
-        raise MasterKeyError(f"{FILE_SETTING} / {KEY_SETTING}: the development master key "
-                             "is refused in production")
-    return key

@@ -12,16 +12,13 @@ someone already erased there). Run it after every restore, with the services run
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from coachops import cli, settings
 from coachops.privacy.keys import SERVICES
-
-DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def reapply(cluster: Any, say: Callable[[str], None]) -> dict[str, int]:
@@ -43,8 +40,9 @@ def reapply(cluster: Any, say: Callable[[str], None]) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    configured = settings.start()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP))
+    parser.add_argument("--amqp-uri", default=configured.amqp_uri)
     args = parser.parse_args(argv)
     with ClusterRpcProxy({"AMQP_URI": args.amqp_uri}, timeout=60) as cluster:
         reapply(cluster, lambda line: print(line, flush=True))
@@ -52,4 +50,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

@@ -3,8 +3,8 @@
     python -m coachops.privacy.rotate --new-key-file /etc/coachops/master-2027.key
 
 The current key comes from the services' own settings (``COACHOPS_MASTER_KEY_FILE`` or
-``COACHOPS_MASTER_KEY``), the databases from ``deploy/nameko.yml``'s ``DATABASE_URLS``
-(or ``--database-url``, repeated). Stop the services that keep personal data first, run
+``COACHOPS_MASTER_KEY``), the databases from theirs too (``<SERVICE>_DATABASE_URL``; or
+``--database-url``, repeated). Stop the services that keep personal data first, run
 this, point their setting at the new key and start them: the old key is then needed by
 nothing (backups taken before the rotation still need it). Running it again changes
 nothing; keys a previous release stored unwrapped are wrapped with the new key too.
@@ -14,26 +14,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import psycopg2
-import yaml
 
+from coachops import cli, settings
 from coachops.privacy import keys, master
-
-CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "nameko.yml"
 
 
 def configured_databases() -> list[str]:
     """The databases of the services that keep keys, as the services themselves find them."""
-    with warnings.catch_warnings():  # nameko's CLI warns about pkg_resources on import
-        warnings.simplefilter("ignore")
-        from nameko.cli.main import setup_yaml_parser
-    setup_yaml_parser()  # ${NAME:default} from the environment, as nameko run reads it
-    config = yaml.safe_load(CONFIG.read_text())
-    return [config["DATABASE_URLS"][service] for service in keys.SERVICES]
+    return [settings.current().database_url(service) for service in keys.SERVICES]
 
 
 def rotate(urls: list[str], old: master.MasterKey, new: master.MasterKey,
@@ -61,10 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new-key-file", required=True, type=Path,
                         help="the new master key: 32 random bytes in base64")
     parser.add_argument("--database-url", action="append", dest="urls",
-                        help="a database holding keys (default: those in deploy/nameko.yml)")
+                        help="a database holding keys (default: the services' own)")
     args = parser.parse_args(argv)
+    old = settings.start(settings.MASTER_KEY).master_key
     try:
-        old = master.from_environment()
         new = master.read_file(args.new_key_file, "--new-key-file")
         rotate(args.urls or configured_databases(), old, new,
                lambda line: print(line, flush=True))
@@ -76,4 +68,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import sys
 from collections.abc import Iterator, Sequence
 
 import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
+
+from coachops import cli, settings
 
 # Two ensures running at once (say, two services starting) can both see "missing" and
 # both CREATE; the loser's error means what it wanted now exists.
@@ -78,6 +78,7 @@ def drop_database(admin_url: str, dbname: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    configured = settings.start()
     parser = argparse.ArgumentParser(
         prog="python -m coachops.store.admin",
         description=__doc__,
@@ -87,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ensure = commands.add_parser("ensure", help="create each NAME (role and database) if missing")
     ensure.add_argument(
         "--password",
-        default=os.environ.get("COACHOPS_DB_PASSWORD"),
+        default=configured.db_password or None,
         help="password to set on each role (default: $COACHOPS_DB_PASSWORD)",
     )
     drop = commands.add_parser("drop", help="drop each database NAME (the role is kept)")
@@ -95,19 +96,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--admin-url", required=True, help="superuser connection URL")
         command.add_argument("names", nargs="+", metavar="NAME")
     args = parser.parse_args(argv)
-    try:
-        for name in args.names:
-            if args.command == "ensure":
-                ensure_role_and_database(args.admin_url, name, name, args.password)
-                print(f"ensured {name}")
-            else:
-                drop_database(args.admin_url, name)
-                print(f"dropped {name}")
-    except psycopg2.Error as error:
-        print(f"error: {str(error).strip()}", file=sys.stderr)
-        return 1
+    for name in args.names:
+        if args.command == "ensure":
+            ensure_role_and_database(args.admin_url, name, name, args.password)
+            print(f"ensured {name}")
+        else:
+            drop_database(args.admin_url, name)
+            print(f"dropped {name}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

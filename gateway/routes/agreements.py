@@ -14,11 +14,8 @@ from coachops.commands.agreements import (
     ForgetPerson,
     ImportRoster,
 )
-
-# Importing the commands also teaches this process RosterRejected, so a refused import
-# arrives from the service with its list of problems intact.
 from coachops.json import Json
-from coachops.store import Datastore
+from coachops.store import PostgresDatabase
 from gateway.auth import actor_of
 from gateway.http import Backend, http
 from gateway.revocations import revoke_person
@@ -30,8 +27,16 @@ MAX_ROSTER_BYTES = 64 << 20  # a big district's users.csv is tens of megabytes
 
 def roster_upload(request: Request) -> Any:
     """``multipart/form-data`` with the files as ``orgs``, ``users``, ``regions`` and
-    ``assignments`` (``orgs.csv`` etc. also accepted) and ``effective_on`` as a field, or
-    JSON ``{"orgs": "<text>", ..., "effective_on": "2026-08-01"}``."""
+    ``assignments`` (``orgs.csv`` etc. also accepted) and ``effective_on`` and ``dry_run``
+    as fields, or JSON ``{"orgs": "<text>", ..., "effective_on": "2026-08-01"}``; either
+    way ``dry_run`` may be a query parameter instead."""
+    body = _roster_body(request)
+    if "dry_run" in request.args and isinstance(body, dict):
+        body["dry_run"] = request.args["dry_run"]
+    return body
+
+
+def _roster_body(request: Request) -> Any:
     request.max_content_length = MAX_ROSTER_BYTES
     if request.mimetype == "multipart/form-data":
         body: Json = {}
@@ -42,8 +47,9 @@ def roster_upload(request: Request) -> Any:
                     body[name] = upload.read().decode("utf-8-sig")
                 except UnicodeDecodeError:
                     raise BadRequest(f"{name}.csv is not UTF-8 text") from None
-        if request.form.get("effective_on"):
-            body["effective_on"] = request.form["effective_on"]
+        for name in ("effective_on", "dry_run"):
+            if request.form.get(name):
+                body[name] = request.form[name]
         return body
     if request.mimetype == "application/json":
         return request.get_json()
@@ -51,15 +57,18 @@ def roster_upload(request: Request) -> Any:
 
 
 class AgreementRoutes:
-    revocations: Datastore  # the gateway's own database (``GatewayService``)
+    revocations: PostgresDatabase  # the gateway's own database (``GatewayService``)
     agreements: Backend  # the RPC proxies the route table gives ``GatewayService``
     agreements_long: Backend
 
     @http("POST", "/roster/import")
-    def import_roster(self, request: Request) -> Json:
+    def import_roster(self, request: Request) -> tuple[int, Json]:
+        """A dry run answers what the import would change (200); an import is queued to
+        run in the background (202, its id: ``GET /roster/imports/<import_id>``)."""
         actor = actor_of(request)
         command = validated(ImportRoster, roster_upload(request))
-        return self.agreements_long.import_roster(actor.to_dict(), command)
+        answer: Json = self.agreements_long.import_roster(actor.to_dict(), command)
+        return (200 if command["dry_run"] else 202), answer
 
     @http("POST", "/people/<person_id>/forget")
     def forget_person(self, request: Request, person_id: str) -> Json:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import ValidationError
@@ -87,6 +88,17 @@ def answer(report: str, fmt: str) -> Response:
     return Response(report, status=200, mimetype="application/json")
 
 
+def report_route(view: str, rule: str) -> Callable[..., Response]:
+    """The handler of the report ``view``'s route (``ReportRoutes._report``)."""
+
+    def handle(self: ReportRoutes, request: Request) -> Response:
+        return self._report(view, request)
+
+    handle.__name__ = handle.__qualname__ = f"{view}_report"
+    route: Callable[..., Response] = http("GET", rule)(handle)
+    return route
+
+
 class ReportRoutes:
     reporting: Backend  # the RPC proxy the route table gives ``GatewayService``
 
@@ -95,18 +107,7 @@ class ReportRoutes:
         query, fmt = report_query(request)
         return answer(self.reporting.report(view, actor.to_dict(), query), fmt)
 
-    @http("GET", "/reports/time-use")
-    def time_use_report(self, request: Request) -> Response:
-        return self._report("time_use", request)
-
-    @http("GET", "/reports/plan-alignment")
-    def plan_alignment_report(self, request: Request) -> Response:
-        return self._report("plan_alignment", request)
-
-    @http("GET", "/reports/cycle-activity")
-    def cycle_activity_report(self, request: Request) -> Response:
-        return self._report("cycle_activity", request)
-
-    @http("GET", "/reports/council")
-    def council_report(self, request: Request) -> Response:
-        return self._report("council", request)
+    time_use_report = report_route("time_use", "/reports/time-use")
+    plan_alignment_report = report_route("plan_alignment", "/reports/plan-alignment")
+    cycle_activity_report = report_route("cycle_activity", "/reports/cycle-activity")
+    council_report = report_route("council", "/reports/council")

@@ -1,9 +1,10 @@
-"""Offline sync: ``POST /sync`` takes the commands a coach's app queued without a network,
-up to 500 at once, and answers each in order: accepted, duplicate (applied already under
-that client id, with the first answer) or rejected (with the status and body its single
-route would give).
+"""Offline sync: ``POST /sync`` takes the commands an app queued without a network (a
+coach's, a teacher's or a principal's: each sends their own), up to 500 at once, and
+answers each in order: accepted, duplicate (applied already under that client id, with the
+first answer) or rejected (with the status and body its single route would give).
 
-Each item is checked here against its command's schema, as its single route checks it;
+Each item is checked here against its command's row, as its single route checks it: its
+roles (``gateway.policy``: a teacher's accept is refused from a coach) and its schema;
 the items that pass go to their service in one call per service, in batch order, and
 both services work at the same time. A service applies its items in that order, so the
 items of one cycle (or one entry) keep theirs. Whether an item was applied before is the
@@ -22,11 +23,13 @@ from werkzeug import Request
 
 from coachops.commands import field_errors
 from coachops.commands.sync import COMMANDS, PATH_IDS, SyncBatch, SyncItem
-from coachops.errors import Forbidden
-from coachops.identity import Role
+from coachops.errors import CoachopsError
+from coachops.identity import Actor
 from coachops.json import Json
+from coachops.sync_batch import rejected
 from gateway.auth import actor_of
 from gateway.http import http
+from gateway.policy import authorise
 from gateway.routes import validated, with_path
 
 # A full batch of observations with long notes is larger than one command's 1 MiB.
@@ -42,10 +45,14 @@ def sync_body(request: Request) -> Any:
     return request.get_json()
 
 
-def checked(raw: Any) -> tuple[str, Json]:
+def checked(raw: Any, sender: Actor | None = None) -> tuple[str, Json]:
     """One item as its service receives it: ``(service, {client_id, command, body})``,
-    the body checked with the command's own schema and the URL's ids put in it."""
+    the body checked with the command's own schema and the URL's ids put in it; Forbidden
+    (403, naming ``role``) when its route is not for the ``sender``'s role."""
     item = ITEM.load(raw)
+    if sender is not None:
+        row = COMMANDS[item["command"]]
+        authorise(sender, row.method, row.rule)
     path = {name: item[name] for name in PATH_IDS if name in item}
     schema = SCHEMAS[item["command"]]
     body = schema.dump(schema.load(with_path(item["body"], **path)))  # as ``validated``
@@ -72,17 +79,18 @@ class SyncRoutes:
 
     @http("POST", "/sync")
     def sync(self, request: Request) -> Json:
-        actor = actor_of(request)
-        if actor.role is not Role.COACH:
-            raise Forbidden("sync is for a coach's app: sign in as a coach")
+        actor = actor_of(request)  # the row's roles: an app's person (``gateway.policy``)
         items = validated(SyncBatch, sync_body(request))["items"]  # 1 to 500, or a 400
         answers: list[Json | None] = [None] * len(items)
         by_service: dict[str, list[tuple[int, Json]]] = {}
         for index, raw in enumerate(items):
             try:
-                service, item = checked(raw)
+                service, item = checked(raw, actor)
             except ValidationError as error:
                 answers[index] = refused(error)
+                continue
+            except CoachopsError as error:  # another role's command: refused, not sent
+                answers[index] = rejected(error)
                 continue
             by_service.setdefault(service, []).append((index, item))
         calls = {service: getattr(self, f"{service}_long").sync.call_async(

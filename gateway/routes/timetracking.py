@@ -7,9 +7,6 @@ from werkzeug import Request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from coachops.commands.timetracking import ImportTimeEntries
-
-# Importing the commands also teaches this process ImportRejected, so a refused CSV file
-# arrives from the service with its line-numbered list intact.
 from coachops.json import Json
 from gateway.auth import actor_of
 from gateway.http import MAX_BODY_BYTES, Backend, http, json_body

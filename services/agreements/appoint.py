@@ -13,16 +13,13 @@ it_admin`` gives them a token. It talks to the running agreements service over R
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import uuid
 from datetime import date
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from coachops import cli, settings
 from services.agreements.roster import roster_id
-
-DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def appoint_it_admin(amqp_uri: str, person: uuid.UUID, effective_on: str | None = None) -> bool:
@@ -32,13 +29,14 @@ def appoint_it_admin(amqp_uri: str, person: uuid.UUID, effective_on: str | None 
 
 
 def main(argv: list[str] | None = None) -> int:
+    configured = settings.start()
     parser = argparse.ArgumentParser(description="Appoint a district IT administrator.")
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--person", type=uuid.UUID, help="their roster id")
     who.add_argument("--sourced-id", help="their sourcedId in the district's export")
     parser.add_argument("--from", dest="effective_on", type=date.fromisoformat,
                         help="YYYY-MM-DD (default: today)")
-    parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP))
+    parser.add_argument("--amqp-uri", default=configured.amqp_uri)
     args = parser.parse_args(argv)
     person = args.person or roster_id(args.sourced_id)
     on = args.effective_on.isoformat() if args.effective_on else None
@@ -48,4 +46,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

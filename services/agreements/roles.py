@@ -15,7 +15,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -36,11 +36,38 @@ def _on(histories: dict[UUID, History], day: date) -> set[UUID]:
     return {key for key, history in histories.items() if history.on(day)}
 
 
-class RosterIndex:
+class FromTheLog:
+    """What a class keeps in the process from this service's notification log: the events
+    of ``topics``, applied in the order they were stored (``_apply``), read from where it
+    last stopped before every question (``catch_up``)."""
+
+    topics: ClassVar[list[str]]
+
     def __init__(self, app: Application[UUID]) -> None:
         self.app = app
         self.position = 0
         self.lock = threading.Lock()  # green under eventlet: one worker catches up at once
+
+    def catch_up(self) -> None:
+        with self.lock:
+            while True:
+                page = self.app.recorder.select_notifications(
+                    start=self.position + 1, limit=PAGE, topics=self.topics)
+                for notification in page:
+                    self._apply(self.app.mapper.to_domain_event(notification))
+                    self.position = notification.id
+                if len(page) < PAGE:
+                    return
+
+    def _apply(self, event: Any) -> None:
+        raise NotImplementedError
+
+
+class RosterIndex(FromTheLog):
+    topics = TOPICS
+
+    def __init__(self, app: Application[UUID]) -> None:
+        super().__init__(app)
         self.coach_at: dict[UUID, dict[UUID, History]] = defaultdict(dict)  # person -> school
         self.teacher_at: dict[UUID, dict[UUID, History]] = defaultdict(dict)
         self.leader: dict[UUID, History] = defaultdict(History)
@@ -52,17 +79,6 @@ class RosterIndex:
         self.representative_of: dict[UUID, History] = defaultdict(History)
         self.representative_places: dict[UUID, set[UUID]] = defaultdict(set)
         self.forgotten: set[UUID] = set()
-
-    def catch_up(self) -> None:
-        with self.lock:
-            while True:
-                page = self.app.recorder.select_notifications(
-                    start=self.position + 1, limit=PAGE, topics=TOPICS)
-                for notification in page:
-                    self._apply(self.app.mapper.to_domain_event(notification))
-                    self.position = notification.id
-                if len(page) < PAGE:
-                    return
 
     def _apply(self, event: Any) -> None:
         on: Any = getattr(event, "effective_on", None)  # a date on every event below that uses it
@@ -113,3 +129,24 @@ class RosterIndex:
                holder_of: dict[UUID, History], day: date) -> bool:
         found: Iterable[UUID] = places.get(person, ())
         return any(holder_of[place].on(day) == person for place in found)
+
+    def places_on(self, person: UUID, day: date) -> list[tuple[Role, UUID | None]]:
+        """Each role ``person`` holds on ``day`` with where: a school (coach, teacher,
+        principal), a region (CLT representative), or None (the district's own roles)."""
+        self.catch_up()
+        if person in self.forgotten:
+            return []
+        held: list[tuple[Role, UUID | None]] = []
+        for role, histories in ((Role.COACH, self.coach_at), (Role.TEACHER, self.teacher_at)):
+            held += [(role, place) for place in sorted(_on(histories.get(person, {}), day),
+                                                       key=str)]
+        for role, places, holder_of in (
+                (Role.PRINCIPAL, self.principal_places, self.principal_of),
+                (Role.CLT_REP, self.representative_places, self.representative_of)):
+            held += [(role, place) for place in sorted(places.get(person, ()), key=str)
+                     if holder_of[place].on(day) == person]
+        for role, history in ((Role.DISTRICT_LEADER, self.leader),
+                              (Role.IT_ADMIN, self.it_admin)):
+            if history.get(person, History()).on(day):
+                held.append((role, None))
+        return held

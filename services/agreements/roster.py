@@ -14,13 +14,14 @@ administrators, who belong to no school. ``Person`` holds the names, which never
 
 from __future__ import annotations
 
-from bisect import insort
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
+from coachops.aggregate import Aggregate
+from coachops.dated import Assignments, History  # History: the roles projection's too
 from coachops.privacy import Personal
 
 ROSTER_NAMESPACE = UUID("0b8f8a52-3c1e-4c55-9a0f-1d2e7f5a9c31")
@@ -37,46 +38,16 @@ def region_id(code: str) -> UUID:
 DISTRICT_ID = uuid5(ROSTER_NAMESPACE, "district")
 
 
-class History:
-    """Values by the date they take effect; ``on(day)`` is the value in effect that day."""
-
-    def __init__(self) -> None:
-        self.changes: list[tuple[date, Any]] = []
-
-    def set(self, effective_on: date, value: Any) -> None:
-        # A later import may fill in an earlier date: keep the list in date order.
-        self.changes = [c for c in self.changes if c[0] != effective_on]
-        insort(self.changes, (effective_on, value), key=lambda c: c[0])
-
-    def on(self, day: date) -> Any:
-        value = None
-        for effective_on, candidate in self.changes:
-            if effective_on > day:
-                break
-            value = candidate
-        return value
-
-    def latest(self) -> Any:
-        return self.changes[-1][1] if self.changes else None
-
-
 class Region(Aggregate):
     """A Collaborative Learning Team: a group of schools with a CLT representative."""
-    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
-        # their attributes are the methods' parameters, which mypy cannot see.
-        Defined: ClassVar[type[Any]]
-        Relabelled: ClassVar[type[Any]]
-        RepresentativeChanged: ClassVar[type[Any]]
 
-    @staticmethod
-    def create_id(code: str) -> UUID:
-        return region_id(code)
+    create_id = staticmethod(region_id)
 
     @event("Defined")
     def __init__(self, code: str, label: str) -> None:
         self.code = code
         self.label = label
-        self.representative = History()
+        self.representative: History[UUID] = History()
 
     @event("Relabelled")
     def relabel(self, label: str) -> None:
@@ -88,29 +59,18 @@ class Region(Aggregate):
 
 
 class School(Aggregate):
-    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
-        # their attributes are the methods' parameters, which mypy cannot see.
-        Defined: ClassVar[type[Any]]
-        Relabelled: ClassVar[type[Any]]
-        AssignedToRegion: ClassVar[type[Any]]
-        PrincipalChanged: ClassVar[type[Any]]
-        CoachAssigned: ClassVar[type[Any]]
-        CoachUnassigned: ClassVar[type[Any]]
-        TeacherAssigned: ClassVar[type[Any]]
-        TeacherLeft: ClassVar[type[Any]]
+    """A school, with everything about it that changes with time."""
 
-    @staticmethod
-    def create_id(sourced_id: str) -> UUID:
-        return roster_id(sourced_id)
+    create_id = staticmethod(roster_id)
 
     @event("Defined")
     def __init__(self, sourced_id: str, label: str) -> None:
         self.sourced_id = sourced_id
         self.label = label
-        self.region = History()
-        self.principal = History()
-        self.coaches: dict[UUID, History] = {}  # coach -> assigned (True/False) by date
-        self.teachers: dict[UUID, History] = {}  # teacher -> in this school (True/False)
+        self.region: History[UUID] = History()
+        self.principal: History[UUID] = History()
+        self.coaches: Assignments[UUID] = Assignments()
+        self.teachers: Assignments[UUID] = Assignments()  # in this school, from a date
 
     @event("Relabelled")
     def relabel(self, label: str) -> None:
@@ -126,57 +86,47 @@ class School(Aggregate):
 
     @event("CoachAssigned")
     def assign_coach(self, coach_id: UUID, effective_on: date) -> None:
-        self.coaches.setdefault(coach_id, History()).set(effective_on, True)
+        self.coaches.change(coach_id, effective_on, True)
 
     @event("CoachUnassigned")
     def unassign_coach(self, coach_id: UUID, effective_on: date) -> None:
-        self.coaches.setdefault(coach_id, History()).set(effective_on, False)
+        self.coaches.change(coach_id, effective_on, False)
 
     @event("TeacherAssigned")
     def assign_teacher(self, teacher_id: UUID, effective_on: date) -> None:
-        self.teachers.setdefault(teacher_id, History()).set(effective_on, True)
+        self.teachers.change(teacher_id, effective_on, True)
 
     @event("TeacherLeft")
     def teacher_left(self, teacher_id: UUID, effective_on: date) -> None:
-        self.teachers.setdefault(teacher_id, History()).set(effective_on, False)
+        self.teachers.change(teacher_id, effective_on, False)
 
     # Questions the agreements ask -------------------------------------------------------
 
     def principal_on(self, day: date) -> UUID | None:
-        principal: UUID | None = self.principal.on(day)
-        return principal
+        return self.principal.on(day)
 
     def region_on(self, day: date) -> UUID | None:
-        region: UUID | None = self.region.on(day)
-        return region
+        return self.region.on(day)
 
     def coach_assigned_on(self, coach_id: UUID, day: date) -> bool:
-        history = self.coaches.get(coach_id)
-        return bool(history and history.on(day))
+        return self.coaches.on(coach_id, day)
 
     def coaches_on(self, day: date) -> list[UUID]:
-        return sorted((c for c, h in self.coaches.items() if h.on(day)), key=str)
+        return self.coaches.everyone_on(day)
 
     def currently_assigned_coaches(self) -> set[UUID]:
-        return {c for c, h in self.coaches.items() if h.latest()}
+        return self.coaches.current()
 
     def teachers_on(self, day: date) -> list[UUID]:
-        return sorted((t for t, h in self.teachers.items() if h.on(day)), key=str)
+        return self.teachers.everyone_on(day)
 
     def current_teachers(self) -> set[UUID]:
-        return {t for t, h in self.teachers.items() if h.latest()}
+        return self.teachers.current()
 
 
 class District(Aggregate):
     """The district office: who leads coaching district-wide and who runs the platform
     (district IT), from which date. One per store (a platform serves one district)."""
-    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
-        # their attributes are the methods' parameters, which mypy cannot see.
-        Defined: ClassVar[type[Any]]
-        LeaderAppointed: ClassVar[type[Any]]
-        LeaderLeft: ClassVar[type[Any]]
-        ItAdminAppointed: ClassVar[type[Any]]
-        ItAdminLeft: ClassVar[type[Any]]
 
     @staticmethod
     def create_id() -> UUID:
@@ -184,54 +134,45 @@ class District(Aggregate):
 
     @event("Defined")
     def __init__(self) -> None:
-        self.leaders: dict[UUID, History] = {}  # person -> a leader (True/False) by date
-        self.it_admins: dict[UUID, History] = {}  # person -> district IT (True/False) by date
+        self.leaders: Assignments[UUID] = Assignments()
+        self.it_admins: Assignments[UUID] = Assignments()
 
     @event("LeaderAppointed")
     def appoint_leader(self, leader_id: UUID, effective_on: date) -> None:
-        self.leaders.setdefault(leader_id, History()).set(effective_on, True)
+        self.leaders.change(leader_id, effective_on, True)
 
     @event("LeaderLeft")
     def leader_left(self, leader_id: UUID, effective_on: date) -> None:
-        self.leaders.setdefault(leader_id, History()).set(effective_on, False)
+        self.leaders.change(leader_id, effective_on, False)
 
     def leader_on(self, leader_id: UUID, day: date) -> bool:
-        history = self.leaders.get(leader_id)
-        return bool(history and history.on(day))
+        return self.leaders.on(leader_id, day)
 
     def leaders_on(self, day: date) -> list[UUID]:
-        return sorted((p for p, h in self.leaders.items() if h.on(day)), key=str)
+        return self.leaders.everyone_on(day)
 
     def current_leaders(self) -> set[UUID]:
-        return {p for p, h in self.leaders.items() if h.latest()}
+        return self.leaders.current()
 
     @event("ItAdminAppointed")
     def appoint_it_admin(self, person_id: UUID, effective_on: date) -> None:
-        self.it_admins.setdefault(person_id, History()).set(effective_on, True)
+        self.it_admins.change(person_id, effective_on, True)
 
     @event("ItAdminLeft")
     def it_admin_left(self, person_id: UUID, effective_on: date) -> None:
-        self.it_admins.setdefault(person_id, History()).set(effective_on, False)
+        self.it_admins.change(person_id, effective_on, False)
 
     def it_admin_on(self, person_id: UUID, day: date) -> bool:
-        history = self.it_admins.get(person_id)
-        return bool(history and history.on(day))
+        return self.it_admins.on(person_id, day)
 
     def current_it_admins(self) -> set[UUID]:
-        return {p for p, h in self.it_admins.items() if h.latest()}
+        return self.it_admins.current()
 
 
 class Person(Aggregate):
     """Someone on the roster, with the names district IT exported. Names stay here."""
-    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
-        # their attributes are the methods' parameters, which mypy cannot see.
-        Registered: ClassVar[type[Any]]
-        Updated: ClassVar[type[Any]]
-        Forgotten: ClassVar[type[Any]]
 
-    @staticmethod
-    def create_id(sourced_id: str) -> UUID:
-        return roster_id(sourced_id)
+    create_id = staticmethod(roster_id)
 
     @event("Registered")
     def __init__(self, sourced_id: str, role: str, given_name: str, family_name: str,

@@ -4,7 +4,9 @@ All or nothing. Every line of every file is checked first; one bad line and noth
 saved, and district IT gets every problem as ``{file, line, field, reason}`` (the header
 is line 1, fields named as the file's columns). A good set of files is compared with the
 roster in the store and only the differences become events, saved by the caller in one
-transaction: importing the same files again records nothing.
+transaction: importing the same files again records nothing. ``changes`` says what a plan
+changes (people arriving, leaving, moving, changing role; schools and regions added): a dry
+run answers it without saving the plan, and an import's record keeps it.
 
 The OneRoster files (the standard K-12 rostering export of an SIS, Clever or ClassLink):
 
@@ -56,6 +58,7 @@ import csv
 import io
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol, TypeVar
@@ -63,7 +66,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from coachops.commands.agreements import RosterRejected
+from coachops.errors import Rejected
 from services.agreements.roster import (
     District,
     Person,
@@ -103,15 +106,15 @@ class Problems:
         self.found.append({"file": f"{file}.csv", "line": line, "field": column,
                            "reason": reason})
 
-    def reject(self) -> RosterRejected:
+    def reject(self) -> Rejected:
         shown = self.found[:MAX_ERRORS]
         if len(self.found) > MAX_ERRORS:
             shown.append({"file": None, "line": None, "field": None,
                           "reason": f"{len(self.found) - MAX_ERRORS} more problems not shown"})
         count = len(self.found)
-        return RosterRejected(
+        return Rejected(
             f"nothing was imported: the files have {count} problem{'s' * (count != 1)}",
-            errors=shown)
+            errors=shown, name="RosterRejected")
 
 
 Row = tuple[int, dict[str, str]]
@@ -192,29 +195,22 @@ class Roster:
     # reported again, so one mistake is one error.
     named: dict[str, set[str]] = field(default_factory=lambda: {
         "orgs": set(), "schools": set(), "staff": set(), "regions": set(), "users": set()})
+    rows: dict[str, int] = field(default_factory=dict)  # data rows of each file
 
     @property
-    def coaches(self) -> set[str]:
-        return {f.value for f in self.facts if f.kind == "coach"}
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
 
-    @property
-    def principals(self) -> set[str]:
-        return {f.value for f in self.facts if f.kind == "principal"}
-
-    @property
-    def leaders(self) -> set[str]:
-        return {f.value for f in self.facts if f.kind == "district_leader"}
-
-    @property
-    def it_admins(self) -> set[str]:
-        return {f.value for f in self.facts if f.kind == "it_admin"}
+    def named_as(self, kind: str) -> set[str]:
+        """Whom the assignments name as ``kind`` (a coach, a principal...)."""
+        return {f.value for f in self.facts if f.kind == kind}
 
 
 def parse(files: dict[str, str]) -> Roster:
-    """Every file read and checked; the roster they describe, or ``RosterRejected``."""
+    """Every file read and checked; the roster they describe, or ``Rejected``."""
     problems = Problems()
     rows = {name: read(name, files[name], problems) for name in FILES}
-    roster = Roster()
+    roster = Roster(rows={name: len(found) for name, found in rows.items()})
     _orgs(rows["orgs"], roster, problems)
     _users(rows["users"], roster, problems)
     _regions(rows["regions"], roster, problems)
@@ -350,26 +346,22 @@ def _assignments(rows: list[Row], roster: Roster, problems: Problems) -> None:
             problems.add("assignments", line, "school_sourced_id",
                          f"there is no active school {school!r} in orgs.csv")
             ok = False
+        # A school_region row names a region and no person; every other row a person and
+        # no region.
         if kind == "school_region":
-            if region not in roster.named["regions"]:
-                problems.add("assignments", line, "region_code",
-                             f"there is no region {region!r} in regions.csv")
-                ok = False
-            if person:
-                problems.add("assignments", line, "person_sourced_id",
-                             "a school_region row names no person")
-                ok = False
-            value = region
+            value, column, known = region, "region_code", roster.named["regions"]
+            missing = f"there is no region {region!r} in regions.csv"
+            extra, extra_column, extra_noun = person, "person_sourced_id", "person"
         else:
-            if person not in roster.named["staff"]:
-                problems.add("assignments", line, "person_sourced_id",
-                             f"there is no active staff member {person!r} in users.csv")
-                ok = False
-            if region:
-                problems.add("assignments", line, "region_code",
-                             f"a {kind} row names no region")
-                ok = False
-            value = person
+            value, column, known = person, "person_sourced_id", roster.named["staff"]
+            missing = f"there is no active staff member {person!r} in users.csv"
+            extra, extra_column, extra_noun = region, "region_code", "region"
+        if value not in known:
+            problems.add("assignments", line, column, missing)
+            ok = False
+        if extra:
+            problems.add("assignments", line, extra_column, f"a {kind} row names no {extra_noun}")
+            ok = False
         if not ok:
             continue
         # A school has one principal and one region on a date; a coach or a district
@@ -400,6 +392,9 @@ class Plan:
     """The aggregates with new events, to save in one transaction."""
 
     changed: dict[UUID, Aggregate] = field(default_factory=dict)
+    roles: dict[UUID, tuple[str, str]] = field(default_factory=dict)  # person: was, now
+    # A principal replaced (the school's sourcedId): no event of theirs says they left.
+    replaced: list[tuple[UUID, str]] = field(default_factory=list)
 
     def touch(self, aggregate: A) -> A:
         self.changed[aggregate.id] = aggregate
@@ -414,17 +409,29 @@ class Plan:
                             for e in a.pending_events))
 
 
-def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
-    """The differences between ``roster`` and the store, as events on the aggregates."""
-    changes = Plan()
-    coaches, principals, leaders = roster.coaches, roster.principals, roster.leaders
-    it_admins = roster.it_admins
+# A person's role where the assignments name one (the first that names them), before the
+# role the users file gives.
+ASSIGNED_ROLES = ("coach", "principal", "district_leader", "it_admin")
 
-    for sourced_id, staff in roster.staff.items():
-        role = ("coach" if sourced_id in coaches else
-                "principal" if sourced_id in principals else
-                "district_leader" if sourced_id in leaders else
-                "it_admin" if sourced_id in it_admins else staff.oneroster_role)
+
+def _no_progress(done: int) -> None:
+    pass
+
+
+def plan(roster: Roster, load: Loader, effective_on: date,
+         progress: Callable[[int], None] = _no_progress) -> Plan:
+    """The differences between ``roster`` and the store, as events on the aggregates.
+    ``progress`` hears how many rows of the files have been compared with the store (of
+    ``roster.total_rows``), as it goes: reading the store is what takes the time."""
+    changes = Plan()
+    assigned = {role: roster.named_as(role) for role in ASSIGNED_ROLES}
+    coaches = assigned["coach"]
+    done = 0
+
+    for number, (sourced_id, staff) in enumerate(roster.staff.items(), 1):
+        progress(done + number)
+        role = next((r for r in ASSIGNED_ROLES if sourced_id in assigned[r]),
+                    staff.oneroster_role)
         details: dict[str, Any] = {"role": role, "given_name": staff.given_name,
                    "family_name": staff.family_name, "email": staff.email}
         person = load(Person, roster_id(sourced_id))
@@ -433,7 +440,11 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
         elif person.forgotten_on is not None:
             continue  # forgotten stays forgotten: the next export's names are not kept
         elif person.details() != details:
+            if person.role != role:
+                changes.roles[person.id] = (person.role, role)
             changes.touch(person).update(**details)
+    done += roster.rows.get("users", 0)  # students and families too, read and skipped
+    progress(done)
 
     for code, (label, rep) in roster.regions.items():
         region = load(Region, region_id(code))
@@ -443,20 +454,26 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
             changes.touch(region).relabel(label)
         if rep is not None and region.representative.latest() != roster_id(rep):
             changes.touch(region).change_representative(roster_id(rep), effective_on)
+    done += roster.rows.get("regions", 0)
+    progress(done)
 
     schools: dict[str, School] = {}
-    for sourced_id, label in roster.schools.items():
+    for number, (sourced_id, label) in enumerate(roster.schools.items(), 1):
+        progress(done + number)
         school = load(School, roster_id(sourced_id))
         if school is None:
             school = changes.touch(School(sourced_id=sourced_id, label=label))
         elif school.label != label:
             changes.touch(school).relabel(label)
         schools[sourced_id] = school
+    done += roster.rows.get("orgs", 0)
+    progress(done)
 
     district = load(District, District.create_id())
     listed: dict[str, set[UUID]] = {s: set() for s in schools}
     listed_district: dict[str, set[UUID]] = {kind: set() for kind in DISTRICT_WIDE}
-    for fact in sorted(roster.facts, key=lambda f: f.effective_on):
+    for number, fact in enumerate(sorted(roster.facts, key=lambda f: f.effective_on), 1):
+        progress(done + number)
         on = fact.effective_on
         if fact.kind in DISTRICT_WIDE:
             person_id = roster_id(fact.value)
@@ -473,7 +490,10 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
             if school.region_on(on) != region_id(fact.value):
                 changes.touch(school).assign_to_region(region_id(fact.value), on)
         elif fact.kind == "principal":
-            if school.principal_on(on) != roster_id(fact.value):
+            previous = school.principal_on(on)
+            if previous != roster_id(fact.value):
+                if previous is not None:
+                    changes.replaced.append((previous, school.sourced_id))
                 changes.touch(school).change_principal(roster_id(fact.value), on)
         else:
             coach = roster_id(fact.value)
@@ -506,4 +526,109 @@ def plan(roster: Roster, load: Loader, effective_on: date) -> Plan:
     for sourced_id, school in schools.items():
         for teacher in present[sourced_id] - teaching[sourced_id]:
             changes.touch(school).teacher_left(teacher, effective_on)
+    progress(roster.total_rows)
     return changes
+
+
+# What an import changes, as district IT reads it ------------------------------------------
+
+GROUPS = ("arriving", "leaving", "moving", "role_changes", "schools_added", "regions_added")
+MAX_LISTED = 1000  # of each group; the counts are always whole
+DISTRICT_OFFICE = ""  # the place of a district leader or IT administrator, who have no school
+
+
+def changes(found: Plan, load: Loader) -> dict[str, Any]:
+    """What ``found`` (the plan that is saved, or would be) changes, by sourcedIds and
+    codes only (the import's record keeps it, and names are personal): people arriving
+    (new on the roster, or joining a school or the district office while leaving none),
+    leaving (a school or the district office, joining none; a principal replaced leaves),
+    moving (leaving one place for another), changing role; schools and regions added. Each
+    person's places are the sourcedIds of their schools, ``DISTRICT_OFFICE`` for the
+    district's own roles."""
+    joined: dict[UUID, list[str]] = {}
+    left: dict[UUID, list[str]] = {}
+    arrived: set[UUID] = set()
+    schools_added: list[str] = []
+    regions_added: list[str] = []
+    for aggregate in found.aggregates:
+        place = getattr(aggregate, "sourced_id", DISTRICT_OFFICE)
+        for event in aggregate.pending_events:
+            if isinstance(event, Person.Registered):
+                arrived.add(aggregate.id)
+            elif isinstance(event, School.Defined):
+                schools_added.append(event.sourced_id)
+            elif isinstance(event, Region.Defined):
+                regions_added.append(event.code)
+            elif isinstance(event, (School.CoachAssigned, School.TeacherAssigned,
+                                    School.PrincipalChanged, District.LeaderAppointed,
+                                    District.ItAdminAppointed)):
+                joined.setdefault(_person_of(event), []).append(place)
+            elif isinstance(event, (School.CoachUnassigned, School.TeacherLeft,
+                                    District.LeaderLeft, District.ItAdminLeft)):
+                left.setdefault(_person_of(event), []).append(place)
+
+    for person_id, place in found.replaced:
+        left.setdefault(person_id, []).append(place)
+    people: dict[UUID, Person | None] = {}
+
+    def who(person_id: UUID) -> dict[str, Any]:
+        if person_id not in people:  # new, changed by the plan, or as stored
+            planned = found.changed.get(person_id)
+            people[person_id] = (planned if isinstance(planned, Person)
+                                 else load(Person, person_id))
+        person = people[person_id]
+        if person is None:  # named by an assignment only (the first IT administrator)
+            return {"sourced_id": None, "role": None}
+        return {"sourced_id": person.sourced_id, "role": person.role}
+
+    def places(found_in: list[str]) -> list[str]:
+        return sorted(set(found_in))
+
+    groups: dict[str, list[Any]] = {name: [] for name in GROUPS}
+    for person_id in sorted({*joined, *left, *arrived}, key=str):
+        to, away = joined.get(person_id, []), left.get(person_id, [])
+        if to and away and places(to) != places(away):
+            groups["moving"].append({**who(person_id), "from": places(away), "to": places(to)})
+        elif to or (person_id in arrived and not away):
+            groups["arriving"].append({**who(person_id), "places": places(to)})
+        elif away:
+            groups["leaving"].append({**who(person_id), "places": places(away)})
+    for person_id, (was, now) in sorted(found.roles.items(), key=lambda item: str(item[0])):
+        groups["role_changes"].append({**who(person_id), "from": was, "to": now})
+    groups["schools_added"] = sorted(schools_added)
+    groups["regions_added"] = sorted(regions_added)
+    counts = {name: len(listed) for name, listed in groups.items()}
+    events = found.counts()
+    return {"counts": counts, **{name: listed[:MAX_LISTED] for name, listed in groups.items()},
+            "recorded": sum(events.values()), "events": events}
+
+
+def _person_of(event: Any) -> UUID:
+    for name in ("coach_id", "teacher_id", "principal_id", "leader_id", "person_id"):
+        if hasattr(event, name):
+            person: UUID = getattr(event, name)
+            return person
+    raise TypeError(f"{type(event).__qualname__} names no person")
+
+
+def named(stored: dict[str, Any], person: Callable[[str | None], str],
+          place: Callable[[str], str], region: Callable[[str], str]) -> dict[str, Any]:
+    """``changes`` as district IT reads it: each person, school and region by name
+    (``person``, ``place`` and ``region`` name them) beside the roster's sourcedId,
+    people in order of their names."""
+    def one(entry: dict[str, Any]) -> dict[str, Any]:
+        shown = {**entry, "name": person(entry["sourced_id"])}
+        for key in ("places", "from", "to"):
+            if key in entry and isinstance(entry[key], list):
+                shown[key] = [place(p) for p in entry[key]]
+        return shown
+
+    answer = {"counts": stored["counts"], "recorded": stored["recorded"],
+              "events": stored["events"]}
+    for name in ("arriving", "leaving", "moving", "role_changes"):
+        answer[name] = sorted((one(e) for e in stored[name]),
+                              key=lambda e: (e["name"].split()[-1:], e["name"]))
+    answer["schools_added"] = [{"sourced_id": s, "name": place(s)}
+                               for s in stored["schools_added"]]
+    answer["regions_added"] = [{"code": c, "name": region(c)} for c in stored["regions_added"]]
+    return answer

@@ -1,12 +1,24 @@
 """The agreements nameko service: the roster import, coaching and partnership agreements
-over RPC; roster and agreement events out (via the relay)."""
+over RPC; roster and agreement events out (via the relay).
+
+The agreements' commands are ones an app may queue offline, each written once, as
+``_<command>(actor, data, once, unit)``: its single entrypoint calls it in a unit of work
+of its own, and ``sync`` calls it for each item of a batch with its client id, in the
+batch's unit."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import date
+from typing import Any
 from uuid import UUID
 
-from coachops import clock
+from marshmallow import Schema
+from nameko.extensions import DependencyProvider
+
+from coachops import clock, entrypoints, settings
 from coachops.commands import load
 from coachops.commands.agreements import (
     AgreementQuery,
@@ -15,20 +27,28 @@ from coachops.commands.agreements import (
     DraftPartnershipAgreement,
     ForgetPerson,
     ImportRoster,
+    MeQuery,
+    PeopleQuery,
     RecordCheckIn,
     ReviseCoachingAgreement,
+    RosterImportQuery,
     SchoolRosterQuery,
     SignCoachingAgreement,
 )
-from coachops.dependencies import PublishedEvents, Readiness, Store
+from coachops.commands.sync import COMMANDS
+from coachops.dependencies import DeliveredOnce, EventSourcedApp
 from coachops.identity import Actor
 from coachops.json import Json
-from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
+from coachops.sync_batch import apply_batch
+from coachops.unit_of_work import Answer, Once, UnitOfWork
 from services.agreements import views
 from services.agreements.app import Agreements
 from services.agreements.domain import Norms, Terms
 from services.agreements.integration import to_integration
+
+settings.start(settings.MASTER_KEY)  # a process of its own: stop here on a bad setting
+log = logging.getLogger(__name__)
 
 TERMS = ("focus_areas", "coach_role", "not_coach_role", "check_in_every_weeks")
 
@@ -37,41 +57,122 @@ def _terms(data: Json) -> Terms:
     return Terms.of(**{k: data[k] for k in TERMS})
 
 
-class AgreementsService:
+def on_an_agreement(schema: type[Schema], decide: str, answer: Callable[[Any], Json],
+                    dated: bool = True) -> Callable[..., Json]:
+    """The entrypoint of a query that names an agreement and nothing more:
+    ``Agreements.<decide>(actor, agreement_id, today)`` (without today where not
+    ``dated``), answered as ``answer`` shows it."""
+
+    @rpc
+    def entrypoint(self: AgreementsService, actor: Json, command: Json) -> Json:
+        data = load(schema, command)
+        today = [clock.today()] if dated else []
+        return answer(getattr(self.agreements, decide)(Actor.from_dict(actor),
+                                                       data["agreement_id"], *today))
+
+    entrypoint.__name__ = entrypoint.__qualname__ = decide
+    made: Callable[..., Json] = entrypoint
+    return made
+
+
+class Background(DependencyProvider):
+    """Roster imports run beside the workers, so their request is answered at once. At
+    start, the imports a stopped process left open are failed; at a stop, those running
+    are finished first (a kill leaves them to the next start, which fails them)."""
+
+    def _app(self) -> Agreements:
+        for dependency in self.container.dependencies:
+            if isinstance(dependency, EventSourcedApp) and dependency.application:
+                app: Agreements = dependency.application  # type: ignore[assignment]
+                return app
+        raise LookupError("the agreements service has no application")
+
+    def setup(self) -> None:
+        self.running: set[Any] = set()
+
+    def start(self) -> None:
+        self.container.spawn_managed_thread(self._fail_abandoned, identifier="roster-imports")
+
+    def _fail_abandoned(self) -> None:
+        try:
+            failed = self._app().fail_abandoned_imports()
+            if failed:
+                log.warning("%d roster imports were left open by a stopped process: failed",
+                            failed)
+        except Exception:  # the next look at each (roster_import_state) fails it then
+            log.exception("could not look for roster imports left open")
+
+    def wait_idle(self) -> None:
+        """Until the imports running have ended (``EventSourcedApp`` waits here before it
+        closes the application at a stop)."""
+        for thread in list(self.running):
+            thread.wait()
+
+    def stop(self) -> None:
+        self.wait_idle()
+
+    def get_dependency(self, worker_ctx: Any) -> Background:
+        return self
+
+    def run(self, actor: Actor, files: dict[str, str], effective_on: date) -> Json:
+        """Queue an import, held as running by this process, and run it beside the
+        workers; its record as queued."""
+        app = self._app()
+        record = app.queue_roster_import(actor, effective_on)
+        held = ExitStack()
+        held.enter_context(app.runs.holding(record.id))
+        try:
+            app.save(record)
+        except BaseException:
+            held.close()
+            raise
+
+        def run() -> None:
+            with held:
+                app.run_roster_import(record, files)
+
+        thread = self.container.spawn_managed_thread(run, identifier=f"import-{record.id}")
+        self.running.add(thread)
+        thread.link(lambda finished: self.running.discard(finished))
+        return {"import_id": str(record.id), "state": record.state}
+
+
+def shown(answer: Answer[Any], view: Callable[[Any], Json]) -> Answer[Json]:
+    """A command's answer: the agreement as ``view`` shows it, and whether sent again."""
+    return Answer(view(answer.result), answer.duplicate)
+
+
+class AgreementsService(entrypoints.Ready, entrypoints.Publishing, entrypoints.Erasure):
     name = "agreements"
 
-    agreements = Store(Agreements, publish=to_integration)
-    metrics = MetricsServer()
+    agreements = EventSourcedApp(Agreements, publish=to_integration)
+    imports = Background()
+    once = DeliveredOnce()
 
-    ready = Readiness()
-    published = PublishedEvents("agreements")
-
-    @rpc
-    def ping(self) -> str:
-        return "pong" if self.ready() else "starting"
-
-    @rpc
-    def published_events(self, start: int, limit: int = 100) -> list[Json]:
-        """What this service published from position ``start`` on (a consumer's gap)."""
-        return self.published.events(int(start), min(int(limit), 1000))
-
-    @rpc
-    def last_published_position(self) -> int:
-        """Where this service's published events end, for a consumer that may have missed
-        the last ones, or that reads them all."""
-        return self.published.last_published()
+    def _erase(self, person_id: UUID) -> int:
+        """For ``coachops.privacy.reapply``, after a restore: the same erasure as
+        ``forget_person``, no actor."""
+        return self.agreements.forget(person_id, clock.today())
 
     # The roster ---------------------------------------------------------------------------
 
     @rpc
     def import_roster(self, actor: Json, command: Json) -> Json:
+        """A dry run: what the import would change. Else the import, queued to run in the
+        background: its id and state (``roster_import`` follows it)."""
         data = load(ImportRoster, command)
-        recorded = self.agreements.import_roster(
-            actor=Actor.from_dict(actor),
-            files={name: data[name] for name in ("orgs", "users", "regions", "assignments")},
-            effective_on=data["effective_on"] or clock.today(),
-        )
-        return {"recorded": sum(recorded.values()), "events": recorded}
+        who = Actor.from_dict(actor)
+        files = {name: data[name] for name in ("orgs", "users", "regions", "assignments")}
+        effective_on = data["effective_on"] or clock.today()
+        if data["dry_run"]:
+            return self.agreements.preview_roster_import(who, files, effective_on)
+        return self.imports.run(who, files, effective_on)
+
+    @rpc
+    def roster_import(self, actor: Json, query: Json) -> Json:
+        """Where an import stands: its state, its rows done, what it changed or why not."""
+        data = load(RosterImportQuery, query)
+        return self.agreements.roster_import_state(Actor.from_dict(actor), data["import_id"])
 
     @rpc
     def roles_on(self, person_id: str, day: str | None = None) -> list[str]:
@@ -79,6 +180,18 @@ class AgreementsService:
         gateway's check of every token and for sign-in; none for someone forgotten."""
         on = date.fromisoformat(day) if day else clock.today()
         return [r.value for r in self.agreements.roles_on(UUID(person_id), on)]
+
+    @rpc
+    def find_people(self, actor: Json, query: Json) -> Json:
+        """District IT's search of the roster: by name, email or sourcedId."""
+        data = load(PeopleQuery, query)
+        return self.agreements.find_people(Actor.from_dict(actor), data["q"], clock.today())
+
+    @rpc
+    def identify_person(self, identifier: str) -> Json | None:
+        """Whom a sourcedId or an email names, with their roles today (None: nobody), for
+        issuing an integration token."""
+        return self.agreements.identify_person(str(identifier), clock.today())
 
     @rpc
     def appoint_it_admin(self, person_id: str, effective_on: str | None = None) -> bool:
@@ -93,6 +206,15 @@ class AgreementsService:
         school = self.agreements.school_roster(Actor.from_dict(actor), data["school_id"], on)
         return views.school(school, on)
 
+    @rpc
+    def me(self, actor: Json, query: Json) -> Json:
+        """The signed-in person and their schools by name, for their app."""
+        load(MeQuery, query)
+        today = clock.today()
+        month, day = settings.current().school_year_start
+        year = today.year if (today.month, today.day) >= (month, day) else today.year - 1
+        return self.agreements.me(Actor.from_dict(actor), today, year)
+
     # Forgetting a person (coachops.privacy) ----------------------------------------------
 
     @rpc
@@ -103,66 +225,79 @@ class AgreementsService:
         return {"person_id": str(data["person_id"]), "forgotten": True,
                 "keys_destroyed_here": destroyed}
 
-    @rpc
-    def erase_person(self, person_id: str) -> int:
-        """For ``coachops.privacy.reapply``, after a restore: the same erasure, no actor."""
-        return self.agreements.forget(UUID(person_id), clock.today())
-
-    @rpc
-    def erased_people(self) -> list[str]:
-        return [str(p) for p in self.agreements.erased_people()]
-
     # Coaching agreements ------------------------------------------------------------------
 
-    @rpc
-    def draft_coaching_agreement(self, actor: Json, command: Json) -> Json:
-        data = load(DraftCoachingAgreement, command)
-        return views.coaching_agreement(self.agreements.draft_coaching_agreement(
-            Actor.from_dict(actor), data["school_id"], data["school_year"], _terms(data),
-            clock.today()))
+    def _draft_coaching_agreement(self, actor: Actor, data: Json, once: Once | None = None,
+                                  unit: UnitOfWork | None = None) -> Answer[Json]:
+        return shown(self.agreements.draft_coaching_agreement(
+            actor, data["school_id"], data["school_year"], _terms(data), clock.today(),
+            once=once, unit=unit), views.coaching_agreement)
 
-    @rpc
-    def revise_coaching_agreement(self, actor: Json, command: Json) -> Json:
-        data = load(ReviseCoachingAgreement, command)
-        return views.coaching_agreement(self.agreements.revise_coaching_agreement(
-            Actor.from_dict(actor), data["agreement_id"], _terms(data), clock.today()))
+    draft_coaching_agreement = entrypoints.queued(_draft_coaching_agreement,
+                                                  DraftCoachingAgreement)
 
-    @rpc
-    def sign_coaching_agreement(self, actor: Json, command: Json) -> Json:
-        data = load(SignCoachingAgreement, command)
-        return views.coaching_agreement(self.agreements.sign_coaching_agreement(
-            Actor.from_dict(actor), data["agreement_id"], data["version"], clock.today()))
+    def _revise_coaching_agreement(self, actor: Actor, data: Json, once: Once | None = None,
+                                   unit: UnitOfWork | None = None) -> Answer[Json]:
+        return shown(self.agreements.revise_coaching_agreement(
+            actor, data["agreement_id"], _terms(data), clock.today(), once=once, unit=unit),
+            views.coaching_agreement)
 
-    @rpc
-    def record_check_in(self, actor: Json, command: Json) -> Json:
-        data = load(RecordCheckIn, command)
-        return views.coaching_agreement(self.agreements.record_check_in(
-            Actor.from_dict(actor), data["agreement_id"], data["held_on"], data["notes"],
-            data["focus_areas"], clock.today(), data["attended_by"]))
+    revise_coaching_agreement = entrypoints.queued(_revise_coaching_agreement,
+                                                   ReviseCoachingAgreement)
 
-    @rpc
-    def coaching_agreement(self, actor: Json, query: Json) -> Json:
-        data = load(AgreementQuery, query)
-        return views.coaching_agreement(self.agreements.coaching_agreement(
-            Actor.from_dict(actor), data["agreement_id"], clock.today()))
+    def _sign_coaching_agreement(self, actor: Actor, data: Json, once: Once | None = None,
+                                 unit: UnitOfWork | None = None) -> Answer[Json]:
+        return shown(self.agreements.sign_coaching_agreement(
+            actor, data["agreement_id"], data["version"], clock.today(), data["signed_on"],
+            once=once, unit=unit), views.coaching_agreement)
+
+    sign_coaching_agreement = entrypoints.queued(_sign_coaching_agreement,
+                                                 SignCoachingAgreement)
+
+    def _record_check_in(self, actor: Actor, data: Json, once: Once | None = None,
+                         unit: UnitOfWork | None = None) -> Answer[Json]:
+        return shown(self.agreements.record_check_in(
+            actor, data["agreement_id"], data["held_on"], data["notes"], data["focus_areas"],
+            clock.today(), data["attended_by"], once=once, unit=unit),
+            views.coaching_agreement)
+
+    record_check_in = entrypoints.queued(_record_check_in, RecordCheckIn)
+
+    coaching_agreement = on_an_agreement(AgreementQuery, "coaching_agreement",
+                                         views.coaching_agreement)
 
     # Partnership agreements ---------------------------------------------------------------
 
-    @rpc
-    def draft_partnership_agreement(self, actor: Json, command: Json) -> Json:
-        data = load(DraftPartnershipAgreement, command)
-        norms = Norms.of(**{k: v for k, v in data.items() if k != "teacher_id"})
-        return views.partnership_agreement(self.agreements.draft_partnership_agreement(
-            Actor.from_dict(actor), data["teacher_id"], norms, clock.today()))
+    def _draft_partnership_agreement(self, actor: Actor, data: Json, once: Once | None = None,
+                                     unit: UnitOfWork | None = None) -> Answer[Json]:
+        norms = Norms.of(**{k: v for k, v in data.items()
+                            if k not in ("teacher_id", "agreement_id")})
+        return shown(self.agreements.draft_partnership_agreement(
+            actor, data["teacher_id"], norms, clock.today(), data["agreement_id"], once=once,
+            unit=unit), views.partnership_agreement)
+
+    draft_partnership_agreement = entrypoints.queued(_draft_partnership_agreement,
+                                                     DraftPartnershipAgreement)
+
+    def _agree_partnership_agreement(self, actor: Actor, data: Json, once: Once | None = None,
+                                     unit: UnitOfWork | None = None) -> Answer[Json]:
+        return shown(self.agreements.agree_partnership_agreement(
+            actor, data["agreement_id"], clock.today(), once=once, unit=unit),
+            views.partnership_agreement)
+
+    agree_partnership_agreement = entrypoints.queued(_agree_partnership_agreement,
+                                                     AgreePartnershipAgreement)
+
+    partnership_agreement = on_an_agreement(AgreementQuery, "partnership_agreement",
+                                            views.partnership_agreement, dated=False)
+
+    # Offline sync: what an app queued, in the order it was done ----------------------------
 
     @rpc
-    def agree_partnership_agreement(self, actor: Json, command: Json) -> Json:
-        data = load(AgreePartnershipAgreement, command)
-        return views.partnership_agreement(self.agreements.agree_partnership_agreement(
-            Actor.from_dict(actor), data["agreement_id"], clock.today()))
-
-    @rpc
-    def partnership_agreement(self, actor: Json, query: Json) -> Json:
-        data = load(AgreementQuery, query)
-        return views.partnership_agreement(self.agreements.partnership_agreement(
-            Actor.from_dict(actor), data["agreement_id"]))
+    def sync(self, actor: Json, items: list[Json]) -> list[Json]:
+        """Each item applied once, in batch order, in one unit of work; each answered as its
+        single entrypoint would, one refusal stopping nothing. Every synced row of the
+        route table is a ``_<command>`` handler here."""
+        return apply_batch(self.agreements.work(), Actor.from_dict(actor), items, {
+            name: getattr(self, f"_{name}") for name, row in COMMANDS.items()
+            if row.service == self.name})

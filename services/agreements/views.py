@@ -27,10 +27,18 @@ def _terms(terms: Terms) -> Json:
             "check_in_every_weeks": terms.check_in_every_weeks}
 
 
+def _days(days: dict[str, date]) -> Json:
+    return {party: on.isoformat() for party, on in sorted(days.items())}
+
+
 def _version(version: Version) -> Json:
+    """``signed``: each party's day of signing (maybe on paper); ``entered``: the day each
+    signature was entered here; ``in_force_from``: the later signature's day."""
+    in_force_from = version.in_force_from
     return {"version": version.number, **_terms(version.terms),
-            "signed": {party: on.isoformat() for party, on in sorted(version.signed.items())},
-            "in_force": version.in_force}
+            "signed": _days(version.signed), "entered": _days(version.entered),
+            "in_force": version.in_force,
+            "in_force_from": in_force_from.isoformat() if in_force_from else None}
 
 
 def coaching_agreement(agreement: CoachingAgreement) -> Json:

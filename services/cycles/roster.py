@@ -8,12 +8,13 @@ latest fact on or before it, so neither matters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
+from coachops.aggregate import Aggregate
+from coachops.dated import LearnedAssignments
 from coachops.errors import Forbidden, Invalid
 
 
@@ -21,27 +22,19 @@ def roster_facts_id(person_id: UUID) -> UUID:
     return uuid5(person_id, "roster-facts")
 
 
-@dataclass(frozen=True)
-class Fact:
-    school_id: UUID
-    role: str  # "coach" or "teacher"
-    effective_on: date
-    assigned: bool
-
-
 class RosterFacts(Aggregate):
-    @staticmethod
-    def create_id(person_id: UUID) -> UUID:
-        return roster_facts_id(person_id)
+    """Where one person is assigned, as a coach or as a teacher, from which date."""
+
+    create_id = staticmethod(roster_facts_id)
 
     @event("Opened")
     def __init__(self, person_id: UUID) -> None:
         self.person_id = person_id
-        self.facts: list[Fact] = []
+        self.facts: LearnedAssignments[tuple[UUID, str]] = LearnedAssignments()
 
     def learn(self, school_id: UUID, role: str, effective_on: date, assigned: bool) -> bool:
         """Record a roster fact; False (nothing recorded) when it is known already."""
-        if Fact(school_id, role, effective_on, assigned) in self.facts:
+        if self.facts.knows((school_id, role), effective_on, assigned):
             return False
         self._learned(school_id=school_id, role=role, effective_on=effective_on,
                       assigned=assigned)
@@ -49,12 +42,11 @@ class RosterFacts(Aggregate):
 
     @event("Learned")
     def _learned(self, school_id: UUID, role: str, effective_on: date, assigned: bool) -> None:
-        self.facts.append(Fact(school_id, role, effective_on, assigned))
+        self.facts.learn((school_id, role), effective_on, assigned)
 
     def at(self, school_id: UUID, role: str, on: date) -> bool:
-        facts = sorted((f for f in self.facts if f.school_id == school_id and f.role == role
-                        and f.effective_on <= on), key=lambda f: (f.effective_on, f.assigned))
-        return bool(facts) and facts[-1].assigned
+        """Whether the person is at the school in that role (``coach`` or ``teacher``)."""
+        return self.facts.on((school_id, role), on)
 
 
 def require_cycle_people(actor_id: UUID, coach: RosterFacts | None,

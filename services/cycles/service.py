@@ -1,16 +1,17 @@
 """The cycles nameko service: RPC commands and queries in, integration events out (via the
 relay). Each entrypoint loads its schema, calls the application once and answers JSON.
 
-The commands a coach's app may queue offline are written once, as ``_<command>(actor,
-data, once)``: their single entrypoint calls it without a client id, and ``sync`` calls it
-for each item of a batch with one."""
+Every command is one an app may queue offline, written once, as ``_<command>(actor,
+data, once, unit)``: its single entrypoint calls it in a unit of work of its own, and
+``sync`` calls it for each item of a batch with its client id, in the batch's unit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from coachops import clock
+from coachops import clock, entrypoints, settings
 from coachops.bus.consumer import integration_event_handler
 from coachops.commands import load
 from coachops.commands.cycles import (
@@ -36,17 +37,20 @@ from coachops.commands.cycles import (
     TeacherCyclesQuery,
     WithdrawFromReporting,
 )
-from coachops.commands.sync import Once, apply_batch
+from coachops.commands.sync import COMMANDS
 from coachops.contracts import Envelope
-from coachops.dependencies import DeliveredOnce, PublishedEvents, Readiness, Store
+from coachops.dependencies import DeliveredOnce, EventSourcedApp
 from coachops.identity import Actor
 from coachops.json import Json
-from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
+from coachops.sync_batch import apply_batch
+from coachops.unit_of_work import Answer, Once, UnitOfWork
 from services.cycles import views
 from services.cycles.app import Cycles
-from services.cycles.domain import Goal
+from services.cycles.domain import Cycle, Goal
 from services.cycles.integration import to_integration
+
+settings.start(settings.MASTER_KEY)  # a process of its own: stop here on a bad setting
 
 
 def instant(moment: datetime) -> datetime:
@@ -56,68 +60,59 @@ def instant(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-class CyclesService:
-    name = "cycles"
+def learns(event_type: str, role: str, assigned: bool) -> Callable[..., None]:
+    """The consumer of a roster event: a person assigned to a school as ``role`` from a
+    day on (or no longer)."""
 
-    cycles = Store(Cycles, publish=to_integration)
-    metrics = MetricsServer()
-
-    ready = Readiness()
-    published = PublishedEvents("cycles")
-    once = DeliveredOnce()
-
-    @rpc
-    def ping(self) -> str:
-        return "pong" if self.ready() else "starting"
-
-    @rpc
-    def published_events(self, start: int, limit: int = 100) -> list[Json]:
-        """What this service published from position ``start`` on (a consumer's gap)."""
-        return self.published.events(int(start), min(int(limit), 1000))
-
-    @rpc
-    def last_published_position(self) -> int:
-        """Where this service's published events end, for a consumer that may have missed
-        the last ones, or that reads them all."""
-        return self.published.last_published()
-
-    # Forgetting a person (coachops.privacy): told by the roster, or asked again by
-    # ``python -m coachops.privacy.reapply`` after a database is restored from a backup.
-
-    @integration_event_handler("agreements", "PersonForgotten")
-    def on_person_forgotten(self, event: Envelope) -> None:
-        self.cycles.erase_person(event.payload["person_id"])
-
-    @rpc
-    def erase_person(self, person_id: str) -> int:
-        return self.cycles.erase_person(UUID(person_id))
-
-    @rpc
-    def erased_people(self) -> list[str]:
-        return [str(p) for p in self.cycles.erased_people()]
-
-    # The roster's word on who works where (``services.cycles.roster``) --------------------
-
-    def _learn(self, event: Envelope, role: str, assigned: bool) -> None:
+    @integration_event_handler("agreements", event_type)
+    def consumer(self: CyclesService, event: Envelope) -> None:
         fact = event.payload
         self.cycles.learn_roster_fact(fact[f"{role}_id"], fact["school_id"], role,
                                       fact["effective_on"], assigned)
 
-    @integration_event_handler("agreements", "CoachAssignedToSchool")
-    def on_coach_assigned(self, event: Envelope) -> None:
-        self._learn(event, "coach", assigned=True)
+    made: Callable[..., None] = consumer
+    return made
 
-    @integration_event_handler("agreements", "CoachUnassignedFromSchool")
-    def on_coach_unassigned(self, event: Envelope) -> None:
-        self._learn(event, "coach", assigned=False)
 
-    @integration_event_handler("agreements", "TeacherAssignedToSchool")
-    def on_teacher_assigned(self, event: Envelope) -> None:
-        self._learn(event, "teacher", assigned=True)
+def standing(answer: Answer[Cycle]) -> Answer[Json]:
+    """A queued command's answer: where its cycle stands now."""
+    return Answer(views.status(answer.result), answer.duplicate)
 
-    @integration_event_handler("agreements", "TeacherUnassignedFromSchool")
-    def on_teacher_unassigned(self, event: Envelope) -> None:
-        self._learn(event, "teacher", assigned=False)
+
+def with_made(answer: Answer[tuple[Cycle, UUID]], name: str) -> Answer[Json]:
+    """A queued command's answer: where its cycle stands, and the id of what the command
+    made in it (an item, an observation, a debrief, a step) as ``name``."""
+    cycle, made = answer.result
+    return Answer({**views.status(cycle), name: str(made)}, answer.duplicate)
+
+
+def on_a_cycle(name: str, decide: str, *ids: str) -> entrypoints.Handler:
+    """The handler of a command that names a cycle (and an item or a step of it) and
+    nothing more: ``Cycles.<decide>(actor, cycle_id, *ids, today, once, unit)``, answered
+    with where the cycle stands. ``name`` is its command's."""
+
+    def handler(self: CyclesService, actor: Actor, data: Json, once: Once | None = None,
+                unit: UnitOfWork | None = None) -> Answer[Json]:
+        named = [data[field] for field in ("cycle_id", *ids)]
+        return standing(getattr(self.cycles, decide)(actor, *named, clock.today(), once=once,
+                                                      unit=unit))
+
+    handler.__name__ = handler.__qualname__ = f"_{name}"
+    return handler
+
+
+class CyclesService(entrypoints.Ready, entrypoints.Publishing, entrypoints.ToldToForget):
+    name = "cycles"
+
+    cycles = EventSourcedApp(Cycles, publish=to_integration)
+    once = DeliveredOnce()
+
+    # The roster's word on who works where (``services.cycles.roster``), one consumer an
+    # event type.
+    on_coach_assigned = learns("CoachAssignedToSchool", "coach", assigned=True)
+    on_coach_unassigned = learns("CoachUnassignedFromSchool", "coach", assigned=False)
+    on_teacher_assigned = learns("TeacherAssignedToSchool", "teacher", assigned=True)
+    on_teacher_unassigned = learns("TeacherUnassignedFromSchool", "teacher", assigned=False)
 
     @rpc
     def roster_knows(self, person_id: str, school_id: str, role: str, on: str) -> bool:
@@ -128,186 +123,153 @@ class CyclesService:
 
     # Starting, accepting, declining --------------------------------------------------------
 
-    @rpc
-    def start_cycle(self, actor: Json, command: Json) -> Json:
-        return self._start_cycle(Actor.from_dict(actor), load(StartCycle, command),
-                                 self.once(actor, "start_cycle"))
-
-    def _start_cycle(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
-        cycle = self.cycles.start_cycle(
+    def _start_cycle(self, actor: Actor, data: Json, once: Once | None = None,
+                    unit: UnitOfWork | None = None) -> Answer[Json]:
+        answer = self.cycles.start_cycle(
             actor=actor, coach_id=data["coach_id"],
             teacher_ids=data["teacher_ids"], school_id=data["school_id"],
             focus_area_ids=data["focus_area_ids"], goal=Goal(**data["goal"]),
-            today=clock.today(), once=once,
+            today=clock.today(), once=once, unit=unit,
         )
-        return views.status(cycle)
+        return standing(answer)
 
-    @rpc
-    def accept_cycle(self, actor: Json, command: Json) -> Json:
-        data = load(AcceptCycle, command)
-        return views.status(self.cycles.accept(Actor.from_dict(actor), data["cycle_id"],
-                                               clock.today()))
+    start_cycle = entrypoints.queued(_start_cycle, StartCycle)
 
-    @rpc
-    def decline_cycle(self, actor: Json, command: Json) -> Json:
-        data = load(DeclineCycle, command)
-        return views.status(self.cycles.decline(Actor.from_dict(actor), data["cycle_id"],
-                                                clock.today()))
+    _accept_cycle = on_a_cycle("accept_cycle", "accept")
+    accept_cycle = entrypoints.queued(_accept_cycle, AcceptCycle)
 
-    @rpc
-    def withdraw_from_reporting(self, actor: Json, command: Json) -> Json:
-        data = load(WithdrawFromReporting, command)
-        return views.status(self.cycles.withdraw_from_reporting(
-            Actor.from_dict(actor), data["cycle_id"], clock.today()))
+    _decline_cycle = on_a_cycle("decline_cycle", "decline")
+    decline_cycle = entrypoints.queued(_decline_cycle, DeclineCycle)
+
+    _withdraw_from_reporting = on_a_cycle("withdraw_from_reporting", "withdraw_from_reporting")
+    withdraw_from_reporting = entrypoints.queued(_withdraw_from_reporting,
+                                                 WithdrawFromReporting)
 
     # Norms and the calendar ----------------------------------------------------------------
 
-    @rpc
-    def agree_norms(self, actor: Json, command: Json) -> Json:
-        data = load(AgreeNorms, command)
+    def _agree_norms(self, actor: Actor, data: Json, once: Once | None = None,
+                     unit: UnitOfWork | None = None) -> Answer[Json]:
         today = clock.today()
-        return views.status(self.cycles.agree_norms(
-            Actor.from_dict(actor), data["cycle_id"], norms=data["norms"],
-            agreement_id=data["agreement_id"], agreed_on=data["agreed_on"] or today,
-            today=today,
+        return standing(self.cycles.agree_norms(
+            actor, data["cycle_id"], norms=data["norms"], agreement_id=data["agreement_id"],
+            agreed_on=data["agreed_on"] or today, today=today, once=once, unit=unit,
         ))
 
-    @rpc
-    def schedule_item(self, actor: Json, command: Json) -> Json:
-        return self._schedule_item(Actor.from_dict(actor), load(ScheduleItem, command),
-                                   self.once(actor, "schedule_item"))
+    agree_norms = entrypoints.queued(_agree_norms, AgreeNorms)
 
-    def _schedule_item(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
-        cycle, item_id = self.cycles.schedule(
+    def _schedule_item(self, actor: Actor, data: Json, once: Once | None = None,
+                      unit: UnitOfWork | None = None) -> Answer[Json]:
+        answer = self.cycles.schedule(
             actor, data["cycle_id"], kind=data["kind"],
-            starts_at=instant(data["starts_at"]), minutes=data["minutes"], once=once,
+            starts_at=instant(data["starts_at"]), minutes=data["minutes"], once=once, unit=unit,
         )
-        return {**views.status(cycle), "item_id": str(item_id)}
+        return with_made(answer, "item_id")
 
-    @rpc
-    def reschedule_item(self, actor: Json, command: Json) -> Json:
-        data = load(RescheduleItem, command)
-        return views.status(self.cycles.reschedule(
-            Actor.from_dict(actor), data["cycle_id"], data["item_id"],
-            starts_at=instant(data["starts_at"]), minutes=data["minutes"],
+    schedule_item = entrypoints.queued(_schedule_item, ScheduleItem)
+
+    def _reschedule_item(self, actor: Actor, data: Json, once: Once | None = None,
+                         unit: UnitOfWork | None = None) -> Answer[Json]:
+        return standing(self.cycles.reschedule(
+            actor, data["cycle_id"], data["item_id"], starts_at=instant(data["starts_at"]),
+            minutes=data["minutes"], once=once, unit=unit,
         ))
 
-    @rpc
-    def cancel_item(self, actor: Json, command: Json) -> Json:
-        data = load(CancelItem, command)
-        return views.status(self.cycles.cancel(Actor.from_dict(actor), data["cycle_id"],
-                                               data["item_id"], clock.today()))
+    reschedule_item = entrypoints.queued(_reschedule_item, RescheduleItem)
 
-    @rpc
-    def mark_item_done(self, actor: Json, command: Json) -> Json:
-        return self._mark_item_done(Actor.from_dict(actor), load(MarkItemDone, command),
-                                    self.once(actor, "mark_item_done"))
+    _cancel_item = on_a_cycle("cancel_item", "cancel", "item_id")
+    cancel_item = entrypoints.queued(_cancel_item, CancelItem)
 
-    def _mark_item_done(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
-        return views.status(self.cycles.mark_done(
+    def _mark_item_done(self, actor: Actor, data: Json, once: Once | None = None,
+                       unit: UnitOfWork | None = None) -> Answer[Json]:
+        answer = self.cycles.mark_done(
             actor, data["cycle_id"], data["item_id"], data["minutes"],
-            now=clock.now(), today=clock.today(), once=once,
-        ))
+            now=clock.now(), today=clock.today(), once=once, unit=unit,
+        )
+        return standing(answer)
+
+    mark_item_done = entrypoints.queued(_mark_item_done, MarkItemDone)
 
     # Observations, debriefs, next steps ----------------------------------------------------
 
-    @rpc
-    def log_observation(self, actor: Json, command: Json) -> Json:
-        return self._log_observation(Actor.from_dict(actor), load(LogObservation, command),
-                                     self.once(actor, "log_observation"))
-
-    def _log_observation(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
-        cycle, observation_id = self.cycles.log_observation(
+    def _log_observation(self, actor: Actor, data: Json, once: Once | None = None,
+                        unit: UnitOfWork | None = None) -> Answer[Json]:
+        answer = self.cycles.log_observation(
             actor, data.pop("cycle_id"), now=clock.now(), today=clock.today(), once=once,
+            unit=unit, **data,
+        )
+        return with_made(answer, "observation_id")
+
+    log_observation = entrypoints.queued(_log_observation, LogObservation)
+
+    def _hold_debrief(self, actor: Actor, data: Json, once: Once | None = None,
+                     unit: UnitOfWork | None = None) -> Answer[Json]:
+        progress = data.pop("progress")
+        answer = self.cycles.hold_debrief(
+            actor, data.pop("cycle_id"), now=clock.now(), today=clock.today(), once=once,
+            unit=unit, progress_rating=progress["rating"], progress_text=progress["text"],
             **data,
         )
-        return {**views.status(cycle), "observation_id": str(observation_id)}
+        return with_made(answer, "debrief_id")
 
-    @rpc
-    def hold_debrief(self, actor: Json, command: Json) -> Json:
-        return self._hold_debrief(Actor.from_dict(actor), load(HoldDebrief, command),
-                                  self.once(actor, "hold_debrief"))
+    hold_debrief = entrypoints.queued(_hold_debrief, HoldDebrief)
 
-    def _hold_debrief(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
-        progress = data.pop("progress")
-        cycle, debrief_id = self.cycles.hold_debrief(
-            actor, data.pop("cycle_id"), now=clock.now(), today=clock.today(), once=once,
-            progress_rating=progress["rating"], progress_text=progress["text"], **data,
-        )
-        return {**views.status(cycle), "debrief_id": str(debrief_id)}
-
-    @rpc
-    def add_next_step(self, actor: Json, command: Json) -> Json:
-        return self._add_next_step(Actor.from_dict(actor), load(AddNextStep, command),
-                                   self.once(actor, "add_next_step"))
-
-    def _add_next_step(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
-        cycle, step_id = self.cycles.add_next_step(
+    def _add_next_step(self, actor: Actor, data: Json, once: Once | None = None,
+                      unit: UnitOfWork | None = None) -> Answer[Json]:
+        answer = self.cycles.add_next_step(
             actor, data["cycle_id"], text=data["text"], owner_id=data["owner_id"],
-            due_on=data["due_on"], today=clock.today(), once=once,
+            due_on=data["due_on"], today=clock.today(), once=once, unit=unit,
         )
-        return {**views.status(cycle), "step_id": str(step_id)}
+        return with_made(answer, "step_id")
 
-    @rpc
-    def complete_next_step(self, actor: Json, command: Json) -> Json:
-        return self._complete_next_step(Actor.from_dict(actor), load(CompleteNextStep, command),
-                                        self.once(actor, "complete_next_step"))
+    add_next_step = entrypoints.queued(_add_next_step, AddNextStep)
 
-    def _complete_next_step(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
-        return views.status(self.cycles.complete_step(
-            actor, data["cycle_id"], data["step_id"], clock.today(), once=once))
+    def _complete_next_step(self, actor: Actor, data: Json, once: Once | None = None,
+                           unit: UnitOfWork | None = None) -> Answer[Json]:
+        answer = self.cycles.complete_step(
+            actor, data["cycle_id"], data["step_id"], clock.today(), once=once, unit=unit)
+        return standing(answer)
 
-    # Offline sync: what a coach's app queued, in the order it was done ---------------------
+    complete_next_step = entrypoints.queued(_complete_next_step, CompleteNextStep)
+
+    _drop_next_step = on_a_cycle("drop_next_step", "drop_step", "step_id")
+    drop_next_step = entrypoints.queued(_drop_next_step, DropNextStep)
+
+    # Phases, the goal, closing, reopening --------------------------------------------------
+
+    _move_phase_back = on_a_cycle("move_phase_back", "move_back")
+    move_phase_back = entrypoints.queued(_move_phase_back, MovePhaseBack)
+
+    def _revise_goal(self, actor: Actor, data: Json, once: Once | None = None,
+                     unit: UnitOfWork | None = None) -> Answer[Json]:
+        return standing(self.cycles.revise_goal(
+            actor, data["cycle_id"], goal=Goal(**data["goal"]),
+            focus_area_ids=data["focus_area_ids"], today=clock.today(), once=once, unit=unit,
+        ))
+
+    revise_goal = entrypoints.queued(_revise_goal, ReviseGoal)
+
+    def _close_cycle(self, actor: Actor, data: Json, once: Once | None = None,
+                     unit: UnitOfWork | None = None) -> Answer[Json]:
+        return standing(self.cycles.close_cycle(
+            actor, data["cycle_id"], outcome=data["outcome"], evidence=data["evidence"],
+            today=clock.today(), once=once, unit=unit,
+        ))
+
+    close_cycle = entrypoints.queued(_close_cycle, CloseCycle)
+
+    _reopen_cycle = on_a_cycle("reopen_cycle", "reopen_cycle")
+    reopen_cycle = entrypoints.queued(_reopen_cycle, ReopenCycle)
+
+    # Offline sync: what an app queued, in the order it was done ----------------------------
 
     @rpc
     def sync(self, actor: Json, items: list[Json]) -> list[Json]:
         """Each item applied once, in batch order (so a cycle's items keep their order);
-        each answered as its single entrypoint would, one refusal stopping nothing."""
-        return apply_batch(Actor.from_dict(actor), items, {
-            "start_cycle": self._start_cycle,
-            "schedule_item": self._schedule_item,
-            "mark_item_done": self._mark_item_done,
-            "log_observation": self._log_observation,
-            "hold_debrief": self._hold_debrief,
-            "add_next_step": self._add_next_step,
-            "complete_next_step": self._complete_next_step,
-        })
-
-    @rpc
-    def drop_next_step(self, actor: Json, command: Json) -> Json:
-        data = load(DropNextStep, command)
-        return views.status(self.cycles.drop_step(
-            Actor.from_dict(actor), data["cycle_id"], data["step_id"], clock.today()))
-
-    # Phases, closing, reopening ------------------------------------------------------------
-
-    @rpc
-    def move_phase_back(self, actor: Json, command: Json) -> Json:
-        data = load(MovePhaseBack, command)
-        return views.status(self.cycles.move_back(Actor.from_dict(actor), data["cycle_id"],
-                                                  clock.today()))
-
-    @rpc
-    def revise_goal(self, actor: Json, command: Json) -> Json:
-        data = load(ReviseGoal, command)
-        return views.status(self.cycles.revise_goal(
-            Actor.from_dict(actor), data["cycle_id"], goal=Goal(**data["goal"]),
-            focus_area_ids=data["focus_area_ids"], today=clock.today(),
-        ))
-
-    @rpc
-    def close_cycle(self, actor: Json, command: Json) -> Json:
-        data = load(CloseCycle, command)
-        return views.status(self.cycles.close_cycle(
-            Actor.from_dict(actor), data["cycle_id"], outcome=data["outcome"],
-            evidence=data["evidence"], today=clock.today(),
-        ))
-
-    @rpc
-    def reopen_cycle(self, actor: Json, command: Json) -> Json:
-        data = load(ReopenCycle, command)
-        return views.status(self.cycles.reopen_cycle(Actor.from_dict(actor), data["cycle_id"],
-                                               clock.today()))
+        each answered as its single entrypoint would, one refusal stopping nothing. Every
+        synced row of the route table is a ``_<command>`` handler here."""
+        return apply_batch(self.cycles.work(), Actor.from_dict(actor), items, {
+            name: getattr(self, f"_{name}") for name, row in COMMANDS.items()
+            if row.service == self.name})
 
     # Queries -------------------------------------------------------------------------------
 

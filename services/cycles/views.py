@@ -90,6 +90,7 @@ def summary(cycle: Cycle) -> Json:
         "proposed_by": cycle.proposed_by.value,
         "started_on": plain(cycle.started_on),
         "outcome": cycle.closing.outcome.value if cycle.closing else None,
+        "withdrawn_on": plain(cycle.withdrawn_on),  # from reports, by a teacher
     }
 
 

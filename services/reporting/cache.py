@@ -20,11 +20,12 @@ in reports.
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from collections.abc import Hashable
 
 from prometheus_client import Counter
+
+from coachops import settings
 
 LOOKUPS = Counter(
     "coachops_reporting_report_cache_total",
@@ -49,9 +50,9 @@ class ReportCache:
     def configured(cls) -> ReportCache:
         """``REPORTING_REPORT_CACHE_SIZE`` reports (256; 0 turns the cache off) and
         ``REPORTING_REPORT_CACHE_MB`` of them (64)."""
-        return cls(max(0, int(os.environ.get("REPORTING_REPORT_CACHE_SIZE", "256"))),
-                   max(0, int(float(os.environ.get("REPORTING_REPORT_CACHE_MB", "64"))
-                              * (1 << 20))))
+        configured = settings.current()
+        return cls(configured.reporting_report_cache_size,
+                   int(configured.reporting_report_cache_mb * (1 << 20)))
 
     def get(self, key: Hashable) -> str | None:
         if not self.size:

@@ -26,7 +26,7 @@ ROSTER_EVENTS = (
     "RegionDefined", "SchoolDefined", "SchoolAssignedToRegion", "CoachAssignedToSchool",
     "CoachUnassignedFromSchool", "TeacherAssignedToSchool", "TeacherUnassignedFromSchool",
     "PrincipalChanged", "CltRepresentativeChanged", "DistrictLeaderAppointed",
-    "DistrictLeaderLeft", "PersonForgotten",
+    "DistrictLeaderLeft", "StaffMemberNamed", "PersonForgotten",
 )
 AGREEMENT_EVENTS = (
     "CoachingAgreementDrafted", "CoachingAgreementRevised", "CoachingAgreementSigned",

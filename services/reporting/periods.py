@@ -4,11 +4,10 @@ into whole months and partial ones for the rollups."""
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from coachops import clock
+from coachops import clock, settings
 from coachops.json import Json
 
 
@@ -25,8 +24,7 @@ def school_year_range(year: int, start_month: int = 8, start_day: int = 1) -> tu
 
 def school_year_start() -> tuple[int, int]:
     """The district's first day of a school year (``SCHOOL_YEAR_START``, MM-DD)."""
-    month, day = os.environ.get("SCHOOL_YEAR_START", "08-01").split("-")
-    return int(month), int(day)
+    return settings.current().school_year_start
 
 
 def period(query: Json, today: date) -> tuple[date, date]:

@@ -21,6 +21,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from coachops.contracts import Envelope
+from coachops.privacy import ERASED
 from services.reporting import facts, periods, received, schema, sql
 
 
@@ -252,6 +253,33 @@ def _category(cursor: Cursor, p: dict[str, Any], position: int) -> None:
     )
 
 
+# A forgotten person's name is erased from the read model and from the events kept, and a
+# name that arrives after (a redelivery, a gap fetched late) is erased as it is kept.
+FORGOTTEN = ("EXISTS (SELECT 1 FROM received_events f WHERE f.event_type = 'PersonForgotten'"
+             " AND f.payload->>'person_id' = %(person)s)")
+
+
+def _staff_name(cursor: Cursor, p: dict[str, Any], position: int) -> None:
+    if p["name"] != ERASED:
+        cursor.execute(
+            "INSERT INTO staff_names (person_id, name, position) VALUES (%s, %s, %s)"
+            " ON CONFLICT (person_id) DO UPDATE SET name = EXCLUDED.name,"
+            " position = EXCLUDED.position WHERE staff_names.position < EXCLUDED.position",
+            (p["person_id"], p["name"], position),
+        )
+    _erase_if_forgotten(cursor, p, position)
+
+
+def _erase_if_forgotten(cursor: Cursor, p: dict[str, Any], position: int) -> None:
+    person = {"person": str(p["person_id"]), "erased": ERASED}
+    cursor.execute(f"DELETE FROM staff_names WHERE person_id = %(person)s::uuid AND {FORGOTTEN}",
+                   person)
+    cursor.execute(
+        "UPDATE received_events SET payload = payload || jsonb_build_object('name', %(erased)s)"
+        " WHERE event_type = 'StaffMemberNamed' AND payload->>'person_id' = %(person)s"
+        f" AND payload->>'name' <> %(erased)s AND {FORGOTTEN}", person)
+
+
 def ignore(cursor: Cursor, p: dict[str, Any], position: int) -> None:
     """Received (so no gap is seen in the source's positions) but not projected: reports
     count teachers through cycles, and a district leader's scope is the whole district."""
@@ -269,7 +297,8 @@ ROSTER: dict[str, Callable[[Cursor, dict[str, Any], int], None]] = {
     "TeacherUnassignedFromSchool": ignore,
     "DistrictLeaderAppointed": ignore,
     "DistrictLeaderLeft": ignore,
-    "PersonForgotten": ignore,  # read models hold no names: nothing to erase here
+    "StaffMemberNamed": _staff_name,
+    "PersonForgotten": _erase_if_forgotten,
     "PrincipalChanged": _dated("principals", ("school_id", "principal_id")),
     "CltRepresentativeChanged": _dated("representatives", ("region_id", "representative_id")),
     "CategoryAdded": _category,

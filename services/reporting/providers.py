@@ -10,6 +10,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 from prometheus_client import Histogram
 
+from coachops import settings
 from coachops.bus.idempotency import BatchWriter
 from coachops.contracts import Envelope
 from services.reporting import projections
@@ -35,7 +36,7 @@ class Writer(DependencyProvider):
 
     def setup(self) -> None:
         container = self.container
-        workers = int(container.config.get("REPORTING_MAX_WORKERS") or 0)
+        workers = settings.current().reporting_max_workers
         if workers > container.max_workers:
             # Read by the queue consumer when it starts consuming, after every setup.
             container.max_workers = workers
@@ -44,8 +45,8 @@ class Writer(DependencyProvider):
     def start(self) -> None:
         [db] = [d for d in self.container.dependencies if d.attr_name == self.database]
         self.writer = BatchWriter(
-            db.datastore, projections.receive_all, projections.receive,
-            limit=int(self.container.config.get("REPORTING_BATCH_SIZE", 500)),
+            db.database, projections.receive_all, projections.receive,
+            limit=settings.current().reporting_batch_size,
             observe=BATCH_EVENTS.observe,
         )
         self._thread = self.container.spawn_managed_thread(self.writer.run,

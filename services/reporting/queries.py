@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from psycopg2.extensions import cursor as Cursor
 
+from coachops import settings
 from services.reporting import periods, sql
 from services.reporting.rollups import GRAINS
 from services.reporting.suppression import ALL, SUPPRESSED, Pattern, lattice
@@ -41,7 +42,9 @@ class Scope:
     school_id: UUID | None = None
     coach_id: UUID | None = None
     threshold: int = 3
-    target_share: float = 0.4
+    # The coaching share a coach is judged against: the district's (COACHING_SHARE_TARGET)
+    # unless the query names another.
+    target_share: float = field(default_factory=lambda: settings.current().coaching_share_target)
     year_start_month: int = 8
     year_start_day: int = 1
 
@@ -453,8 +456,63 @@ REPORT_NAMES = (*REPORTS, "council")
 
 
 def report_rows(cursor: Cursor, view: str, scope: Scope) -> list[Row]:
-    """The rows of report ``view``; the council's are every region side by side, each
-    report's region row under its name."""
+    """The rows of report ``view``, named (``named``); the council's are every region side
+    by side, each report's region row under its name."""
+    return named(cursor, _rows(cursor, view, scope))
+
+
+# Names -------------------------------------------------------------------------------------
+
+# The id a row of each level is about, from its key: a coach-school pair is its coach's.
+KEYED = {"region": "region_id", "school": "school_id", "coach": "coach_id",
+         "coach_school": "coach_id"}
+# A row's ids beside its key, and the names they gain.
+NAMES_OF = {"school_id": "school_name", "region_id": "region_name"}
+
+
+def _ids(row: Row) -> dict[str, str]:
+    """The ids ``row`` names: by its key and by its columns."""
+    ids = {column: str(row[column]) for column in ("coach_id", *NAMES_OF) if row.get(column)}
+    if row["level"] == "coach_school":
+        ids["coach_id"], ids["school_id"] = row["key"].split("/")
+    elif row["level"] in KEYED and row["key"] != "unassigned":
+        ids[KEYED[row["level"]]] = row["key"]
+    return ids
+
+
+def named(cursor: Cursor, rows: list[Row]) -> list[Row]:
+    """``rows`` with the names of what they are about: ``name`` of the region, school or
+    coach a row is keyed by (a flag's and a coach-school pair's: its coach's), and
+    ``school_name`` and ``region_name`` beside a school's or region's id. A name reporting
+    was not told (or a forgotten person's) is null; the ids stay."""
+    wanted = sorted({i for row in rows for i in _ids(row).values()})
+    cursor.execute(
+        "SELECT unit_id::text, label FROM labels WHERE unit_id = ANY(%(ids)s::uuid[])"
+        " UNION ALL SELECT person_id::text, name FROM staff_names"
+        " WHERE person_id = ANY(%(ids)s::uuid[])", {"ids": wanted})
+    names = dict(cursor.fetchall())
+    for row in rows:
+        ids = _ids(row)
+        if row["level"] in KEYED or "coach_id" in row:
+            row["name"] = names.get(ids.get(KEYED.get(row["level"], "coach_id"), ""))
+        for column, name in NAMES_OF.items():
+            if column in ids and (column in row or row["level"] == "coach_school"):
+                row[name] = names.get(ids[column])
+    return rows
+
+
+def described(cursor: Cursor, scope: Scope) -> Row:
+    """What a report of ``scope`` covers, as a row of its level (named): the district, or
+    the region, school or coach it names."""
+    level, key = next(((SCOPES[column], str(value)) for column in SCOPES
+                       if (value := getattr(scope, column)) is not None),
+                      ("district", "district"))
+    if scope.coach_id and scope.school_id:
+        level, key = "coach_school", f"{scope.coach_id}/{scope.school_id}"
+    return named(cursor, [{"level": level, "key": key}])[0]
+
+
+def _rows(cursor: Cursor, view: str, scope: Scope) -> list[Row]:
     if view != "council":
         return REPORTS[view](cursor, scope)
     side_by_side: dict[str, Row] = {}

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from psycopg2.extensions import cursor as Cursor
 
+from coachops.privacy import ERASED
 from services.reporting import facts, periods, projections, schema, sql
 from services.reporting.projections import PLACE_CYCLES, ROSTER, refold
 from services.reporting.rollups import ROLLUP_ALL, ROLLUP_FUNCTIONS
@@ -43,6 +44,17 @@ ROSTER_FROM_EVENTS = {
            ("PrincipalChanged", "principals", ("school_id", "principal_id")),
            ("CltRepresentativeChanged", "representatives", ("region_id", "representative_id")),
        )},
+    # The latest name of each, but a forgotten person's (whose kept names read ERASED).
+    "StaffMemberNamed": f"""
+        INSERT INTO staff_names (person_id, name, position)
+        SELECT DISTINCT ON (r.payload->>'person_id') (r.payload->>'person_id')::uuid,
+            r.payload->>'name', r.position
+        FROM received_events r WHERE r.event_type = 'StaffMemberNamed'
+          AND r.payload->>'name' <> '{ERASED}'
+        ORDER BY r.payload->>'person_id', r.position DESC""",
+    "PersonForgotten": """
+        DELETE FROM staff_names s USING received_events f
+        WHERE f.event_type = 'PersonForgotten' AND (f.payload->>'person_id')::uuid = s.person_id""",
     **{event_type: f"""
         INSERT INTO coach_schools (coach_id, school_id, assigned, effective_on, position)
         SELECT p.coach_id, p.school_id, {assigned}, p.effective_on, r.position

@@ -68,6 +68,8 @@ DERIVED = {
     # effective_on <= d (ties broken by position).
     "labels": "unit_id uuid PRIMARY KEY, kind text NOT NULL, label text NOT NULL, "
               "position bigint NOT NULL",
+    # What reports call district staff (``StaffMemberNamed``): erased when they are forgotten.
+    "staff_names": "person_id uuid PRIMARY KEY, name text NOT NULL, position bigint NOT NULL",
     "school_regions": "school_id uuid NOT NULL, region_id uuid NOT NULL, "
                       "effective_on date NOT NULL, position bigint PRIMARY KEY",
     "coach_schools": "coach_id uuid NOT NULL, school_id uuid NOT NULL, assigned boolean NOT NULL,"

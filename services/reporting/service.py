@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -18,18 +18,17 @@ import eventlet
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from coachops import clock
+from coachops import clock, entrypoints, settings
 from coachops.bus import parked
 from coachops.bus.consumer import TRANSIENT, integration_event_handler
 from coachops.bus.idempotency import apply_once
 from coachops.commands import load
 from coachops.commands.reporting import ReportQuery, SchoolQuery
 from coachops.contracts import ContractError, Envelope, decode
-from coachops.dependencies import Database, Readiness
+from coachops.dependencies import Database
 from coachops.errors import NotFound
 from coachops.identity import Actor
 from coachops.json import Json
-from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
 from services.reporting import (
     facts,
@@ -45,11 +44,12 @@ from services.reporting.cache import ReportCache
 from services.reporting.providers import StartupHeapFrozen, Writer
 from services.reporting.suppression import suppression_threshold
 
+settings.start()  # a process of its own: stop here on a bad setting
 log = logging.getLogger(__name__)
 REPORTS = ReportCache.configured()  # finished reports, per process
 
 # How often to look for events named as a predecessor that never arrived.
-GAP_CHECK_SECONDS = float(os.environ.get("REPORTING_GAP_CHECK_SECONDS", "5"))
+GAP_CHECK_SECONDS = settings.current().reporting_gap_check_seconds
 # How long one check may wait on the sources in all: a source that does not answer (down,
 # or stopping with the platform) costs the check its wait once, not ten seconds a gap, so a
 # check never holds up a clean shutdown (nameko waits for the running check).
@@ -57,18 +57,28 @@ ASK_SECONDS = 10.0
 _last_seen: dict[str, int | None] = {}  # per process: each source's end at the last check
 
 
-class ReportingService:
+def as_objects(view: str) -> Callable[..., Json]:
+    """The entrypoint that answers the report ``view`` as objects rather than as text."""
+
+    @rpc
+    def entrypoint(self: ReportingService, actor: Json, query: Json) -> Json:
+        return self._objects(view, actor, query)
+
+    entrypoint.__name__ = entrypoint.__qualname__ = view
+    made: Callable[..., Json] = entrypoint
+    return made
+
+
+class ReportingService(entrypoints.Ready):
     name = "reporting"
 
     db = Database(schema=replay.ensure_current)  # read models kept while their version holds
     parked_events = parked.ParkedEvents()  # what the consumers park, the gap check skips
     write = Writer()
-    metrics = MetricsServer()
     # The sources' notification logs, for events missed on the bus.
     cycles = RpcProxy("cycles")
     timetracking = RpcProxy("timetracking")
     agreements = RpcProxy("agreements")
-    ready = Readiness()
     heap = StartupHeapFrozen()
 
     # One consumer per event type of every source (facts.CONSUMED): each hands the event
@@ -214,6 +224,10 @@ class ReportingService:
     def on_district_leader_left(self, event: Envelope) -> None:
         self.write(event)
 
+    @integration_event_handler("agreements", "StaffMemberNamed")
+    def on_staff_member_named(self, event: Envelope) -> None:
+        self.write(event)
+
     @integration_event_handler("agreements", "PersonForgotten")
     def on_person_forgotten(self, event: Envelope) -> None:
         self.write(event)
@@ -233,10 +247,6 @@ class ReportingService:
     @integration_event_handler("agreements", "CheckInRecorded")
     def on_check_in_recorded(self, event: Envelope) -> None:
         self.write(event)
-
-    @rpc
-    def ping(self) -> str:
-        return "pong" if self.ready() else "starting"
 
     @rpc
     def active_cycles(self, actor: Json, query: Json) -> dict[str, object]:
@@ -263,23 +273,12 @@ class ReportingService:
             raise NotFound(f"there is no report {view!r}", field="view")
         return self._report(view, actor, query)
 
-    # The same reports as objects, for callers that want them so.
-    @rpc
-    def time_use(self, actor: Json, query: Json) -> Json:
-        return self._objects("time_use", actor, query)
-
-    @rpc
-    def plan_alignment(self, actor: Json, query: Json) -> Json:
-        return self._objects("plan_alignment", actor, query)
-
-    @rpc
-    def cycle_activity(self, actor: Json, query: Json) -> Json:
-        return self._objects("cycle_activity", actor, query)
-
-    @rpc
-    def council(self, actor: Json, query: Json) -> Json:
-        """Every region side by side, each view's region row under its name."""
-        return self._objects("council", actor, query)
+    # The same reports as objects, for callers that want them so; the council's is every
+    # region side by side, each view's region row under its name.
+    time_use = as_objects("time_use")
+    plan_alignment = as_objects("plan_alignment")
+    cycle_activity = as_objects("cycle_activity")
+    council = as_objects("council")
 
     @rpc
     def gaps(self) -> list[Json]:
@@ -367,7 +366,8 @@ class ReportingService:
             asked = queries.Scope(
                 start=start, end=end, reference=min(end, as_of or today),
                 threshold=suppression_threshold(),
-                target_share=query.get("target_share", 0.4),
+                target_share=query.get("target_share",
+                                       settings.current().coaching_share_target),
                 year_start_month=month, year_start_day=day,
                 **scope.authorised_scope(cursor, actor, query, view),
             )
@@ -379,14 +379,19 @@ class ReportingService:
                 return report
             if as_of is None:
                 rows = queries.report_rows(cursor, view, asked)
+                covers = queries.described(cursor, asked)
             else:
                 with replay.as_of(cursor, periods.end_of_day(as_of)):
                     rows = queries.report_rows(cursor, view, asked)
+                    covers = queries.described(cursor, asked)
         # As the gateway encoded an answer of objects (``gateway.http.json_response``).
         report = json.dumps({"view": view, "from_date": start.isoformat(),
                              "to_date": end.isoformat(),
                              "as_of": as_of.isoformat() if as_of else None,
-                             "suppression_threshold": asked.threshold, "rows": rows},
+                             "suppression_threshold": asked.threshold,
+                             # What ``below_target`` judged against, for every view to show.
+                             "target_share": asked.target_share,
+                             "scope": covers, "rows": rows},
                             default=str)
         REPORTS.put(key, report)
         return report

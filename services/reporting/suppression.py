@@ -46,7 +46,6 @@ overlap but are not whole months of one school year are protected each on its ow
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,12 +54,14 @@ from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
+from coachops import settings
+
 SUPPRESSED: dict[str, bool] = {"suppressed": True}
 
 
 def suppression_threshold() -> int:
     """Fewest teachers a school or region cell may describe (district configuration)."""
-    return max(1, int(os.environ.get("REPORTING_SUPPRESSION_THRESHOLD", "3")))
+    return settings.current().reporting_suppression_threshold
 
 
 GEO = ("region", "school", "coach")  # a cell's path: () the district, then these in turn

@@ -26,8 +26,8 @@ from uuid import UUID, uuid4
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from coachops.commands import field_errors
-from coachops.commands.timetracking import MAX_NOTE, ImportRejected
-from coachops.errors import Invalid
+from coachops.commands.timetracking import MAX_NOTE
+from coachops.errors import Invalid, Rejected
 from coachops.identity import Actor
 from services.timetracking.domain import (
     CategoryList,
@@ -104,15 +104,16 @@ class Problems:
     def add(self, line: int | None, column: str | None, reason: str) -> None:
         self.found.append({"line": line, "field": column, "reason": reason})
 
-    def reject(self) -> ImportRejected:
+    def reject(self) -> Rejected:
         shown = self.found[:MAX_ERRORS]
         if len(self.found) > MAX_ERRORS:
             shown.append({"line": None, "field": None,
                           "reason": f"{len(self.found) - MAX_ERRORS} more problems not shown"})
         count = len(self.found)
-        return ImportRejected(
+        return Rejected(
             f"nothing was imported: the file has {count} problem{'s' * (count != 1)}",
             errors=shown,
+            name="ImportRejected",
         )
 
 
@@ -194,7 +195,7 @@ def plan_import(
     today: date,
     assignments: CoachAssignments | None = None,
 ) -> Plan:
-    """Check every line of ``text``; the plan to save, or ``ImportRejected`` with every problem."""
+    """Check every line of ``text``; the plan to save, or ``Rejected`` with every problem."""
     require_own(actor, coach_id)
     problems = Problems()
     rows = read(text, problems)

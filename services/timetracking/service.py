@@ -2,8 +2,9 @@
 (via the relay).
 
 The entry commands a coach's app may queue offline are written once, as
-``_<command>(actor, data, once)``: their single entrypoint calls it without a client id,
-and ``sync`` calls it for each item of a batch with one."""
+``_<command>(actor, data, once, unit)``: their single entrypoint calls it in a unit of work
+of its own, and ``sync`` calls it for each item of a batch with its client id, in the
+batch's unit of work."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from collections.abc import Iterator
 from datetime import date
 from uuid import UUID
 
-from coachops import clock
+from coachops import clock, entrypoints, settings
 from coachops.bus.consumer import integration_event_handler
 from coachops.commands import load
-from coachops.commands.sync import Batch, Once, apply_batch
+from coachops.commands.sync import COMMANDS
 from coachops.commands.timetracking import (
     AddCategory,
     CoachDayQuery,
@@ -30,95 +31,70 @@ from coachops.commands.timetracking import (
     VoidTimeEntry,
 )
 from coachops.contracts import Envelope
-from coachops.dependencies import DeliveredOnce, PublishedEvents, Readiness, Store
+from coachops.dependencies import DeliveredOnce, EventSourcedApp
 from coachops.identity import Actor
 from coachops.json import Json
-from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
+from coachops.sync_batch import apply_batch
+from coachops.unit_of_work import Answer, Once, UnitOfWork
 from services.timetracking import views
 from services.timetracking.app import TimeTracking
 from services.timetracking.domain import CORRECTABLE, EntryValues, synced_entry_id
 from services.timetracking.integration import to_integration
 
+settings.start(settings.MASTER_KEY)  # a process of its own: stop here on a bad setting
 
-class TimeTrackingService:
+
+class TimeTrackingService(entrypoints.Ready, entrypoints.Publishing, entrypoints.ToldToForget):
     name = "timetracking"
 
-    timetracking = Store(TimeTracking, publish=to_integration)
-    metrics = MetricsServer()
-
-    ready = Readiness()
-    published = PublishedEvents("timetracking")
+    timetracking = EventSourcedApp(TimeTracking, publish=to_integration)
     once = DeliveredOnce()
-
-    @rpc
-    def ping(self) -> str:
-        return "pong" if self.ready() else "starting"
-
-    @rpc
-    def published_events(self, start: int, limit: int = 100) -> list[Json]:
-        """What this service published from position ``start`` on (a consumer's gap)."""
-        return self.published.events(int(start), min(int(limit), 1000))
-
-    @rpc
-    def last_published_position(self) -> int:
-        """Where this service's published events end, for a consumer that may have missed
-        the last ones, or that reads them all."""
-        return self.published.last_published()
 
     # Entries -----------------------------------------------------------------------------
 
-    @rpc
-    def record_time_entry(self, actor: Json, command: Json) -> Json:
-        return self._record_time_entry(Actor.from_dict(actor),
-                                       load(RecordTimeEntry, command),
-                                       self.once(actor, "record_time_entry"))
-
-    def _record_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
+    def _record_time_entry(self, actor: Actor, data: Json, once: Once | None = None,
+                           unit: UnitOfWork | None = None) -> Answer[Json]:
         values = EntryValues.of(**{k: v for k, v in data.items() if k in CORRECTABLE})
-        entry_id = self.timetracking.record_entry(
+        answer = self.timetracking.record_entry(
             actor=actor, coach_id=data["coach_id"], values=values,
-            today=clock.today(), entry_id=data["entry_id"], once=once,
+            today=clock.today(), entry_id=data["entry_id"], once=once, unit=unit,
         )
-        return {"entry_id": str(entry_id)}
+        return Answer({"entry_id": str(answer.result)}, answer.duplicate)
 
-    @rpc
-    def correct_time_entry(self, actor: Json, command: Json) -> Json:
-        return self._correct_time_entry(Actor.from_dict(actor),
-                                        load(CorrectTimeEntry, command),
-                                        self.once(actor, "correct_time_entry"))
+    record_time_entry = entrypoints.queued(_record_time_entry, RecordTimeEntry)
 
-    def _correct_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
-        self.timetracking.correct_entry(
+    def _correct_time_entry(self, actor: Actor, data: Json, once: Once | None = None,
+                            unit: UnitOfWork | None = None) -> Answer[Json]:
+        answer = self.timetracking.correct_entry(
             actor=actor, entry_id=data["entry_id"],
             changes={k: v for k, v in data.items() if k in CORRECTABLE},
-            reason=data["reason"], today=clock.today(), once=once,
+            reason=data["reason"], today=clock.today(), once=once, unit=unit,
         )
-        return {"entry_id": str(data["entry_id"])}
+        return Answer({"entry_id": str(data["entry_id"])}, answer.duplicate)
 
-    @rpc
-    def void_time_entry(self, actor: Json, command: Json) -> Json:
-        return self._void_time_entry(Actor.from_dict(actor), load(VoidTimeEntry, command),
-                                     self.once(actor, "void_time_entry"))
+    correct_time_entry = entrypoints.queued(_correct_time_entry, CorrectTimeEntry)
 
-    def _void_time_entry(self, actor: Actor, data: Json, once: Once | None = None) -> Json:
-        self.timetracking.void_entry(actor=actor, entry_id=data["entry_id"],
-                                     reason=data["reason"], once=once)
-        return {"entry_id": str(data["entry_id"])}
+    def _void_time_entry(self, actor: Actor, data: Json, once: Once | None = None,
+                         unit: UnitOfWork | None = None) -> Answer[Json]:
+        answer = self.timetracking.void_entry(actor=actor, entry_id=data["entry_id"],
+                                              reason=data["reason"], once=once, unit=unit)
+        return Answer({"entry_id": str(data["entry_id"])}, answer.duplicate)
+
+    void_time_entry = entrypoints.queued(_void_time_entry, VoidTimeEntry)
 
     @rpc
     def sync(self, actor: Json, items: list[Json]) -> list[Json]:
         """A coach's queued entry commands, each applied once, in batch order. The entries
         and days they name are read in one go before the first (``read_ahead``)."""
 
-        def read_ahead(batch: Batch) -> None:
-            self.timetracking.read_ahead(batch, entries_named(items), days_named(items))
+        def read_ahead(unit: UnitOfWork) -> None:
+            self.timetracking.read_ahead(unit, entries_named(items), days_named(items))
 
-        return apply_batch(Actor.from_dict(actor), items, {
-            "record_time_entry": self._record_time_entry,
-            "correct_time_entry": self._correct_time_entry,
-            "void_time_entry": self._void_time_entry,
-        }, prepare=read_ahead)
+        # Every synced row of the route table is a ``_<command>`` handler here.
+        return apply_batch(self.timetracking.work(), Actor.from_dict(actor), items, {
+            name: getattr(self, f"_{name}") for name, row in COMMANDS.items()
+            if row.service == self.name}, prepare=read_ahead)
 
     @rpc
     def import_time_entries(self, actor: Json, command: Json) -> Json:
@@ -128,21 +104,6 @@ class TimeTrackingService:
             school_id=data["school_id"], today=clock.today(),
         )
         return {"imported": len(entry_ids), "entry_ids": [str(e) for e in entry_ids]}
-
-    # Forgetting a person (coachops.privacy): told by the roster, or asked again by
-    # ``python -m coachops.privacy.reapply`` after a database is restored from a backup.
-
-    @integration_event_handler("agreements", "PersonForgotten")
-    def on_person_forgotten(self, event: Envelope) -> None:
-        self.timetracking.erase_person(event.payload["person_id"])
-
-    @rpc
-    def erase_person(self, person_id: str) -> int:
-        return self.timetracking.erase_person(UUID(person_id))
-
-    @rpc
-    def erased_people(self) -> list[str]:
-        return [str(p) for p in self.timetracking.erased_people()]
 
     # Suggested entries: calendar items done in cycles ------------------------------------
 
@@ -175,24 +136,25 @@ class TimeTrackingService:
             minutes=item["duration_minutes"],
         )
 
-    @rpc
-    def confirm_suggestion(self, actor: Json, command: Json) -> Json:
-        data = load(ConfirmSuggestion, command)
-        entry_id = self.timetracking.confirm_suggestion(
-            actor=Actor.from_dict(actor), coach_id=data["coach_id"], on=data["date"],
-            item_id=data["item_id"],
+    def _confirm_time_suggestion(self, actor: Actor, data: Json, once: Once | None = None,
+                                 unit: UnitOfWork | None = None) -> Answer[Json]:
+        answer = self.timetracking.confirm_suggestion(
+            actor=actor, coach_id=data["coach_id"], on=data["date"], item_id=data["item_id"],
             changes={k: v for k, v in data.items() if k not in ("coach_id", "date", "item_id")},
-            today=clock.today(),
+            today=clock.today(), once=once, unit=unit,
         )
-        return {"entry_id": str(entry_id)}
+        return Answer({"entry_id": str(answer.result)}, answer.duplicate)
 
-    @rpc
-    def dismiss_suggestion(self, actor: Json, command: Json) -> Json:
-        data = load(DismissSuggestion, command)
-        self.timetracking.dismiss_suggestion(actor=Actor.from_dict(actor),
-                                             coach_id=data["coach_id"], on=data["date"],
-                                             item_id=data["item_id"])
-        return {"item_id": str(data["item_id"])}
+    confirm_suggestion = entrypoints.queued(_confirm_time_suggestion, ConfirmSuggestion)
+
+    def _dismiss_time_suggestion(self, actor: Actor, data: Json, once: Once | None = None,
+                                 unit: UnitOfWork | None = None) -> Answer[Json]:
+        answer = self.timetracking.dismiss_suggestion(
+            actor=actor, coach_id=data["coach_id"], on=data["date"], item_id=data["item_id"],
+            once=once, unit=unit)
+        return Answer({"item_id": str(data["item_id"])}, answer.duplicate)
+
+    dismiss_suggestion = entrypoints.queued(_dismiss_time_suggestion, DismissSuggestion)
 
     @rpc
     def coach_day(self, actor: Json, query: Json) -> Json:
@@ -205,7 +167,8 @@ class TimeTrackingService:
         data = load(CoachWeekQuery, query)
         days = self.timetracking.coach_week(Actor.from_dict(actor), data["coach_id"],
                                             data["date"])
-        return views.week(days, self.timetracking.category_list())
+        return views.week(days, self.timetracking.category_list(),
+                          settings.current().coaching_share_target)
 
     # Categories --------------------------------------------------------------------------
 

@@ -84,7 +84,9 @@ def day(coach_day: CoachDay, categories: CategoryList) -> dict[str, Any]:
     }
 
 
-def week(days: list[CoachDay], categories: CategoryList) -> dict[str, Any]:
+def week(days: list[CoachDay], categories: CategoryList, target_share: float
+         ) -> dict[str, Any]:
+    """``target_share``: the district's, which the week's coaching share is shown against."""
     return {
         "coach_id": str(days[0].coach_id),
         "week_start": days[0].worked_on.isoformat(),
@@ -96,4 +98,5 @@ def week(days: list[CoachDay], categories: CategoryList) -> dict[str, Any]:
             for d in days
         ],
         "totals": summary(totals([e for d in days for e in d.live()], categories)),
+        "target_share": target_share,
     }

@@ -20,3 +20,11 @@ def active_cycles(platform: Platform, school_id: str) -> int:
             return int(cursor.fetchone()[0])
     finally:
         connection.close()
+
+
+def restart_reporting(platform: Platform, **env: str) -> None:
+    """Reporting started again with these settings (none: as the platform started it)."""
+    reporting = platform["reporting"]
+    reporting.stop()
+    reporting.start(**env)
+    platform.wait_ready()

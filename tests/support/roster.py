@@ -30,6 +30,7 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from coachops import clock
+from deploy.roster_import import wait_for_import
 from services.agreements.appoint import appoint_it_admin
 from services.agreements.roster import region_id, roster_id
 from services.agreements.roster_import import to_csv
@@ -200,10 +201,15 @@ def _import(platform: Platform, s: RosterSchool) -> None:
 
 
 def _post(platform: Platform, files: dict[str, str], since: date = FROM) -> None:
-    body: dict[str, Any] = {**files, "effective_on": since.isoformat()}
+    import_files(platform, {**files, "effective_on": since.isoformat()})
+
+
+def import_files(platform: Platform, body: dict[str, Any]) -> dict[str, Any]:
+    """The roster import as district IT runs it: posted (202), then followed until it is
+    done; its record (``ImportFailed`` when it failed)."""
     response = requests.post(f"{platform.url}/roster/import", json=body, timeout=120,
                              headers=it_admin_headers(platform))
-    assert response.status_code == 200, response.text[:2000]
+    return wait_for_import(platform.url, response, it_admin_headers(platform))
 
 
 def wait_known(platform: Platform, school_id: str, people: list[str], role: str,

@@ -15,15 +15,12 @@ from coachops.contracts.agreements import CheckInRecordedV1
 from coachops.identity import Actor, Role
 from services.agreements.app import Agreements
 from services.agreements.domain import CoachingAgreement
-from services.agreements.roster import roster_id
 from tests.unit.agreements.helpers import (
     TODAY,
     app_with,
     coach,
-    principal,
-    school_of,
+    signed_by_both,
     small_district,
-    terms,
 )
 
 CHECK_IN = {
@@ -81,11 +78,7 @@ def as_stored_in_v1(app: Agreements, stored: StoredEvent) -> StoredEvent:
 def test_a_check_in_stored_by_v1_still_reads_as_held_by_both() -> None:
     district = small_district()
     app = app_with(district)
-    school = school_of(district)
-    agreement = app.draft_coaching_agreement(coach(district), roster_id(school), 2026,
-                                             terms(), TODAY)
-    app.sign_coaching_agreement(coach(district), agreement.id, 1, TODAY)
-    app.sign_coaching_agreement(principal(district, school), agreement.id, 1, TODAY)
+    agreement = signed_by_both(app, district)
     app.record_check_in(coach(district), agreement.id, TODAY, "", None, TODAY, ["coach"])
     assert app.repository.get(agreement.id).check_ins[-1].attended_by == ("coach",)
 
@@ -97,3 +90,32 @@ def test_a_check_in_stored_by_v1_still_reads_as_held_by_both() -> None:
     assert isinstance(read, CoachingAgreement)
     assert read.check_ins[-1].attended_by == ("coach", "principal")
     assert read.check_ins[-1].held_on == TODAY
+
+
+def test_a_signature_stored_by_v1_reads_as_signed_the_day_it_was_entered() -> None:
+    """Before paper signatures, a signature was entered the day it was signed, and the one
+    that put a version in force made it so from that day."""
+    district = small_district()
+    app = app_with(district)
+    agreement = signed_by_both(app, district)
+    stored = app.recorder.select_events(agreement.id)
+    assert [s.topic.rpartition(".")[2] for s in stored[-2:]] == ["Signed", "Signed"]
+
+    def v1(event: StoredEvent) -> StoredEvent:
+        state = app.mapper.transcoder.decode(event.state)
+        del state["entered_on"], state["in_force_from"]
+        state.pop("class_version", None)
+        return StoredEvent(originator_id=event.originator_id,
+                           originator_version=event.originator_version,
+                           topic=event.topic, state=app.mapper.transcoder.encode(state))
+
+    old = Agreements(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    old.recorder.insert_events([*stored[:-2], *map(v1, stored[-2:])])
+    read = old.repository.get(agreement.id)
+    assert isinstance(read, CoachingAgreement)
+    version = read.in_force()
+    assert version is not None and version.in_force_from == TODAY
+    assert version.entered == version.signed == {"coach": TODAY, "principal": TODAY}
+    events = [old.mapper.to_domain_event(s) for s in old.recorder.select_events(agreement.id)]
+    first, second = events[-2:]
+    assert (first.in_force_from, second.in_force_from) == (None, TODAY)  # type: ignore[attr-defined]

@@ -1,38 +1,13 @@
-// Calls to the gateway with the signed-in person's token; errors as the gateway words them.
+// Calls to the gateway as the signed-in person: with their district sign-in's session (a
+// cookie the browser sends by itself, and the session's CSRF token in a header), or in
+// developer mode with a pasted token. Errors as the gateway words them.
 
-const TOKEN_KEY = "coachops.token";
+import { ApiError, authHeaders, claimsOf, keepToken } from "./session.js";
 
-export class ApiError extends Error {
-  constructor(status, body) {
-    const message = body.message || body.error || `HTTP ${status}`;
-    // Name the fields at fault; their reasons too when they add to the message.
-    const fields = (body.fields || [])
-      .map((f) => (f.reason === message ? f.field : `${f.field}: ${f.reason}`)).join("; ");
-    super(fields ? `${message} (${fields})` : message);
-    this.status = status;
-    this.body = body;
-  }
-}
-
-export function token() {
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
-export function signOut() {
-  sessionStorage.removeItem(TOKEN_KEY);
-}
-
-// Who the token names. The gateway checks the signature; the page only reads the claims
-// to know which views to offer.
-export function claimsOf(text) {
-  const parts = text.trim().split(".");
-  if (parts.length !== 3) throw new Error("this is not an access token (expected three parts)");
-  const base64 = parts[1].replace(/-/g, "+").replace(/_/g, "/");
-  const claims = JSON.parse(atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), "=")));
-  if (!claims.sub || !claims.role) throw new Error("the token names no person or role");
-  if (claims.exp && claims.exp * 1000 < Date.now()) throw new Error("the token has expired");
-  return claims;
-}
+export {
+  ApiError, authHeaders, chooseRole, claimsOf, endSession, session, sessionClaims, signOut,
+  signedIn, token,
+} from "./session.js";
 
 // Checks the token with the gateway (any answer but 401 means it was accepted).
 export async function signIn(text) {
@@ -41,7 +16,7 @@ export async function signIn(text) {
     headers: { Authorization: `Bearer ${text.trim()}` },
   });
   if (response.status === 401) throw new ApiError(401, await response.json());
-  sessionStorage.setItem(TOKEN_KEY, text.trim());
+  keepToken(text);
   return claims;
 }
 
@@ -55,7 +30,7 @@ export function query(params) {
 }
 
 async function call(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
+  const response = await fetch(path, { headers: authHeaders(), credentials: "same-origin" });
   if (!response.ok) {
     let body;
     try {

@@ -1,9 +1,14 @@
-// The dashboard: sign in with a token, then the views of the signed-in role. The address
+// The dashboard: sign in with the district account (or, in developer mode, a pasted
+// token), choose a role when the roster gives more than one, then the views of that role. The address
 // (#/view?region=...&as_of=...) holds everything shown, so a view can be bookmarked,
 // shared with a colleague of the same role, and left with the browser's Back button.
 
-import { ApiError, claimsOf, getJson, signIn, signOut, token } from "./api.js";
-import { CHILD_LEVEL, HOME_LEVEL, ROLE_NAMES, h, nameOf } from "./common.js";
+import {
+  ApiError, claimsOf, endSession, getJson, session, sessionClaims, signIn, signOut,
+  signedIn, token,
+} from "./api.js";
+import { roleChoices } from "./roles.js";
+import { CHILD_LEVEL, HOME_LEVEL, ROLE_NAMES, getReport, h, nameOf } from "./common.js";
 import { alignment } from "./views/alignment.js";
 import { myWeek } from "./views/coach.js";
 import { council } from "./views/council.js";
@@ -80,8 +85,23 @@ function fillFilters(params) {
   for (const name of PERIOD) $(name.replace("_", "-")).value = params[name] || "";
 }
 
-// What a view needs: the query for the reports (period, as-of, the deepest scope named)
-// and how to link one level deeper.
+// The reports' scope of a drill-down: the deepest place named, and a coach at the school
+// named above them, so the figures are those of the place the breadcrumb ends with.
+function scopeQuery(params) {
+  if (params.coach && params.school) return { school_id: params.school, coach_id: params.coach };
+  const deepest = [...DRILL].reverse().find((name) => params[name]);
+  return deepest ? { [`${deepest}_id`]: params[deepest] } : {};
+}
+
+// One level deeper from ``params``: a coach is reported at a school or district-wide, so
+// a coach reached from a region's view is the coach's whole time, under no region.
+function deeper(params, extra) {
+  if (extra.coach && !params.school) return { ...periodParams(params), ...extra };
+  return { ...params, ...extra };
+}
+
+// What a view needs: the query for the reports (period, as-of, the scope named) and how
+// to link one level deeper.
 function contextFor(view, params) {
   const deepest = [...DRILL].reverse().find((name) => params[name]);
   const level = deepest || HOME_LEVEL[claims.role] || "district";
@@ -89,12 +109,12 @@ function contextFor(view, params) {
   if (params.month) periodQuery.month = params.month;
   else if (params.school_year) periodQuery.school_year = params.school_year;
   if (params.as_of) periodQuery.as_of = params.as_of;
-  const query = { ...periodQuery, ...(deepest ? { [`${deepest}_id`]: params[deepest] } : {}) };
+  const query = { ...periodQuery, ...scopeQuery(params) };
   return {
     role: claims.role, person: claims.sub, params, categories, level, query, periodQuery,
     childLevel: CHILD_LEVEL[level],
     canDrill: claims.role === "district_leader",
-    link: (extra) => address(view, { ...params, ...extra }),
+    link: (extra) => address(view, deeper(params, extra)),
     fail: showError,
   };
 }
@@ -112,11 +132,13 @@ async function render() {
   try {
     const sections = await VIEWS[view].render(contextFor(view, params));
     $("view").replaceChildren(...sections);
+    renderCrumbs(view, params); // again, with the names the reports gave
     $("status").textContent = `${VIEWS[view].title} loaded.`;
   } catch (error) {
     $("view").replaceChildren();
     $("status").textContent = "";
     if (error instanceof ApiError && error.status === 401) {
+      await session().catch(() => null);
       leave("Your sign-in has expired or is not valid: sign in again.");
       return;
     }
@@ -124,29 +146,103 @@ async function render() {
   }
 }
 
-async function enter() {
-  claims = claimsOf(token());
+async function enter(given = null) {
+  claims = given || claimsOf(token());
+  const byName = given && given.name ? `${given.name}, ` : "";
+  $("switch-role").hidden = !given || (signedIn().roles || []).length < 2;
   if (!VIEWS_OF[claims.role]) {
-    leave(`The dashboard has no views for a ${ROLE_NAMES[claims.role] || claims.role}.`);
+    if (!given) {
+      leave(`The dashboard has no views for a ${ROLE_NAMES[claims.role] || claims.role}.`);
+      return;
+    }
+    // Signed in, in a role the dashboard has nothing for: say so, and stay signed in.
+    for (const id of ["sign-in", "choose-role", "app"]) $(id).hidden = true;
+    $("no-views").hidden = false;
+    $("sign-out").hidden = false;
+    $("who").textContent = `${byName}${ROLE_NAMES[claims.role] || claims.role}`;
+    $("no-views-text").textContent = `You are signed in as a ${ROLE_NAMES[claims.role]
+      || claims.role}. The dashboard has no views for a ${ROLE_NAMES[claims.role]
+      || claims.role}.`;
+    $("console-link").hidden = claims.role !== "it_admin";
     return;
   }
   $("sign-in").hidden = true;
+  $("choose-role").hidden = true;
+  $("no-views").hidden = true;
   $("app").hidden = false;
   $("sign-out").hidden = false;
-  $("who").textContent = `${ROLE_NAMES[claims.role]} ${claims.sub.slice(0, 8)}`;
+  $("who").textContent = `${byName}${whoLine(claims.role, await home())}`;
   categories = (await getJson("/time-categories", { include_retired: "true" })).categories;
   await render();
+}
+
+// Where a signed-out person starts: the district's sign-in, or (developer mode) the token.
+function signInTarget() {
+  return $("district-sign-in").hidden ? $("token") : $("district-sign-in-link");
+}
+
+// What the signed-in person's reports cover when they name no place: their region for a
+// CLT representative, their school for a principal, themselves for a coach.
+async function home() {
+  try {
+    return (await getReport("/reports/time-use", {})).scope;
+  } catch {
+    return null; // the views say why
+  }
+}
+
+function whoLine(role, covers) {
+  const named = covers && covers.name;
+  if (!named || role === "district_leader") return ROLE_NAMES[role];
+  return role === "coach" ? `${ROLE_NAMES[role]}: ${named}` : `${ROLE_NAMES[role]} for ${named}`;
 }
 
 function leave(message = "", focus = true) {
   signOut();
   claims = null;
-  $("app").hidden = true;
-  $("sign-out").hidden = true;
+  const offered = signedIn();
+  for (const id of ["app", "sign-out", "switch-role", "choose-role", "no-views"]) {
+    $(id).hidden = true;
+  }
   $("who").textContent = "";
   $("sign-in").hidden = false;
+  $("district-sign-in").hidden = !offered.sign_in;
+  $("paste-token").hidden = !offered.token_paste;
+  $("no-sign-in").hidden = offered.sign_in || offered.token_paste;
   $("sign-in-error").textContent = message;
-  if (focus) $("token").focus();
+  if (focus) signInTarget().focus();
+}
+
+// The roster gives more than one role: the person says which they act in now.
+function askRole() {
+  const current = signedIn();
+  for (const id of ["app", "sign-in", "no-views"]) $(id).hidden = true;
+  $("choose-role").hidden = false;
+  $("sign-out").hidden = false;
+  $("switch-role").hidden = true;
+  $("who").textContent = current.name || "";
+  $("role-choices").replaceChildren(...roleChoices(ROLE_NAMES, (chosen) => (
+    chosen instanceof Error ? leave(chosen.message)
+      : enter(sessionClaims()).catch((error) => leave(error.message)))));
+  $("role-choices").querySelector("button").focus();
+}
+
+async function signOutEverywhere() {
+  if (!signedIn().signed_in) {
+    leave();
+    return;
+  }
+  try {
+    const atProvider = await endSession();
+    if (atProvider) {
+      location.assign(atProvider); // and the provider sends the browser back here
+      return;
+    }
+  } catch (error) {
+    leave(error.message);
+    return;
+  }
+  leave();
 }
 
 function start() {
@@ -161,11 +257,12 @@ function start() {
       $("sign-in-error").textContent = error.message;
     }
   });
-  $("sign-out").addEventListener("click", () => leave());
+  $("sign-out").addEventListener("click", () => signOutEverywhere());
+  $("switch-role").addEventListener("click", () => askRole());
   // The address is the router's: the skip link moves the focus without changing it.
   document.querySelector(".skip").addEventListener("click", (event) => {
     event.preventDefault();
-    const target = claims ? $("main") : $("token");
+    const target = claims ? $("main") : signInTarget();
     target.focus();
   });
   $("filters").addEventListener("submit", (event) => {
@@ -178,11 +275,16 @@ function start() {
   window.addEventListener("hashchange", () => {
     if (claims) render();
   });
-  if (token()) {
-    enter().catch((error) => leave(error.message));
-  } else {
-    leave("", false); // a first visit starts at the top: the skip link, then the token
-  }
+  session().catch(() => signedIn()).then((current) => {
+    if (current.signed_in && !token()) {
+      if (!current.role) askRole();
+      else enter(sessionClaims()).catch((error) => leave(error.message));
+    } else if (token() && current.token_paste) {
+      enter().catch((error) => leave(error.message));
+    } else {
+      leave("", false); // a first visit starts at the top: the skip link, then signing in
+    }
+  });
 }
 
 start();

@@ -1,19 +1,31 @@
+import { belowTarget, percent } from "./tables.js";
+
 // Charts as inline SVG. Each chart is a picture of a table shown beside it, so it is
 // labelled as one image (role="img") and screen readers read the table instead.
 
 const SVG = "http://www.w3.org/2000/svg";
 const BAR = 22;
 const GAP = 10;
+const CHAR = 8; // the widest an average character of a 13px label is, for clipping
 let WIDTH = 640;
-let LABEL = 170; // room for the bar labels on the left
+let LABEL = 170; // room for the bar labels on the left; 0: labels above their bars
+let LINE = 0; // the height a label above its bar takes
 
 // Drawn at about the size shown, so that labels stay readable on a phone: a chart is
-// sized when it is drawn, for the page as it is then.
+// sized when it is drawn, for the page as it is then. On a narrow page each bar's label
+// goes above it, with the whole width to itself, rather than cut at the left.
 function fit() {
   const view = document.getElementById("view");
   const room = view && view.clientWidth ? view.clientWidth - 40 : 640;
-  WIDTH = Math.max(300, Math.min(640, room));
-  LABEL = WIDTH < 480 ? 112 : 170;
+  WIDTH = Math.max(280, Math.min(640, room));
+  [LABEL, LINE] = WIDTH < 480 ? [0, 16] : [170, 0];
+}
+
+// Where a bar's label is drawn: to the left of the bar, or above it.
+function label(text, y) {
+  const [x, anchor, baseline] = LABEL ? [LABEL - 8, "end", y + BAR * 0.7] : [0, "start", y - 4];
+  return el("text", { x, y: baseline, "text-anchor": anchor, class: "axis" },
+    clip(text, LABEL ? LABEL - 8 : WIDTH));
 }
 
 // Cool colours for coaching categories, warm and grey for the rest: the split a leader
@@ -49,21 +61,21 @@ function frame(height, description) {
   return svg;
 }
 
-function clip(text) {
-  const length = Math.floor(LABEL / 8);
+// A label that fits ``room`` (the table beside the chart has it whole).
+function clip(text, room) {
+  const length = Math.floor(room / CHAR);
   return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }
 
 // One horizontal bar per row, split into its parts: rows [{label, parts: [{id, value}]}].
 export function stackedBars(rows, { description, colours, names }) {
-  const height = rows.length * (BAR + GAP) + GAP;
+  const height = rows.length * (BAR + GAP + LINE) + GAP;
   const svg = frame(height, description);
   const largest = Math.max(1, ...rows.map((r) => r.parts.reduce((s, p) => s + p.value, 0)));
   const scale = (WIDTH - LABEL - 10) / largest;
   rows.forEach((row, i) => {
-    const y = GAP + i * (BAR + GAP);
-    svg.append(el("text", { x: LABEL - 8, y: y + BAR * 0.7, "text-anchor": "end",
-      class: "axis" }, clip(row.label)));
+    const y = GAP + LINE + i * (BAR + GAP + LINE);
+    svg.append(label(row.label, y));
     let x = LABEL;
     for (const part of row.parts) {
       if (!part.value) continue;
@@ -81,36 +93,37 @@ export function stackedBars(rows, { description, colours, names }) {
 }
 
 // A share (0..1) per row as a bar, with the target (if any) as a dashed line across them.
+// A bar is coloured "below" from the figure written beside it, as the tables show it.
 export function sharesAgainstTarget(rows, { description, target }) {
-  const height = rows.length * (BAR + GAP) + GAP + 18;
+  const height = rows.length * (BAR + GAP + LINE) + GAP + 18;
   const svg = frame(height, description);
-  const span = WIDTH - LABEL - 50;
+  const span = WIDTH - LABEL - 60;
   rows.forEach((row, i) => {
-    const y = GAP + i * (BAR + GAP);
-    svg.append(el("text", { x: LABEL - 8, y: y + BAR * 0.7, "text-anchor": "end",
-      class: "axis" }, clip(row.label)));
+    const y = GAP + LINE + i * (BAR + GAP + LINE);
+    svg.append(label(row.label, y));
     if (row.share === null || row.share === undefined) {
       svg.append(el("text", { x: LABEL + 4, y: y + BAR * 0.7, class: "axis" },
         row.suppressed ? "suppressed" : "no time logged"));
       return;
     }
-    const below = typeof target === "number" && row.share < target;
+    const below = typeof target === "number" && belowTarget(row.share, target);
     svg.append(el("rect", { x: LABEL, y, width: Math.max(1, row.share * span), height: BAR,
       class: below ? "bar below" : "bar" }));
     svg.append(el("text", { x: LABEL + row.share * span + 4, y: y + BAR * 0.7,
-      class: "axis" }, `${(row.share * 100).toFixed(0)}%`));
+      class: "axis value" }, percent(row.share)));
   });
   if (typeof target === "number") {
     const x = LABEL + target * span;
     svg.append(el("line", { x1: x, x2: x, y1: 0, y2: height - 16, class: "target" }));
     svg.append(el("text", { x, y: height - 3, "text-anchor": "middle", class: "axis" },
-      `target ${(target * 100).toFixed(0)}%`));
+      `target ${percent(target)}`));
   }
   return svg;
 }
 
-// Shares by month as lines, one per series: series [{name, cls, points: [{month, share}]}].
-export function monthLines(months, series, { description }) {
+// Shares by month as lines, one per series: series [{name, cls, points: [{month, share}]}];
+// the target (if any) a dashed line across, labelled.
+export function monthLines(months, series, { description, target }) {
   const height = 240;
   const left = 44;
   const bottom = height - 28;
@@ -122,6 +135,12 @@ export function monthLines(months, series, { description }) {
       class: "grid" }));
     svg.append(el("text", { x: left - 6, y: yOf(tick) + 4, "text-anchor": "end",
       class: "axis" }, `${tick * 100}%`));
+  }
+  if (typeof target === "number") {
+    svg.append(el("line", { x1: left, x2: WIDTH - 10, y1: yOf(target), y2: yOf(target),
+      class: "target" }));
+    svg.append(el("text", { x: WIDTH - 12, y: yOf(target) - 5, "text-anchor": "end",
+      class: "axis" }, `target ${percent(target)}`));
   }
   months.forEach((month, i) => {
     svg.append(el("text", { x: left + i * step, y: height - 8, "text-anchor": "middle",

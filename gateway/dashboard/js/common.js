@@ -1,6 +1,7 @@
 // Pieces every view uses: sections, download buttons, names for ids, drill-down links.
 
 import { downloadCsv, getJson } from "./api.js";
+import { belowTarget, percent } from "./tables.js";
 
 export const ROLE_NAMES = {
   district_leader: "District coaching leader",
@@ -40,6 +41,15 @@ export function period(report) {
   return h("p", { class: "period" }, `${report.from_date} to ${report.to_date}${asOf}.`);
 }
 
+// A coaching-share headline, always beside the target it is judged against (the
+// district's, as the answer giving the share says).
+export function shareHeadline(lead, share, target, tail = ".") {
+  return h("p", { class: "headline" }, `${lead}: `,
+    h("strong", { "data-headline": "coaching_share",
+      class: belowTarget(share, target) ? "below-target" : "" }, percent(share)),
+    ` against the target of `, h("span", { "data-target": "" }, percent(target)), tail);
+}
+
 // A button that downloads a report as CSV, with the same query the view shows.
 export function csvButton(what, path, params, onError) {
   return h("button", {
@@ -54,18 +64,44 @@ export function csvButton(what, path, params, onError) {
   }, `Download ${what} as CSV`);
 }
 
-const schoolLabels = new Map();
+// Names by id (regions, schools and coaches: ids are unique across them), as the reports
+// and the school rosters gave them.
+const names = new Map();
+
+// The id a report row of each level names by its key (a coach-school pair: its coach).
+const KEYED = { region: 0, school: 0, coach: 0, coach_school: 0 };
+
+function learn(id, name) {
+  if (id && name) names.set(id, name);
+}
+
+// What a report's rows and scope name: each row's own name and its school's and region's.
+export function learnNames(report) {
+  for (const row of [report.scope || {}, ...report.rows]) {
+    const [first, second] = (row.key || "").split("/");
+    if (row.level in KEYED) learn(first, row.name);
+    if (row.level === "coach_school") learn(second, row.school_name);
+    learn(row.coach_id, row.name);
+    learn(row.school_id, row.school_name);
+    learn(row.region_id, row.region_name);
+  }
+  return report;
+}
+
+// A report, its names learned for ``nameOf``.
+export async function getReport(path, params) {
+  return learnNames(await getJson(path, params));
+}
 
 // A school's name from its roster where this person may read it (the district, the
-// school's principal and its coaches); a short id otherwise
-// (reports carry ids only: names never leave the roster).
+// school's principal and its coaches), for views that show schools no report named.
 export async function learnSchoolNames(ids, role) {
   if (!["district_leader", "principal", "coach"].includes(role)) return;
-  await Promise.all(ids.filter((id) => !schoolLabels.has(id)).map(async (id) => {
+  await Promise.all(ids.filter((id) => !names.has(id)).map(async (id) => {
     try {
-      schoolLabels.set(id, (await getJson(`/schools/${id}/roster`)).label || null);
+      learn(id, (await getJson(`/schools/${id}/roster`)).label);
     } catch {
-      schoolLabels.set(id, null);
+      // a short id then
     }
   }));
 }
@@ -73,7 +109,7 @@ export async function learnSchoolNames(ids, role) {
 export function nameOf(level, key) {
   if (level === "district") return "District";
   if (level === "month") return key;
-  if (level === "school" && schoolLabels.get(key)) return schoolLabels.get(key);
+  if (names.has(key)) return names.get(key);
   if (level === "coach_school") {
     const [coach, school] = key.split("/");
     return `${nameOf("coach", coach)} at ${nameOf("school", school)}`;

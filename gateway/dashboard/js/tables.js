@@ -19,6 +19,15 @@ export function percent(share) {
   return share === null || share === undefined ? "—" : `${(share * 100).toFixed(1)}%`;
 }
 
+// Whether a share is below the target as both are shown (rounded as ``percent`` shows
+// them), so a colour or a "below target" always agrees with the figures beside it. The
+// target is the district's, as the answer that carries the share says (``target_share``):
+// none here, so the dashboard never judges against a figure of its own.
+export function belowTarget(share, target) {
+  return typeof share === "number" && typeof target === "number"
+    && Math.round(share * 1000) < Math.round(target * 1000);
+}
+
 export function count(value) {
   if (isSuppressed(value)) return SUPPRESSED;
   return value === null || value === undefined ? "—" : String(value);
@@ -63,6 +72,13 @@ export function table(caption, columns, rows, { empty = "Nothing recorded in thi
     cell.colSpan = columns.length;
     cell.textContent = empty;
   }
-  wrapper.append(node);
+  // Wider than its place, a table says so: a hint that stays in view and shadows at the
+  // edges with more columns beyond them (style.css).
+  const hint = document.createElement("p");
+  hint.className = "scroll-hint";
+  hint.textContent = "Scroll sideways for every column →";
+  wrapper.append(hint, node);
+  new ResizeObserver(() => wrapper.classList.toggle("scrolls",
+    wrapper.scrollWidth > wrapper.clientWidth + 1)).observe(wrapper);
   return wrapper;
 }

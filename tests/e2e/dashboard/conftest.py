@@ -13,7 +13,8 @@ import requests
 from playwright.sync_api import Page
 
 from coachops.identity import Role
-from deploy.demo import SMALL, District, load_demo_district
+from deploy.demo import load_demo_district
+from deploy.demo_district import SMALL, District
 from gateway.auth import issue
 from tests.support.platform import Platform
 

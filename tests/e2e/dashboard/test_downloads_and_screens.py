@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page
 
 from coachops import clock
-from deploy.demo import District
+from deploy.demo_district import District
 from tests.e2e.dashboard.conftest import api, cell, hours, percent, shot, show, sign_in, token
 from tests.support.platform import Platform
 
@@ -90,7 +90,7 @@ def test_views_fit_a_phone_screen(platform: Platform, demo: District, phone: Pag
 def test_labels_captions_and_keyboard(platform: Platform, demo: District, page: Page) -> None:
     page.goto(f"{platform.url}/dashboard/")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent") == "Skip to the report"
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "token"
     assert page.evaluate("location.hash") == ""

@@ -11,12 +11,12 @@ import pytest
 from tests.support.district import District
 from tests.support.platform import Platform
 
-from .client import import_roster
+from .client import imported as imported_as_district_it
 
 
 @dataclass
 class Imported:
-    """The district as last imported, and the answer to the first import."""
+    """The district as last imported, and what the first import changed."""
 
     current: District
     first: dict[str, Any]
@@ -28,6 +28,5 @@ class Imported:
 @pytest.fixture(scope="session")
 def imported(platform: Platform) -> Imported:
     district = District.generate()  # 102 schools, 6 regions, 100 coaches, 5,000 teachers
-    response = import_roster(platform, district.files(), "2026-08-01")
-    assert response.status_code == 200, response.text[:2000]
-    return Imported(current=district, first=response.json())
+    record = imported_as_district_it(platform, district.files(), "2026-08-01")
+    return Imported(current=district, first=record["changes"])

@@ -1,7 +1,8 @@
 """The OneRoster import on a district of realistic size (102 schools in 6 regions, 100
 coaches, 5,000 teachers), through the gateway against the real store and broker:
 imported once, re-imported unchanged (no new events), re-imported with changes (only the
-differences), and broken files (every problem, nothing saved)."""
+differences), and broken files (every problem, nothing saved). Each import runs in the
+background: 202 and its id, then its record until it is done or failed."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from datetime import date
 import pytest
 import requests
 
+from deploy.roster_import import ImportFailed, wait_for_import
 from services.agreements.roster import region_id, roster_id
 from tests.support.auth import bearer
 from tests.support.bus import Published, listening
 from tests.support.platform import Platform
 from tests.support.roster import anyone, it_admin_headers
 
-from .client import as_principal, call, import_roster, stored_events
+from .client import as_principal, call, import_roster, imported_changes, stored_events
 from .conftest import Imported
 
 
@@ -40,6 +42,10 @@ def test_the_first_import_records_the_whole_district(imported: Imported) -> None
     assert events["District.LeaderAppointed"] == 2
     assert events["Person.Registered"] == 102 + 100 + 5000 + 2  # and two district leaders
     assert imported.first["recorded"] == sum(events.values())
+    # Everyone arrives (teachers, coaches, principals, leaders); the list shows 1,000.
+    assert imported.first["counts"]["arriving"] == 5000 + 100 + 102 + 2
+    assert len(imported.first["arriving"]) == 1000
+    assert imported.first["counts"]["schools_added"] == 102
 
 
 def test_the_roster_of_a_school_as_of_a_date(platform: Platform, imported: Imported) -> None:
@@ -63,9 +69,8 @@ def test_the_roster_of_a_school_as_of_a_date(platform: Platform, imported: Impor
 
 def test_the_same_files_again_record_no_event(platform: Platform, imported: Imported) -> None:
     before = stored_events()
-    response = import_roster(platform, imported.current.files(), "2026-10-01")
-    assert response.status_code == 200, response.text[:2000]
-    assert response.json() == {"recorded": 0, "events": {}}
+    changes = imported_changes(platform, imported.current.files(), "2026-10-01")
+    assert (changes["recorded"], changes["events"]) == (0, {})
     assert stored_events() == before
 
 
@@ -82,9 +87,8 @@ def test_changed_files_record_only_the_differences(platform: Platform, imported:
     leaving = changed.people.pop("teacher-00124")  # left the district
     changed.leaders.remove("leader-0002")
     before = stored_events()
-    response = import_roster(platform, changed.files(), "2027-01-04")
-    assert response.status_code == 200, response.text[:2000]
-    assert response.json()["events"] == {
+    changes = imported_changes(platform, changed.files(), "2027-01-04")
+    assert changes["events"] == {
         "School.PrincipalChanged": 1, "School.CoachAssigned": 2, "School.CoachUnassigned": 1,
         "School.AssignedToRegion": 1, "School.Relabelled": 1,
         "Person.Updated": 2,  # a new given name; a leader no longer in that role
@@ -114,8 +118,8 @@ def test_changed_files_record_only_the_differences(platform: Platform, imported:
     for _, raw in found:
         assert changed.people["principal-0102"].family_name not in raw
     # The changed files once more: nothing new.
-    again = import_roster(platform, changed.files(), "2027-01-05")
-    assert again.json() == {"recorded": 0, "events": {}}
+    again = imported_changes(platform, changed.files(), "2027-01-05")
+    assert (again["recorded"], again["events"]) == (0, {})
     assert stored_events() == before + 10
 
 
@@ -128,14 +132,25 @@ def test_broken_files_are_refused_whole_with_every_problem(platform: Platform,
     files["users"] += "teacher-x,active,,true,school-9999,teacher,,,Jo,Lee,,,,,,,,\n"
     files["regions"] += "clt 9,CLT 9,\n"
     before = stored_events()
-    response = import_roster(platform, files, "2027-02-01")
+    # A dry run refuses them at once, as the import always did (422, every problem).
+    response = import_roster(platform, files, "2027-02-01", dry_run=True)
     assert response.status_code == 422, response.text[:2000]
     body = response.json()
-    problems = {(e["file"], e["field"]) for e in body["errors"]}
+    assert (body["error"], body["field"]) == ("RosterRejected", None)  # as clients know it
+    # The import itself fails, its record naming the same problems.
+    started = import_roster(platform, files, "2027-02-01")
+    assert started.status_code == 202, started.text[:2000]
+    with pytest.raises(ImportFailed) as failed:
+        wait_for_import(platform.url, started, it_admin_headers(platform))
+    record = failed.value.record
+    assert record["state"] == "failed" and record["changes"] is None
+    assert record["reason"] == body["message"]
+    assert record["errors"] == body["errors"]
+    problems = {(e["file"], e["field"]) for e in record["errors"]}
     assert problems == {("assignments.csv", "person_sourced_id"), ("orgs.csv", "name"),
                         ("users.csv", "orgSourcedIds"), ("regions.csv", "region_code")}
-    assert all(isinstance(e["line"], int) and e["line"] > 1 for e in body["errors"])
-    users_line = [e["line"] for e in body["errors"] if e["file"] == "users.csv"]
+    assert all(isinstance(e["line"], int) and e["line"] > 1 for e in record["errors"])
+    users_line = [e["line"] for e in record["errors"] if e["file"] == "users.csv"]
     assert users_line == [len(files["users"].splitlines())]
     assert stored_events() == before
 
@@ -164,5 +179,6 @@ def test_the_files_may_come_as_a_multipart_upload(platform: Platform,
     response = requests.post(f"{platform.url}/roster/import", files=files,
                              data={"effective_on": "2027-03-01"}, timeout=600,
                              headers=it_admin_headers(platform))
-    assert response.status_code == 200, response.text[:2000]
-    assert response.json()["recorded"] == 0
+    assert response.status_code == 202, response.text[:2000]
+    record = wait_for_import(platform.url, response, it_admin_headers(platform))
+    assert record["changes"]["recorded"] == 0

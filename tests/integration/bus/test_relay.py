@@ -20,7 +20,7 @@ from coachops.bus.relay import (
     to_envelopes,
 )
 from coachops.identity import Actor, Role
-from coachops.store import Datastore
+from coachops.store import PostgresDatabase
 from coachops.store.admin import drop_database, ensure_role_and_database
 from services.timetracking.app import TimeTracking
 from services.timetracking.domain import DEFAULT_CATEGORIES, EntryValues
@@ -59,8 +59,8 @@ def app() -> Iterator[TimeTracking]:
 
 @pytest.fixture
 def relay(app: TimeTracking, broker: str) -> Iterator[OutboxRelay]:
-    datastore: Datastore = app.factory.datastore  # type: ignore[attr-defined]
-    outbox = OutboxRelay(SOURCE, app, to_integration, datastore, broker, batch_size=25)
+    database: PostgresDatabase = app.factory.database  # type: ignore[attr-defined]
+    outbox = OutboxRelay(SOURCE, app, to_integration, database, broker, batch_size=25)
     outbox.ensure_tables()
     yield outbox
     outbox.publisher.close()
@@ -77,7 +77,7 @@ def record_entries(app: TimeTracking, count: int) -> None:
 
 
 def position(relay: OutboxRelay) -> tuple[int, int | None]:
-    with relay.datastore.transaction(commit=False) as cursor:
+    with relay.database.transaction(commit=False) as cursor:
         cursor.execute("SELECT position, last_published FROM outbox_relay WHERE source = %s",
                        (SOURCE,))
         row = cursor.fetchone()
@@ -155,7 +155,7 @@ def test_only_what_the_translator_translates_is_decoded_and_the_same_is_publishe
     record_entries(app, 6)
     entry_id = app.record_entry(coach, COACH, EntryValues.of(
         school_id=SCHOOL, worked_on=MONDAY, category_id="co-planning",
-        start=time(9), end=time(10)), MONDAY + timedelta(days=60))
+        start=time(9), end=time(10)), MONDAY + timedelta(days=60)).result
     app.correct_entry(coach, entry_id, {"end": time(9, 45)}, "ran short",
                       MONDAY + timedelta(days=60))
     app.correct_entry(coach, entry_id, {"worked_on": MONDAY + timedelta(days=7)}, "moved",

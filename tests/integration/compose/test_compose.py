@@ -29,6 +29,7 @@ from tests.support.auth import bearer
 from tests.support.district import District
 from tests.support.platform import ADMIN_URL, free_port, rabbitmqctl, wait_until
 from tests.support.reporting import active_cycles
+from tests.support.settings import configure
 
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = os.environ.get("COACHOPS_COMPOSE", str(ROOT / ".venv-tools" / "bin" / "docker-compose"))
@@ -84,7 +85,7 @@ def compose_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         "COACHOPS_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
     }
     config, _ = compose_config({**clean_env(), **settings})
-    monkeypatch.setenv("COACHOPS_TOKEN_SECRET", secret)  # tokens the tests sign
+    configure(monkeypatch, COACHOPS_TOKEN_SECRET=secret)  # tokens the tests sign
 
     rabbitmqctl("delete_vhost", "coachops-compose")
     rabbitmqctl("add_vhost", "coachops-compose").check_returncode()
@@ -128,9 +129,7 @@ def test_compose_services_run_as_local_processes(compose_platform: Platform) -> 
     assert accepted.status_code == 200, accepted.text
     leader = roster.anyone(platform, "district_leader")  # signed with this deployment's key
     files = District.generate(schools=3, regions=1, coaches=2, teachers=10).files()
-    imported = requests.post(f"{platform.url}/roster/import", json=files, timeout=60,
-                             headers=roster.it_admin_headers(platform))
-    assert imported.status_code == 200, imported.text
+    roster.import_files(platform, dict(files))
     coach = at.coaches[0]
     yesterday = clock.today() - timedelta(days=1)
     entry = {"coach_id": coach, "school_id": school_id, "worked_on": yesterday.isoformat(),
@@ -174,4 +173,5 @@ def test_production_mode_refuses_to_start_without_a_token_secret(tmp_path: Path)
     gateway = ServiceProcess("gateway", env, tmp_path)
     gateway.start()
     assert gateway.wait_exit(timeout=60) != 0
-    assert "COACHOPS_TOKEN_SECRET must be set" in gateway.log()
+    assert gateway.wait_exit(timeout=60) == 2
+    assert "coachops: COACHOPS_TOKEN_SECRET: must be set" in gateway.log()

@@ -56,7 +56,7 @@ class Sender:
     def ok(self, role: Role, method: str, path: str, body: Any = None) -> Any:
         response = requests.request(method, f"{self.url}{path}", json=body, timeout=60,
                                     headers=self.world.headers(role))
-        assert response.status_code in (200, 201), (method, path, response.text)
+        assert response.status_code in (200, 201, 202), (method, path, response.text)
         return response.json()
 
 
@@ -193,7 +193,12 @@ BASELINES: dict[policy.Route, Baseline] = {
     ("POST", "/coaching-agreements/<agreement_id>/sign"): _sign,
     ("POST", "/coaching-agreements/<agreement_id>/check-ins"): _check_in,
     ("POST", "/partnership-agreements"): lambda s: Call(
-        COACH, "/partnership-agreements", partnership_body(s.world)),
+        COACH, "/partnership-agreements",
+        {**partnership_body(s.world), "agreement_id": str(uuid.uuid4())}),  # the app's own
+    ("POST", "/integration-tokens"): lambda s: Call(
+        IT_ADMIN, "/integration-tokens",
+        {"person": f"gw-{s.world.tag}-coach-1", "scopes": ["sync"],
+         "label": f"Planning app ({next(_serial)})", "days": 1}),
     # Last: an accepted hostile date would move everyone's assignments.
     ("POST", "/roster/import"): lambda s: Call(
         IT_ADMIN, "/roster/import",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from coachops.store import Datastore
+from coachops.store import PostgresDatabase
 from gateway import revocations
 from gateway.revocations import Follower
 from tests.support.platform import Platform
@@ -22,34 +22,34 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def datastore(platform: Platform) -> Iterator[Datastore]:
-    store = Datastore(GATEWAY_DB_URL, pool_size=2)
+def database(platform: Platform) -> Iterator[PostgresDatabase]:
+    store = PostgresDatabase(GATEWAY_DB_URL, pool_size=2)
     revocations.create_tables(store)
     yield store
     store.close()
 
 
 @pytest.fixture
-def follower(datastore: Datastore) -> Iterator[Follower]:
-    following = Follower(datastore)
+def follower(database: PostgresDatabase) -> Iterator[Follower]:
+    following = Follower(database)
     following.connect()
     yield following
     following.close()
 
 
-def test_a_revocation_reaches_a_running_gateway_by_notification(datastore: Datastore,
+def test_a_revocation_reaches_a_running_gateway_by_notification(database: PostgresDatabase,
                                                                  follower: Follower) -> None:
     person, token = uuid.uuid4(), uuid.uuid4()
     issued = datetime.now(UTC)
     read_at = follower.synced_at
-    revocations.revoke_token(datastore, token)
+    revocations.revoke_token(database, token)
     deadline = time.monotonic() + 10
     while not follower.revoked.is_revoked(token, person, issued) and time.monotonic() < deadline:
         follower.wait(0.5)
     assert follower.revoked.is_revoked(token, person, issued)
 
     cut_off = datetime.now(UTC)
-    revocations.revoke_person(datastore, person, cut_off)
+    revocations.revoke_person(database, person, cut_off)
     other_token = uuid.uuid4()
     while (not follower.revoked.is_revoked(other_token, person, issued)
            and time.monotonic() < deadline):
@@ -60,9 +60,9 @@ def test_a_revocation_reaches_a_running_gateway_by_notification(datastore: Datas
 
 
 def test_a_row_no_notification_announced_is_read_at_the_next_refresh(
-        datastore: Datastore, follower: Follower) -> None:
+        database: PostgresDatabase, follower: Follower) -> None:
     token, person = uuid.uuid4(), uuid.uuid4()
-    with datastore.transaction() as cursor:  # by hand: no NOTIFY
+    with database.transaction() as cursor:  # by hand: no NOTIFY
         cursor.execute("INSERT INTO revoked_tokens (token_id) VALUES (%s)", (str(token),))
     follower.wait(0.5)
     assert not follower.revoked.is_revoked(token, person, datetime.now(UTC))
@@ -71,13 +71,13 @@ def test_a_row_no_notification_announced_is_read_at_the_next_refresh(
     assert follower.revoked.is_revoked(token, person, datetime.now(UTC))
 
 
-def test_a_restarted_gateway_reads_every_revocation_made_before(datastore: Datastore) -> None:
+def test_a_restarted_gateway_reads_every_revocation_made_before(database: PostgresDatabase) -> None:
     token, person = uuid.uuid4(), uuid.uuid4()
     cut_off = datetime.now(UTC)
-    revocations.revoke_token(datastore, token)
-    revocations.revoke_person(datastore, person, cut_off)
+    revocations.revoke_token(database, token)
+    revocations.revoke_person(database, person, cut_off)
 
-    fresh = Follower(datastore)
+    fresh = Follower(database)
     assert not fresh.fresh()
     fresh.connect()
     try:

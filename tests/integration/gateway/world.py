@@ -22,7 +22,7 @@ from services.agreements.roster import roster_id
 from tests.support.auth import bearer
 from tests.support.district import District
 from tests.support.platform import Platform, wait_until
-from tests.support.roster import ADMIN, it_admin_headers, wait_known
+from tests.support.roster import ADMIN, import_files, wait_known
 
 START = date(2026, 8, 1)
 
@@ -118,9 +118,7 @@ def build(platform: Platform, tag: str | None = None,
     """The world, through the gateway; ``district`` is ``small_district(tag)`` by default."""
     tag = tag or uuid.uuid4().hex[:8]
     w = World(platform, district or small_district(tag), tag)
-    w.ok(requests.post(f"{platform.url}/roster/import", headers=it_admin_headers(platform),
-                       json={**w.district.files(), "effective_on": START.isoformat()},
-                       timeout=60))
+    import_files(platform, {**w.district.files(), "effective_on": START.isoformat()})
     for n in (1, 2):
         for kind in ("coach", "teacher"):
             wait_known(platform, str(w.school(n)), [str(w.person(kind, n))], kind,

@@ -23,7 +23,7 @@ from kombu import Connection
 from coachops.bus.idempotency import BatchWriter, apply_once
 from coachops.bus.topology import DEAD_LETTER_QUEUE
 from coachops.contracts import Envelope, decode
-from coachops.store import Datastore
+from coachops.store import PostgresDatabase
 from services.reporting import projections, schema
 from tests.integration.reporting.client import AMQP, publish, received, reporting_url
 from tests.integration.reporting.world import Published, Story, World
@@ -31,35 +31,35 @@ from tests.support.platform import Platform, wait_until
 
 
 @pytest.fixture
-def schemas(platform: Platform) -> Iterator[Callable[[], Datastore]]:
-    """Makes read-model schemas on demand (a Datastore on each); drops them at the end."""
-    made: list[tuple[str, Datastore]] = []
+def schemas(platform: Platform) -> Iterator[Callable[[], PostgresDatabase]]:
+    """Makes read-model schemas on demand (a PostgresDatabase on each); drops them at the end."""
+    made: list[tuple[str, PostgresDatabase]] = []
     admin = psycopg2.connect(reporting_url())
     admin.autocommit = True
 
-    def make() -> Datastore:
+    def make() -> PostgresDatabase:
         name = f"batch_check_{uuid.uuid4().hex[:8]}"
         with admin.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {name}")
-        datastore = Datastore(reporting_url(), pool_size=2, schema=name)
-        made.append((name, datastore))
-        with datastore.transaction() as cursor:
+        database = PostgresDatabase(reporting_url(), pool_size=2, schema=name)
+        made.append((name, database))
+        with database.transaction() as cursor:
             cursor.execute(schema.SCHEMA)
-        return datastore
+        return database
 
     try:
         yield make
     finally:
-        for name, datastore in made:
-            datastore.close()
+        for name, database in made:
+            database.close()
             with admin.cursor() as cursor:
                 cursor.execute(f"DROP SCHEMA {name} CASCADE")
         admin.close()
 
 
-def tables(datastore: Datastore) -> dict[str, list[str]]:
+def tables(database: PostgresDatabase) -> dict[str, list[str]]:
     contents = {}
-    with datastore.transaction(commit=False) as cursor:
+    with database.transaction(commit=False) as cursor:
         for table in ("received_events", *schema.DERIVED):
             cursor.execute(f"SELECT * FROM {table}")
             contents[table] = sorted(map(repr, cursor.fetchall()))
@@ -115,7 +115,7 @@ def poison(good: Published) -> dict[str, Any]:
 
 
 def test_a_burst_is_applied_in_a_transaction_per_batch_as_one_by_one_would(
-    schemas: Callable[[], Datastore],
+    schemas: Callable[[], PostgresDatabase],
 ) -> None:
     events = stories(2041, 2042)
     alone, batched = schemas(), schemas()
@@ -143,7 +143,7 @@ def test_a_burst_is_applied_in_a_transaction_per_batch_as_one_by_one_would(
 
 
 def test_a_poison_event_fails_alone_and_the_rest_of_its_batch_is_applied(
-    schemas: Callable[[], Datastore],
+    schemas: Callable[[], PostgresDatabase],
 ) -> None:
     story = Story(World(2043)).tell()
     bad = decode(poison(story.world.events[-1]))

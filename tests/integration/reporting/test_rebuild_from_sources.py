@@ -15,7 +15,7 @@ import requests
 from deploy.local import ROOT
 from services.reporting import schema
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
-from tests.integration.agreements.client import import_roster
+from tests.integration.agreements.client import imported
 from tests.integration.reporting.client import AMQP, reporting_url
 from tests.support import roster
 from tests.support.district import District
@@ -53,7 +53,7 @@ def test_a_rebuild_from_the_sources_restores_every_report_while_events_keep_comi
     # Every source has published something: a roster, a time category, cycles.
     small = District.generate(schools=2, regions=1, coaches=1, teachers=3, leaders=1,
                               prefix=f"rebuild-{uuid.uuid4().hex[:6]}-")
-    assert import_roster(platform, small.files(), "2026-08-01").status_code == 200
+    assert imported(platform, small.files(), "2026-08-01")["state"] == "done"
     category = requests.post(f"{platform.url}/time-categories", timeout=10,
                              json={"label": f"Data chats {uuid.uuid4().hex[:8]}",
                                    "kind": "coaching"},

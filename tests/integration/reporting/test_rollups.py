@@ -301,6 +301,10 @@ def test_a_rebuild_derives_every_table_as_handling_each_event_did(scratch: Curso
 
     handled = tables()
     assert all(handled.values()), {table for table, rows in handled.items() if not rows}
+    names = " ".join(handled["staff_names"])
+    assert "Ada Brook-Evans" in names and "Fay Gone" not in names  # forgotten in any order
+    scratch.execute("SELECT payload FROM received_events WHERE payload::text LIKE '%Fay Gone%'")
+    assert scratch.fetchall() == []
     assert replay.derive_all(scratch) == len(events)
     assert tables() == handled
 

@@ -94,6 +94,7 @@ class Story:
     c2: uuid.UUID = field(default_factory=uid)
     rep1: uuid.UUID = field(default_factory=uid)
     principal1: uuid.UUID = field(default_factory=uid)
+    forgotten: uuid.UUID = field(default_factory=uid)
     a1: uuid.UUID = field(default_factory=uid)
     a2: uuid.UUID = field(default_factory=uid)
     teachers: list[uuid.UUID] = field(default_factory=lambda: [uid() for _ in range(6)])
@@ -126,6 +127,14 @@ class Story:
                school_id=self.s1, effective_on=start)
         w.emit("agreements", "CoachAssignedToSchool", self.c2, start, coach_id=self.c2,
                school_id=self.s3, effective_on=start)
+        # District staff by name; a coach renamed, and one named and then forgotten.
+        for person, name in ((self.c1, "Ada Brook"), (self.c2, "Bo Chen"),
+                             (self.principal1, "Cy Dunn"), (self.c1, "Ada Brook-Evans"),
+                             (self.forgotten, "Fay Gone")):
+            w.emit("agreements", "StaffMemberNamed", person, start, person_id=person,
+                   name=name)
+        w.emit("agreements", "PersonForgotten", self.forgotten, start,
+               person_id=self.forgotten, forgotten_on=start)
         for category, kind in KIND.items():
             w.emit("timetracking", "CategoryAdded", uuid.uuid5(uuid.NAMESPACE_URL, category),
                    start, category_id=category, label=category, kind=kind)

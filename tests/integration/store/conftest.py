@@ -15,7 +15,9 @@ from coachops.store.admin import drop_database, ensure_role_and_database
 ADMIN_URL = os.environ.get(
     "COACHOPS_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-NAME = "coachops_test_store"  # the database, and the role that owns it
+# The database, and the role that owns it: a test session of its own namespace (as the
+# platform's are) leaves another session's store tests alone.
+NAME = f"coachops_{os.environ.get('COACHOPS_TEST_NAMESPACE', 'test')}_store"
 
 
 def database_url(admin_url: str = ADMIN_URL) -> str:

@@ -31,22 +31,22 @@ from uuid import uuid4
 import psycopg2.extensions
 from eventsourcing.persistence import StoredEvent
 
-from coachops.store import Datastore, PostgresApplicationRecorder
+from coachops.store import PostgresDatabase, PostgresApplicationRecorder
 
 N = 10
 patched = sys.argv[2] == "patched"
 assert (psycopg2.extensions.get_wait_callback() is not None) == patched
 
 # Each unit holds two connections: its own transaction's and the recorder's read.
-datastore = Datastore(sys.argv[1], pool_size=2 * N)
-recorder = PostgresApplicationRecorder(datastore, events_table_name="cooperative_events")
+database = PostgresDatabase(sys.argv[1], pool_size=2 * N)
+recorder = PostgresApplicationRecorder(database, events_table_name="cooperative_events")
 recorder.create_table()
 if recorder.max_notification_id() is None:
     recorder.insert_events([StoredEvent(uuid4(), 1, "test:Event", b"{}")])
 
 
 def unit(_: object = None) -> None:
-    with datastore.transaction() as cursor:
+    with database.transaction() as cursor:
         cursor.execute("SELECT pg_sleep(0.3)")
         assert [n.id for n in recorder.select_notifications(None, 10)] == [1]
 
@@ -67,7 +67,7 @@ figures = {"n": N, "single": timed(unit), "concurrent": timed(all_at_once)}
 
 if patched:
     # N callers on a pool of 2: the waiting ones must yield, or the hub stalls.
-    small = Datastore(sys.argv[1], pool_size=2)
+    small = PostgresDatabase(sys.argv[1], pool_size=2)
 
     def short_unit(_: object) -> None:
         with small.transaction() as cursor:
@@ -83,7 +83,7 @@ if patched:
         )
         figures["subscription"] = timed(lambda: next(subscription))
 
-datastore.close()
+database.close()
 print(json.dumps(figures))
 """
 

@@ -19,26 +19,28 @@ from coachops.identity import Actor, Role
 from coachops.privacy import ERASED, keys, master, rotate
 from coachops.privacy.keys import Keys, MemoryKeys, PostgresKeys
 from coachops.privacy.master import MasterKey, MasterKeyError
-from coachops.store import Datastore
+from coachops.store import PostgresDatabase
 from services.cycles.app import Cycles
 from services.cycles.domain import Goal
 
+from .conftest import NAME
+
 PERSON, CYCLE, OTHER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-MASTER = master.from_environment({})  # the development key
+MASTER = master.parse(master.DEV_MASTER_KEY, "the development key")
 
 
 @pytest.fixture
-def datastore(store_database_url: str) -> Iterator[Datastore]:
-    store = Datastore(store_database_url, pool_size=2)
+def database(store_database_url: str) -> Iterator[PostgresDatabase]:
+    store = PostgresDatabase(store_database_url, pool_size=2)
     yield store
     store.close()
 
 
 @pytest.fixture(params=["memory", "postgres"])
-def key_store(request: pytest.FixtureRequest, datastore: Datastore) -> Keys:
+def key_store(request: pytest.FixtureRequest, database: PostgresDatabase) -> Keys:
     if request.param == "memory":
         return MemoryKeys()
-    store = PostgresKeys(datastore, MASTER)
+    store = PostgresKeys(database, MASTER)
     store.create_tables()
     return store
 
@@ -68,9 +70,9 @@ def test_erasing_destroys_keys_for_good_and_registers_the_person(key_store: Keys
 
 
 def test_another_instance_stops_opening_once_its_cache_expires(
-        datastore: Datastore, monkeypatch: pytest.MonkeyPatch) -> None:
+        database: PostgresDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two processes of one service: one erases, the other stops using the key."""
-    first, second = PostgresKeys(datastore, MASTER), PostgresKeys(datastore, MASTER)
+    first, second = PostgresKeys(database, MASTER), PostgresKeys(database, MASTER)
     first.create_tables()
     key = first.key(PERSON, create=True)
     assert second.key(PERSON, create=False) == key  # cached in the second now
@@ -94,7 +96,7 @@ def test_an_application_seals_in_postgres_and_forgets(store_database_url: str) -
         goal = Goal("Marker-goal-4471 students explain", "Marker-measure-4471",
                     today + timedelta(days=30))
         cycle = app.start_cycle(Actor(teacher, Role.TEACHER), coach, [teacher], school,
-                                ["2b"], goal, today)
+                                ["2b"], goal, today).result
 
         conn = psycopg2.connect(store_database_url)
         try:
@@ -127,9 +129,9 @@ def stored_keys(url: str) -> dict[uuid.UUID, tuple[bytes, str | None]]:
         conn.close()
 
 
-def test_the_database_holds_only_wrapped_keys(datastore: Datastore,
+def test_the_database_holds_only_wrapped_keys(database: PostgresDatabase,
                                               store_database_url: str) -> None:
-    store = PostgresKeys(datastore, MASTER)
+    store = PostgresKeys(database, MASTER)
     store.create_tables()
     key = store.key(PERSON, create=True)
     assert key is not None
@@ -141,18 +143,18 @@ def test_the_database_holds_only_wrapped_keys(datastore: Datastore,
         MASTER.unwrap(CYCLE, wrapped)
 
 
-def test_keys_of_the_previous_release_are_wrapped_at_start(datastore: Datastore,
+def test_keys_of_the_previous_release_are_wrapped_at_start(database: PostgresDatabase,
                                                            store_database_url: str) -> None:
     """A database made before keys were wrapped: nothing is lost, nothing stays in clear."""
     legacy = {PERSON: bytes(range(32)), CYCLE: bytes(range(32, 64))}
-    with datastore.transaction() as cursor:
+    with database.transaction() as cursor:
         cursor.execute("""CREATE TABLE personal_keys (subject_id uuid PRIMARY KEY, key bytea,
                           created_at timestamptz NOT NULL DEFAULT now(), erased_at timestamptz)""")
         for subject, key in legacy.items():
             cursor.execute("INSERT INTO personal_keys (subject_id, key) VALUES (%s, %s)",
                            (str(subject), key))
 
-    store = PostgresKeys(datastore, MASTER)
+    store = PostgresKeys(database, MASTER)
     store.create_tables()
 
     stored = stored_keys(store_database_url)
@@ -162,23 +164,23 @@ def test_keys_of_the_previous_release_are_wrapped_at_start(datastore: Datastore,
 
 
 def test_a_rotation_rewraps_every_key_and_the_old_master_key_is_refused(
-        datastore: Datastore, store_database_url: str) -> None:
+        database: PostgresDatabase, store_database_url: str) -> None:
     old, new = MASTER, MasterKey(bytes(range(100, 132)))
-    PostgresKeys(datastore, old).create_tables()
-    made = {s: PostgresKeys(datastore, old).key(s, create=True) for s in (PERSON, CYCLE)}
-    PostgresKeys(datastore, old).erase(OTHER, [OTHER])
+    PostgresKeys(database, old).create_tables()
+    made = {s: PostgresKeys(database, old).key(s, create=True) for s in (PERSON, CYCLE)}
+    PostgresKeys(database, old).erase(OTHER, [OTHER])
 
     lines: list[str] = []
     assert rotate.rotate([store_database_url], old, new, lines.append) == 2
-    assert lines == [f"coachops_test_store: 2 keys re-wrapped with master key {new.key_id}"]
+    assert lines == [f"{NAME}: 2 keys re-wrapped with master key {new.key_id}"]
     assert rotate.rotate([store_database_url], old, new, lines.append) == 0  # done already
 
-    after = PostgresKeys(datastore, new)
+    after = PostgresKeys(database, new)
     after.create_tables()
     assert {s: after.key(s, create=False) for s in made} == made
     assert after.key(OTHER, create=True) is None  # still forgotten
     with pytest.raises(MasterKeyError, match=f"wrapped by master key {new.key_id}"):
-        PostgresKeys(datastore, old).create_tables()  # a service left on the old key stops
+        PostgresKeys(database, old).create_tables()  # a service left on the old key stops
 
 
 @pytest.mark.parametrize(("key_text", "reason"), [

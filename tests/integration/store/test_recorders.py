@@ -32,9 +32,9 @@ from eventsourcing.tests import persistence as cases
 from eventsourcing.utils import Environment
 
 from coachops.store import (
-    Datastore,
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
+    PostgresDatabase,
     PostgresFactory,
     PostgresProcessRecorder,
     PostgresTrackingRecorder,
@@ -44,27 +44,27 @@ from .conftest import ADMIN_URL, NAME
 
 
 class OnTestDatabase:
-    """A Datastore on the test database for each test, closed after it."""
+    """A PostgresDatabase on the test database for each test, closed after it."""
 
     database_url: str  # set by conftest's autouse fixture, before setUp
     pool_size = 12  # the library's concurrency cases run 10 writers and 2 readers
 
     def setUp(self) -> None:
         super().setUp()  # type: ignore[misc]
-        self.datastore = Datastore(self.database_url, pool_size=self.pool_size)
-        self.addCleanup(self.datastore.close)  # type: ignore[attr-defined]
+        self.database = PostgresDatabase(self.database_url, pool_size=self.pool_size)
+        self.addCleanup(self.database.close)  # type: ignore[attr-defined]
 
 
 class TestAggregateRecorder(OnTestDatabase, cases.AggregateRecorderTestCase):
     def create_recorder(self) -> PostgresAggregateRecorder:
-        recorder = PostgresAggregateRecorder(self.datastore, events_table_name="stored_events")
+        recorder = PostgresAggregateRecorder(self.database, events_table_name="stored_events")
         recorder.create_table()
         return recorder
 
 
 class TestApplicationRecorder(OnTestDatabase, cases.ApplicationRecorderTestCase):
     def create_recorder(self) -> PostgresApplicationRecorder:
-        recorder = PostgresApplicationRecorder(self.datastore, events_table_name="stored_events")
+        recorder = PostgresApplicationRecorder(self.database, events_table_name="stored_events")
         recorder.create_table()
         return recorder
 
@@ -108,20 +108,20 @@ class TestApplicationRecorder(OnTestDatabase, cases.ApplicationRecorderTestCase)
         self.assertEqual(len(ids), 8 * 20 + 2 * 20)  # own events, plus one winner per version
 
     def test_a_batch_of_1000_events_is_one_statement_with_contiguous_ids(self) -> None:
-        self.datastore = CountingDatastore(self.database_url)
-        self.addCleanup(self.datastore.close)
+        self.database = CountingDatabase(self.database_url)
+        self.addCleanup(self.database.close)
         recorder = self.create_recorder()
         self.assertEqual(recorder.insert_events([event(uuid4(), 1)]), [1])
         originator_id = uuid4()
         batch = [event(originator_id, version, state=b"x" * 200) for version in range(1000)]
 
-        self.datastore.executes.clear()
+        self.database.executes.clear()
         started = time.perf_counter()
         ids = recorder.insert_events(batch)
         elapsed = time.perf_counter() - started
 
         print(f"\n1000 events inserted in {elapsed * 1000:.0f} ms")
-        self.assertEqual(self.datastore.executes, [1])  # one transaction, one statement
+        self.assertEqual(self.database.executes, [1])  # one transaction, one statement
         self.assertEqual(ids, list(range(2, 1002)))
         self.assertLess(elapsed, 2.0)
         notifications = recorder.select_notifications(start=2, limit=1000)
@@ -134,7 +134,7 @@ class TestApplicationRecorder(OnTestDatabase, cases.ApplicationRecorderTestCase)
 class TestTrackingRecorder(OnTestDatabase, cases.TrackingRecorderTestCase):
     def create_recorder(self) -> PostgresTrackingRecorder:
         recorder = PostgresTrackingRecorder(
-            self.datastore, tracking_table_name="notification_tracking"
+            self.database, tracking_table_name="notification_tracking"
         )
         recorder.create_table()
         return recorder
@@ -143,7 +143,7 @@ class TestTrackingRecorder(OnTestDatabase, cases.TrackingRecorderTestCase):
 class TestProcessRecorder(OnTestDatabase, cases.ProcessRecorderTestCase):
     def create_recorder(self) -> PostgresProcessRecorder:
         recorder = PostgresProcessRecorder(
-            self.datastore,
+            self.database,
             events_table_name="stored_events",
             tracking_table_name="notification_tracking",
         )
@@ -163,7 +163,7 @@ class TestNonInterleavingNotificationIDs(
     OnTestDatabase, cases.NonInterleavingNotificationIDsBaseCase
 ):
     def create_recorder(self) -> PostgresApplicationRecorder:
-        recorder = PostgresApplicationRecorder(self.datastore, events_table_name="stored_events")
+        recorder = PostgresApplicationRecorder(self.database, events_table_name="stored_events")
         recorder.create_table()
         return recorder
 
@@ -205,8 +205,8 @@ class TestFactory(cases.InfrastructureFactoryTestCase[PostgresFactory]):
         self.env["POSTGRES_POOL_SIZE"] = "3"  # the application's own key wins
         factory = PostgresFactory(self.env)
         self.addCleanup(factory.close)
-        self.assertEqual(factory.datastore.pool_size, 7)
-        self.assertEqual(factory.datastore.schema, "public")
+        self.assertEqual(factory.database.pool_size, 7)
+        self.assertEqual(factory.database.schema, "public")
         application = factory.application_recorder()
         assert isinstance(application, PostgresApplicationRecorder)
         self.assertEqual(application.events_table_name, "testcase_events")
@@ -223,7 +223,7 @@ class TestFactory(cases.InfrastructureFactoryTestCase[PostgresFactory]):
         self.addCleanup(factory.close)
         recorder = factory.process_recorder()
         self.assertEqual(recorder.insert_events([event(uuid4(), 1)], tracking=tracking(1)), [1])
-        with factory.datastore.transaction() as cursor:
+        with factory.database.transaction() as cursor:
             # The connection's search_path puts callers' unqualified names there too.
             cursor.execute("SELECT count(*) FROM testcase_events")
             self.assertEqual(cursor.fetchone(), (1,))
@@ -237,7 +237,7 @@ class TestFactory(cases.InfrastructureFactoryTestCase[PostgresFactory]):
         with self.assertRaisesRegex(OSError, "DATABASE_URL"):
             PostgresFactory(Environment("App", {}))
 
-    def test_close_closes_the_datastore(self) -> None:
+    def test_close_closes_the_database(self) -> None:
         factory = PostgresFactory(self.env)
         recorder = factory.application_recorder()
         factory.close()
@@ -245,7 +245,7 @@ class TestFactory(cases.InfrastructureFactoryTestCase[PostgresFactory]):
             recorder.max_notification_id()
 
 
-# --- the Datastore itself -------------------------------------------------------------
+# --- the PostgresDatabase itself -------------------------------------------------------------
 
 
 def event(originator_id: Any, version: int, state: bytes = b"{}") -> StoredEvent:
@@ -270,7 +270,7 @@ class _CountingCursor:
         return getattr(self._cursor, name)
 
 
-class CountingDatastore(Datastore):
+class CountingDatabase(PostgresDatabase):
     """Counts the statements executed in each transaction (one list item per transaction)."""
 
     def __init__(self, url: str) -> None:
@@ -285,33 +285,33 @@ class CountingDatastore(Datastore):
 
 
 @pytest.fixture
-def datastore(empty_tables: str) -> Iterator[Datastore]:
-    store = Datastore(empty_tables, pool_size=2, pool_timeout=0.3)
+def database(empty_tables: str) -> Iterator[PostgresDatabase]:
+    store = PostgresDatabase(empty_tables, pool_size=2, pool_timeout=0.3)
     yield store
     store.close()
 
 
-def test_the_pool_is_bounded_and_times_out(datastore: Datastore) -> None:
-    with datastore.connection() as first, datastore.connection() as second:
+def test_the_pool_is_bounded_and_times_out(database: PostgresDatabase) -> None:
+    with database.connection() as first, database.connection() as second:
         assert first is not second
         started = time.monotonic()
-        with pytest.raises(ConnectionUnavailableError), datastore.connection():
+        with pytest.raises(ConnectionUnavailableError), database.connection():
             pass
         assert time.monotonic() - started >= 0.3
     # Both were returned open and idle, and are handed out again.
-    with datastore.connection() as again:
+    with database.connection() as again:
         assert again in (first, second)
 
 
-def test_a_waiting_caller_gets_the_next_returned_connection(datastore: Datastore) -> None:
+def test_a_waiting_caller_gets_the_next_returned_connection(database: PostgresDatabase) -> None:
     got: list[float] = []
 
     def wait_for_one() -> None:
         started = time.monotonic()
-        with datastore.connection():
+        with database.connection():
             got.append(time.monotonic() - started)
 
-    with datastore.connection(), datastore.connection():
+    with database.connection(), database.connection():
         waiter = threading.Thread(target=wait_for_one)
         waiter.start()
         time.sleep(0.1)
@@ -319,32 +319,32 @@ def test_a_waiting_caller_gets_the_next_returned_connection(datastore: Datastore
     assert len(got) == 1 and 0.05 < got[0] < 0.3
 
 
-def test_errors_are_translated_and_chained(datastore: Datastore) -> None:
-    with pytest.raises(DataError) as raised, datastore.transaction() as cursor:
+def test_errors_are_translated_and_chained(database: PostgresDatabase) -> None:
+    with pytest.raises(DataError) as raised, database.transaction() as cursor:
         cursor.execute("SELECT 1 / 0")
     assert isinstance(raised.value.__cause__, psycopg2.DataError)
-    with pytest.raises(ProgrammingError), datastore.transaction() as cursor:
+    with pytest.raises(ProgrammingError), database.transaction() as cursor:
         cursor.execute("SELECT * FROM no_such_table")
-    with pytest.raises(IntegrityError), datastore.transaction() as cursor:
+    with pytest.raises(IntegrityError), database.transaction() as cursor:
         cursor.execute("CREATE TEMP TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (1)")
-    with datastore.transaction() as cursor:  # the failed transactions left nothing open
+    with database.transaction() as cursor:  # the failed transactions left nothing open
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
 
 
 def test_commit_false_and_an_unfinished_transaction_are_rolled_back(
-    datastore: Datastore,
+    database: PostgresDatabase,
 ) -> None:
-    with datastore.transaction() as cursor:
+    with database.transaction() as cursor:
         cursor.execute("CREATE TABLE kept (id int)")
-    with datastore.transaction(commit=False) as cursor:
+    with database.transaction(commit=False) as cursor:
         cursor.execute("INSERT INTO kept VALUES (1)")
-    with datastore.connection() as conn:
+    with database.connection() as conn:
         conn.cursor().execute("INSERT INTO kept VALUES (2)")  # never committed
-    with pytest.raises(RuntimeError), datastore.transaction() as cursor:
+    with pytest.raises(RuntimeError), database.transaction() as cursor:
         cursor.execute("INSERT INTO kept VALUES (3)")
         raise RuntimeError("abandon")
-    with datastore.transaction() as cursor:
+    with database.transaction() as cursor:
         cursor.execute("SELECT count(*) FROM kept")
         assert cursor.fetchone() == (0,)
 
@@ -371,19 +371,19 @@ def terminate_test_database_sessions() -> None:
         conn.close()
 
 
-def test_broken_connections_are_discarded_and_recorders_retry(datastore: Datastore) -> None:
-    recorder = PostgresApplicationRecorder(datastore, events_table_name="stored_events")
+def test_broken_connections_are_discarded_and_recorders_retry(database: PostgresDatabase) -> None:
+    recorder = PostgresApplicationRecorder(database, events_table_name="stored_events")
     recorder.create_table()
     assert recorder.insert_events([event(uuid4(), 1)]) == [1]
-    with datastore.connection(), datastore.connection():
+    with database.connection(), database.connection():
         pass  # two idle connections in the pool now
 
     terminate_test_database_sessions()  # as a restart of PostgreSQL would
     # A plain transaction meets the dead connection once; it and its idle neighbour are
     # dropped, not pooled again, so the next transaction connects afresh.
-    with pytest.raises(OperationalError), datastore.transaction() as cursor:
+    with pytest.raises(OperationalError), database.transaction() as cursor:
         cursor.execute("SELECT 1")
-    with datastore.transaction() as cursor:
+    with database.transaction() as cursor:
         cursor.execute("SELECT 1")
 
     terminate_test_database_sessions()
@@ -392,10 +392,10 @@ def test_broken_connections_are_discarded_and_recorders_retry(datastore: Datasto
     assert recorder.insert_events([event(uuid4(), 1)]) == [2]
 
 
-def test_recorders_do_not_retry_an_exhausted_pool(datastore: Datastore) -> None:
-    recorder = PostgresApplicationRecorder(datastore, events_table_name="stored_events")
+def test_recorders_do_not_retry_an_exhausted_pool(database: PostgresDatabase) -> None:
+    recorder = PostgresApplicationRecorder(database, events_table_name="stored_events")
     recorder.create_table()
-    with datastore.connection(), datastore.connection():
+    with database.connection(), database.connection():
         started = time.monotonic()
         with pytest.raises(ConnectionUnavailableError):
             recorder.max_notification_id()

@@ -13,6 +13,7 @@ from tests.integration.cycles.client import Coach, Teacher, today
 from tests.integration.sync.app import OfflineApp, item, stored_events
 from tests.support.auth import bearer
 from tests.support.platform import Platform, wait_until
+from tests.support.roster import person
 
 
 def a_classroom_day(coach: Coach, app: OfflineApp, cycle_id: str,
@@ -167,10 +168,12 @@ def test_a_batch_of_five_hundred_is_applied_and_five_hundred_and_one_refused(
     assert coach.cycle(cycle_id)["next_steps"]["total"] == 300
 
 
-def test_sync_is_for_a_coach_s_app_and_a_bad_batch_is_a_clear_400(platform: Platform) -> None:
-    teacher = Teacher(platform)
+def test_sync_is_for_the_app_s_people_and_a_bad_batch_is_a_clear_400(
+    platform: Platform,
+) -> None:
+    leader = person(platform, "district_leader")
     response = requests.post(f"{platform.url}/sync", json={"items": []}, timeout=10,
-                             headers=bearer(teacher.id, "teacher"))
+                             headers=bearer(leader, "district_leader"))
     assert response.status_code == 403, response.text
     coach = Coach(platform)
     app = OfflineApp(coach)

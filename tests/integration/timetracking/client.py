@@ -76,3 +76,11 @@ class Coach:
                                 headers=self.headers, timeout=10)
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+    def category_label(self, category_id: str) -> str:
+        """The category's label as the district's list has it today."""
+        response = requests.get(self.url("/time-categories"), headers=self.headers, timeout=10)
+        assert response.status_code == 200, response.text
+        [label] = [c["label"] for c in response.json()["categories"]
+                   if c["category_id"] == category_id]
+        return str(label)

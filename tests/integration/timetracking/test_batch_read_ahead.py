@@ -74,11 +74,11 @@ def test_a_batch_reads_ahead_in_one_statement_and_answers_as_items_reading_each(
     assert (answers, events) == scenario(alone, per_item)
 
     # Each batch: one read ahead of the 9 entries and 3 days its items name (an item
-    # naming another coach's is read too, and refused), one check of those handed out.
-    # One at a time: only the day an entry moved to, which no item named (and, through
-    # the read cache, the category list and the coach's assignments, once per batch).
+    # naming another coach's is read too, and refused), the 2 coaches' assignments and the
+    # category list; then one check, before the save, of what the items read and did not
+    # change. One at a time: only the day an entry moved to, which no item named.
     assert [len(reads) for reads in in_one] == [2, 2, 2]
-    assert [reads[0] for reads in in_one] == [12, 12, 12]
+    assert [reads[0] for reads in in_one] == [15, 15, 15]
     entries_and_days = {*STORED, NEW, *(day_id(COACH, MONDAY + timedelta(days=n))
                                        for n in range(3))}
     assert [[i for i in reads if i in entries_and_days] for reads in one_by_one] == [

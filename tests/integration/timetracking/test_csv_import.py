@@ -8,8 +8,7 @@ from datetime import timedelta
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from coachops.commands.timetracking import ImportRejected
-from coachops.errors import Invalid
+from coachops.errors import Invalid, Rejected
 from tests.support.platform import Platform
 
 from .client import AMQP, Coach, days_ago
@@ -128,7 +127,7 @@ def test_over_rpc_the_refusal_arrives_with_its_list(platform: Platform) -> None:
         try:
             cluster.timetracking.import_time_entries(
                 actor, {"coach_id": coach.id, "school_id": coach.school_id, "csv": bad})
-        except ImportRejected as error:
+        except Rejected as error:
             assert error.errors == [{"line": 2, "field": "minutes", "reason":
                                      "the length must be more than zero minutes, not 0"}]
         else:

@@ -6,7 +6,7 @@ from datetime import date
 
 from coachops.identity import Actor, Role
 from services.agreements.app import Agreements
-from services.agreements.domain import Terms
+from services.agreements.domain import CoachingAgreement, Terms
 from services.agreements.roster import roster_id
 from tests.support.district import District
 
@@ -43,3 +43,13 @@ def principal(district: District, school: str) -> Actor:
 def terms(*areas: dict[str, str], weeks: int = 13) -> Terms:
     return Terms.of(list(areas or [DANIELSON_2A]), "Co-plan and model reading lessons",
                     "Evaluating teachers; covering classes", weeks)
+
+
+def signed_by_both(app: Agreements, district: District) -> CoachingAgreement:
+    """The first coach's agreement with their school, drafted and signed by both today."""
+    school = school_of(district)
+    agreement = app.draft_coaching_agreement(coach(district), roster_id(school), 2026,
+                                             terms(), TODAY).result
+    app.sign_coaching_agreement(coach(district), agreement.id, 1, TODAY)
+    return app.sign_coaching_agreement(principal(district, school), agreement.id, 1,
+                                       TODAY).result

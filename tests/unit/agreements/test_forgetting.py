@@ -19,26 +19,14 @@ from tests.unit.agreements.helpers import (
     IT,
     START,
     TODAY,
-    app_with,
     coach,
     principal,
     school_of,
-    small_district,
 )
 from tests.unit.agreements.test_coaching_agreements import signed
 from tests.unit.agreements.test_partnership_agreements import norms
 
 TEACHER = Actor(roster_id("teacher-00001"), Role.TEACHER)
-
-
-@pytest.fixture
-def district() -> District:
-    return small_district()
-
-
-@pytest.fixture
-def app(district: District) -> Agreements:
-    return app_with(district)
 
 
 def person(app: Agreements, actor: Actor) -> Person:
@@ -51,10 +39,10 @@ def test_a_forgotten_teacher_keeps_an_id_and_loses_names_and_norms(
         app: Agreements, district: District) -> None:
     given = district.people["teacher-00001"].given_name
     partnership = app.draft_partnership_agreement(coach(district), TEACHER.id, norms(
-        entering_the_room="Quietly; Ms. Example's class has a new student"), TODAY)
+        entering_the_room="Quietly; Ms. Example's class has a new student"), TODAY).result
     # another teacher at a school of the same coach
     other = app.draft_partnership_agreement(coach(district), roster_id("teacher-00007"),
-                                            norms(), TODAY)
+                                            norms(), TODAY).result
     assert person(app, TEACHER).given_name == given
 
     assert app.forget_person(IT, TEACHER.id, TODAY) == 1  # one key: theirs

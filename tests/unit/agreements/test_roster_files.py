@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from coachops.commands.agreements import RosterRejected
+from coachops.errors import Rejected
 from services.agreements import roster_import
 from services.agreements.app import Agreements
 from tests.support.district import District
@@ -13,7 +13,7 @@ from tests.unit.agreements.helpers import IT, START, small_district
 
 
 def rejected(files: dict[str, str]) -> list[dict[str, object]]:
-    with pytest.raises(RosterRejected) as caught:
+    with pytest.raises(Rejected) as caught:
         roster_import.parse(files)
     return caught.value.errors
 
@@ -28,8 +28,8 @@ def test_the_generated_district_is_read_whole() -> None:
     roster = roster_import.parse(District.generate().files())
     assert len(roster.schools) == 102
     assert len(roster.regions) == 6
-    assert len(roster.coaches) == 100
-    assert roster.leaders == {"leader-0001", "leader-0002"}
+    assert len(roster.named_as("coach")) == 100
+    assert roster.named_as("district_leader") == {"leader-0001", "leader-0002"}
     # principals, coaches, teachers and district leaders; no students
     assert len(roster.staff) == 102 + 100 + 5000 + 2
 
@@ -89,14 +89,15 @@ def test_a_rejected_import_saves_nothing() -> None:
     app = Agreements(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     files = small_district().files()
     files["assignments"] += "principal,nobody,school-0001,,2026-08-01\n"
-    with pytest.raises(RosterRejected):
+    with pytest.raises(Rejected):
         app.import_roster(IT, files, START)
     assert app.recorder.select_notifications(start=1, limit=10) == []
 
 
 def test_rejections_cross_rpc_with_their_list() -> None:
-    error = RosterRejected("nothing was imported", errors=[
-        {"file": "users.csv", "line": 2, "field": "role", "reason": "bad"}])
-    again = RosterRejected(*error.args)
+    error = Rejected("nothing was imported", errors=[
+        {"file": "users.csv", "line": 2, "field": "role", "reason": "bad"}], name="RosterRejected")
+    again = Rejected(*error.args)
     assert again.errors == error.errors
+    assert again.to_dict()["error"] == "RosterRejected"
     assert again.to_dict()["errors"][0]["line"] == 2

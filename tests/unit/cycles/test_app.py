@@ -6,14 +6,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from coachops.application import ATTEMPTS
 from coachops.errors import Conflict, Forbidden, NotFound
 from coachops.identity import Actor, Role
+from coachops.unit_of_work import ATTEMPTS
 from services.cycles.app import Cycles
-from services.cycles.domain import Caseload, Cycle, Status, caseload_id
+from services.cycles.domain import Cycle, Status, caseload_id
 from tests.unit.conftest import on_the_roster
 from tests.unit.cycles.helpers import (
     AS_COACH,
@@ -30,6 +31,7 @@ from tests.unit.cycles.helpers import (
     TODAY,
     names,
 )
+from tests.unit.racing import racing as racing_units
 
 MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
@@ -37,7 +39,7 @@ MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 def start(app: Cycles, actor: Actor = AS_COACH, teacher_ids: list[uuid.UUID] | None = None,
           coach_id: uuid.UUID = COACH) -> Cycle:
     return app.start_cycle(actor, coach_id, teacher_ids or [TEACHER], SCHOOL,
-                           ["danielson-2b"], GOAL, TODAY)
+                           ["danielson-2b"], GOAL, TODAY).result
 
 
 def accepted(app: Cycles) -> uuid.UUID:
@@ -58,7 +60,7 @@ def test_a_proposal_is_saved_with_everyone_s_caseload(app: Cycles) -> None:
 def test_a_cycle_reloads_as_it_was_decided(app: Cycles) -> None:
     cycle_id = accepted(app)
     app.agree_norms(AS_COACH, cycle_id, ["debrief within 24 hours"], None, TODAY, TODAY)
-    _, item_id = app.schedule(AS_COACH, cycle_id, "observation", NOW, 45)
+    _, item_id = app.schedule(AS_COACH, cycle_id, "observation", NOW, 45).result
     app.log_observation(AS_COACH, cycle_id, now=NOW, today=TODAY, observed_on=TODAY,
                         minutes=45, tool="talk_time",
                         data=[{"look_for": "teacher talk", "seconds": 900}], notes="n",
@@ -124,14 +126,16 @@ class Racing(Cycles):
 
     races = 0
 
-    def _cycle(self, cycle_id: uuid.UUID) -> Cycle:
-        stale = super()._cycle(cycle_id)
-        if self.races:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        racing_units(self, self.race)
+
+    def race(self, aggregate_id: uuid.UUID) -> None:
+        if self.races and isinstance(self.repository.get(aggregate_id), Cycle):
             self.races -= 1
-            other = super()._cycle(cycle_id)
+            other = self.repository.get(aggregate_id)
             other.add_next_step(AS_COACH, "the other worker's step", TEACHER, TODAY, TODAY)
             self.save(other)
-        return stale
 
 
 @pytest.fixture
@@ -145,7 +149,7 @@ def test_a_lost_race_is_decided_again_and_neither_update_is_lost(racing: Racing)
     cycle_id = accepted(racing)
     racing.races = 1
     cycle, step_id = racing.add_next_step(AS_COACH, cycle_id, "mine", COACH,
-                                          TODAY + timedelta(days=1), TODAY)
+                                          TODAY + timedelta(days=1), TODAY).result
     texts = sorted(s.text for s in racing.cycle(AS_COACH, cycle_id, NOW).steps.values())
     assert texts == ["mine", "the other worker's step"]
     assert str(cycle.progress()) == "0/2 next steps complete"
@@ -170,12 +174,14 @@ class RacingProposal(Cycles):
 
     raced = False
 
-    def _caseload(self, person_id: uuid.UUID) -> Caseload:
-        stale = super()._caseload(person_id)
-        if person_id == TEACHER and not self.raced:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        racing_units(self, self.race)
+
+    def race(self, aggregate_id: uuid.UUID) -> None:
+        if aggregate_id == caseload_id(TEACHER) and not self.raced:
             self.raced = True
             start(self, actor=OTHER_COACH, coach_id=OTHER_COACH.id)
-        return stale
 
 
 def test_two_proposals_to_one_teacher_at_once_both_land() -> None:

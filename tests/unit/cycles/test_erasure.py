@@ -44,7 +44,7 @@ def test_erasing_a_teacher_leaves_their_cycles_counted_and_their_content_unreada
     work_a_whole_cycle(app)
     other = app.start_cycle(AS_COACH, COACH, [SECOND_TEACHER], SCHOOL, ["2a"],
                             Goal("kept words", "kept measure", TODAY + timedelta(days=9)),
-                            TODAY).id
+                            TODAY).result.id
     before = {c.id: c for c in cycles_in_store(app)}
     assert sum(every_value(c).count(SECRET) for c in before.values()) >= 12
     events_before = published(app)

@@ -106,33 +106,33 @@ def work_a_whole_cycle(app: Cycles) -> None:
     later = NOW + timedelta(days=1)
     # A group proposal: one teacher declines, the other accepts, and it starts.
     group = app.start_cycle(AS_COACH, COACH, [TEACHER, SECOND_TEACHER], SCHOOL,
-                            ["danielson-2b"], goal, TODAY).id
+                            ["danielson-2b"], goal, TODAY).result.id
     app.accept(AS_TEACHER, group, TODAY)
     app.decline(AS_SECOND_TEACHER, group, TODAY)
     # A proposal declined outright.
     declined = app.start_cycle(AS_COACH, COACH, [SECOND_TEACHER], SCHOOL, ["2a"], goal,
-                               TODAY).id
+                               TODAY).result.id
     app.decline(AS_SECOND_TEACHER, declined, TODAY)
 
     app.agree_norms(AS_COACH, group, [secret("debrief within 24 hours")], None, TODAY, TODAY)
-    _, moved = app.schedule(AS_COACH, group, "co_teach", later, 50)
+    _, moved = app.schedule(AS_COACH, group, "co_teach", later, 50).result
     app.reschedule(AS_COACH, group, moved, later + timedelta(hours=2), 55)
     app.cancel(AS_COACH, group, moved, TODAY)
-    _, walk = app.schedule(AS_COACH, group, "walkthrough", NOW - timedelta(hours=3), 15)
+    _, walk = app.schedule(AS_COACH, group, "walkthrough", NOW - timedelta(hours=3), 15).result
     app.mark_done(AS_COACH, group, walk, None, NOW, TODAY)
     _, observation = app.log_observation(
         AS_COACH, group, now=NOW, today=TODAY, observed_on=TODAY, minutes=45,
         tool="district:wait-time", data=[{"look_for": secret("wait time"), "count": 4,
                                           "seconds": 30}],
-        notes=secret("Ms. Alvarez's class was restless"), calendar_item_id=None)
+        notes=secret("Ms. Alvarez's class was restless"), calendar_item_id=None).result
     app.hold_debrief(
         AS_COACH, group, now=NOW, today=TODAY, held_on=TODAY, minutes=30,
         evidence=secret("4 waits"), observation_ids=[observation],
         keepers=[secret("warm call")], polishers=[secret("pacing")], progress_rating=2,
         progress_text=secret("early days"), calendar_item_id=None)
     _, step = app.add_next_step(AS_COACH, group, secret("film a lesson"), TEACHER, TODAY,
-                                TODAY)
-    _, dropped = app.add_next_step(AS_COACH, group, secret("visit"), COACH, TODAY, TODAY)
+                                TODAY).result
+    _, dropped = app.add_next_step(AS_COACH, group, secret("visit"), COACH, TODAY, TODAY).result
     app.complete_step(AS_TEACHER, group, step, TODAY)
     app.drop_step(AS_COACH, group, dropped, TODAY)
     app.move_back(AS_COACH, group, TODAY)

@@ -49,7 +49,7 @@ def test_a_cycle_is_between_people_of_its_school(app: Cycles, actor: Actor, coac
                                                  field: str) -> None:
     error = refused(app, actor, coach, teachers, school)
     assert isinstance(error, kind) and error.field == field
-    assert app.start_cycle(actor, COACH, [TEACHER], SCHOOL, ["2b"], GOAL, TODAY).id
+    assert app.start_cycle(actor, COACH, [TEACHER], SCHOOL, ["2b"], GOAL, TODAY).result.id
 
 
 def test_the_roster_of_the_day_counts(app: Cycles) -> None:
@@ -73,7 +73,7 @@ def test_roster_facts_in_any_order_give_the_same_answer() -> None:
 
 
 def test_a_calendar_item_is_the_work_of_a_coach_assigned_that_day(app: Cycles) -> None:
-    cycle = app.start_cycle(AS_COACH, COACH, [TEACHER], SCHOOL, ["2b"], GOAL, TODAY)
+    cycle = app.start_cycle(AS_COACH, COACH, [TEACHER], SCHOOL, ["2b"], GOAL, TODAY).result
     app.accept(Actor(TEACHER, Role.TEACHER), cycle.id, TODAY)
     soon = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
     app.schedule(AS_COACH, cycle.id, "observation", soon, 45)

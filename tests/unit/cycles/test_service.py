@@ -12,8 +12,10 @@ from nameko.testing.services import worker_factory
 
 from coachops.errors import Invalid
 from coachops.identity import Actor, Role
+from coachops.unit_of_work import Answer
 from services.cycles.domain import Goal
 from services.cycles.service import CyclesService, instant
+from tests.support.settings import configure
 from tests.unit.cycles.helpers import active
 
 COACH = str(uuid.uuid4())
@@ -33,7 +35,7 @@ def start_command(**changes: object) -> dict[str, object]:
 def test_start_cycle_loads_the_command_and_answers_where_the_cycle_stands() -> None:
     service = worker_factory(CyclesService)
     cycle = active()
-    service.cycles.start_cycle.return_value = cycle
+    service.cycles.start_cycle.return_value = Answer(cycle)
     result = service.start_cycle(AS_COACH, start_command())
     assert result == {"cycle_id": str(cycle.id), "status": "active", "phase": "plan",
                       "next_steps": {"complete": 0, "total": 0,
@@ -52,7 +54,7 @@ def test_a_bad_command_is_invalid_naming_the_field() -> None:
 
 
 def test_a_time_without_a_zone_is_the_district_s(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DISTRICT_TIMEZONE", "America/Los_Angeles")
+    configure(monkeypatch, DISTRICT_TIMEZONE="America/Los_Angeles")
     assert instant(datetime(2026, 11, 3, 9, 30)) == datetime(2026, 11, 3, 17, 30, tzinfo=UTC)
     assert instant(datetime(2026, 7, 3, 9, 30)) == datetime(2026, 7, 3, 16, 30, tzinfo=UTC)
     given = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
@@ -94,7 +96,9 @@ def test_each_command_calls_the_application_once_and_answers_the_cycle_s_status(
 ) -> None:
     service = worker_factory(CyclesService)
     cycle, created = active(), uuid.uuid4()
-    getattr(service.cycles, method).return_value = (cycle, created) if new_id else cycle
+    answer = (cycle, created) if new_id else cycle
+    # every command an app may queue: each answers whether it was sent again
+    getattr(service.cycles, method).return_value = Answer(answer)
     result = getattr(service, entrypoint)(AS_COACH, {"cycle_id": CYCLE, **command})
     assert (result["cycle_id"], result["status"]) == (str(cycle.id), "active")
     if new_id:
@@ -118,7 +122,7 @@ def test_each_command_refuses_a_bad_cycle_id_before_calling_anything(
 
 def test_a_scheduled_time_reaches_the_application_as_an_instant() -> None:
     service = worker_factory(CyclesService)
-    service.cycles.schedule.return_value = (active(), uuid.uuid4())
+    service.cycles.schedule.return_value = Answer((active(), uuid.uuid4()))
     service.schedule_item(AS_COACH, {"cycle_id": CYCLE, "kind": "walkthrough",
                                      "starts_at": "2026-11-05T09:30:00+00:00", "minutes": 20})
     assert service.cycles.schedule.call_args.kwargs["starts_at"] == datetime(
@@ -127,7 +131,7 @@ def test_a_scheduled_time_reaches_the_application_as_an_instant() -> None:
 
 def test_a_debrief_s_progress_reaches_the_application_as_rating_and_text() -> None:
     service = worker_factory(CyclesService)
-    service.cycles.hold_debrief.return_value = (active(), uuid.uuid4())
+    service.cycles.hold_debrief.return_value = Answer((active(), uuid.uuid4()))
     service.hold_debrief(AS_COACH, {"cycle_id": CYCLE, "held_on": "2026-11-04", "minutes": 30,
                                     "evidence": "e", "progress": {"rating": 4, "text": "t"}})
     kwargs = service.cycles.hold_debrief.call_args.kwargs

@@ -15,6 +15,7 @@ from coachops.identity import Actor, Role
 from services.cycles import views
 from services.cycles.app import Cycles
 from services.cycles.service import CyclesService
+from tests.support.settings import configure
 from tests.unit.conftest import on_the_roster
 from tests.unit.cycles.helpers import (
     AS_COACH,
@@ -35,7 +36,7 @@ MONDAY, SUNDAY = date(2026, 11, 2), date(2026, 11, 8)
 
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cycles]:
-    monkeypatch.setenv("DISTRICT_TIMEZONE", "America/New_York")
+    configure(monkeypatch, DISTRICT_TIMEZONE="America/New_York")
     application = on_the_roster(Cycles(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
     yield application
     application.close()
@@ -43,7 +44,7 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cycles]:
 
 def start(app: Cycles, teacher: uuid.UUID = TEACHER, accept: bool = True) -> uuid.UUID:
     cycle_id = app.start_cycle(AS_COACH, COACH, [teacher], SCHOOL, ["danielson-2b"], GOAL,
-                               TODAY).id
+                               TODAY).result.id
     if accept:
         app.accept(Actor(teacher, Role.TEACHER), cycle_id, TODAY)
     return cycle_id
@@ -53,7 +54,7 @@ def observe(app: Cycles, cycle_id: uuid.UUID) -> uuid.UUID:
     return app.log_observation(AS_COACH, cycle_id, now=NOW, today=TODAY, observed_on=TODAY,
                                minutes=40, tool="question_levels",
                                data=[{"look_for": "level 3 questions", "count": 5}],
-                               notes="good launch", calendar_item_id=None)[1]
+                               notes="good launch", calendar_item_id=None).result[1]
 
 
 def test_the_caseload_groups_cycles_by_phase_with_steps_due_and_observations_scheduled(
@@ -66,14 +67,14 @@ def test_the_caseload_groups_cycles_by_phase_with_steps_due_and_observations_sch
     closed = start(app)
     app.add_next_step(AS_COACH, closed, "due, but the cycle is closed", TEACHER, TODAY, TODAY)
     app.close_cycle(AS_COACH, closed, "met", "done", TODAY)
-    _, due = app.add_next_step(AS_COACH, planning, "film a lesson", TEACHER, SUNDAY, TODAY)
+    _, due = app.add_next_step(AS_COACH, planning, "film a lesson", TEACHER, SUNDAY, TODAY).result
     app.add_next_step(AS_COACH, planning, "next week's", TEACHER, SUNDAY + timedelta(days=1),
                       TODAY)
-    _, done = app.add_next_step(AS_COACH, acting, "done already", COACH, TODAY, TODAY)
+    _, done = app.add_next_step(AS_COACH, acting, "done already", COACH, TODAY, TODAY).result
     app.complete_step(AS_COACH, acting, done, TODAY)
-    _, observation = app.schedule(AS_COACH, acting, "observation", LATER, 45)
+    _, observation = app.schedule(AS_COACH, acting, "observation", LATER, 45).result
     app.schedule(AS_COACH, acting, "walkthrough", LATER, 15)
-    _, cancelled = app.schedule(AS_COACH, planning, "observation", LATER, 45)
+    _, cancelled = app.schedule(AS_COACH, planning, "observation", LATER, 45).result
     app.cancel(AS_COACH, planning, cancelled, TODAY)
 
     body = views.caseload(COACH, app.caseload(AS_COACH, COACH), MONDAY, SUNDAY)
@@ -148,7 +149,7 @@ def test_a_teacher_in_a_group_does_not_see_who_else_declined(app: Cycles) -> Non
     third = uuid.uuid4()
     app.learn_roster_fact(third, SCHOOL, "teacher", TODAY, True)
     cycle_id = app.start_cycle(AS_COACH, COACH, [TEACHER, SECOND_TEACHER, third], SCHOOL,
-                               ["2b"], GOAL, TODAY).id
+                               ["2b"], GOAL, TODAY).result.id
     app.decline(AS_SECOND_TEACHER, cycle_id, TODAY)
     app.decline(Actor(third, Role.TEACHER), cycle_id, TODAY)
     for reader, shown in ((AS_COACH, 2), (AS_TEACHER, 0)):

@@ -39,7 +39,7 @@ def test_each_operation_says_who_may_call_it_and_how_it_can_fail(route: tuple[st
     names = {p["name"] for p in op["parameters"] if p["in"] == "path"}
     assert names == set(openapi.path_names(route[1]))
     if policy.needs_token(*route):
-        assert op["security"] == [{"bearer": []}]
+        assert op["security"] == [{"bearer": []}, {"session": []}]
         roles = ", ".join(sorted(r.value for r in policy.allowed_roles(*route)))
         assert op["description"] == f"Roles: {roles}."
         assert {"400", "401", "403", "503"} <= set(op["responses"])

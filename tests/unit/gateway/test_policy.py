@@ -63,10 +63,15 @@ def test_district_it_runs_operations_and_reads_no_coaching_content() -> None:
                  and Role.IT_ADMIN in policy.allowed_roles(*r)}
     assert it_routes == {
         ("POST", "/roster/import"), ("GET", "/schools/<school_id>/roster"),
+        ("GET", "/roster/imports/<import_id>"),  # an import's state and its changes
         ("GET", "/time-categories"), ("POST", "/time-categories"),
         ("POST", "/time-categories/<category_id>/rename"),
         ("POST", "/time-categories/<category_id>/retire"),
         ("POST", "/people/<person_id>/forget"),  # erases content, reads none
+        ("GET", "/people"),  # names, roles and places: the roster district IT imports
+        ("GET", "/integration-tokens"), ("POST", "/integration-tokens"),
+        ("POST", "/integration-tokens/<token_id>/revoke"),
+        ("GET", "/dead-letters"),  # which consumer parked which event and why: no body
     }, "a new route for district IT: is it operations, and free of coaching content?"
 
 
@@ -82,7 +87,12 @@ def test_a_district_leader_reads_aggregates_and_never_a_cycle() -> None:
 def test_only_health_docs_and_static_pages_are_open() -> None:
     open_routes = {rule for method, rule in ROUTES if not policy.needs_token(method, rule)}
     assert open_routes == {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/<name>", "/",
-                           "/dashboard", "/dashboard/", "/dashboard/<path:name>"}, \
+                           "/dashboard", "/dashboard/", "/dashboard/<path:name>",
+                           "/admin", "/admin/", "/admin/<path:name>",
+                           "/app", "/app/", "/app/<path:name>",
+                           # district sign-in: each answers only about its cookie's session
+                           "/auth/signin", "/auth/callback", "/auth/session", "/auth/role",
+                           "/auth/signout"}, \
         "a route open without a token must hold no data"
 
 

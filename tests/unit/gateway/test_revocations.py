@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from coachops.store import Datastore
+from coachops.store import PostgresDatabase
 from gateway.revocations import (
     STALE_SECONDS,
     Follower,
@@ -54,7 +54,7 @@ def test_a_notification_that_is_not_a_revocation_is_an_error(payload: str) -> No
 
 
 def test_a_list_never_read_or_not_read_for_too_long_is_not_trusted() -> None:
-    follower = Follower(Datastore("postgresql://nobody@127.0.0.1:1/none"))
+    follower = Follower(PostgresDatabase("postgresql://nobody@127.0.0.1:1/none"))
     assert not follower.fresh(now=1000.0)
     follower.synced_at = 1000.0
     assert follower.fresh(now=1000.0 + STALE_SECONDS - 0.1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.reporting.cache import HITS, MISSES, ReportCache
+from tests.support.settings import configure
 
 
 def counted() -> tuple[float, float]:
@@ -58,11 +59,7 @@ def test_a_cache_of_no_reports_keeps_none_and_counts_nothing() -> None:
 def test_its_bounds_come_from_the_environment(monkeypatch: pytest.MonkeyPatch,
                                               size: str | None, megabytes: str | None,
                                               expected: tuple[int, int]) -> None:
-    for name, value in (("REPORTING_REPORT_CACHE_SIZE", size),
-                        ("REPORTING_REPORT_CACHE_MB", megabytes)):
-        if value is None:
-            monkeypatch.delenv(name, raising=False)
-        else:
-            monkeypatch.setenv(name, value)
+    configure(monkeypatch, REPORTING_REPORT_CACHE_SIZE=size or "",  # "": the default
+              REPORTING_REPORT_CACHE_MB=megabytes or "")
     cache = ReportCache.configured()
     assert (cache.size, cache.max_bytes) == expected

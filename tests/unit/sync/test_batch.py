@@ -7,13 +7,16 @@ import uuid
 from typing import Any
 
 import pytest
+from eventsourcing.application import Application
 from marshmallow import ValidationError
 
 from coachops.commands import field_errors, first_error, load
-from coachops.commands.sync import MAX_ITEMS, Once, SyncBatch, apply_batch
+from coachops.commands.sync import MAX_ITEMS, SyncBatch
 from coachops.commands.timetracking import RecordTimeEntry
 from coachops.errors import Invalid, NotFound
 from coachops.identity import Actor, Role
+from coachops.sync_batch import apply_batch
+from coachops.unit_of_work import Answer, Once, UnitOfWork
 from gateway.routes import validated
 from gateway.routes.sync import checked, refused
 
@@ -25,6 +28,10 @@ def step_item(**changes: Any) -> dict[str, Any]:
     return {"client_id": str(uuid.uuid4()), "command": "add_next_step", "cycle_id": CYCLE,
             "body": {"text": "try think-pair-share", "owner_id": str(uuid.uuid4()),
                      "due_on": "2026-12-01"}, **changes}
+
+
+def unit() -> UnitOfWork:
+    return UnitOfWork(Application[uuid.UUID]())  # the library's in-memory persistence
 
 
 def reasons(error: ValidationError) -> dict[str, str]:
@@ -73,18 +80,18 @@ def test_a_batch_holds_one_to_five_hundred_items() -> None:
 def test_a_service_applies_its_items_in_order_and_answers_each() -> None:
     seen: list[str] = []
 
-    def add_next_step(actor: Actor, data: dict[str, Any], once: Once) -> dict[str, Any]:
+    def add_next_step(actor: Actor, data: dict[str, Any], once: Once,
+                      unit: UnitOfWork | None) -> Answer[dict[str, Any]]:
         seen.append(data["text"])
         if data["text"] == "refused":
             raise Invalid("a next step cannot be due in the past", field="due_on")
         if data["text"] == "gone":
             raise NotFound("there is no cycle", field="cycle_id")
-        once.duplicate = data["text"] == "again"
-        return {"step": data["text"]}
+        return Answer({"step": data["text"]}, duplicate=data["text"] == "again")
 
     items = [checked(step_item(body={**step_item()["body"], "text": text}))[1]
              for text in ("first", "refused", "again", "gone", "last")]
-    answers = apply_batch(COACH, items, {"add_next_step": add_next_step})
+    answers = apply_batch(unit(), COACH, items, {"add_next_step": add_next_step})
     assert seen == ["first", "refused", "again", "gone", "last"]
     assert [(a["outcome"], a["status"]) for a in answers] == [
         ("accepted", 201), ("rejected", 422), ("duplicate", 201), ("rejected", 404),
@@ -99,7 +106,7 @@ def test_a_service_applies_its_items_in_order_and_answers_each() -> None:
 def test_a_command_of_another_service_is_rejected_not_applied() -> None:
     item = checked({"client_id": str(uuid.uuid4()), "command": "void_time_entry",
                     "body": {"entry_id": str(uuid.uuid4()), "reason": "x"}})[1]
-    answer = apply_batch(COACH, [item], {})[0]
+    answer = apply_batch(unit(), COACH, [item], {})[0]
     assert (answer["outcome"], answer["status"], answer["body"]["field"]) == (
         "rejected", 400, "command")
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from coachops.commands.sync import Once
 from coachops.errors import Conflict, Invalid
 from coachops.identity import Actor
+from coachops.unit_of_work import Answer, Once
 from services.cycles.app import Cycles
 from services.cycles.domain import Caseload, Cycle, caseload_id, synced_cycle_id
 from tests.unit.conftest import on_the_roster
@@ -29,6 +29,7 @@ from tests.unit.cycles.helpers import (
     names,
     observe,
 )
+from tests.unit.racing import racing
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def once(client_id: uuid.UUID, sender: Actor = AS_COACH) -> Once:
 
 def propose(app: Cycles, sent: Once | None = None) -> Cycle:
     return app.start_cycle(AS_COACH, COACH, [TEACHER], SCHOOL, ["danielson-2b"], GOAL, TODAY,
-                           once=sent)
+                           once=sent).result
 
 
 def accepted(app: Cycles) -> uuid.UUID:
@@ -63,7 +64,8 @@ DEBRIEF: dict[str, Any] = {
 }
 
 
-def observe_once(app: Cycles, cycle_id: uuid.UUID, sent: Once) -> tuple[Cycle, uuid.UUID]:
+def observe_once(app: Cycles, cycle_id: uuid.UUID,
+                 sent: Once) -> Answer[tuple[Cycle, uuid.UUID]]:
     return app.log_observation(AS_COACH, cycle_id, now=NOW, today=TODAY, once=sent,
                                **OBSERVATION)
 
@@ -129,11 +131,13 @@ def test_a_proposal_from_an_app_has_an_id_made_from_its_sender_and_client_id() -
 
 def test_a_proposal_sent_twice_is_one_cycle_in_one_caseload(app: Cycles) -> None:
     sent = once(uuid.uuid4())
-    first = propose(app, sent)
-    assert not sent.duplicate
-    again = once(sent.client_id)
-    second = propose(app, again)
+    answer = app.start_cycle(AS_COACH, COACH, [TEACHER], SCHOOL, ["danielson-2b"], GOAL,
+                             TODAY, once=sent)
+    assert not answer.duplicate
+    again = app.start_cycle(AS_COACH, COACH, [TEACHER], SCHOOL, ["danielson-2b"], GOAL,
+                            TODAY, once=once(sent.client_id))
     assert again.duplicate
+    first, second = answer.result, again.result
     assert second.id == first.id == synced_cycle_id(COACH, sent.client_id)
     assert (second.version, second.status) == (first.version - 1, first.status)
     assert stored(app, first.id) == ["Proposed", "ClientCommandApplied"]
@@ -145,9 +149,9 @@ def test_a_proposal_sent_twice_is_one_cycle_in_one_caseload(app: Cycles) -> None
 def test_an_observation_sent_twice_is_logged_once_with_the_same_answer(app: Cycles) -> None:
     cycle_id = accepted(app)
     client_id = uuid.uuid4()
-    first, observation_id = observe_once(app, cycle_id, once(client_id))
-    again = once(client_id)
-    second, same_id = observe_once(app, cycle_id, again)
+    first, observation_id = observe_once(app, cycle_id, once(client_id)).result
+    again = observe_once(app, cycle_id, once(client_id))
+    second, same_id = again.result
     assert again.duplicate
     assert same_id == observation_id
     assert (second.phase, second.version) == (first.phase, first.version - 1)
@@ -159,13 +163,13 @@ def test_a_resend_answers_as_the_first_sending_did_though_the_cycle_moved_on(
 ) -> None:
     cycle_id = accepted(app)
     observed = uuid.uuid4()
-    first, observation_id = observe_once(app, cycle_id, once(observed))
+    first, observation_id = observe_once(app, cycle_id, once(observed)).result
     app.hold_debrief(AS_COACH, cycle_id, now=NOW, today=TODAY, once=once(uuid.uuid4()),
                      **{**DEBRIEF, "observation_ids": [observation_id]})
     app.add_next_step(AS_COACH, cycle_id, "try think-pair-share", TEACHER,
                       TODAY + timedelta(days=2), TODAY, once=once(uuid.uuid4()))
-    again = once(observed)
-    second, same_id = observe_once(app, cycle_id, again)
+    again = observe_once(app, cycle_id, once(observed))
+    second, same_id = again.result
     assert again.duplicate and same_id == observation_id
     assert app.cycle(AS_COACH, cycle_id, NOW).phase.value == "reflect"
     assert second.phase.value == first.phase.value == "act"  # as it answered then
@@ -179,9 +183,7 @@ def test_a_refused_command_is_not_remembered_and_may_be_sent_again(app: Cycles) 
         observe_once(app, cycle_id, once(client_id))
     assert "ClientCommandApplied" not in stored(app, cycle_id)
     app.accept(AS_TEACHER, cycle_id, TODAY)
-    sent = once(client_id)
-    observe_once(app, cycle_id, sent)
-    assert not sent.duplicate
+    assert not observe_once(app, cycle_id, once(client_id)).duplicate
     assert stored(app, cycle_id).count("ObservationLogged") == 1
 
 
@@ -189,9 +191,7 @@ def test_the_same_client_id_on_two_cycles_is_two_commands(app: Cycles) -> None:
     first, second = accepted(app), accepted(app)
     client_id = uuid.uuid4()
     observe_once(app, first, once(client_id))
-    sent = once(client_id)
-    observe_once(app, second, sent)
-    assert not sent.duplicate
+    assert not observe_once(app, second, once(client_id)).duplicate
 
 
 class ResentMeanwhile(Cycles):
@@ -201,13 +201,15 @@ class ResentMeanwhile(Cycles):
 
     resend: Once | None = None
 
-    def _cycle(self, cycle_id: uuid.UUID) -> Cycle:
-        stale = super()._cycle(cycle_id)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        racing(self, self.race)
+
+    def race(self, aggregate_id: uuid.UUID) -> None:
         if self.resend is not None:
             resend, self.resend = self.resend, None
-            self.log_observation(AS_COACH, cycle_id, now=NOW, today=TODAY, once=resend,
+            self.log_observation(AS_COACH, aggregate_id, now=NOW, today=TODAY, once=resend,
                                  **OBSERVATION)
-        return stale
 
 
 def test_a_command_and_its_client_id_are_saved_together_or_not_at_all() -> None:
@@ -216,11 +218,11 @@ def test_a_command_and_its_client_id_are_saved_together_or_not_at_all() -> None:
         cycle_id = accepted(app)
         client_id = uuid.uuid4()
         app.resend = once(client_id)
-        sent = once(client_id)
         # This save loses the race: its observation is not stored without its client id,
         # nor its client id without its observation; decided again, it is a duplicate.
-        _, observation_id = observe_once(app, cycle_id, sent)
-        assert sent.duplicate
+        answer = observe_once(app, cycle_id, once(client_id))
+        _, observation_id = answer.result
+        assert answer.duplicate
         events = list(app.events.get(cycle_id))
         assert names(events).count("ObservationLogged") == 1
         assert names(events).count("ClientCommandApplied") == 1
@@ -233,19 +235,21 @@ def test_a_command_and_its_client_id_are_saved_together_or_not_at_all() -> None:
 def test_a_batch_sent_again_is_answered_step_by_step_as_it_was_the_first_time(
     app: Cycles,
 ) -> None:
-    """The items of one batch share what they loaded; sent again, each duplicate answers
+    """The items of one batch share a unit of work; sent again, each duplicate answers
     with the cycle as that item left it, not as the whole batch left it."""
     cycle_id = accepted(app)
     client_ids = [uuid.uuid4() for _ in range(3)]
 
     def send_batch() -> list[tuple[int, int, uuid.UUID, bool]]:
-        loaded: dict[Any, Any] = {}
+        unit = app.work()
         answers = []
         for n, client_id in enumerate(client_ids):
-            sent = Once(client_id, COACH, loaded=loaded)
-            cycle, step_id = app.add_next_step(AS_COACH, cycle_id, f"step {n}", TEACHER,
-                                               TODAY + timedelta(days=2), TODAY, once=sent)
-            answers.append((cycle.progress().total, cycle.version, step_id, sent.duplicate))
+            answer = app.add_next_step(AS_COACH, cycle_id, f"step {n}", TEACHER,
+                                       TODAY + timedelta(days=2), TODAY,
+                                       once=Once(client_id, COACH), unit=unit)
+            cycle, step_id = answer.result
+            answers.append((cycle.progress().total, cycle.version, step_id, answer.duplicate))
+        unit.commit()
         return answers
 
     first, again = send_batch(), send_batch()

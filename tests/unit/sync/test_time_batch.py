@@ -10,12 +10,15 @@ from datetime import time, timedelta
 from typing import Any
 
 import pytest
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
 from nameko.testing.services import worker_factory
 
-from coachops.commands.sync import Batch, Once, apply_batch
 from coachops.errors import Invalid
 from coachops.identity import Actor
 from coachops.json import Json
+from coachops.sync_batch import apply_batch
+from coachops.unit_of_work import Answer, Once, UnitOfWork
 from services.timetracking.app import TimeTracking
 from services.timetracking.domain import CoachDay, EntryLocation, EntryValues, day_id
 from services.timetracking.service import TimeTrackingService
@@ -124,93 +127,87 @@ def test_a_refused_item_stops_nothing_and_is_not_saved(app: TimeTracking,
     assert len(inserts(app)) == 1
 
 
-def test_a_batch_that_meets_another_workers_write_is_applied_item_by_item(
+def test_a_batch_that_meets_another_workers_write_is_decided_again_from_the_store(
         app: TimeTracking, service: Any) -> None:
     """Another device saves an entry on the same day after the batch read it and before the
-    batch is saved: the batch's one save conflicts, and its items are applied again from
-    the store, each in its own transaction, around the other entry."""
+    batch is saved: the batch's one save conflicts, and its items are decided again from
+    the store, around the other entry, and saved in one transaction."""
     other_device = EntryValues.of(school_id=SCHOOL, worked_on=MONDAY, category_id="modelling",
                                   start=time(9), end=time(10))
+    met: list[bool] = []
 
-    def record_then_meet_the_other_device(actor: Any, data: Json, once: Once) -> Json:
-        answer = service._record_time_entry(actor, data, once)
-        if once.batch is not None and data["start"].hour == 8:  # the batch's last item
+    def record_then_meet_the_other_device(actor: Any, data: Json, once: Once,
+                                          unit: UnitOfWork | None) -> Answer[Json]:
+        answer: Answer[Json] = service._record_time_entry(actor, data, once, unit)
+        if unit is not None and data["start"].hour == 8 and not met:  # the last item
+            met.append(True)
             app.record_entry(AS_COACH, COACH, other_device, TODAY)  # its own transaction
-        return answer  # type: ignore[no-any-return]
+        return answer
 
-    answers = apply_batch(Actor.from_dict(ACTOR), [record("07:00", "08:00"),
-                                                   record("08:00", "08:30")],
+    answers = apply_batch(app.work(), Actor.from_dict(ACTOR),
+                          [record("07:00", "08:00"), record("08:00", "08:30")],
                           {"record_time_entry": record_then_meet_the_other_device})
     assert outcomes(answers) == [("accepted", 201)] * 2
     monday = app.repository.get(day_id(COACH, MONDAY))
     assert sorted(e.values.minutes for e in monday.live()) == [30, 60, 60]
-    # the other device's entry, the batch's one save (refused), then one per item
-    assert inserts(app) == [3, 7, 3, 3]
+    # the other device's entry, the batch's one save (refused), then the batch again (the
+    # day stored by then)
+    assert inserts(app) == [3, 7, 6]
+
+
+class Note(Aggregate):
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    @event("Written")
+    def write(self, text: str) -> None:
+        self.texts.append(text)
+
+
+def items_of(*texts: str) -> list[Json]:
+    return [{"client_id": str(uuid.uuid4()), "command": "add_next_step",
+             "body": {"text": text, "owner_id": str(uuid.uuid4()), "due_on": "2026-12-01",
+                      "cycle_id": str(uuid.uuid4())}}
+            for text in texts]
 
 
 def test_a_refused_item_that_left_a_change_behind_sends_the_batch_item_by_item() -> None:
     """A service layer that changed an aggregate and then refused (its bug): the batch's
     one save would keep that change, so the batch is applied item by item instead."""
-    saved: list[list[str]] = []
+    app = Application[uuid.UUID]()
+    note = Note()
+    app.save(note)
     calls: list[str] = []
 
-    class Aggregate:
-        id = uuid.uuid4()
-        pending_events: list[str] = []
-
-    aggregate = Aggregate()
-
-    def save(*aggregates: Any) -> None:
-        saved.append([e for a in aggregates for e in a.pending_events])
-
-    def step(actor: Any, data: Json, once: Once) -> Json:
+    def step(actor: Any, data: Json, once: Once, unit: UnitOfWork | None) -> Answer[Json]:
         calls.append(data["text"])
-        if once.batch is not None:
-            aggregate.pending_events.append(data["text"])
-            once.batch.collect(save, aggregate)
+        own = UnitOfWork(app) if unit is None else unit
+        written = own.get(note.id, Note)
+        written.write(data["text"])
         if data["text"] == "refused":
             raise Invalid("no", field="text")
-        return {}
+        own.add(written)
+        if unit is None:
+            own.commit()
+        return Answer({})
 
-    items = [{"client_id": str(uuid.uuid4()), "command": "add_next_step",
-              "body": {"text": text, "owner_id": str(uuid.uuid4()), "due_on": "2026-12-01",
-                       "cycle_id": str(uuid.uuid4())}}
-             for text in ("first", "refused", "last")]
-    answers = apply_batch(AS_COACH, items, {"add_next_step": step})
+    answers = apply_batch(UnitOfWork(app), AS_COACH, items_of("first", "refused", "last"),
+                          {"add_next_step": step})
     assert outcomes(answers) == [("accepted", 201), ("rejected", 422), ("accepted", 201)]
     assert calls == ["first", "refused", "first", "refused", "last"]
-    assert saved == []  # nothing of the abandoned batch
+    assert app.repository.get(note.id).texts == ["first", "last"]  # nothing of the abandoned
 
 
 def test_a_batch_that_cannot_be_saved_answers_its_accepted_items_as_not_applied() -> None:
-    def failing_save(*aggregates: Any) -> None:
-        raise OSError("the database went away")
+    class Failing(Application[uuid.UUID]):
+        def save(self, *objs: Any, **kwargs: Any) -> Any:
+            raise OSError("the database went away")
 
-    def step(actor: Any, data: Json, once: Once) -> Json:
-        assert once.batch is not None
-        once.duplicate = data["text"] == "again"
+    def step(actor: Any, data: Json, once: Once, unit: UnitOfWork | None) -> Answer[Json]:
+        assert unit is not None
+        unit.add(Note())
+        return Answer({"step": data["text"]}, duplicate=data["text"] == "again")
 
-        class Changed:
-            id = uuid.uuid4()
-            pending_events = ["an event"]
-
-        once.batch.collect(failing_save, Changed())
-        return {"step": data["text"]}
-
-    items = [{"client_id": str(uuid.uuid4()), "command": "add_next_step",
-              "body": {"text": text, "owner_id": str(uuid.uuid4()), "due_on": "2026-12-01",
-                       "cycle_id": str(uuid.uuid4())}}
-             for text in ("first", "again")]
-    answers = apply_batch(AS_COACH, items, {"add_next_step": step})
+    answers = apply_batch(UnitOfWork(Failing()), AS_COACH, items_of("first", "again"),
+                          {"add_next_step": step})
     assert outcomes(answers) == [("rejected", 500), ("duplicate", 201)]
-
-
-def test_what_a_batch_collects_is_saved_once_per_aggregate() -> None:
-    saved: list[tuple[Any, ...]] = []
-    batch = Batch()
-    first, second = CoachDay(COACH, MONDAY), CoachDay(COACH, TUESDAY)
-    batch.collect(lambda *a: saved.append(a), first)
-    batch.collect(lambda *a: saved.append(a), first, second)
-    assert batch.pending() == 2  # each day's creation
-    batch.commit()
-    assert saved == [(first, second)]

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from coachops.commands.sync import Once
 from coachops.errors import Conflict, Forbidden, Invalid
 from coachops.identity import Actor, Role
+from coachops.unit_of_work import Once
 from services.timetracking.app import TimeTracking
 from services.timetracking.domain import CoachDay, EntryLocation, day_id, synced_entry_id
 from tests.unit.timetracking.helpers import AS_COACH, COACH, MONDAY, TODAY, values
@@ -36,17 +36,18 @@ def test_an_entry_recorded_from_an_app_has_an_id_made_from_its_client_id(
     app: TimeTracking,
 ) -> None:
     client_id = uuid.uuid4()
-    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY, once=once(client_id))
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY, once=once(client_id)).result
     assert entry_id == synced_entry_id(COACH, client_id)
     assert synced_entry_id(COACH, client_id) != synced_entry_id(uuid.uuid4(), client_id)
 
 
 def test_an_entry_sent_twice_is_recorded_once(app: TimeTracking) -> None:
     client_id = uuid.uuid4()
-    first = app.record_entry(AS_COACH, COACH, values(), TODAY, once=once(client_id))
+    first = app.record_entry(AS_COACH, COACH, values(), TODAY, once=once(client_id)).result
     again = once(client_id)
-    assert app.record_entry(AS_COACH, COACH, values(), TODAY, once=again) == first
-    assert again.duplicate
+    answer = app.record_entry(AS_COACH, COACH, values(), TODAY, once=again)
+    assert answer.result == first
+    assert answer.duplicate
     assert day_events(app, day_id(COACH, MONDAY)).count("EntryRecorded") == 1
 
 
@@ -54,44 +55,45 @@ def test_a_resent_entry_is_a_duplicate_even_after_its_correction(app: TimeTracki
     """Without the client id, the resent entry (its first values) would clash with the
     corrected one and be refused: the whole batch sent again must not be."""
     client_id = uuid.uuid4()
-    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY, once=once(client_id))
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY, once=once(client_id)).result
     app.correct_entry(AS_COACH, entry_id, {"end": values(end="10:30").end}, "ran long",
                       TODAY, once=once(uuid.uuid4()))
     again = once(client_id)
-    assert app.record_entry(AS_COACH, COACH, values(), TODAY, once=again) == entry_id
-    assert again.duplicate
+    answer = app.record_entry(AS_COACH, COACH, values(), TODAY, once=again)
+    assert answer.result == entry_id
+    assert answer.duplicate
     assert app.coach_day(AS_COACH, COACH, MONDAY).entries[entry_id].values.minutes == 90
 
 
 def test_a_correction_sent_twice_is_made_once_even_when_it_moved_the_entry(
     app: TimeTracking,
 ) -> None:
-    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY)
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY).result
     moved = uuid.uuid4()
     app.correct_entry(AS_COACH, entry_id, {"worked_on": TUESDAY}, "wrong day", TODAY,
                       once=once(moved))
     again = once(moved)
     kept = app.correct_entry(AS_COACH, entry_id, {"worked_on": TUESDAY}, "wrong day", TODAY,
                              once=again)
-    assert again.duplicate and kept.worked_on == TUESDAY
+    assert kept.duplicate and kept.result.worked_on == TUESDAY
     assert day_events(app, day_id(COACH, TUESDAY)).count("EntryMovedIn") == 1
     assert day_events(app, day_id(COACH, MONDAY)).count("EntryMovedOut") == 1
 
 
 def test_a_void_sent_twice_is_made_once_and_answered_the_same(app: TimeTracking) -> None:
-    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY)
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY).result
     client_id = uuid.uuid4()
     app.void_entry(AS_COACH, entry_id, "logged twice", once=once(client_id))
     again = once(client_id)
-    app.void_entry(AS_COACH, entry_id, "logged twice", once=again)  # no "already voided"
-    assert again.duplicate
+    answer = app.void_entry(AS_COACH, entry_id, "logged twice", once=again)  # no "already voided"
+    assert answer.duplicate
     with pytest.raises(Invalid):  # the single route, without a client id, still refuses
         app.void_entry(AS_COACH, entry_id, "logged twice")
     assert day_events(app, day_id(COACH, MONDAY)).count("EntryVoided") == 1
 
 
 def test_a_refused_correction_is_not_remembered(app: TimeTracking) -> None:
-    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY)
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY).result
     client_id = uuid.uuid4()
     with pytest.raises(Invalid):
         app.correct_entry(AS_COACH, entry_id, {"category_id": "no-such-category"}, "typo",
@@ -103,7 +105,7 @@ def test_a_refused_correction_is_not_remembered(app: TimeTracking) -> None:
 
 def test_another_person_gets_no_answer_for_a_coach_s_client_id(app: TimeTracking) -> None:
     client_id = uuid.uuid4()
-    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY, once=once(client_id))
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY, once=once(client_id)).result
     other = Actor(uuid.uuid4(), Role.COACH)
     with pytest.raises(Forbidden):
         app.void_entry(other, entry_id, "not mine", once=Once(client_id, other.id))
@@ -127,7 +129,7 @@ def test_the_location_remembers_its_client_ids_on_replay() -> None:
 
 
 def test_one_client_id_given_to_two_commands_is_a_conflict(app: TimeTracking) -> None:
-    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY)
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY).result
     client_id = uuid.uuid4()
     app.correct_entry(AS_COACH, entry_id, {"end": values(end="10:30").end}, "ran long",
                       TODAY, once=Once(client_id, COACH, command="correct_time_entry"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, time, timedelta
-from typing import Any
 
 import pytest
+from eventsourcing.application import AggregateNotFoundError
 
 from coachops.errors import Conflict, Forbidden, Invalid, NotFound
 from coachops.identity import Actor, Role
@@ -14,10 +14,12 @@ from services.timetracking.app import TimeTracking, week_of
 from services.timetracking.domain import (
     CATEGORY_LIST_ID,
     CategoryList,
+    CoachDay,
     EntryLocation,
     day_id,
 )
 from tests.unit.conftest import TIME_ROSTER_EVENTS
+from tests.unit.racing import racing
 from tests.unit.timetracking.helpers import AS_COACH, COACH, LEADER, MONDAY, TODAY, values
 
 TUESDAY = MONDAY + timedelta(days=1)
@@ -37,7 +39,7 @@ def test_the_category_list_is_seeded_once(app: TimeTracking) -> None:
 
 
 def test_a_recorded_entry_is_saved_with_where_it_lives(app: TimeTracking) -> None:
-    entry_id = app.record_entry(AS_COACH, COACH, values(note="private"), TODAY)
+    entry_id = app.record_entry(AS_COACH, COACH, values(note="private"), TODAY).result
     location = app.repository.get(entry_id)
     assert isinstance(location, EntryLocation)
     assert (location.coach_id, location.worked_on) == (COACH, MONDAY)
@@ -48,9 +50,9 @@ def test_a_recorded_entry_is_saved_with_where_it_lives(app: TimeTracking) -> Non
 
 def test_an_offline_resend_records_nothing_twice(app: TimeTracking) -> None:
     entry_id = uuid.uuid4()
-    assert app.record_entry(AS_COACH, COACH, values(), TODAY, entry_id=entry_id) == entry_id
+    assert app.record_entry(AS_COACH, COACH, values(), TODAY, entry_id=entry_id).result == entry_id
     count = stored_events(app)
-    assert app.record_entry(AS_COACH, COACH, values(), TODAY, entry_id=entry_id) == entry_id
+    assert app.record_entry(AS_COACH, COACH, values(), TODAY, entry_id=entry_id).result == entry_id
     assert stored_events(app) == count
     with pytest.raises(Conflict) as error:
         app.record_entry(AS_COACH, COACH, values("13:00", "14:00"), TODAY, entry_id=entry_id)
@@ -58,7 +60,7 @@ def test_an_offline_resend_records_nothing_twice(app: TimeTracking) -> None:
 
 
 def test_a_correction_on_the_same_day(app: TimeTracking) -> None:
-    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY)
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY).result
     app.correct_entry(AS_COACH, entry_id, {"category_id": "covering-classes"}, "covering",
                       TODAY)
     [entry] = app.coach_day(AS_COACH, COACH, MONDAY).live()
@@ -68,7 +70,7 @@ def test_a_correction_on_the_same_day(app: TimeTracking) -> None:
 def test_a_correction_to_another_date_moves_the_entry_and_its_location(
     app: TimeTracking,
 ) -> None:
-    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY)
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY).result
     app.correct_entry(AS_COACH, entry_id, {"worked_on": TUESDAY}, "wrong day", TODAY)
     assert app.coach_day(AS_COACH, COACH, MONDAY).live() == []
     [moved] = app.coach_day(AS_COACH, COACH, TUESDAY).live()
@@ -81,7 +83,7 @@ def test_a_correction_to_another_date_moves_the_entry_and_its_location(
 
 
 def test_a_void_keeps_the_entry_in_the_day(app: TimeTracking) -> None:
-    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY)
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY).result
     app.void_entry(AS_COACH, entry_id, "duplicate")
     day = app.coach_day(AS_COACH, COACH, MONDAY)
     assert day.live() == [] and day.entries[entry_id].voided
@@ -96,7 +98,7 @@ def test_an_unknown_entry_is_not_found(app: TimeTracking) -> None:
 
 
 def test_coaches_act_on_their_own_entries_only(app: TimeTracking) -> None:
-    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY)
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY).result
     other = Actor(uuid.uuid4(), Role.COACH)
     with pytest.raises(Forbidden):
         app.record_entry(other, COACH, values("11:00", "12:00"), TODAY)
@@ -130,9 +132,17 @@ def test_categories_change_through_the_app(app: TimeTracking) -> None:
         app.record_entry(AS_COACH, COACH, values(category_id="duties"), TODAY)
 
 
-def another_device_records(app: TimeTracking, load_day: object, entry: object) -> uuid.UUID:
+def stored_day(app: TimeTracking) -> CoachDay:
+    """The coach's Monday as stored, read as another worker would."""
+    try:
+        return app.repository.get(day_id(COACH, MONDAY))
+    except AggregateNotFoundError:
+        return CoachDay(coach_id=COACH, worked_on=MONDAY)
+
+
+def another_device_records(app: TimeTracking, entry: object) -> uuid.UUID:
     """A competing writer: loads the day itself and commits first."""
-    day = load_day(COACH, MONDAY)  # type: ignore[operator]
+    day = stored_day(app)
     entry_id = uuid.uuid4()
     day.record(AS_COACH, entry_id, entry, app.category_list(), TODAY)
     app.save(day)
@@ -144,34 +154,28 @@ def test_a_race_for_the_same_day_is_decided_again_and_the_overlap_caught(
 ) -> None:
     """Another device saves an overlapping entry between our load and our save: our save
     loses the race, the command reloads the day and the overlap rule refuses it."""
-    load_day, read = app._day, app._to_record
     raced: list[uuid.UUID] = []
 
-    def read_then_lose_the_race(entry_id: uuid.UUID, coach_id: uuid.UUID, on: date) -> Any:
-        reads = read(entry_id, coach_id, on)  # the command's day among them
-        if not raced:
-            raced.append(another_device_records(app, load_day, values("09:30", "10:30")))
-        return reads
+    def lose_the_race(aggregate_id: uuid.UUID) -> None:
+        if aggregate_id == day_id(COACH, MONDAY) and not raced:
+            raced.append(another_device_records(app, values("09:30", "10:30")))
 
-    app._to_record = read_then_lose_the_race  # type: ignore[method-assign]
+    racing(app, lose_the_race)
     with pytest.raises(Invalid, match="overlaps entry") as error:
         app.record_entry(AS_COACH, COACH, values("09:00", "10:00"), TODAY)
     assert str(raced[0]) in error.value.message
-    assert [e.entry_id for e in load_day(COACH, MONDAY).live()] == raced
+    assert [e.entry_id for e in stored_day(app).live()] == raced
 
 
 def test_a_command_that_keeps_losing_races_is_a_conflict(app: TimeTracking) -> None:
-    load_day, read = app._day, app._to_record
+    def always_stale(aggregate_id: uuid.UUID) -> None:
+        if aggregate_id == day_id(COACH, MONDAY):
+            another_device_records(app, values(None, None, minutes=1))
 
-    def always_stale(entry_id: uuid.UUID, coach_id: uuid.UUID, on: date) -> Any:
-        reads = read(entry_id, coach_id, on)
-        another_device_records(app, load_day, values(None, None, minutes=1))
-        return reads
-
-    app._to_record = always_stale  # type: ignore[method-assign]
+    racing(app, always_stale)
     with pytest.raises(Conflict):
         app.record_entry(AS_COACH, COACH, values(None, None, minutes=5), TODAY)
-    assert len(load_day(COACH, MONDAY).live()) == 5  # one per lost attempt, ours never
+    assert len(stored_day(app).live()) == 5  # one per lost attempt, ours never
 
 
 def test_seeding_twice_at_once_keeps_one_list(app: TimeTracking) -> None:

@@ -57,6 +57,10 @@ def test_a_leader_adds_a_category_with_a_stable_id() -> None:
         ({"label": "Something", "kind": "coaching", "category_id": "Bad Id"}, "category_id",
          "lower-case"),
         ({"label": " ", "kind": "coaching"}, "label", "empty"),
+        # No id sent: the one made from the label is refused naming the label.
+        ({"label": "\U0001f469\u200d\U0001f469\u200d\U0001f467", "kind": "coaching"},
+         "label", "a letter or a digit"),
+        ({"label": "  DUTIES!", "kind": "other"}, "label", "already a category 'duties'"),
         ({"label": "x" * 101, "kind": "coaching"}, "label", "longer than 100"),
         ({"label": "Something", "kind": "sometimes"}, "kind", "coaching' or 'other"),
     ],

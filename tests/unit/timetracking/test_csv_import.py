@@ -7,8 +7,7 @@ from datetime import date, time
 
 import pytest
 
-from coachops.commands.timetracking import ImportRejected
-from coachops.errors import Forbidden
+from coachops.errors import Forbidden, Rejected
 from coachops.identity import Actor, Role
 from services.timetracking import csv_import
 from services.timetracking.app import TimeTracking
@@ -44,7 +43,7 @@ def import_csv(app: TimeTracking, text: str, school: uuid.UUID | None = SCHOOL) 
 def rejected(app: TimeTracking, text: str, school: uuid.UUID | None = SCHOOL,
              ) -> list[tuple[int | None, str | None, str]]:
     before = stored(app)
-    with pytest.raises(ImportRejected) as error:
+    with pytest.raises(Rejected) as error:
         import_csv(app, text, school)
     assert stored(app) == before, "a broken file saved something"
     assert error.value.message.startswith("nothing was imported")
@@ -106,7 +105,7 @@ def test_a_broken_file_reports_every_problem_by_line_and_imports_nothing(
 
 
 def test_an_overlap_with_a_stored_entry_names_that_entry(app: TimeTracking) -> None:
-    stored_id = app.record_entry(AS_COACH, COACH, values("09:00", "10:00"), TODAY)
+    stored_id = app.record_entry(AS_COACH, COACH, values("09:00", "10:00"), TODAY).result
     text = "date,start,end,category\n2026-10-05,9:30,10:30,co-planning\n"
     [(line, field, reason)] = rejected(app, text)
     assert (line, field) == (2, "start")
@@ -214,11 +213,11 @@ def test_the_refusal_crosses_rpc_with_numbers_and_nulls_intact() -> None:
     """nameko stringifies error args; the report must still arrive as it was sent."""
     from nameko.exceptions import deserialize, serialize
 
-    sent = ImportRejected("nothing was imported", errors=[
+    sent = Rejected("nothing was imported", name="ImportRejected", errors=[
         {"line": 2, "field": "minutes", "reason": "r"}, {"line": None, "field": None,
                                                          "reason": "3 more"}])
     received = deserialize(serialize(sent))
-    assert isinstance(received, ImportRejected)
+    assert isinstance(received, Rejected)
     assert received.errors == sent.errors
     assert received.to_dict() == {"error": "ImportRejected", "message": "nothing was imported",
                                   "field": None, "errors": sent.errors}

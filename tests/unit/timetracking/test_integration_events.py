@@ -29,7 +29,7 @@ def test_entries_travel_as_ids_dates_minutes_and_categories(app: TimeTracking) -
     entry_id = app.record_entry(
         AS_COACH, COACH,
         values(cycle_id=cycle, focus_area_id="danielson-2b", note=SECRET_NOTE), TODAY,
-    )
+    ).result
     app.correct_entry(AS_COACH, entry_id, {"category_id": "covering-classes",
                                            "end": time(11)}, SECRET_REASON, TODAY)
     app.correct_entry(AS_COACH, entry_id, {"worked_on": MONDAY + timedelta(days=1)},
@@ -85,7 +85,7 @@ def test_forgetting_the_coach_erases_notes_and_reasons_and_changes_nothing_publi
         app: TimeTracking) -> None:
     """The note and the reasons are sealed with the coach's key (``coachops.privacy``):
     erased with it, while the entries, and every event published from them, stand."""
-    entry_id = app.record_entry(AS_COACH, COACH, values(note=SECRET_NOTE), TODAY)
+    entry_id = app.record_entry(AS_COACH, COACH, values(note=SECRET_NOTE), TODAY).result
     app.correct_entry(AS_COACH, entry_id, {"end": time(11)}, SECRET_REASON, TODAY)
     before = published(app)
     stored = "".join(n.state.decode() for n in app.recorder.select_notifications(1, 10_000))

@@ -8,9 +8,10 @@ from datetime import date, time
 import pytest
 from nameko.testing.services import worker_factory
 
-from coachops import clock
+from coachops import clock, settings
 from coachops.errors import Invalid
 from coachops.identity import Actor, Role
+from coachops.unit_of_work import Answer
 from services.timetracking.domain import CategoryList, CoachDay, EntryValues
 from services.timetracking.service import TimeTrackingService
 from tests.unit.timetracking.helpers import AS_COACH, COACH, MONDAY, SCHOOL, TODAY, values
@@ -26,7 +27,7 @@ def record_command(**changes: object) -> dict[str, object]:
 def test_record_loads_the_command_and_calls_the_application() -> None:
     service = worker_factory(TimeTrackingService)
     entry_id = uuid.uuid4()
-    service.timetracking.record_entry.return_value = entry_id
+    service.timetracking.record_entry.return_value = Answer(entry_id)
     assert service.record_time_entry(ACTOR, record_command(note="mine")) == {
         "entry_id": str(entry_id)}
     kwargs = service.timetracking.record_entry.call_args.kwargs
@@ -141,6 +142,22 @@ def test_the_week_view_totals_each_day_and_the_week() -> None:
     assert [d["totals"]["total_minutes"] for d in view["days"]] == [60, 0, 0, 0, 0, 0, 0]
     assert view["days"][1]["totals"]["coaching_share"] is None
     assert view["totals"]["coaching_share"] == 1.0
+    assert view["target_share"] == settings.current().coaching_share_target  # the district's
+
+
+def test_the_week_carries_the_districts_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    service = worker_factory(TimeTrackingService)
+    service.timetracking.coach_week.return_value = [
+        CoachDay(coach_id=COACH, worked_on=date(2026, 10, 5 + n)) for n in range(7)]
+    service.timetracking.category_list.return_value = CategoryList.seeded()
+    monkeypatch.setenv("COACHING_SHARE_TARGET", "0.3")
+    settings.reload()
+    try:
+        view = service.coach_week(ACTOR, {"coach_id": str(COACH), "date": "2026-10-08"})
+    finally:
+        monkeypatch.delenv("COACHING_SHARE_TARGET")
+        settings.reload()
+    assert view["target_share"] == 0.3
 
 
 def test_the_category_list_leaves_out_retired_ones_unless_asked() -> None:

@@ -13,6 +13,7 @@ from nameko.testing.services import worker_factory
 from coachops.contracts import Envelope
 from coachops.errors import Forbidden, Invalid, NotFound
 from coachops.identity import Actor, Role
+from coachops.unit_of_work import Answer
 from services.timetracking.app import TimeTracking
 from services.timetracking.domain import CategoryList, CoachDay
 from services.timetracking.integration import to_integration
@@ -166,9 +167,9 @@ def test_the_app_suggests_once_and_confirms_with_a_location(app: TimeTracking) -
     before = app.recorder.max_notification_id()
     assert not app.suggest_from_calendar(COACH, item_id, CYCLE, SCHOOL, "co_teach", MONDAY, 40)
     assert app.recorder.max_notification_id() == before
-    entry_id = app.confirm_suggestion(AS_COACH, COACH, MONDAY, item_id, {}, TODAY)
+    entry_id = app.confirm_suggestion(AS_COACH, COACH, MONDAY, item_id, {}, TODAY).result
     assert app.repository.get(entry_id).worked_on == MONDAY
-    assert app.confirm_suggestion(AS_COACH, COACH, MONDAY, item_id, {}, TODAY) == entry_id
+    assert app.confirm_suggestion(AS_COACH, COACH, MONDAY, item_id, {}, TODAY).result == entry_id
     app.void_entry(AS_COACH, entry_id, "it was cancelled after all")  # a real entry
     with pytest.raises(Forbidden):
         app.dismiss_suggestion(LEADER, COACH, MONDAY, item_id)
@@ -193,7 +194,7 @@ def test_the_handler_passes_the_event_on() -> None:
 def test_confirm_passes_only_what_the_coach_changed() -> None:
     service = worker_factory(TimeTrackingService)
     entry_id, item_id = uuid.uuid4(), uuid.uuid4()
-    service.timetracking.confirm_suggestion.return_value = entry_id
+    service.timetracking.confirm_suggestion.return_value = Answer(entry_id)
     result = service.confirm_suggestion(
         {"id": str(COACH), "role": "coach"},
         {"coach_id": str(COACH), "date": "2026-10-05", "item_id": str(item_id),

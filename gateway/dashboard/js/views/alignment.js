@@ -1,21 +1,17 @@
 // Plan alignment: how much coaching time and how many cycles serve a focus area of the
 // coaching agreement in force, and which pairs need an agreement or a check-in.
 
-import { getJson } from "../api.js";
 import { sharesAgainstTarget } from "../charts.js";
-import { csvButton, h, learnSchoolNames, nameOf, period, rowName, section } from "../common.js";
+import { csvButton, getReport, h, nameOf, period, rowName, section } from "../common.js";
 import { count, hours, isSuppressed, percent, table } from "../tables.js";
 
 // Below a school, alignment is reported per coach-school pair.
 const LEVEL_BELOW = { region: "region", school: "school", coach: "coach_school", month: "month" };
 
 export async function alignment(ctx) {
-  const report = await getJson("/reports/plan-alignment", ctx.query);
+  const report = await getReport("/reports/plan-alignment", ctx.query);
   const level = LEVEL_BELOW[ctx.childLevel];
   const children = report.rows.filter((r) => r.level === level);
-  const schools = children.flatMap((r) => (level === "coach_school" ? [r.key.split("/")[1]]
-    : level === "school" ? [r.key] : []));
-  await learnSchoolNames(schools, ctx.role);
   const noun = { region: "region", school: "school", coach_school: "coach and school",
     month: "month" }[level];
   const flags = report.rows.filter((r) => r.level.startsWith("flag_"));

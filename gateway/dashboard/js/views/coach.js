@@ -2,7 +2,7 @@
 
 import { getJson } from "../api.js";
 import { coloursFor, legend, stackedBars } from "../charts.js";
-import { h, learnSchoolNames, nameOf, section } from "../common.js";
+import { h, learnSchoolNames, nameOf, section, shareHeadline } from "../common.js";
 import { count, hours, percent, table } from "../tables.js";
 
 const PHASES = ["plan", "act", "reflect"];
@@ -43,9 +43,8 @@ export async function myWeek(ctx) {
     ], cycles.map((c) => ({ ...c, key: c.cycle_id })), { empty: "No active cycles." }));
 
   const time = section("week", "My week of time",
-    h("p", { class: "headline" }, "Coaching share this week: ",
-      h("strong", { "data-headline": "coaching_share" }, percent(week.totals.coaching_share)),
-      ` of ${hours(week.totals.total_minutes)} hours.`),
+    shareHeadline(`Coaching share this week, of ${hours(week.totals.total_minutes)} hours`,
+      week.totals.coaching_share, week.target_share),
     stackedBars(week.days.map((d) => ({
       label: d.date,
       parts: used.map((c) => ({ id: c.category_id, value: (d.totals.by_category

@@ -1,9 +1,8 @@
 // Cycle activity: how many teachers are coached, cycles by phase and outcome. Counts
 // only; a school or region with too few coached teachers is suppressed whole.
 
-import { getJson } from "../api.js";
 import { legend, stackedBars } from "../charts.js";
-import { csvButton, h, learnSchoolNames, nameOf, period, rowName, section } from "../common.js";
+import { csvButton, getReport, h, nameOf, period, rowName, section } from "../common.js";
 import { count, percent, table } from "../tables.js";
 
 const PHASES = ["plan", "act", "reflect"];
@@ -11,11 +10,10 @@ const PHASE_COLOURS = { plan: "#1f5f8b", act: "#2a7f62", reflect: "#5b4b9a" };
 const OUTCOMES = ["met", "partly_met", "not_met"];
 
 export async function cycles(ctx) {
-  const report = await getJson("/reports/cycle-activity", ctx.query);
+  const report = await getReport("/reports/cycle-activity", ctx.query);
   // Cycle activity goes no deeper than schools.
   const level = ["region", "school"].includes(ctx.childLevel) ? ctx.childLevel : "school";
   const rows = report.rows.filter((r) => r.level === level);
-  await learnSchoolNames(level === "school" ? rows.map((r) => r.key) : [], ctx.role);
   const names = { plan: "Plan", act: "Act", reflect: "Reflect" };
   return [section("cycle-activity", `Coaching cycles per ${level}`, period(report),
     h("p", {}, `A ${level} where fewer than ${report.suppression_threshold} teachers were`

@@ -3,7 +3,7 @@
 // time in aggregate.
 
 import { ApiError, getJson } from "../api.js";
-import { h, learnSchoolNames, nameOf, period, section } from "../common.js";
+import { getReport, h, learnSchoolNames, nameOf, period, section, shareHeadline } from "../common.js";
 import { hours, percent, table } from "../tables.js";
 import { coachingAgreementId } from "../uuid5.js";
 
@@ -34,7 +34,7 @@ async function agreementOf(coachId, schoolId, schoolYear) {
 }
 
 export async function school(ctx) {
-  const time = await getJson("/reports/time-use", ctx.query);
+  const time = await getReport("/reports/time-use", ctx.query);
   const schoolRow = time.rows.find((r) => r.level === "school");
   const schoolId = ctx.params.school || (schoolRow && schoolRow.key);
   if (!schoolId) {
@@ -52,9 +52,8 @@ export async function school(ctx) {
     key: coach, agreement: agreements[i], time: coachTime[coach] || {},
   }));
   return [section("school", nameOf("school", schoolId), period(time),
-    h("p", { class: "headline" }, "Coaching share at the school: ",
-      h("strong", { "data-headline": "coaching_share" },
-        percent(schoolRow ? schoolRow.coaching_share : null)), "."),
+    shareHeadline("Coaching share at the school", schoolRow ? schoolRow.coaching_share : null,
+      time.target_share),
     table(`Coaching agreements and time, school year ${schoolYear}`, [
       { name: "name", title: "Coach", cell: (r) => nameOf("coach", r.key) },
       { name: "agreement", title: "Agreement", cell: (r) => status(r.agreement) },

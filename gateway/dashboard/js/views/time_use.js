@@ -1,20 +1,16 @@
 // Time use: where coaches' time goes, by category, and each coach's coaching share
 // against the district's target.
 
-import { getJson } from "../api.js";
 import { coloursFor, legend, sharesAgainstTarget, stackedBars } from "../charts.js";
-import { csvButton, h, learnSchoolNames, nameOf, period, rowName, section } from "../common.js";
-import { hours, percent, table } from "../tables.js";
-
-export const TARGET = 0.4;
+import { csvButton, getReport, h, nameOf, period, rowName, section, shareHeadline } from "../common.js";
+import { belowTarget, hours, percent, table } from "../tables.js";
 
 export async function timeUse(ctx) {
-  const report = await getJson("/reports/time-use", ctx.query);
+  const report = await getReport("/reports/time-use", ctx.query);
+  const target = report.target_share; // the district's, as reporting judged below_target
   const level = ctx.childLevel;
   const children = report.rows.filter((r) => r.level === level);
   const coaches = report.rows.filter((r) => r.level === "coach");
-  await learnSchoolNames(children.filter((r) => r.level === "school").map((r) => r.key),
-    ctx.role);
   const whole = report.rows.find((r) => r.level === ctx.level) || report.rows[0];
   const categories = ctx.categories.filter((c) => children.some(
     (r) => r.minutes_by_category && r.minutes_by_category[c.category_id]));
@@ -24,9 +20,8 @@ export async function timeUse(ctx) {
 
   const byCategory = section("time-by-category", `Time by category per ${noun}`,
     period(report),
-    whole ? h("p", { class: "headline" }, "Coaching share: ",
-      h("strong", { "data-headline": "coaching_share" }, percent(whole.coaching_share)),
-      ` of ${hours(whole.minutes)} hours logged.`) : null,
+    whole ? shareHeadline(`Coaching share of ${hours(whole.minutes)} hours logged`,
+      whole.coaching_share, target) : null,
     children.length ? stackedBars(children.map((r) => ({
       label: nameOf(level, r.key),
       parts: categories.map((c) => ({ id: c.category_id,
@@ -49,16 +44,16 @@ export async function timeUse(ctx) {
 
   const perCoach = section("coaching-share", "Coaching share per coach",
     h("p", {}, `Share of each coach's logged time spent coaching teachers; the dashed line is`
-      + ` the district's target of ${TARGET * 100}%.`),
+      + ` the district's target of ${percent(target)}.`),
     coaches.length ? sharesAgainstTarget(coaches.map((r) => ({
       label: nameOf("coach", r.key), share: r.coaching_share })),
-    { description: "Coaching share per coach against the target", target: TARGET }) : null,
+    { description: "Coaching share per coach against the target", target }) : null,
     table("Coaching share per coach", [
       { name: "name", title: "Coach", cell: (r) => rowName(ctx, "coach", r.key) },
       { name: "hours", title: "Hours", numeric: true, cell: (r) => hours(r.minutes) },
       { name: "coaching_share", title: "Coaching share", numeric: true,
         cell: (r) => percent(r.coaching_share) },
-      { name: "below_target", title: "Below target", cell: (r) => (r.below_target ? "yes" : "no") },
+      { name: "below_target", title: "Below target", cell: (r) => (belowTarget(r.coaching_share, target) ? "yes" : "no") },
     ], coaches));
   return [byCategory, perCoach];
 }

@@ -1,15 +1,15 @@
 // Trends by month: the coaching share of logged time and the aligned share of coaching.
 
-import { getJson } from "../api.js";
 import { legend, monthLines } from "../charts.js";
-import { csvButton, h, period, section } from "../common.js";
+import { csvButton, getReport, h, period, section } from "../common.js";
 import { hours, percent, table } from "../tables.js";
 
 export async function trends(ctx) {
   const [time, plan] = await Promise.all([
-    getJson("/reports/time-use", ctx.query),
-    ctx.role === "coach" ? null : getJson("/reports/plan-alignment", ctx.query),
+    getReport("/reports/time-use", ctx.query),
+    ctx.role === "coach" ? null : getReport("/reports/plan-alignment", ctx.query),
   ]);
+  const target = time.target_share; // the district's
   const timeMonths = time.rows.filter((r) => r.level === "month");
   const planMonths = plan ? plan.rows.filter((r) => r.level === "month") : [];
   const months = [...new Set([...timeMonths, ...planMonths].map((r) => r.key))].sort();
@@ -26,8 +26,11 @@ export async function trends(ctx) {
       points: rows.map((r) => ({ month: r.key, share: r.aligned_time_share })) });
   }
   return [section("trends", "Trends by month", period(time),
-    rows.length ? monthLines(months, series, { description: "Shares by month" }) : null,
+    rows.length ? monthLines(months, series, {
+      description: "Shares by month, with the coaching share's target", target }) : null,
     rows.length ? legend(series.map((s) => ({ name: s.name, cls: `swatch-${s.cls}` }))) : null,
+    h("p", {}, `The dashed line is the district's target for the coaching share,`
+      + ` ${percent(target)}.`),
     table("Trends by month", [
       { name: "name", title: "Month", cell: (r) => r.key },
       { name: "hours", title: "Hours", numeric: true, cell: (r) => hours(r.minutes) },

@@ -1,344 +1,64 @@
-"""The coaching cycle, as event-sourced aggregates. Pure: no I/O, and no clock (the
-district's ``today`` and the instant ``now`` are passed in).
-
-Why one aggregate per cycle
----------------------------
-Every rule of a cycle (who may write it, what a closed cycle allows, which phase it is
-in, whether a step is still open) is checked against that cycle alone, and a cycle lives
-for weeks with tens of events: its calendar, observations, debriefs and next steps are
-entities inside it. Two workers changing one cycle race for the same aggregate version;
-the loser reloads and decides again (``services/cycles/app.py``), so no update is lost.
-
-Coaching is voluntary
----------------------
-A coach's start is a *proposal* (``Proposed``): nothing can be written on it until every
-teacher named has accepted, and then the cycle is ``Started``. A teacher who starts a
-cycle has accepted it by starting it. A teacher who declines leaves the proposal; when
-the last one declines, it is closed as ``Declined`` for good (a new proposal is a new
-cycle). The coach writes the cycle; its teachers accept, decline, complete their own next
-steps and read it; nobody else does anything with it here.
-
-Coaching is confidential
-------------------------
-The goal, norms, notes, observation data and debrief content are stored in these events
-and shown only to the cycle's coach and teachers. Events also carry the cycle's coach
-and school ids, so that ``integration.py`` can say what happened to the rest of the
-district in ids, dates, phases and counts, without ever reading content.
-
-Sent again from an app that was offline
----------------------------------------
-A coach's app queues commands in a classroom without Wi-Fi and sends them when it is back
-online, each with an id of its own (``client_id``); after a time-out it sends the batch
-again. A command sent with a client id ends with ``ClientCommandApplied`` in the same
-save as the events it caused, so the cycle itself remembers it: sent again, it changes
-nothing and answers as it did the first time (the cycle as it stood then, replayed to
-that version). A proposal sent from an app gets an id made from its client id
-(``synced_cycle_id``), so a second sending finds the cycle already there.
-
-Event methods (``@event``) only apply; every check is made before one is triggered,
-because event bodies run again on every replay.
-"""
+"""The coaching cycle, as an event-sourced aggregate (see ``services.cycles.domain``)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
+from typing import Any
 from uuid import UUID, uuid4, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from coachops.errors import Conflict, Forbidden, Invalid, NotFound
+from coachops.aggregate import Aggregate
+from coachops.errors import Forbidden, Invalid, NotFound
 from coachops.identity import Actor, Role
-from coachops.privacy import Personal
-
-NAMESPACE = UUID("9a4c1e52-3f7d-4b0a-8c61-2d5e7f9b1a03")
-BUILT_IN_TOOLS = ("talk_time", "question_levels", "response_tally", "free_notes")
-DISTRICT_TOOL = re.compile(r"^district:[a-z0-9][a-z0-9-]{0,62}$")
-MAX_TEXT = 10_000
-
-
-class Phase(StrEnum):
-    PLAN = "plan"
-    ACT = "act"
-    REFLECT = "reflect"
-
-    def before(self) -> Phase | None:
-        order = list(Phase)
-        index = order.index(self)
-        return order[index - 1] if index else None
-
-
-class Status(StrEnum):
-    PROPOSED = "proposed"  # waiting for the teachers to accept
-    ACTIVE = "active"
-    DECLINED = "declined"  # closed for good: the teachers said no
-    CLOSED = "closed"  # with an outcome; the coach may reopen it
-
-
-class Outcome(StrEnum):
-    MET = "met"
-    PARTLY_MET = "partly_met"
-    NOT_MET = "not_met"
-
-
-class ItemKind(StrEnum):
-    WALKTHROUGH = "walkthrough"
-    OBSERVATION = "observation"
-    CO_TEACH = "co_teach"
-    MODELLED_LESSON = "modelled_lesson"
-    DEBRIEF = "debrief"
-
-
-# The calendar items an observation can be the record of.
-OBSERVED_KINDS = frozenset(
-    {ItemKind.WALKTHROUGH, ItemKind.OBSERVATION, ItemKind.CO_TEACH, ItemKind.MODELLED_LESSON}
+from services.cycles.domain.rules import (
+    check_choice,
+    check_debrief,
+    check_focus_areas,
+    check_goal,
+    check_look_fors,
+    check_minutes,
+    check_not_after_today,
+    check_team,
+    check_text,
+    check_texts,
+    check_tool,
+)
+from services.cycles.domain.state import CycleState
+from services.cycles.domain.values import (
+    NAMESPACE,
+    OBSERVED_KINDS,
+    Applied,
+    CalendarItem,
+    Cause,
+    Closing,
+    Debrief,
+    Goal,
+    ItemKind,
+    ItemStatus,
+    NextStep,
+    Norms,
+    Observation,
+    Outcome,
+    Phase,
+    Status,
+    StepStatus,
 )
 
 
-class ItemStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
-    DONE = "done"
-
-
-class StepStatus(StrEnum):
-    OPEN = "open"
-    COMPLETE = "complete"
-    DROPPED = "dropped"
-
-
-class Cause(StrEnum):
-    """Why a cycle changed phase."""
-
-    OBSERVATION = "observation"
-    DEBRIEF = "debrief"
-    MOVED_BACK = "moved_back"
-    GOAL_REVISED = "goal_revised"
-
-
-@dataclass(frozen=True)
-class Goal:
-    """In the teacher's words: confidential to the coach and the teacher."""
-
-    what: str
-    measure: str
-    by: date
-
-
-@dataclass(frozen=True)
-class Norms:
-    """How coach and teacher work together in this cycle, as they agreed it (or the
-    partnership agreement that says so)."""
-
-    norms: list[str]
-    agreement_id: UUID | None
-    agreed_on: date
-
-
-@dataclass
-class CalendarItem:
-    item_id: UUID
-    kind: ItemKind
-    starts_at: datetime  # an instant (UTC); shown in the district's time zone
-    minutes: int
-    status: ItemStatus = ItemStatus.SCHEDULED
-    closed_on: date | None = None  # the day it was done or cancelled
-
-
-@dataclass
-class Observation:
-    observation_id: UUID
-    observed_on: date
-    minutes: int
-    tool: str
-    data: list[dict[str, Any]]  # [{"look_for": ..., "count": n, "seconds": s}, ...]
-    notes: str | None
-    calendar_item_id: UUID | None
-
-
-@dataclass
-class Debrief:
-    debrief_id: UUID
-    held_on: date
-    minutes: int
-    evidence: str
-    observation_ids: list[UUID]
-    keepers: list[str]
-    polishers: list[str]
-    progress_rating: int
-    progress_text: str
-    calendar_item_id: UUID | None
-
-
-@dataclass
-class NextStep:
-    step_id: UUID
-    text: str
-    owner_id: UUID
-    owner_role: Role
-    due_on: date
-    status: StepStatus = StepStatus.OPEN
-    closed_on: date | None = None
-
-
-@dataclass(frozen=True)
-class Progress:
-    """"2/3 next steps complete": dropped steps are not counted."""
-
-    complete: int
-    total: int
-
-    def __str__(self) -> str:
-        return f"{self.complete}/{self.total} next steps complete"
-
-
-@dataclass(frozen=True)
-class Applied:
-    """A command an app sent with its own id: what it made (an observation, a next
-    step...), and the cycle's version once it was done, to answer a resend the same way."""
-
-    result_id: UUID | None
-    version: int
-    sent_by: UUID
-    command: str
-
-
-@dataclass(frozen=True)
-class Closing:
-    outcome: Outcome
-    evidence: str
-    closed_on: date
-
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def _choice(kind: type[E], value: str, field_name: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        options = ", ".join(member.value for member in kind)
-        raise Invalid(f"{value!r} is not one of: {options}", field=field_name) from None
-
-
-@overload
-def _text(value: str | None, field_name: str, required: Literal[True] = True) -> str: ...
-@overload
-def _text(value: str | None, field_name: str, required: bool) -> str | None: ...
-def _text(value: str | None, field_name: str, required: bool = True) -> str | None:
-    cleaned = (value or "").strip()
-    if not cleaned:
-        if required:
-            raise Invalid("write something here: it is empty", field=field_name)
-        return None
-    if len(cleaned) > MAX_TEXT:
-        raise Invalid(f"longer than {MAX_TEXT} characters", field=field_name)
-    return cleaned
-
-
-def _texts(values: Iterable[str], field_name: str) -> list[str]:
-    cleaned = [v.strip() for v in values]
-    if any(not v for v in cleaned):
-        raise Invalid("an item of the list is empty", field=field_name)
-    return cleaned
-
-
-def _minutes(minutes: int, field_name: str = "minutes") -> int:
-    if minutes <= 0:
-        raise Invalid(f"the length must be more than zero minutes, not {minutes}",
-                      field=field_name)
-    return minutes
-
-
-def _not_after_today(day: date, today: date, field_name: str, what: str) -> None:
-    if day > today:
-        raise Invalid(f"{day} is after today ({today}): record {what} once it has happened",
-                      field=field_name)
-
-
-def check_tool(tool: str) -> str:
-    if tool in BUILT_IN_TOOLS or DISTRICT_TOOL.match(tool):
-        return tool
-    raise Invalid(
-        f"{tool!r} is not a data-collection tool: use one of {', '.join(BUILT_IN_TOOLS)}"
-        " or a district tool as 'district:<id>'",
-        field="tool",
-    )
-
-
-def check_focus_areas(focus_area_ids: Iterable[str]) -> list[str]:
-    unique = list(dict.fromkeys(f.strip() for f in focus_area_ids))
-    if not unique or any(not f for f in unique):
-        raise Invalid("name at least one focus area", field="focus_area_ids")
-    return unique
-
-
-def check_goal(goal: Goal, today: date) -> Goal:
-    what = _text(goal.what, "goal.what")
-    measure = _text(goal.measure, "goal.measure")
-    if goal.by < today:
-        raise Invalid(f"the goal's date ({goal.by}) is before today ({today})", field="goal.by")
-    assert what is not None and measure is not None
-    return Goal(what=what, measure=measure, by=goal.by)
-
-
-class Cycle(Aggregate):
+class Cycle(CycleState, Aggregate):
     """One coach working with one teacher (or a small group) on one measurable goal."""
-    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
-        # their attributes are the methods' parameters, which mypy cannot see.
-        Proposed: ClassVar[type[Any]]
-        Accepted: ClassVar[type[Any]]
-        Started: ClassVar[type[Any]]
-        TeacherDeclined: ClassVar[type[Any]]
-        Declined: ClassVar[type[Any]]
-        WithdrawnFromReporting: ClassVar[type[Any]]
-        NormsAgreed: ClassVar[type[Any]]
-        ItemScheduled: ClassVar[type[Any]]
-        ItemRescheduled: ClassVar[type[Any]]
-        ItemCancelled: ClassVar[type[Any]]
-        ItemDone: ClassVar[type[Any]]
-        ObservationLogged: ClassVar[type[Any]]
-        DebriefHeld: ClassVar[type[Any]]
-        PhaseChanged: ClassVar[type[Any]]
-        GoalRevised: ClassVar[type[Any]]
-        NextStepAdded: ClassVar[type[Any]]
-        NextStepCompleted: ClassVar[type[Any]]
-        NextStepDropped: ClassVar[type[Any]]
-        Closed: ClassVar[type[Any]]
-        Reopened: ClassVar[type[Any]]
-        ClientCommandApplied: ClassVar[type[Any]]
+
+    __module__ = "services.cycles.domain"  # the topic its stored events name
 
     @classmethod
-    def start(
-        cls,
-        actor: Actor,
-        coach_id: UUID,
-        teacher_ids: list[UUID],
-        school_id: UUID,
-        focus_area_ids: list[str],
-        goal: Goal,
-        today: date,
-        cycle_id: UUID | None = None,
-    ) -> Cycle:
+    def start(cls, actor: Actor, coach_id: UUID, teacher_ids: list[UUID], school_id: UUID,
+              focus_area_ids: list[str], goal: Goal, today: date,
+              cycle_id: UUID | None = None) -> Cycle:
         """A coach proposes a cycle; a teacher starts one (and so has accepted it).
         ``cycle_id`` is given for a proposal sent from an app (``synced_cycle_id``)."""
-        if actor.role is Role.TEACHER:
-            if actor.id not in teacher_ids:
-                raise Forbidden("a teacher starts a cycle they are in", field="teacher_ids")
-        elif actor.role is not Role.COACH or actor.id != coach_id:
-            raise Forbidden("only the cycle's coach or its teacher can start it",
-                            field="coach_id")
-        if not teacher_ids:
-            raise Invalid("name the teacher (or the small group of teachers)",
-                          field="teacher_ids")
-        if coach_id in teacher_ids:
-            raise Invalid("a coach cannot coach themselves", field="teacher_ids")
-        if len(set(teacher_ids)) != len(teacher_ids):
-            raise Invalid("a teacher is listed twice", field="teacher_ids")
+        check_team(actor, coach_id, teacher_ids)
         proposal: dict[str, Any] = {  # the Proposed event's attributes
             "actor": actor,
             "coach_id": coach_id,
@@ -357,16 +77,8 @@ class Cycle(Aggregate):
         return cycle
 
     @event("Proposed")
-    def __init__(
-        self,
-        actor: Actor,
-        coach_id: UUID,
-        teacher_ids: list[UUID],
-        school_id: UUID,
-        focus_area_ids: list[str],
-        goal: Goal,
-        proposed_on: date,
-    ) -> None:
+    def __init__(self, actor: Actor, coach_id: UUID, teacher_ids: list[UUID], school_id: UUID,
+                 focus_area_ids: list[str], goal: Goal, proposed_on: date) -> None:
         self.coach_id = coach_id
         self.teacher_ids = teacher_ids
         self.school_id = school_id
@@ -374,60 +86,19 @@ class Cycle(Aggregate):
         self.goal = goal
         self.proposed_on = proposed_on
         self.proposed_by = actor.role
-        self.accepted: list[UUID] = []
+        # accepted, items, steps and applied: their types are on CycleState, which reads them
+        self.accepted = []
         self.started_on: date | None = None
         self.status = Status.PROPOSED
         self.phase = Phase.PLAN
         self.norms: Norms | None = None
-        self.items: dict[UUID, CalendarItem] = {}
+        self.items = {}
         self.observations: dict[UUID, Observation] = {}
         self.debriefs: dict[UUID, Debrief] = {}
-        self.steps: dict[UUID, NextStep] = {}
+        self.steps = {}
         self.closing: Closing | None = None
-        self.applied: dict[UUID, Applied] = {}  # by client id: commands sent from apps
+        self.applied = {}  # by client id: commands sent from apps
         self.withdrawn_on: date | None = None  # from aggregate reports, by a teacher
-
-    # Who may do what ---------------------------------------------------------------------
-
-    def is_coach(self, actor: Actor) -> bool:
-        return actor.role is Role.COACH and actor.id == self.coach_id
-
-    def is_teacher(self, actor: Actor) -> bool:
-        return actor.role is Role.TEACHER and actor.id in self.teacher_ids
-
-    def can_read(self, actor: Actor) -> bool:
-        """The cycle's content is its coach's and its teachers', and no one else's."""
-        return self.is_coach(actor) or self.is_teacher(actor)
-
-    def require_reader(self, actor: Actor) -> None:
-        if not self.can_read(actor):
-            raise Forbidden("a cycle is readable by its coach and its teachers only",
-                            field="cycle_id")
-
-    def _require_coach(self, actor: Actor) -> None:
-        if not self.is_coach(actor):
-            raise Forbidden(
-                "only the cycle's coach writes it (its teachers accept or decline it,"
-                " complete their own next steps and read it)",
-                field="cycle_id",
-            )
-
-    def _require_invited(self, actor: Actor) -> UUID:
-        if not self.is_teacher(actor):
-            raise Forbidden("only a teacher the cycle names can accept or decline it",
-                            field="cycle_id")
-        return actor.id
-
-    def _require_active(self) -> None:
-        """Nothing but reopen on a closed cycle; nothing at all before it is accepted."""
-        if self.status is Status.PROPOSED:
-            raise Invalid("the teacher has not accepted this cycle yet: coaching starts"
-                          " once they do", field="cycle_id")
-        if self.status is Status.DECLINED:
-            raise Invalid("the teacher declined this cycle: it is closed", field="cycle_id")
-        if self.status is Status.CLOSED:
-            raise Invalid("the cycle is closed: reopen it to change anything",
-                          field="cycle_id")
 
     def _ids(self) -> dict[str, Any]:
         """What every event carries, so the integration events need no other state."""
@@ -442,53 +113,6 @@ class Cycle(Aggregate):
             raise ValueError(f"command {client_id} is already applied to this cycle")
         self._client_command_applied(client_id=client_id, sent_by=actor.id, command=command,
                                      result_id=result_id)
-
-    def applied_before(self, actor: Actor, client_id: UUID, command: str) -> Applied | None:
-        """The command ``actor`` sent with this client id, if this cycle has applied it.
-        A client id names one command of one person: reused for another is a conflict."""
-        applied = self.applied.get(client_id)
-        if applied is not None and (applied.sent_by, applied.command) != (actor.id, command):
-            raise Conflict(f"the id {client_id} was given to another command already:"
-                           " give each command an id of its own", field="client_id")
-        return applied
-
-    # Queries -----------------------------------------------------------------------------
-
-    @property
-    def pending_teacher_ids(self) -> list[UUID]:
-        return [t for t in self.teacher_ids if t not in self.accepted]
-
-    def progress(self) -> Progress:
-        counted = [s for s in self.steps.values() if s.status is not StepStatus.DROPPED]
-        complete = [s for s in counted if s.status is StepStatus.COMPLETE]
-        return Progress(complete=len(complete), total=len(counted))
-
-    def open_steps_due(self, first: date, last: date) -> list[NextStep]:
-        return sorted(
-            (s for s in self.steps.values()
-             if s.status is StepStatus.OPEN and first <= s.due_on <= last),
-            key=lambda s: s.due_on,
-        )
-
-    def scheduled(self, kind: ItemKind | None = None) -> list[CalendarItem]:
-        return sorted(
-            (i for i in self.items.values()
-             if i.status is ItemStatus.SCHEDULED and (kind is None or i.kind is kind)),
-            key=lambda i: i.starts_at,
-        )
-
-    def item(self, item_id: UUID, field_name: str = "item_id") -> CalendarItem:
-        try:
-            return self.items[item_id]
-        except KeyError:
-            raise NotFound(f"this cycle has no calendar item {item_id}",
-                           field=field_name) from None
-
-    def step(self, step_id: UUID) -> NextStep:
-        try:
-            return self.steps[step_id]
-        except KeyError:
-            raise NotFound(f"this cycle has no next step {step_id}", field="step_id") from None
 
     # Taking part: voluntary --------------------------------------------------------------
 
@@ -535,11 +159,11 @@ class Cycle(Aggregate):
         agreement that holds them. Agreeing again replaces them."""
         self._require_coach(actor)
         self._require_active()
-        norms = _texts(norms, "norms")
+        norms = check_texts(norms, "norms")
         if not norms and agreement_id is None:
             raise Invalid("give the norms agreed, or the partnership agreement",
                           field="norms")
-        _not_after_today(agreed_on, today, "agreed_on", "the norms")
+        check_not_after_today(agreed_on, today, "agreed_on", "the norms")
         self._norms_agreed(actor=actor, **self._ids(), norms=norms,
                            agreement_id=agreement_id, agreed_on=agreed_on)
 
@@ -548,13 +172,13 @@ class Cycle(Aggregate):
     def schedule(self, actor: Actor, kind: str, starts_at: datetime, minutes: int) -> UUID:
         self._require_coach(actor)
         self._require_active()
-        item_kind = _choice(ItemKind, kind, "kind")
+        item_kind = check_choice(ItemKind, kind, "kind")
         if starts_at.tzinfo is None:
             raise ValueError("a calendar item starts at an instant: give a zone")
         item_id = uuid4()
         self._item_scheduled(actor=actor, **self._ids(), item_id=item_id,
                              kind=item_kind.value, starts_at=starts_at,
-                             minutes=_minutes(minutes))
+                             minutes=check_minutes(minutes))
         return item_id
 
     def reschedule(self, actor: Actor, item_id: UUID, starts_at: datetime,
@@ -562,7 +186,7 @@ class Cycle(Aggregate):
         self._require_coach(actor)
         self._require_active()
         item = self._scheduled_item(item_id)
-        minutes = item.minutes if minutes is None else _minutes(minutes)
+        minutes = item.minutes if minutes is None else check_minutes(minutes)
         if (starts_at, minutes) == (item.starts_at, item.minutes):
             raise Invalid("that is when it is already scheduled", field="starts_at")
         self._item_rescheduled(actor=actor, **self._ids(), item_id=item_id,
@@ -595,7 +219,7 @@ class Cycle(Aggregate):
                           " once it has started", field=field_name)
         self._item_done(actor=actor, **self._ids(), item_id=item.item_id,
                         kind=item.kind.value, done_on=today,
-                        minutes=item.minutes if minutes is None else _minutes(minutes))
+                        minutes=item.minutes if minutes is None else check_minutes(minutes))
 
     def _linked_item(self, item_id: UUID | None, kinds: Iterable[ItemKind]) -> CalendarItem | None:
         """The calendar item an observation or a debrief is the record of, if one is named."""
@@ -627,10 +251,10 @@ class Cycle(Aggregate):
         """What was observed, with which tool: the cycle moves to Act."""
         self._require_coach(actor)
         self._require_active()
-        _not_after_today(observed_on, today, "observed_on", "an observation")
-        minutes, tool = _minutes(minutes), check_tool(tool)
-        rows = self._look_fors(data)
-        notes = _text(notes, "notes", required=False)
+        check_not_after_today(observed_on, today, "observed_on", "an observation")
+        minutes, tool = check_minutes(minutes), check_tool(tool)
+        rows = check_look_fors(data)
+        notes = check_text(notes, "notes", required=False)
         if not rows and notes is None:
             raise Invalid("record the data collected, or notes", field="data")
         item = self._linked_item(calendar_item_id, OBSERVED_KINDS)
@@ -644,27 +268,6 @@ class Cycle(Aggregate):
         )
         self._move_to(actor, Phase.ACT, Cause.OBSERVATION, today)
         return observation_id
-
-    @staticmethod
-    def _look_fors(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Counts or durations per look-for, each look-for once."""
-        rows: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for index, row in enumerate(data):
-            look_for = (row.get("look_for") or "").strip()
-            if not look_for:
-                raise Invalid("name the look-for", field=f"data.{index}.look_for")
-            if look_for.casefold() in seen:
-                raise Invalid(f"{look_for!r} is listed twice", field=f"data.{index}.look_for")
-            seen.add(look_for.casefold())
-            count, seconds = row.get("count"), row.get("seconds")
-            if count is None and seconds is None:
-                raise Invalid("give a count or a duration in seconds", field=f"data.{index}")
-            for name, value in (("count", count), ("seconds", seconds)):
-                if value is not None and value < 0:
-                    raise Invalid("cannot be negative", field=f"data.{index}.{name}")
-            rows.append({"look_for": look_for, "count": count, "seconds": seconds})
-        return rows
 
     def hold_debrief(
         self,
@@ -685,21 +288,13 @@ class Cycle(Aggregate):
         moves to Reflect."""
         self._require_coach(actor)
         self._require_active()
-        _not_after_today(held_on, today, "held_on", "a debrief")
+        check_not_after_today(held_on, today, "held_on", "a debrief")
         for observation_id in observation_ids:
             if observation_id not in self.observations:
                 raise NotFound(f"this cycle has no observation {observation_id}",
                                field="observation_ids")
-        if not 1 <= progress_rating <= 5:
-            raise Invalid("rate progress from 1 (not started) to 5 (goal reached)",
-                          field="progress.rating")
-        content: dict[str, Any] = {
-            "minutes": _minutes(minutes),
-            "evidence": _text(evidence, "evidence"),
-            "keepers": _texts(keepers, "keepers"),
-            "polishers": _texts(polishers, "polishers"),
-            "progress_text": _text(progress_text, "progress.text"),
-        }
+        content = check_debrief(minutes, evidence, keepers, polishers, progress_rating,
+                                progress_text)
         item = self._linked_item(calendar_item_id, {ItemKind.DEBRIEF})
         if item is not None and item.status is ItemStatus.SCHEDULED:
             self._done(actor, item, minutes, now, today, "calendar_item_id")
@@ -732,7 +327,7 @@ class Cycle(Aggregate):
         progress = self.progress()
         step_id = uuid4()
         self._step_added(actor=actor, **self._ids(), step_id=step_id,
-                         text=_text(text, "text"), owner_id=owner_id,
+                         text=check_text(text, "text"), owner_id=owner_id,
                          owner_role=owner_role.value, due_on=due_on,
                          complete_count=progress.complete, total_count=progress.total + 1)
         return step_id
@@ -795,9 +390,9 @@ class Cycle(Aggregate):
     def close(self, actor: Actor, outcome: str, evidence: str, today: date) -> None:
         self._require_coach(actor)
         self._require_active()
-        self._closed(actor=actor, **self._ids(), outcome=_choice(Outcome, outcome,
+        self._closed(actor=actor, **self._ids(), outcome=check_choice(Outcome, outcome,
                                                                  "outcome").value,
-                     evidence=_text(evidence, "evidence"), closed_on=today,
+                     evidence=check_text(evidence, "evidence"), closed_on=today,
                      phase=self.phase.value, focus_area_ids=self.focus_area_ids)
 
     def reopen(self, actor: Actor, today: date) -> None:
@@ -877,14 +472,14 @@ class Cycle(Aggregate):
     @event("ItemCancelled")
     def _item_cancelled(self, actor: Actor, coach_id: UUID, school_id: UUID, item_id: UUID,
                         kind: str, cancelled_on: date) -> None:
-        item = self.items[item_id]
-        item.status, item.closed_on = ItemStatus.CANCELLED, cancelled_on
+        self.items[item_id].close(ItemStatus.CANCELLED, cancelled_on)
 
     @event("ItemDone")
     def _item_done(self, actor: Actor, coach_id: UUID, school_id: UUID, item_id: UUID,
                    kind: str, done_on: date, minutes: int) -> None:
         item = self.items[item_id]
-        item.status, item.closed_on, item.minutes = ItemStatus.DONE, done_on, minutes
+        item.close(ItemStatus.DONE, done_on)
+        item.minutes = minutes
 
     @event("ObservationLogged")
     def _observation_logged(self, actor: Actor, coach_id: UUID, school_id: UUID,
@@ -924,15 +519,13 @@ class Cycle(Aggregate):
     def _step_completed(self, actor: Actor, coach_id: UUID, school_id: UUID, step_id: UUID,
                         owner_role: str, completed_on: date, complete_count: int,
                         total_count: int) -> None:
-        step = self.steps[step_id]
-        step.status, step.closed_on = StepStatus.COMPLETE, completed_on
+        self.steps[step_id].close(StepStatus.COMPLETE, completed_on)
 
     @event("NextStepDropped")
     def _step_dropped(self, actor: Actor, coach_id: UUID, school_id: UUID, step_id: UUID,
                       owner_role: str, dropped_on: date, complete_count: int,
                       total_count: int) -> None:
-        step = self.steps[step_id]
-        step.status, step.closed_on = StepStatus.DROPPED, dropped_on
+        self.steps[step_id].close(StepStatus.DROPPED, dropped_on)
 
     @event("Closed")
     def _closed(self, actor: Actor, coach_id: UUID, school_id: UUID, outcome: str,
@@ -960,79 +553,3 @@ def synced_cycle_id(actor_id: UUID, client_id: UUID) -> UUID:
     another person's id."""
     return uuid5(NAMESPACE, f"synced-cycle:{actor_id}:{client_id}")
 
-
-class Caseload(Aggregate):
-    """The cycles one person is in, as their coach or as a teacher: a coach's caseload, a
-    teacher's own cycles. Saved with the cycle it gains, in one transaction."""
-    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
-        # their attributes are the methods' parameters, which mypy cannot see.
-        Opened: ClassVar[type[Any]]
-        CycleAdded: ClassVar[type[Any]]
-
-    @staticmethod
-    def create_id(person_id: UUID) -> UUID:
-        return caseload_id(person_id)
-
-    @event("Opened")
-    def __init__(self, person_id: UUID) -> None:
-        self.person_id = person_id
-        self.cycles: dict[UUID, Role] = {}
-
-    def cycle_ids(self, role: Role) -> list[UUID]:
-        return [cycle_id for cycle_id, r in self.cycles.items() if r is role]
-
-    @event("CycleAdded")
-    def add(self, cycle_id: UUID, role: str) -> None:
-        self.cycles[cycle_id] = Role(role)
-
-
-def caseload_id(person_id: UUID) -> UUID:
-    return uuid5(NAMESPACE, f"caseload:{person_id}")
-
-
-@dataclass(frozen=True)
-class Read:
-    reader_id: UUID
-    role: Role
-    what: str  # "cycle" (its content), "timeline" (every change, with its content),
-    # "caseload" or "teacher_cycles" (its goal and next steps, in a list of cycles)
-    read_at: datetime
-
-
-class ReadLog(Aggregate):
-    """Who read a cycle's content, and when: the audit its coach and teachers may list.
-    Kept in this store beside the cycle; never published."""
-    if TYPE_CHECKING:  # the event classes @event makes from the methods below;
-        # their attributes are the methods' parameters, which mypy cannot see.
-        Opened: ClassVar[type[Any]]
-        ContentRead: ClassVar[type[Any]]
-
-    @staticmethod
-    def create_id(cycle_id: UUID) -> UUID:
-        return read_log_id(cycle_id)
-
-    @event("Opened")
-    def __init__(self, cycle_id: UUID) -> None:
-        self.cycle_id = cycle_id
-        self.reads: list[Read] = []
-
-    @event("ContentRead")
-    def record(self, reader_id: UUID, role: str, what: str, read_at: datetime) -> None:
-        self.reads.append(Read(reader_id, Role(role), what, read_at))
-
-
-def read_log_id(cycle_id: UUID) -> UUID:
-    return uuid5(NAMESPACE, f"reads:{cycle_id}")
-
-
-# What the teacher and the coach wrote or collected: sealed in the store with the cycle's
-# own key, which is destroyed when a person in the cycle is forgotten (``coachops.privacy``).
-PERSONAL_DATA: dict[type, Personal] = {
-    Cycle.Proposed: Personal("goal.what", "goal.measure"),
-    Cycle.GoalRevised: Personal("goal.what", "goal.measure"),
-    Cycle.NormsAgreed: Personal("norms"),
-    Cycle.ObservationLogged: Personal("data", "notes"),
-    Cycle.DebriefHeld: Personal("evidence", "keepers", "polishers", "progress_text"),
-    Cycle.NextStepAdded: Personal("text"),
-    Cycle.Closed: Personal("evidence"),
-}

@@ -1,5 +1,6 @@
 """Two time-tracking processes on one PostgreSQL store (as when the service is scaled out):
-what one keeps in its read cache never lets an entry past a rule the other just changed."""
+what one keeps between commands (the repository's cache) never lets an entry past a rule
+the other just changed."""
 
 from __future__ import annotations
 
