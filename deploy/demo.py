@@ -335,31 +335,36 @@ def wait_for_reports(gw: Gateway, district: District, minutes: dict[str, int],
     schools = {district.id(s) for s in district.schools}
     expected_flags = {(district.id(c), district.id(s)) for c, s in waiting}
 
-    def caught_up() -> bool:
+    def missing() -> str:
+        """What the reports do not show yet ("" once they show it all)."""
         time_rows = gw.call("GET", "/reports/time-use" + query, leader,
                             Role.DISTRICT_LEADER).json()["rows"]
         shown = {r["key"]: r["minutes"] for r in time_rows if r["level"] == "coach"}
-        if any(shown.get(district.id(c), 0) < m for c, m in minutes.items()):
-            return False
+        behind = [c for c, m in minutes.items() if shown.get(district.id(c), 0) < m]
+        if behind:
+            return f"the time of {', '.join(district.name_of(c) for c in behind)}"
         plan = gw.call("GET", "/reports/plan-alignment" + query, leader,
                        Role.DISTRICT_LEADER).json()["rows"]
         counted = [r["cycles"] for r in plan if r["level"] == "region" and r["key"] in regions]
-        if cycles and sum(c for c in counted if isinstance(c, int)) < cycles:
-            return False
+        if any(not isinstance(c, int) for c in counted):
+            return "a region's cycles, suppressed (the district holds more than the demo)"
+        if cycles and sum(counted) < cycles:
+            return f"all {cycles} cycles ({sum(counted)} shown)"
         flags = {(r["coach_id"], r["school_id"]) for r in plan
                  if r["level"] == "flag_no_agreement" and r["school_id"] in schools}
-        return flags == expected_flags
+        return "" if flags == expected_flags else "the agreements awaiting a principal"
 
-    def answered() -> bool:
+    def answered() -> str:
         try:
-            return caught_up()
+            return missing()
         except RuntimeError:  # a service busy or restarting: ask again
-            return False
+            return "an answer from the gateway"
 
     deadline = time.monotonic() + timeout
-    while not answered():
+    while waiting_for := answered():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the reports did not show the demo district within {timeout}s")
+            raise TimeoutError(f"the reports did not show the demo district within {timeout}s:"
+                               f" still waiting for {waiting_for}")
         time.sleep(1)
 
 

@@ -7,14 +7,15 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from coachops.store.admin import drop_database, ensure_role_and_database
 from deploy.local import Platform, ServiceProcess
 
-__all__ = ["Platform", "ServiceProcess", "platform_for_tests", "wait_until"]
+__all__ = ["Platform", "ServiceProcess", "platform_for_tests", "started", "wait_until"]
 
 ADMIN_URL = os.environ.get("COACHOPS_TEST_ADMIN_URL",
                            "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -33,40 +34,61 @@ def rabbitmqctl(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, timeout=60)
 
 
-def reset_vhost() -> None:
-    rabbitmqctl("delete_vhost", VHOST)
-    rabbitmqctl("add_vhost", VHOST).check_returncode()
-    rabbitmqctl("set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*").check_returncode()
+def reset_vhost(namespace: str = NAMESPACE) -> None:
+    vhost = f"coachops-{namespace}"
+    rabbitmqctl("delete_vhost", vhost)
+    rabbitmqctl("add_vhost", vhost).check_returncode()
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*").check_returncode()
 
 
-def database_name(service: str) -> str:
-    return f"coachops_{NAMESPACE}_{service}"
+def database_name(service: str, namespace: str = NAMESPACE) -> str:
+    return f"coachops_{namespace}_{service}"
 
 
-def database_url(service: str) -> str:
-    name = database_name(service)
+def database_url(service: str, namespace: str = NAMESPACE) -> str:
+    name = database_name(service, namespace)
     return f"postgresql://{name}@127.0.0.1:5432/{name}"
 
 
-def reset_databases() -> None:
+def reset_databases(namespace: str = NAMESPACE) -> None:
     for service in DATABASES:
-        drop_database(ADMIN_URL, database_name(service))
-        ensure_role_and_database(ADMIN_URL, database_name(service), database_name(service))
+        name = database_name(service, namespace)
+        drop_database(ADMIN_URL, name)
+        ensure_role_and_database(ADMIN_URL, name, name)
 
 
-def platform_for_tests(log_dir: Path) -> Platform:
+def platform_for_tests(log_dir: Path, namespace: str = NAMESPACE,
+                       gateway_port: int = GATEWAY_PORT) -> Platform:
+    """The platform's settings in ``namespace``: its vhost, its databases, its port."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("COACHOPS_FAULT", "COACHOPS_MASTER_KEY_FILE")}
     env.update(
-        AMQP_URI=f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
-        GATEWAY_ADDRESS=f"127.0.0.1:{GATEWAY_PORT}",
+        AMQP_URI=f"amqp://guest:guest@127.0.0.1:5672/coachops-{namespace}",
+        GATEWAY_ADDRESS=f"127.0.0.1:{gateway_port}",
         RELAY_POLL_SECONDS="0.2",
         PYTHONUNBUFFERED="1",
         COACHOPS_MASTER_KEY=MASTER_KEY,
     )
     for service in DATABASES:
-        env[f"{service.upper()}_DATABASE_URL"] = database_url(service)
+        env[f"{service.upper()}_DATABASE_URL"] = database_url(service, namespace)
     return Platform(log_dir=log_dir, env=env)
+
+
+@contextmanager
+def started(log_dir: Path, namespace: str = NAMESPACE,
+            gateway_port: int = GATEWAY_PORT) -> Iterator[Platform]:
+    """The gateway and every service as real ``nameko run`` processes, on a fresh RabbitMQ
+    vhost and fresh databases; stopped cleanly (SIGTERM) at the end."""
+    reset_vhost(namespace)
+    reset_databases(namespace)
+    running = platform_for_tests(log_dir, namespace, gateway_port)
+    running.start()
+    yield running
+    running.stop()
+    for process in running.processes.values():
+        assert process.process is not None
+        assert process.process.returncode == 0, (
+            f"{process.name} did not stop cleanly; its log ends:\n{process.log()[-6000:]}")
 
 
 def free_port() -> int:

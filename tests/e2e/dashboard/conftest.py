@@ -4,6 +4,7 @@ started as processes, with a small demo district loaded through the gateway."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,17 @@ from coachops.identity import Role
 from deploy.demo import load_demo_district
 from deploy.demo_district import SMALL, District
 from gateway.auth import issue
-from tests.support.platform import Platform
+from tests.support.platform import NAMESPACE, Platform, free_port, started
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """A platform of their own: the dashboard's leaders read a district that holds the demo
+    district alone. In the shared one, the small regions other tests make would have cell
+    suppression hide a demo region's counts too (``services/reporting/suppression.py``)."""
+    with started(tmp_path_factory.mktemp("demo-logs"), f"{NAMESPACE}-demo",
+                 free_port()) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
