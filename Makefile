@@ -5,12 +5,15 @@ BIN := $(VENV)/bin
 
 TOOLS := .venv-tools/bin
 
-.PHONY: install tools infra demo test lint bench reliability
+.PHONY: install tools infra demo test lint bench reliability lock
 
-$(BIN)/.installed: pyproject.toml
+# Every package at the version and hash requirements-dev.lock gives (the image installs
+# requirements.lock the same way), then the project itself.
+$(BIN)/.installed: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=23" "setuptools>=65,<82"
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(BIN)/.installed
@@ -30,6 +33,15 @@ $(TOOLS)/docker-compose:
 
 tools: $(TOOLS)/docker-compose /usr/bin/chromium
 
+# The lock files again from pyproject.toml's pins (after changing one; commit both).
+LOCK := pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet "pip-tools==7.7.0"
+	.venv-lock/bin/$(LOCK) --output-file=requirements.lock pyproject.toml
+	.venv-lock/bin/$(LOCK) --extra=dev --output-file=requirements-dev.lock pyproject.toml
+
 infra: install
 	PY=$(BIN)/python bash deploy/infra.sh
 
@@ -45,6 +57,7 @@ test: infra tools
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/hadolint deploy/Dockerfile
 
 # The end-to-end benchmark (bench/README.md); sizes: make bench BENCH_ARGS="--seconds 10"
 bench: infra

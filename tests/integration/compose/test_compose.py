@@ -23,6 +23,7 @@ import yaml
 from coachops import clock
 from coachops.store.admin import drop_database, ensure_role_and_database
 from deploy.local import SERVICES, Platform, ServiceProcess
+from tests.integration.compose.test_image import healthcheck_command
 from tests.e2e.test_slice import accept_cycle, post_cycle, start_cycle_body
 from tests.support import roster
 from tests.support.auth import bearer
@@ -165,6 +166,15 @@ def test_compose_services_run_as_local_processes(compose_platform: Platform) -> 
     assert metric("reporting", "coachops_projection_lag_seconds_count{") >= 1
     for service in SERVICES:
         assert metric(service, "process_cpu_seconds_total") > 0
+
+    # The image's HEALTHCHECK, run as the engine would in each container: healthy while the
+    # service serves, unhealthy where nothing answers.
+    check = healthcheck_command()
+    for name in APP_SERVICES:
+        env = platform[name].env
+        assert subprocess.run(check, env=env, timeout=10).returncode == 0, name
+    nothing = {**platform["cycles"].env, "METRICS_PORT": str(free_port())}
+    assert subprocess.run(check, env=nothing, capture_output=True, timeout=10).returncode != 0
 
 
 def test_production_mode_refuses_to_start_without_a_token_secret(tmp_path: Path) -> None:
