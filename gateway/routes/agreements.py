@@ -4,7 +4,10 @@ from the route table (``coachops/routes.py``, ``gateway/routes/table.py``)."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from werkzeug import Request
@@ -14,6 +17,7 @@ from coachops.commands.agreements import (
     ForgetPerson,
     ImportRoster,
 )
+from coachops.errors import Rejected
 from coachops.json import Json
 from coachops.store import PostgresDatabase
 from gateway.auth import actor_of
@@ -21,25 +25,39 @@ from gateway.http import Backend, http
 from gateway.revocations import revoke_person
 from gateway.routes import validated
 
-ROSTER_FILES = ("orgs", "users", "regions", "assignments")
+ROSTER_FILES = ("manifest", "orgs", "users", "roles", "regions", "assignments")
 MAX_ROSTER_BYTES = 64 << 20  # a big district's users.csv is tens of megabytes
+# What a zip may hold once unpacked, all members together: a zip bomb (a few kilobytes that
+# unpack to gigabytes) is refused before it fills the gateway's memory. A district of
+# 300,000 students and their guardians is about 100 MB of CSV, classes and enrollments
+# several times that; 1 GiB leaves room and bounds the harm.
+MAX_UNZIPPED_BYTES = 1 << 30
+ZIP_TYPES = ("application/zip", "application/x-zip-compressed")
 
 
 def roster_upload(request: Request) -> Any:
-    """``multipart/form-data`` with the files as ``orgs``, ``users``, ``regions`` and
-    ``assignments`` (``orgs.csv`` etc. also accepted) and ``effective_on`` and ``dry_run``
-    as fields, or JSON ``{"orgs": "<text>", ..., "effective_on": "2026-08-01"}``; either
-    way ``dry_run`` may be a query parameter instead."""
+    """The export as one zip (``manifest.csv`` and the CSV files: a multipart file field
+    ``export``, or the request's body with content type ``application/zip``), or
+    ``multipart/form-data`` with the files as ``orgs``, ``users``, ``manifest``, ``roles``,
+    ``regions`` and ``assignments`` (``orgs.csv`` etc. also accepted) and ``effective_on``
+    and ``dry_run`` as fields, or JSON ``{"orgs": "<text>", ..., "effective_on":
+    "2026-08-01"}``; either way ``dry_run`` and ``effective_on`` may be query parameters."""
     body = _roster_body(request)
-    if "dry_run" in request.args and isinstance(body, dict):
-        body["dry_run"] = request.args["dry_run"]
+    for name in ("dry_run", "effective_on"):
+        if name in request.args and isinstance(body, dict):
+            body[name] = request.args[name]
     return body
 
 
 def _roster_body(request: Request) -> Any:
     request.max_content_length = MAX_ROSTER_BYTES
+    if request.mimetype in ZIP_TYPES:
+        return unzipped(request.get_data())
     if request.mimetype == "multipart/form-data":
         body: Json = {}
+        export = request.files.get("export")
+        if export is not None:
+            body.update(unzipped(export.read()))
         for name in ROSTER_FILES:
             upload = request.files.get(name) or request.files.get(f"{name}.csv")
             if upload is not None:
@@ -53,7 +71,59 @@ def _roster_body(request: Request) -> Any:
         return body
     if request.mimetype == "application/json":
         return request.get_json()
-    raise UnsupportedMediaType("send the files as multipart/form-data, or JSON with their texts")
+    raise UnsupportedMediaType("send the export as a zip (application/zip), the files as "
+                               "multipart/form-data, or JSON with their texts")
+
+
+def _refused(file: str, reason: str) -> Rejected:
+    return Rejected(f"nothing was imported: {reason}",
+                    errors=[{"file": file, "line": None, "field": None, "reason": reason}],
+                    name="RosterRejected")
+
+
+def unzipped(data: bytes, limit: int = MAX_UNZIPPED_BYTES) -> dict[str, str]:
+    """The texts of a OneRoster zip's CSV files this import reads, by name (``orgs`` for
+    ``orgs.csv``...); the others (classes, enrollments...) are left packed. Refused (422,
+    naming the file): not a zip, a member outside the zip's root, more than ``limit``
+    bytes unpacked, no ``manifest.csv``, ``orgs.csv`` or ``users.csv``, a file not UTF-8."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _refused("export", "the export is not a zip file") from None
+    wanted: dict[str, zipfile.ZipInfo] = {}
+    for member in members:
+        path = PurePosixPath(member.filename.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or ":" in member.filename:
+            raise _refused(member.filename, f"{member.filename!r} is outside the zip's root")
+        if member.is_dir():
+            continue
+        if len(path.parts) == 1 and path.suffix == ".csv" and path.stem in ROSTER_FILES:
+            wanted[path.stem] = member
+    # The sizes the zip declares, checked before anything is unpacked; the reads below are
+    # bounded too, so a zip that understates them gains nothing.
+    if sum(m.file_size for m in wanted.values()) > limit:
+        raise _refused("export", f"the export unpacks to more than {limit >> 20} MiB")
+    for name in ("manifest", "orgs", "users"):
+        if name not in wanted:
+            raise _refused(f"{name}.csv", f"the zip has no {name}.csv at its root: an "
+                                          "export holds manifest.csv, orgs.csv and users.csv")
+    texts: dict[str, str] = {}
+    left = limit
+    for name, member in wanted.items():
+        try:
+            with archive.open(member) as packed:
+                raw = packed.read(left + 1)
+        except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as error:
+            raise _refused(f"{name}.csv", f"{name}.csv cannot be unpacked: {error}") from None
+        left -= len(raw)
+        if left < 0:
+            raise _refused("export", f"the export unpacks to more than {limit >> 20} MiB")
+        try:
+            texts[name] = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise _refused(f"{name}.csv", f"{name}.csv is not UTF-8 text") from None
+    return texts
 
 
 class AgreementRoutes:
