@@ -161,6 +161,8 @@ class Agreements(ServiceApplication):
         try:
             self._within(lambda unit: self._compare(
                 unit, roster, record.effective_on, True, record.id, progress))
+        except Rejected as refused:  # a delta naming a school neither sent nor stored
+            self._fail(record.id, refused.message, refused.errors)
         except CoachopsError as refused:
             self._fail(record.id, f"nothing was imported: {refused.message}")
         except Exception:

@@ -318,18 +318,20 @@ def _roles(roles: list[Row], users: list[Row], problems: Problems) -> None:
     """OneRoster 1.2's roles.csv: each user's role (the primary one, else the first) and
     orgs, put on their row of users.csv where that row leaves them out."""
     found: dict[str, tuple[str, list[str]]] = {}
+    ended: dict[str, str] = {}  # the role of a row that has ended: the user's, if no other
     for line, row in roles:
-        if row.get("status") in GONE:
-            continue
         user, role, org = row["userSourcedId"], row["role"], row["orgSourcedId"]
         if role not in ROLES:
             problems.add("roles", line, "role", f"the role is one of {', '.join(ROLES)}")
+            continue
+        if row.get("status") in GONE:
+            ended.setdefault(user, role)
             continue
         first, orgs = found.get(user, (role, []))
         primary = row.get("roleType") == "primary"
         found[user] = (role if primary else first, [*orgs, org] if org else orgs)
     for _, row in users:
-        role, orgs = found.get(row["sourcedId"], ("", []))
+        role, orgs = found.get(row["sourcedId"], (ended.get(row["sourcedId"], ""), []))
         row.setdefault("role", role)
         row.setdefault("orgSourcedIds", ",".join(orgs))
 
