@@ -4,11 +4,13 @@ from the route table (``coachops/routes.py``, ``gateway/routes/table.py``)."""
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from werkzeug import Request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
@@ -109,21 +111,98 @@ def unzipped(data: bytes, limit: int = MAX_UNZIPPED_BYTES) -> dict[str, str]:
             raise _refused(f"{name}.csv", f"the zip has no {name}.csv at its root: an "
                                           "export holds manifest.csv, orgs.csv and users.csv")
     texts: dict[str, str] = {}
-    left = limit
-    for name, member in wanted.items():
+    budget = _Budget(limit)
+    pupils: set[str] = set()  # 1.2: users whose roles.csv rows are all of students, families
+    for name in sorted(wanted, key=lambda n: n != "roles"):  # roles.csv first
         try:
-            with archive.open(member) as packed:
-                raw = packed.read(left + 1)
-        except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as error:
-            raise _refused(f"{name}.csv", f"{name}.csv cannot be unpacked: {error}") from None
-        left -= len(raw)
-        if left < 0:
-            raise _refused("export", f"the export unpacks to more than {limit >> 20} MiB")
-        try:
-            texts[name] = raw.decode("utf-8-sig")
+            with archive.open(wanted[name]) as packed:
+                stream = _Counted(packed, budget)
+                if name in ("users", "roles"):
+                    texts[name] = _staff_only(name, stream, pupils)
+                else:
+                    texts[name] = stream.read().decode("utf-8-sig")
+        except _TooBig:
+            raise _refused("export", f"the export unpacks to more than {limit >> 20} MiB") \
+                from None
         except UnicodeDecodeError:
             raise _refused(f"{name}.csv", f"{name}.csv is not UTF-8 text") from None
+        except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as error:
+            raise _refused(f"{name}.csv", f"{name}.csv cannot be unpacked: {error}") from None
     return texts
+
+
+# Rows of these roles are dropped as users.csv and roles.csv are unpacked: students and
+# their families are never stored, so they need not cross to the agreements service (a
+# district's users.csv is mostly students: 300,000 of them are tens of megabytes).
+NOT_STAFF = frozenset({"student", "guardian", "parent", "relative"})
+
+
+class _TooBig(Exception):
+    pass
+
+
+@dataclass
+class _Budget:
+    left: int
+
+
+class _Counted(io.RawIOBase):
+    """A zip member read through, counting what it unpacks against the export's budget."""
+
+    def __init__(self, packed: IO[bytes], budget: _Budget) -> None:
+        self.packed, self.budget = packed, budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.packed.read(min(len(buffer), self.budget.left + 1))
+        self.budget.left -= len(data)
+        if self.budget.left < 0:
+            raise _TooBig
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _staff_only(name: str, stream: _Counted, pupils: set[str]) -> str:
+    """users.csv or roles.csv read as a stream, row by row, without the rows of students and
+    their families: each becomes an empty line, so every other row keeps its line number
+    (the service skips empty lines). A row whose role is not readable is kept, for the
+    service to name it. roles.csv (read first) adds to ``pupils`` the users it gives no
+    other role, for a 1.2 users.csv that has no role column."""
+    text = io.TextIOWrapper(io.BufferedReader(stream, 1 << 16), encoding="utf-8-sig",
+                            newline="")
+    reader = csv.reader(text)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header: list[str] | None = None
+    staff: set[str] = set()
+    previous = written = 0  # the line the last row read ends on; the lines written
+    try:
+        for cells in reader:
+            start, previous = previous + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = [c.strip() for c in cells]
+            else:
+                row = dict(zip(header, (c.strip() for c in cells), strict=False))
+                user = row.get("userSourcedId" if name == "roles" else "sourcedId", "")
+                role = row.get("role")
+                pupil = (role in NOT_STAFF if role is not None
+                         else user in pupils)  # 1.2: the role is in roles.csv
+                if name == "roles":
+                    (pupils if pupil else staff).add(user)
+                if pupil:
+                    continue
+            out.write("\n" * (start - 1 - written))  # the rows left out, as empty lines
+            writer.writerow(cells)
+            written = reader.line_num
+    except csv.Error as error:
+        raise _refused(f"{name}.csv", f"{name}.csv is not readable as CSV at line "
+                                      f"{reader.line_num}: {error}") from None
+    pupils -= staff
+    return out.getvalue()
 
 
 class AgreementRoutes:

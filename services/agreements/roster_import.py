@@ -1,4 +1,5 @@
-"""Importing the district roster: OneRoster 1.1 CSV plus two small district files.
+"""Importing the district roster: a OneRoster export as the SIS makes it (1.0, 1.1 or
+1.2, whole or delta), plus two small district files when the district keeps them.
 
 All or nothing. Every line of every file is checked first; one bad line and nothing is
 saved, and district IT gets every problem as ``{file, line, field, reason}`` (the header
@@ -8,24 +9,47 @@ transaction: importing the same files again records nothing. ``changes`` says wh
 changes (people arriving, leaving, moving, changing role; schools and regions added): a dry
 run answers it without saving the plan, and an import's record keeps it.
 
-The OneRoster files (the standard K-12 rostering export of an SIS, Clever or ClassLink):
+The export comes as one zip (the gateway unpacks it: ``gateway.routes.agreements.unzipped``)
+or as separate files. Of its files only these are read; the others (``academicSessions``,
+``courses``, ``classes``, ``enrollments``, ``demographics``...) are ignored. Of each file
+only the columns named here are read; the others may be there or not.
 
+``manifest.csv`` (in a zip; optional when the files come one by one)
+    ``propertyName, value`` rows: ``manifest.version`` (``1.0``), ``oneroster.version``
+    (``1.0``, ``1.1`` or ``1.2``), and for each file ``file.<name>``: ``bulk`` (the whole
+    export), ``delta`` (only the rows that changed) or ``absent``. A file it says is there
+    must be; ``orgs`` and ``users`` cannot be absent. Without a manifest, every file is
+    bulk.
 ``orgs.csv``
-    ``sourcedId, status, dateLastModified, name, type, identifier, parentSourcedId``.
-    Rows of ``type`` ``school`` are the schools; ``name`` is the school's label.
+    ``sourcedId, status, name, type``. Rows of ``type`` ``school`` are the schools;
+    ``name`` is the school's label. ``status`` is ``active``, ``inactive`` or
+    ``tobedeleted`` (or empty); an org that is not active is left out.
 ``users.csv``
-    ``sourcedId, status, dateLastModified, enabledUser, orgSourcedIds, role, username,
-    userIds, givenName, familyName, middleName, identifier, email, sms, phone,
-    agentSourcedIds, grades, password``. Staff (``teacher``, ``administrator``, ``aide``)
-    are kept; students, parents and guardians are skipped, never stored. A teacher who is
-    not a coach in ``assignments.csv`` joins each school of ``orgSourcedIds`` from the
-    import's ``effective_on``, and leaves a school (from that date) when it is no longer
-    listed or the teacher is no longer in the file.
+    ``sourcedId, status, enabledUser, orgSourcedIds, role, givenName, familyName`` and
+    ``email``. Staff (``teacher``, ``administrator``, ``aide``, and 1.2's ``principal``;
+    1.2's ``siteAdministrator`` and ``districtAdministrator`` are administrators) are kept;
+    students, parents, guardians and other roles are skipped, never stored. A row whose
+    ``status`` is ``inactive`` or ``tobedeleted``, or whose ``enabledUser`` is ``false``,
+    has ended. OneRoster 1.2 may leave ``role`` and ``orgSourcedIds`` to ``roles.csv``
+    (``userSourcedId, role, orgSourcedId``, with ``roleType`` and ``status``): a user's
+    role is their primary one, their orgs those of every role row in effect.
 
-Rows with ``status`` ``tobedeleted`` are left out. Only ``sourcedId`` and the columns
-named above are read; the others may be there or not.
+Roles from the export: a teacher who is not a coach in ``assignments.csv`` teaches at each
+school of ``orgSourcedIds`` from the import's ``effective_on``. At a school whose principal
+``assignments.csv`` does not give, an administrator at the school (a 1.2 ``principal``
+first) is its principal: the principal on ``effective_on`` stays while they are one of
+them, else the first becomes principal from that date. An administrator at the district org
+is kept as a person with no role (a candidate for district leader, which
+``assignments.csv`` appoints).
 
-The district's files:
+Bulk and delta. A bulk ``users.csv`` is everyone: a teacher a school of ``orgs.csv`` had,
+whom it no longer lists there (or at all), has left that school from ``effective_on``. A
+delta ``users.csv`` holds only the rows that changed: a teacher's row names the schools
+they teach at now (joining those, leaving the others), an ended row ends them at every
+school, and everyone it has no row for is left as they are. In a delta the orgs a row names
+may be schools already stored rather than in ``orgs.csv``.
+
+The district's files, each optional: what OneRoster cannot say, kept by the district.
 
 ``regions.csv`` — one row per region (CLT):
     ``region_code`` (letters, digits, ``-`` and ``_``, up to 40), ``label`` (up to 200),
@@ -34,17 +58,18 @@ The district's files:
     ``kind`` (``coach``, ``principal``, ``school_region``, ``district_leader`` or
     ``it_admin``: district IT, who import the roster and run the platform),
     ``person_sourced_id`` (a user of users.csv; empty for ``school_region``),
-    ``school_sourced_id`` (a school of orgs.csv; empty for ``district_leader`` and
-    ``it_admin``, who work district-wide), ``region_code`` (a region of regions.csv; only for
-    ``school_region``), ``effective_on`` (``YYYY-MM-DD``, the date it takes effect). A
-    school's history is several rows with different dates. A coach assigned to a school
-    of orgs.csv, or a district leader or IT administrator whom users.csv lists, in the
-    store but without their row leaves from the import's ``effective_on``. As with a
-    school orgs.csv does not name, someone users.csv does not name keeps their
-    district-wide role (the first IT administrator, appointed with
-    ``python -m services.agreements.appoint``, is usually no one's export). A dated fact
-    is compared with the roster on its own date, so a row already imported records
-    nothing; a row taken out of the file later does not undo
+    ``school_sourced_id`` (a school of orgs.csv, or of the roster with a delta orgs.csv;
+    empty for ``district_leader`` and ``it_admin``, who work district-wide),
+    ``region_code`` (a region of regions.csv; only for ``school_region``), ``effective_on``
+    (``YYYY-MM-DD``, the date it takes effect). A school's history is several rows with
+    different dates. When the file is sent, a coach assigned to a school of orgs.csv, or a
+    district leader or IT administrator whom users.csv lists, in the store but without
+    their row leaves from the import's ``effective_on``; when it is not sent, coaches,
+    leaders and IT administrators are left as they are. As with a school orgs.csv does not
+    name, someone users.csv does not name keeps their district-wide role (the first IT
+    administrator, appointed with ``python -m services.agreements.appoint``, is usually no
+    one's export). A dated fact is compared with the roster on its own date, so a row
+    already imported records nothing; a row taken out of the file later does not undo
     what it recorded (history is kept).
 
 What the files do not date (a new CLT representative, a teacher joining or leaving a

@@ -183,8 +183,26 @@ def test_the_gateway_unpacks_the_files_it_reads_from_a_zip() -> None:
     export = Export.generate("z", schools=1, teachers=1, students=1)
     texts = unzipped(export.zip())
     assert set(texts) == {"manifest", "orgs", "users"}  # classes, enrollments... left packed
-    assert texts["users"] == export.files()["users"]
-    assert roster_import.parse(texts).staff
+    from_zip, from_files = roster_import.parse(texts), roster_import.parse(export.files())
+    assert (from_zip.staff, from_zip.schools) == (from_files.staff, from_files.schools)
+
+
+def test_students_and_families_stay_in_the_gateway_and_lines_keep_their_numbers() -> None:
+    for version in ("1.1", "1.2"):
+        export = Export.generate("s", schools=2, teachers=2, students=50)
+        export.version = version
+        export.users["s-t-2-2"].family_name = ""  # a problem on its line
+        files = export.files()
+        texts = unzipped(export.zip())
+        for name in ("users", *(["roles"] if version == "1.2" else [])):
+            assert "s-st-" not in texts[name] and "s-g-" not in texts[name]
+            assert len(texts[name]) < len(files[name]) / 5
+        with pytest.raises(Rejected) as from_zip:
+            roster_import.parse(texts)
+        with pytest.raises(Rejected) as from_files:
+            roster_import.parse(files)
+        assert from_zip.value.errors == from_files.value.errors
+        assert from_zip.value.errors[0]["line"] > 100
 
 
 def test_the_gateway_refuses_a_zip_it_cannot_trust() -> None:
