@@ -130,6 +130,11 @@ class Export:
                      "type": "schoolYear", "startDate": "2026-08-01", "endDate": "2027-06-30",
                      "schoolYear": "2027"}]
         courses, classes, enrollments = [], [], []
+        enrolled: dict[str, list[User]] = {}
+        for user in self.users.values():
+            if user.role in ("teacher", "student"):
+                for org in user.orgs:
+                    enrolled.setdefault(org, []).append(user)
         for n, school in enumerate(self.schools, 1):
             course, klass = f"{school}-math", f"{school}-math-1"
             courses.append({"sourcedId": course, "status": "active", "title": "Math",
@@ -138,13 +143,12 @@ class Export:
                             "courseSourcedId": course, "classType": "scheduled",
                             "schoolSourcedId": school, "termSourcedIds": year,
                             "location": f"Room {n}"})
-            for user in self.users.values():
-                if school in user.orgs and user.role in ("teacher", "student"):
-                    enrollments.append({
-                        "sourcedId": f"enr-{user.sourced_id}", "status": "active",
-                        "classSourcedId": klass, "schoolSourcedId": school,
-                        "userSourcedId": user.sourced_id, "role": user.role,
-                        "primary": "true" if user.role == "teacher" else "false"})
+            for user in enrolled.get(school, []):
+                enrollments.append({
+                    "sourcedId": f"enr-{user.sourced_id}", "status": "active",
+                    "classSourcedId": klass, "schoolSourcedId": school,
+                    "userSourcedId": user.sourced_id, "role": user.role,
+                    "primary": "true" if user.role == "teacher" else "false"})
         return {"academicSessions": _csv(SESSIONS, sessions), "courses": _csv(COURSES, courses),
                 "classes": _csv(CLASSES, classes),
                 "enrollments": _csv(ENROLLMENTS, enrollments)}
