@@ -47,7 +47,10 @@ whom it no longer lists there (or at all), has left that school from ``effective
 delta ``users.csv`` holds only the rows that changed: a teacher's row names the schools
 they teach at now (joining those, leaving the others), an ended row ends them at every
 school, and everyone it has no row for is left as they are. In a delta the orgs a row names
-may be schools already stored rather than in ``orgs.csv``.
+may be schools already stored rather than in ``orgs.csv`` (an org that is neither is taken
+for one that is not a school, such as the district). An org that has ended (``inactive``,
+``tobedeleted``) is left out of ``orgs.csv``'s schools; nothing ends a school itself, nor
+the teachers at it.
 
 The district's files, each optional: what OneRoster cannot say, kept by the district.
 
