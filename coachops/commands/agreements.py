@@ -99,8 +99,8 @@ class RosterPeopleQuery(Command):
         "description": "only those who coach, teach or are principal at this school"})
     region_id = fields.UUID(load_default=None, allow_none=True, metadata={
         "description": "only those at this region's schools, and its representative"})
-    page = BoundedInt(1, 1_000_000, load_default=1)
-    limit = BoundedInt(1, 500, load_default=100)
+    page = BoundedInt(1, 1_000_000, load_default=1, strict=False)  # from a query string
+    limit = BoundedInt(1, 500, load_default=100, strict=False)
 
 
 class RosterPersonQuery(Command):
