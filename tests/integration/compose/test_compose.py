@@ -23,8 +23,8 @@ import yaml
 from coachops import clock
 from coachops.store.admin import drop_database, ensure_role_and_database
 from deploy.local import SERVICES, Platform, ServiceProcess
-from tests.integration.compose.test_image import healthcheck_command
 from tests.e2e.test_slice import accept_cycle, post_cycle, start_cycle_body
+from tests.integration.compose.test_image import healthcheck_command
 from tests.support import roster
 from tests.support.auth import bearer
 from tests.support.district import District
