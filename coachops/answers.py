@@ -365,6 +365,99 @@ class People(Answer):
                          "place": "Lincoln Elementary"}]}], "more": False}
 
 
+REGION = "8e2a4c6b-1d3f-4a5b-9c7d-0e1f2a3b4c5d"
+
+
+class PersonNamed(Schema):
+    person_id = fields.UUID()
+    name = fields.String(allow_none=True, metadata={"description": "none once forgotten"})
+
+
+class PlaceNamed(Schema):
+    region_id = fields.UUID()
+    name = fields.String(allow_none=True)
+
+
+class RosterRegion(Schema):
+    region_id = fields.UUID()
+    code = fields.String(metadata={"description": "the region's code in regions.csv"})
+    name = fields.String()
+    representative = fields.Nested(PersonNamed, allow_none=True)
+
+
+class RosterRegions(Answer):
+    """The district's regions (CLTs) on the day, each with its representative that day."""
+
+    on = fields.Date()
+    regions = fields.List(fields.Nested(RosterRegion))
+    example = {"on": "2026-09-15", "regions": [{
+        "region_id": REGION, "code": "clt-north", "name": "North CLT",
+        "representative": {"person_id": COACH, "name": "Ana Ortiz"}}]}
+
+
+class RosterSchool(Schema):
+    school_id = fields.UUID()
+    sourced_id = fields.String(metadata={"description": "its OneRoster sourcedId"})
+    name = fields.String()
+    region = fields.Nested(PlaceNamed, allow_none=True)
+    principal = fields.Nested(PersonNamed, allow_none=True)
+
+
+class RosterSchools(Answer):
+    """The district's schools on the day, each with its region and principal that day."""
+
+    on = fields.Date()
+    schools = fields.List(fields.Nested(RosterSchool))
+    example = {"on": "2026-09-15", "schools": [{
+        "school_id": SCHOOL, "sourced_id": "org-lincoln-es", "name": "Lincoln Elementary",
+        "region": {"region_id": REGION, "name": "North CLT"},
+        "principal": {"person_id": PERSON, "name": "Dana Reyes"}}]}
+
+
+class RosterPerson(Answer):
+    """A person on the roster and the roles they hold on the day, each where they hold it;
+    a forgotten person has no name and no role."""
+
+    on = fields.Date()
+    person_id = fields.UUID()
+    sourced_id = fields.String(allow_none=True, metadata={
+        "description": "their OneRoster sourcedId (the roster id is derived from it)"})
+    name = fields.String(allow_none=True)
+    given_name = fields.String(allow_none=True)
+    family_name = fields.String(allow_none=True)
+    forgotten = fields.Boolean()
+    roles = fields.List(fields.String())
+    coach_at = fields.List(fields.Dict(), metadata={"description": "[{school_id, name}]"})
+    teacher_at = fields.List(fields.Dict(), metadata={"description": "[{school_id, name}]"})
+    principal_of = fields.List(fields.Dict(), metadata={"description": "[{school_id, name}]"})
+    clt_rep_of = fields.List(fields.Dict(), metadata={"description": "[{region_id, name}]"})
+    district_leader = fields.Boolean()
+    it_admin = fields.Boolean()
+    example = {"on": "2026-09-15", "person_id": COACH, "sourced_id": "t-1042",
+               "name": "Ana Ortiz", "given_name": "Ana", "family_name": "Ortiz",
+               "forgotten": False, "roles": ["coach", "clt_rep"],
+               "coach_at": [{"school_id": SCHOOL, "name": "Lincoln Elementary"}],
+               "teacher_at": [], "principal_of": [],
+               "clt_rep_of": [{"region_id": REGION, "name": "North CLT"}],
+               "district_leader": False, "it_admin": False}
+
+
+class RosterPeople(Answer):
+    """A page of the people holding a role on the day whom the caller sees, by family name;
+    ``next_page`` is None on the last."""
+
+    on = fields.Date()
+    people = fields.List(fields.Dict(), metadata={
+        "description": "each as GET /roster/people/{person_id} shows them, without on"})
+    page = fields.Integer()
+    limit = fields.Integer()
+    total = fields.Integer()
+    next_page = fields.Integer(allow_none=True)
+    example = {"on": "2026-09-15", "people": [
+        {k: v for k, v in RosterPerson.example.items() if k != "on"}],
+        "page": 1, "limit": 100, "total": 1, "next_page": None}
+
+
 class IntegrationToken(Answer):
     """An integration token as recorded (never the token itself): whom it acts as, in
     which role, what it may do and what it is for; ``status`` active, revoked or expired."""

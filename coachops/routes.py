@@ -118,6 +118,7 @@ def open_route(rule: str, name: str, answers: tuple[str, ...] = ("text/html",),
 
 
 C, T, CT = frozenset({COACH}), frozenset({TEACHER}), frozenset({COACH, TEACHER})
+ROSTER_READERS = frozenset({COACH, PRINCIPAL, CLT_REP, LEADER, IT_ADMIN})
 DAY = {"day": "date"}
 SUGGESTION = "/coaches/<coach_id>/time/days/<day>/suggestions/<item_id>"
 
@@ -213,6 +214,21 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
     agreements("GET", "/schools/<school_id>/roster",
                frozenset({COACH, PRINCIPAL, LEADER, IT_ADMIN}), "school_roster",
                ag.SchoolRosterQuery, "query", answer=an.SchoolRoster),
+    # What the roster holds on a day (``on``, today by default), with ids and sourcedIds,
+    # so no client derives an id. Regions and schools, with who represents and heads
+    # each: the district's structure, on every school's website; not for a teacher, whose
+    # app names their school. People, by name: whom each role sees is
+    # ``services/agreements/listing.py``'s (IT and leaders everyone, a principal their
+    # school's, a CLT representative their region's coaches and principals); a coach and a
+    # teacher no listing, only themselves at /roster/people/<their id>.
+    agreements("GET", "/roster/regions", ROSTER_READERS, "roster_regions",
+               ag.RosterRegionsQuery, "query", answer=an.RosterRegions),
+    agreements("GET", "/roster/schools", ROSTER_READERS, "roster_schools",
+               ag.RosterSchoolsQuery, "query", answer=an.RosterSchools),
+    agreements("GET", "/roster/people", frozenset({PRINCIPAL, CLT_REP, LEADER, IT_ADMIN}),
+               "roster_people", ag.RosterPeopleQuery, "query", answer=an.RosterPeople),
+    agreements("GET", "/roster/people/<person_id>", frozenset(Role), "roster_person",
+               ag.RosterPersonQuery, "query", answer=an.RosterPerson),
     # The signed-in person's app: who they are, their schools and their people by name
     agreements("GET", "/me", frozenset({COACH, TEACHER, PRINCIPAL}), "me", ag.MeQuery,
                "query", answer=an.Me),

@@ -66,6 +66,50 @@ class SchoolRosterQuery(Command):
     on = Day(load_default=None, allow_none=True)
 
 
+ROSTER_ROLES = ("coach", "teacher", "principal", "clt_rep", "district_leader", "it_admin")
+ON = {"description": "the day the roster is read on (default: today)"}
+
+
+def _on() -> Day:
+    return Day(load_default=None, allow_none=True, metadata=ON)
+
+
+class RosterRegionsQuery(Command):
+    """The district's regions (CLTs) on a day, each with its representative."""
+
+    on = _on()
+
+
+class RosterSchoolsQuery(Command):
+    """The district's schools on a day, each with its region and principal."""
+
+    on = _on()
+    region_id = fields.UUID(load_default=None, allow_none=True,
+                            metadata={"description": "only this region's schools"})
+
+
+class RosterPeopleQuery(Command):
+    """The people holding a role on a day, as far as the caller's role sees them, by name:
+    a page of ``limit`` at a time."""
+
+    on = _on()
+    role = Text(20, load_default=None, allow_none=True, validate=validate.OneOf(ROSTER_ROLES),
+                metadata={"description": "only those holding this role on the day"})
+    school_id = fields.UUID(load_default=None, allow_none=True, metadata={
+        "description": "only those who coach, teach or are principal at this school"})
+    region_id = fields.UUID(load_default=None, allow_none=True, metadata={
+        "description": "only those at this region's schools, and its representative"})
+    page = BoundedInt(1, 1_000_000, load_default=1, strict=False)  # from a query string
+    limit = BoundedInt(1, 500, load_default=100, strict=False)
+
+
+class RosterPersonQuery(Command):
+    """One person on the roster and their roles on a day."""
+
+    person_id = fields.UUID(required=True)
+    on = _on()
+
+
 class FocusAreaShape(Command):
     id = Text(100, required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"))
     label = Text(300, min_length=1, required=True)

@@ -17,7 +17,7 @@ from coachops.application import ServiceApplication
 from coachops.errors import CoachopsError, Conflict, Forbidden, NotFound, Rejected
 from coachops.identity import Actor, Role
 from coachops.unit_of_work import Answer, Once, UnitOfWork
-from services.agreements import domain, roster, roster_import
+from services.agreements import domain, listing, roster, roster_import
 from services.agreements.directory import Directory
 from services.agreements.domain import (
     CoachingAgreement,
@@ -30,7 +30,14 @@ from services.agreements.domain import (
 )
 from services.agreements.imports import OpenImports, RosterImport
 from services.agreements.roles import RosterIndex
-from services.agreements.roster import District, Person, School, region_id, roster_id
+from services.agreements.roster import (
+    District,
+    History,
+    Person,
+    School,
+    region_id,
+    roster_id,
+)
 from services.agreements.runs import InProcessRuns, PostgresRuns, Runs
 
 log = logging.getLogger(__name__)
@@ -296,6 +303,106 @@ class Agreements(ServiceApplication):
                             "district", field="school_id")
         return school
 
+    # The roster as the API lists it: whom each role sees is ``listing``'s to say ----------
+
+    def roster_regions(self, actor: Actor, on: date) -> dict[str, Any]:
+        """The district's regions on ``on``, each with its representative by name."""
+        _reads_the_roster(actor)
+        self.directory.catch_up()
+        self.roster_index.catch_up()
+        regions = [{"region_id": str(region), "code": place.sourced_id, "name": place.label,
+                    "representative": self._who(self._holder(
+                        self.roster_index.representative_of, region, on))}
+                   for region, place in self.directory.regions.items()]
+        regions.sort(key=lambda r: (str(r["name"]).casefold(), r["region_id"]))
+        return {"on": on.isoformat(), "regions": regions}
+
+    def roster_schools(self, actor: Actor, on: date,
+                       region: UUID | None = None) -> dict[str, Any]:
+        """The district's schools on ``on`` (or one region's), each with its region and its
+        principal by name."""
+        _reads_the_roster(actor)
+        self.directory.catch_up()
+        self.roster_index.catch_up()
+        if region is not None and region not in self.directory.regions:
+            raise NotFound(f"there is no region {region}", field="region_id")
+        schools = []
+        for school, place in self.directory.schools.items():
+            in_region = place.region.on(on)
+            if region is not None and in_region != region:
+                continue
+            schools.append({
+                "school_id": str(school), "sourced_id": place.sourced_id, "name": place.label,
+                "region": None if in_region is None else {
+                    "region_id": str(in_region), "name": self.directory.places.get(in_region)},
+                "principal": self._who(self._holder(self.roster_index.principal_of, school,
+                                                    on))})
+        schools.sort(key=lambda s: (str(s["name"]).casefold(), s["school_id"]))
+        return {"on": on.isoformat(), "schools": schools}
+
+    def roster_people(self, actor: Actor, on: date, role: Role | None = None,
+                      school: UUID | None = None, region: UUID | None = None,
+                      page: int = 1, limit: int = 100) -> dict[str, Any]:
+        """The people holding a role on ``on`` whom ``actor`` sees, by name, filtered by
+        ``role``, ``school`` and ``region``: page ``page`` of ``limit``."""
+        self.directory.catch_up()
+        everyone = self.roster_index.everyone_on(on)
+        regions = self._school_regions(on)
+        scope = listing.scope_of(actor, everyone.get(actor.id, []), regions)
+        if actor.role in (Role.COACH, Role.TEACHER):  # themselves only, not a listing
+            raise Forbidden(scope.why, field="role")
+        for place, known, what in ((school, self.directory.schools, "school_id"),
+                                   (region, self.directory.regions, "region_id")):
+            if place is None:
+                continue
+            if place not in known:
+                raise NotFound(f"there is no {what[:-3]} {place}", field=what)
+            if not scope.covers(place):
+                raise Forbidden(scope.why, field=what)
+        people = [self._person(person, places) for person, places in everyone.items()
+                  if scope.sees(person, places)
+                  and listing.matches(places, role, school, region, regions)]
+        people.sort(key=listing.by_name)
+        paged = listing.page_of(people, page, limit)
+        return {"on": on.isoformat(), "people": paged.pop("items"), **paged}
+
+    def roster_person(self, actor: Actor, person: UUID, on: date) -> dict[str, Any]:
+        """One person and their roles on ``on``, for whom ``actor`` sees (404: nobody the
+        roster knows; 403: someone they do not see)."""
+        self.directory.catch_up()
+        if person not in self.directory.people and not self.roster_index.ever_named(person):
+            raise NotFound(f"there is no person {person} on the roster", field="person_id")
+        places = self.roster_index.places_on(person, on)
+        regions = self._school_regions(on) if actor.role is Role.CLT_REP else {}
+        scope = listing.scope_of(actor, self.roster_index.places_on(actor.id, on), regions)
+        if not scope.sees(person, places):
+            raise Forbidden(scope.why, field="person_id")
+        return {"on": on.isoformat(), **self._person(person, places)}
+
+    def _school_regions(self, on: date) -> dict[UUID, UUID | None]:
+        return {school: place.region.on(on) for school, place in self.directory.schools.items()}
+
+    @staticmethod
+    def _holder(holders: dict[UUID, History[UUID]], place: UUID, on: date) -> UUID | None:
+        found = holders.get(place)
+        return None if found is None else found.on(on)
+
+    def _who(self, person: UUID | None) -> dict[str, Any] | None:
+        """A principal or a representative: their id, and their name unless forgotten."""
+        if person is None:
+            return None
+        entry = self.directory.people.get(person)
+        return {"person_id": str(person), "name": None if entry is None else entry.name}
+
+    def _person(self, person: UUID, places: listing.Places) -> dict[str, Any]:
+        entry = self.directory.people.get(person)  # None: appointed, not in users.csv
+        if entry is None:
+            return listing.person_view(person, None, None, None, False, places,
+                                       self.directory.places.get)
+        return listing.person_view(person, entry.sourced_id, entry.given_name,
+                                   entry.family_name, entry.forgotten, places,
+                                   self.directory.places.get)
+
     def me(self, actor: Actor, today: date, school_year: int) -> dict[str, Any]:
         """Who the signed-in person is, for their app: their name, and the schools where
         they hold the role they signed in with, each with its people by name as their role
@@ -513,6 +620,13 @@ def school_year_starts(school_year: int) -> date:
 
 ABANDONED = ("nothing was imported: the agreements service stopped during the import, "
              "before saving anything; send the files again")
+
+
+def _reads_the_roster(actor: Actor) -> None:
+    """Regions and schools: the district's structure and who heads each school, which every
+    school's own website says; for all but a teacher, whose app names their school."""
+    if actor.role is Role.TEACHER:
+        raise Forbidden("a teacher's school comes with their app (GET /me)", field="role")
 
 
 def _district_it(actor: Actor) -> None:

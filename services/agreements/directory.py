@@ -9,7 +9,7 @@ with the event that says so (and the store could no longer open them anyway).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -19,10 +19,10 @@ from eventsourcing.utils import get_topic
 
 from coachops.json import Json
 from services.agreements.roles import FromTheLog, RosterIndex
-from services.agreements.roster import Person, Region, School, roster_id
+from services.agreements.roster import History, Person, Region, School, roster_id
 
 EVENTS = (Person.Registered, Person.Updated, Person.Forgotten, School.Defined,
-          School.Relabelled, Region.Defined, Region.Relabelled)
+          School.Relabelled, School.AssignedToRegion, Region.Defined, Region.Relabelled)
 TOPICS = [get_topic(e) for e in EVENTS]
 MAX_FOUND = 25
 
@@ -39,6 +39,20 @@ class Entry:
     def words(self) -> str:
         return f"{self.given_name} {self.family_name} {self.email or ''}".casefold()
 
+    @property
+    def name(self) -> str | None:
+        """How people are shown: none once forgotten."""
+        return None if self.forgotten else f"{self.given_name} {self.family_name}".strip()
+
+
+@dataclass
+class Place:
+    """A school (its OneRoster sourcedId and its region by date) or a region (its code)."""
+
+    sourced_id: str
+    label: str
+    region: History[UUID] = field(default_factory=History)
+
 
 class Directory(FromTheLog):
     topics = TOPICS
@@ -49,12 +63,26 @@ class Directory(FromTheLog):
         self.people: dict[UUID, Entry] = {}
         self.by_email: dict[str, UUID] = {}
         self.places: dict[UUID, str] = {}  # school or region -> its name
+        self.schools: dict[UUID, Place] = {}
+        self.regions: dict[UUID, Place] = {}
 
     def _apply(self, event: Any) -> None:
         key = event.originator_id
         if isinstance(event, (School.Defined, School.Relabelled, Region.Defined,
                               Region.Relabelled)):
             self.places[key] = event.label
+            kept = self.schools if isinstance(event, (School.Defined, School.Relabelled)) \
+                else self.regions
+            if isinstance(event, School.Defined):
+                kept[key] = Place(event.sourced_id, event.label)
+            elif isinstance(event, Region.Defined):
+                kept[key] = Place(event.code, event.label)
+            elif key in kept:
+                kept[key].label = event.label
+            return
+        if isinstance(event, School.AssignedToRegion):
+            if key in self.schools:
+                self.schools[key].region.set(event.effective_on, event.region_id)
             return
         entry = self.people.get(key)
         if isinstance(event, Person.Registered):

@@ -134,6 +134,25 @@ class RosterIndex(FromTheLog):
         """Each role ``person`` holds on ``day`` with where: a school (coach, teacher,
         principal), a region (CLT representative), or None (the district's own roles)."""
         self.catch_up()
+        return self._places_on(person, day)
+
+    def everyone_on(self, day: date) -> dict[UUID, list[tuple[Role, UUID | None]]]:
+        """``places_on`` for everyone holding a role on ``day``, caught up once (a listing
+        of the district's thousands of staff asks it of each)."""
+        self.catch_up()
+        people = {*self.coach_at, *self.teacher_at, *self.principal_places,
+                  *self.representative_places, *self.leader, *self.it_admin}
+        held = {person: self._places_on(person, day) for person in people}
+        return {person: places for person, places in held.items() if places}
+
+    def ever_named(self, person: UUID) -> bool:
+        """Whether the roster ever gave ``person`` a role (forgotten since, or not)."""
+        self.catch_up()
+        return any(person in kept for kept in (
+            self.coach_at, self.teacher_at, self.principal_places, self.representative_places,
+            self.leader, self.it_admin))
+
+    def _places_on(self, person: UUID, day: date) -> list[tuple[Role, UUID | None]]:
         if person in self.forgotten:
             return []
         held: list[tuple[Role, UUID | None]] = []

@@ -32,12 +32,16 @@ from coachops.commands.agreements import (
     RecordCheckIn,
     ReviseCoachingAgreement,
     RosterImportQuery,
+    RosterPeopleQuery,
+    RosterPersonQuery,
+    RosterRegionsQuery,
+    RosterSchoolsQuery,
     SchoolRosterQuery,
     SignCoachingAgreement,
 )
 from coachops.commands.sync import COMMANDS
 from coachops.dependencies import DeliveredOnce, EventSourcedApp
-from coachops.identity import Actor
+from coachops.identity import Actor, Role
 from coachops.json import Json
 from coachops.rpc import rpc
 from coachops.sync_batch import apply_batch
@@ -205,6 +209,32 @@ class AgreementsService(entrypoints.Ready, entrypoints.Publishing, entrypoints.E
         on = data["on"] or clock.today()
         school = self.agreements.school_roster(Actor.from_dict(actor), data["school_id"], on)
         return views.school(school, on)
+
+    @rpc
+    def roster_regions(self, actor: Json, query: Json) -> Json:
+        data = load(RosterRegionsQuery, query)
+        return self.agreements.roster_regions(Actor.from_dict(actor),
+                                              data["on"] or clock.today())
+
+    @rpc
+    def roster_schools(self, actor: Json, query: Json) -> Json:
+        data = load(RosterSchoolsQuery, query)
+        return self.agreements.roster_schools(Actor.from_dict(actor),
+                                              data["on"] or clock.today(), data["region_id"])
+
+    @rpc
+    def roster_people(self, actor: Json, query: Json) -> Json:
+        data = load(RosterPeopleQuery, query)
+        return self.agreements.roster_people(
+            Actor.from_dict(actor), data["on"] or clock.today(),
+            Role(data["role"]) if data["role"] else None, data["school_id"],
+            data["region_id"], data["page"], data["limit"])
+
+    @rpc
+    def roster_person(self, actor: Json, query: Json) -> Json:
+        data = load(RosterPersonQuery, query)
+        return self.agreements.roster_person(Actor.from_dict(actor), data["person_id"],
+                                             data["on"] or clock.today())
 
     @rpc
     def me(self, actor: Json, query: Json) -> Json:

@@ -153,6 +153,11 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     # Someone on no roster: checks the role, erases nobody (404 from the service).
     ("POST", "/people/<person_id>/forget"): Example(fixed(f"/people/{ITEM}/forget")),
     ("GET", "/people"): Example(fixed("/people"), params={"q": "gw-"}),
+    ("GET", "/roster/regions"): Example(fixed("/roster/regions")),
+    ("GET", "/roster/schools"): Example(fixed("/roster/schools"), params={"on": today()}),
+    ("GET", "/roster/people"): Example(fixed("/roster/people"), params={"limit": "5"}),
+    # Someone on no roster: every role may ask (each about whom it sees), 404 for all.
+    ("GET", "/roster/people/<person_id>"): Example(fixed(f"/roster/people/{ITEM}")),
     # District IT's integration tokens: for nobody on the roster (404), issuing nothing;
     # revoking a token never issued (404).
     ("GET", "/integration-tokens"): Example(fixed("/integration-tokens")),
@@ -265,6 +270,12 @@ SCOPE_CELLS = [
      lambda w: f"/schools/{w.school()}/roster", "school_id"),
     ("a principal on another school's active cycles", Role.PRINCIPAL, 2, "GET",
      lambda w: f"/schools/{w.school()}/active-cycles", "school_id"),
+    ("a coach reading another person on the roster", Role.COACH, 2, "GET",
+     lambda w: f"/roster/people/{w.who(Role.COACH)}", "person_id"),
+    ("a principal reading another school's person on the roster", Role.PRINCIPAL, 2, "GET",
+     lambda w: f"/roster/people/{w.who(Role.TEACHER)}", "person_id"),
+    ("a principal listing another school's people", Role.PRINCIPAL, 2, "GET",
+     lambda w: f"/roster/people?school_id={w.school()}", "school_id"),
 ]
 
 

@@ -69,6 +69,9 @@ def test_district_it_runs_operations_and_reads_no_coaching_content() -> None:
         ("POST", "/time-categories/<category_id>/retire"),
         ("POST", "/people/<person_id>/forget"),  # erases content, reads none
         ("GET", "/people"),  # names, roles and places: the roster district IT imports
+        # what the roster holds on a day: regions, schools, people and their roles
+        ("GET", "/roster/regions"), ("GET", "/roster/schools"), ("GET", "/roster/people"),
+        ("GET", "/roster/people/<person_id>"),
         ("GET", "/integration-tokens"), ("POST", "/integration-tokens"),
         ("POST", "/integration-tokens/<token_id>/revoke"),
         ("GET", "/dead-letters"),  # which consumer parked which event and why: no body
