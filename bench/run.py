@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import baselines, load, probes, rebuild, reports
+from bench import baselines, load, probes, rebuild, reports, roster_export
 from bench.phases import drive, say, scalar, wait
 from bench.results import Figure, percentile, table, write
 from bench.stack import ADMIN_URL, Stack
@@ -62,6 +62,12 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
                    help="received events of the rebuild at scale (0: skip it)")
     p.add_argument("--scale-service", default="reporting",
                    help="the service measured with one and then two instances ('' skips)")
+    p.add_argument("--export-students", type=int, default=300_000,
+                   help="students (each with a guardian) of the SIS export imported as one"
+                        " zip (0: skip it)")
+    p.add_argument("--export-staff", type=int, default=20_000,
+                   help="staff of that export: an administrator and teachers per school")
+    p.add_argument("--export-schools", type=int, default=100)
     p.add_argument("--namespace", default=os.environ.get("COACHOPS_TEST_NAMESPACE", "bench"))
     p.add_argument("--port", type=int,
                    default=int(os.environ.get("COACHOPS_TEST_GATEWAY_PORT", "18104")))
@@ -310,6 +316,10 @@ def run_phases(stack: Stack, args: argparse.Namespace, baseline_url: str,
     for name, mb in memory.items():
         figures.append(Figure(f"peak_memory_{name}", f"peak memory: {name}", mb, "MiB", bare_mb,
                               "bare python process"))
+    if args.export_students:  # last: its peaks are measured from a reset of each process's
+        figures += roster_export.measure(
+            stack, issue(roster_id("district-it"), Role.IT_ADMIN), args.export_students,
+            args.export_staff, args.export_schools, bare_mb, details)
     return figures
 
 

@@ -23,15 +23,20 @@ def _file(**kwargs: Any) -> Text:
 
 
 class ImportRoster(Command):
-    """The OneRoster 1.1 export (orgs.csv, users.csv) and the district's own regions.csv and
-    assignments.csv, as texts. ``effective_on`` dates what the files do not date themselves
-    (teachers joining a school, CLT representatives, coaches no longer assigned); today when
-    left out. ``dry_run``: answer what the import would change, and change nothing."""
+    """A OneRoster export (1.0, 1.1 or 1.2) as the SIS makes it, as texts: ``orgs.csv`` and
+    ``users.csv``, with its ``manifest.csv`` (bulk or delta for each file; without one,
+    every file is whole) and 1.2's ``roles.csv`` if it has one; and, if the district keeps
+    them, its own ``regions.csv`` and ``assignments.csv``. ``effective_on`` dates what the
+    files do not date themselves (teachers joining or leaving a school, CLT representatives,
+    coaches no longer assigned); today when left out. ``dry_run``: answer what the import
+    would change, and change nothing."""
 
     orgs = _file(required=True)
     users = _file(required=True)
-    regions = _file(required=True)
-    assignments = _file(required=True)
+    manifest = _file()
+    roles = _file()
+    regions = _file()
+    assignments = _file()
     effective_on = Day(load_default=None, allow_none=True)
     dry_run = fields.Boolean(load_default=False, metadata={
         "description": "true: answer 200 with what the import would change (RosterChanges) "

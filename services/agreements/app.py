@@ -109,7 +109,11 @@ class Agreements(ServiceApplication):
         def load(kind: type[A], aggregate_id: UUID) -> A | None:
             return unit.find(aggregate_id, kind)
 
-        found = roster_import.plan(roster, load, effective_on, *([progress] if progress else []))
+        def teaching_at(person_id: UUID) -> set[UUID]:
+            return self.roster_index.teacher_schools_on(person_id, effective_on)
+
+        found = roster_import.plan(roster, load, effective_on,
+                                   progress or roster_import.no_progress, teaching_at)
         changes = roster_import.changes(found, load)
         if apply:
             unit.add(*found.aggregates)
@@ -164,6 +168,8 @@ class Agreements(ServiceApplication):
         try:
             self._within(lambda unit: self._compare(
                 unit, roster, record.effective_on, True, record.id, progress))
+        except Rejected as refused:  # a delta naming a school neither sent nor stored
+            self._fail(record.id, refused.message, refused.errors)
         except CoachopsError as refused:
             self._fail(record.id, f"nothing was imported: {refused.message}")
         except Exception:

@@ -50,6 +50,7 @@ from services.agreements import views
 from services.agreements.app import Agreements
 from services.agreements.domain import Norms, Terms
 from services.agreements.integration import to_integration
+from services.agreements.roster_import import FILES as ROSTER_FILES
 
 settings.start(settings.MASTER_KEY)  # a process of its own: stop here on a bad setting
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ class AgreementsService(entrypoints.Ready, entrypoints.Publishing, entrypoints.E
         background: its id and state (``roster_import`` follows it)."""
         data = load(ImportRoster, command)
         who = Actor.from_dict(actor)
-        files = {name: data[name] for name in ("orgs", "users", "regions", "assignments")}
+        files = {name: data[name] for name in ROSTER_FILES if data.get(name)}
         effective_on = data["effective_on"] or clock.today()
         if data["dry_run"]:
             return self.agreements.preview_roster_import(who, files, effective_on)

@@ -98,7 +98,7 @@ async function showParked() {
 
 // The roster's import ------------------------------------------------------------------------
 
-const FILES = ["orgs", "users", "regions", "assignments"];
+const FILES = ["export", "orgs", "users", "regions", "assignments"]; // each optional
 const GROUPS = [
   ["arriving", "Arriving"], ["leaving", "Leaving"], ["moving", "Moving school"],
   ["role_changes", "Changing role"], ["schools_added", "Schools added"],
@@ -108,7 +108,10 @@ let previewed = null; // the FormData the preview was of: Apply sends the same f
 
 function importForm(dryRun) {
   const form = new FormData();
-  for (const name of FILES) form.append(name, $(`file-${name}`).files[0]);
+  for (const name of FILES) {
+    const chosen = $(`file-${name}`).files[0];
+    if (chosen) form.append(name, chosen);
+  }
   if ($("effective-on").value) form.append("effective_on", $("effective-on").value);
   if (dryRun) form.append("dry_run", "true");
   return form;
@@ -179,6 +182,11 @@ async function previewImport(event) {
   $("import-preview").hidden = true;
   $("import-summary").hidden = true;
   $("import-progress").hidden = true;
+  if (!$("file-export").files[0] && !($("file-orgs").files[0] && $("file-users").files[0])) {
+    $("import-error").textContent =
+      "Choose the export's zip, or its orgs.csv and users.csv.";
+    return;
+  }
   $("import-state").textContent = "Checking the files…";
   try {
     const form = importForm(true);

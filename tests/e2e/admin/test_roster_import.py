@@ -1,7 +1,8 @@
 """District IT imports the roster from the console (``/admin/``) in headless Chromium
-against the running platform: chooses the four files, previews what would change, grouped
-(arriving, leaving, moving, changing role) by name, applies it and follows its progress to
-the summary of what changed. axe-clean; desktop and phone screenshots."""
+against the running platform: chooses the four files (or the SIS's export zip), previews
+what would change, grouped (arriving, leaving, moving, changing role) by name, applies it
+and follows its progress to the summary of what changed. axe-clean; desktop and phone
+screenshots."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.integration.agreements.client import imported
 from tests.support.browser import assert_accessible, shot
 from tests.support.district import District
 from tests.support.platform import Platform
+from tests.support.sis import Export
 
 from .test_console import sign_in
 
@@ -117,3 +119,20 @@ def test_preview_then_apply_and_follow_the_import_to_its_summary(
     expect(phone.get_by_role("button", name="Apply")).to_be_disabled()
     assert_accessible(phone, "refused files at phone width")
     shot(phone, "admin-phone-import-refused")
+
+
+def test_the_export_zip_alone_is_previewed_and_applied(page: Page, platform: Platform) -> None:
+    tag = f"uz{uuid.uuid4().hex[:6]}"
+    export = Export.generate(tag, schools=2, teachers=3, students=5)
+    sign_in(page, platform)
+    page.get_by_role("button", name="Preview").click()  # nothing chosen
+    expect(page.locator("#import-error")).to_contain_text("Choose the export's zip")
+    page.get_by_label("The export (zip)").set_input_files(
+        {"name": "export.zip", "mimeType": "application/zip", "buffer": export.zip()})
+    page.get_by_label("Takes effect on").fill("2026-08-03")
+    page.get_by_role("button", name="Preview").click()
+    preview = page.locator("#import-preview")
+    expect(preview.get_by_role("heading", name="Arriving: 9")).to_be_visible()  # staff only
+    expect(preview.get_by_role("heading", name="Schools added: 2")).to_be_visible()
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#import-state")).to_contain_text("Imported: ", timeout=120_000)

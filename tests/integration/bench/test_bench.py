@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[3]
 TINY = ["--coaches", "12", "--schools", "4", "--teachers", "20", "--seconds", "2",
         "--concurrency", "4", "--batch-concurrency", "2", "--batch-size", "20",
         "--baseline-events", "200", "--report-events", "3000,6000", "--report-repeat", "2",
-        "--rebuild-events", "3000"]
+        "--rebuild-events", "3000", "--export-students", "200", "--export-staff", "20",
+        "--export-schools", "2"]
 EXPECTED = {
     "batch_events_end_to_end", "batch_events_accepted", "batch_latency_p50",
     "batch_latency_p99", "single_requests", "single_events_end_to_end", "single_latency_p50",
@@ -29,6 +30,7 @@ EXPECTED = {
     "report_warm_p50_6000", "report_warm_p95_6000", "peak_memory_gateway", "peak_memory_cycles",
     "peak_memory_timetracking", "peak_memory_reporting", "peak_memory_agreements",
     "peak_memory_reporting-2", "peak_memory_load generator (max)", "peak_memory_benchmark",
+    "roster_export_rows", "roster_export_peak_gateway", "roster_export_peak_agreements",
 }
 
 

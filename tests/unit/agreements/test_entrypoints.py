@@ -108,10 +108,10 @@ def test_a_missing_file_or_a_bad_date_is_refused_naming_it() -> None:
     gateway = worker_factory(GatewayService)
     with pytest.raises(ValidationError) as error:
         gateway.import_roster(request("/roster/import",
-                                      {"orgs": "o", "users": "u", "regions": "r",
+                                      {"orgs": "o", "regions": "r",
                                        "effective_on": "soon"}))
     assert [f["field"] for f in field_errors(error.value.messages)] == [
-        "assignments", "effective_on"]
+        "effective_on", "users"]
     gateway.agreements_long.import_roster.assert_not_called()
 
 

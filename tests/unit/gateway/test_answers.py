@@ -58,4 +58,6 @@ def test_the_roster_is_uploaded_as_files() -> None:
     form = DOCUMENT["paths"]["/roster/import"]["post"]["requestBody"]["content"][
         "multipart/form-data"]["schema"]
     assert form["properties"]["users"] == {"type": "string", "format": "binary"}
-    assert {"orgs", "users", "regions", "assignments"} <= set(form["required"])
+    assert {"orgs", "users"} <= set(form["required"])
+    assert form["properties"]["manifest"] == {"type": "string", "format": "binary"}
+    assert not {"regions", "assignments", "manifest", "roles"} & set(form["required"])
