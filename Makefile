@@ -31,7 +31,16 @@ $(TOOLS)/docker-compose:
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-tools: $(TOOLS)/docker-compose /usr/bin/chromium
+# Debian's Prometheus (promtool), Alertmanager (amtool) and PostgreSQL exporter: the
+# monitoring tests check the configs with them and run the real processes. Only the
+# binaries are used: the tests start processes of their own, on ports of their own.
+/usr/bin/promtool /usr/bin/amtool /usr/bin/prometheus-alertmanager /usr/bin/prometheus-postgres-exporter:
+	apt-get update -qq -o DPkg::Lock::Timeout=600 && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends \
+		prometheus prometheus-alertmanager prometheus-postgres-exporter
+
+tools: $(TOOLS)/docker-compose /usr/bin/chromium /usr/bin/promtool /usr/bin/amtool \
+	/usr/bin/prometheus-alertmanager /usr/bin/prometheus-postgres-exporter
 
 # The lock files again from pyproject.toml's pins (after changing one; commit both).
 LOCK := pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \

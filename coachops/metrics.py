@@ -27,6 +27,12 @@ CONSUMER_POSITION = Gauge(
     " coachops_outbox_position - this",
     ["consumer", "source"],
 )
+GAP_MARK = Gauge(
+    "coachops_gap_mark_position",
+    "Position of a source up to which reporting received every event (its gap mark);"
+    " stuck below coachops_outbox_position: an event lost on the bus and not fetched",
+    ["source"],
+)
 PROJECTION_LAG = Histogram(
     "coachops_projection_lag_seconds",
     "From an event's commit at its source to its handling by a consumer",

@@ -11,6 +11,7 @@ import psycopg2
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
+from coachops import metrics
 from coachops.contracts import Envelope, encode
 from services.reporting import facts
 
@@ -119,6 +120,8 @@ def gaps(cursor: Cursor) -> list[dict[str, Any]]:
         if chain > mark:
             cursor.execute("UPDATE gap_marks SET complete_to = GREATEST(complete_to, %s)"
                            " WHERE source = %s", (chain, source))
+        # A mark only moves on, so one set here and rolled back is set again next check.
+        metrics.GAP_MARK.labels(source).set(max(chain, mark))
     return sorted(found, key=lambda gap: (gap["source"], gap["position"]))
 
 

@@ -74,6 +74,9 @@ def test_a_parked_event_is_no_gap_and_the_mark_moves_past_it(scratch: Cursor) ->
     assert received.gaps(scratch) == []
     scratch.execute("SELECT complete_to FROM gap_marks WHERE source = 'timetracking'")
     assert scratch.fetchone() == (3,)
+    # Prometheus sees the mark too (the GapMarkStuck alert compares it with the source's).
+    mark = REGISTRY.get_sample_value("coachops_gap_mark_position", {"source": "timetracking"})
+    assert mark == 3
     assert received.received(scratch, "timetracking", [1, 2, 3, 4]) == {1, 2, 3}
 
 
