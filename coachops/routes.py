@@ -35,6 +35,7 @@ CLT_REP, LEADER, IT_ADMIN = Role.CLT_REP, Role.DISTRICT_LEADER, Role.IT_ADMIN
 OPEN: Final = "open"  # no token needed: health, the API description, static pages
 AGGREGATES = frozenset({PRINCIPAL, CLT_REP, LEADER})
 JSON = "application/json"
+ZIP = "application/zip"
 
 # Where a command's or query's fields come from besides the URL's ids: the JSON body, a
 # body that may be left out (a command that needs nothing but its URL), the query string,
@@ -205,7 +206,7 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
     # field or query parameter dry_run) answers at once what it would change
     agreements("POST", "/roster/import", frozenset({IT_ADMIN}), "import_roster",
                ag.ImportRoster, long=True, written=True, status=202,
-               media=(JSON, "multipart/form-data"), answer=an.RosterImportQueued,
+               media=(JSON, "multipart/form-data", ZIP), answer=an.RosterImportQueued,
                also=((200, an.RosterChanges),), creates=("import_id",),
                extra_query=(("dry_run", {"type": "boolean", "default": False,
                                          "description": "as the body's dry_run"}),)),

@@ -26,13 +26,11 @@ from werkzeug import Request as HttpRequest
 
 from coachops.answers import Answer, Report
 from coachops.commands.types import Text
-from coachops.routes import ROUTES, path_names
+from coachops.routes import JSON, ROUTES, ZIP, path_names
 from coachops.routes import Route as RouteRow
 from gateway import policy
 from gateway.http import http
 from gateway.static import Folder, serving
-
-JSON = "application/json"
 
 
 @dataclass(frozen=True)
@@ -188,7 +186,8 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
         body = request.body(exclude=taken)
         operation["requestBody"] = {
             "required": not request.body_optional,
-            "content": {media: body_content(body, media, plugin) for media in request.media}}
+            "content": {media: body_content(body, media, plugin, request.media)
+                        for media in request.media}}
     statuses = list(EVERY_ROUTE)
     if policy.needs_token(route.method, route.rule):
         operation["security"] = [{"bearer": []}, {"session": []}]  # either one
@@ -205,19 +204,30 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict[str, Any]:
     return operation
 
 
-def body_content(body: Schema, media: str, plugin: MarshmallowPlugin) -> dict[str, Any]:
-    """A body as JSON, a CSV file as text, or a form whose text fields are files (each
-    uploaded as itself, the roster's ``orgs.csv`` and the rest)."""
+def body_content(body: Schema, media: str, plugin: MarshmallowPlugin,
+                 every: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A body as JSON, a CSV file as text, a zip as a file, or a form whose text fields are
+    files (each uploaded as itself, the roster's ``orgs.csv`` and the rest; a route that
+    also takes a zip takes it in the form too, as the field ``export``)."""
     if media == "text/csv":
         return {"schema": {"type": "string"}}
+    if media == ZIP:
+        return {"schema": {"type": "string", "format": "binary"}}
     if media != "multipart/form-data":
         return {"schema": body}
     files = {name for name, field in body.fields.items() if isinstance(field, Text)}
     assert plugin.converter is not None  # set when the plugin joins the spec
-    return {"schema": {"type": "object", "required": sorted(
-        name for name in files if body.fields[name].required), "properties": {
-        name: {"type": "string", "format": "binary"} if name in files
-        else plugin.converter.field2property(field) for name, field in body.fields.items()}}}
+    properties = {name: {"type": "string", "format": "binary"} if name in files
+                  else plugin.converter.field2property(field)
+                  for name, field in body.fields.items()}
+    required = sorted(name for name in files if body.fields[name].required)
+    if ZIP in every:  # the files are required only when no zip is sent
+        properties["export"] = {"type": "string", "format": "binary", "description":
+                                "the whole export as one zip, instead of the files one by one "
+                                f"({', '.join(required)} then required)"}
+        required = []
+    return {"schema": {"type": "object", "properties": properties,
+                       **({"required": required} if required else {})}}
 
 
 def answer_content(answer: type[Answer], media: str) -> dict[str, Any]:

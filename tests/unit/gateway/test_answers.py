@@ -54,10 +54,12 @@ def test_a_report_may_be_answered_as_csv() -> None:
     assert content["text/csv"]["example"].startswith("school_id,")
 
 
-def test_the_roster_is_uploaded_as_files() -> None:
-    form = DOCUMENT["paths"]["/roster/import"]["post"]["requestBody"]["content"][
-        "multipart/form-data"]["schema"]
-    assert form["properties"]["users"] == {"type": "string", "format": "binary"}
-    assert {"orgs", "users"} <= set(form["required"])
-    assert form["properties"]["manifest"] == {"type": "string", "format": "binary"}
-    assert not {"regions", "assignments", "manifest", "roles"} & set(form["required"])
+def test_the_roster_is_uploaded_as_a_zip_or_as_its_files() -> None:
+    content = DOCUMENT["paths"]["/roster/import"]["post"]["requestBody"]["content"]
+    assert content["application/zip"]["schema"] == {"type": "string", "format": "binary"}
+    form = content["multipart/form-data"]["schema"]
+    for name in ("export", "users", "orgs", "manifest", "roles"):
+        assert {k: form["properties"][name][k] for k in ("type", "format")} == \
+            {"type": "string", "format": "binary"}
+    assert "required" not in form  # orgs and users, or the zip that holds them
+    assert "orgs, users then required" in form["properties"]["export"]["description"]
