@@ -7,6 +7,7 @@ import math
 import os
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from pathlib import Path
 
 import requests
@@ -21,14 +22,17 @@ def scrape(port: int) -> str:
     return requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
 
 
-def histogram(text: str, name: str) -> Buckets:
-    """The buckets of histogram ``name``, summed over all its label sets."""
+def histogram(text: str, name: str, sources: Collection[str] = ()) -> Buckets:
+    """The buckets of histogram ``name``, summed over all its label sets (those of
+    ``sources`` only, when given)."""
     buckets: Buckets = defaultdict(float)
     for line in text.splitlines():
         match = SAMPLE.match(line)
         if not match or match["name"] != f"{name}_bucket":
             continue
         labels = dict(LABEL.findall(match["labels"] or ""))
+        if sources and labels.get("source") not in sources:
+            continue
         buckets[float(labels["le"])] += float(match["value"])
     return dict(buckets)
 
