@@ -17,7 +17,8 @@ import psycopg2
 
 from bench import load, probes
 from bench.results import percentile
-from bench.stack import Stack
+from bench.stack import ADMIN_URL, Stack
+from tests.support.platform import DATABASES
 
 LAG = "coachops_projection_lag_seconds"
 
@@ -59,6 +60,7 @@ class Phase:
     lag: probes.Buckets = field(default_factory=dict)  # the Prometheus histogram's view
     cpu_ms_per_event: dict[str, float] = field(default_factory=dict)  # by process
     load_average: tuple[float, float] = (0.0, 0.0)  # the machine's, before and after
+    work_per_event: dict[str, float] = field(default_factory=dict)  # rows, WAL, messages
 
     @property
     def accepted_per_second(self) -> float:
@@ -81,6 +83,7 @@ class Phase:
                 "seconds_to_visible": self.visible_at - o.first_sent,
                 "load_process_peak_mb": o.peak_mb,
                 "cpu_ms_per_event": self.cpu_ms_per_event,
+                "work_per_event": self.work_per_event,
                 "machine_load_average_before_after": self.load_average,
                 "lag_ms_by_timestamps": {q: percentile(self.lags_ms, q) for q in (50, 99)},
                 "lag_s_by_histogram": {q: probes.quantile(self.lag, q / 100)
@@ -150,6 +153,7 @@ def drive(stack: Stack, args: argparse.Namespace, name: str, mode: str,
     reporting = stack.database_url("reporting")
     before, lag_before = (scalar(reporting, RECEIVED), projected(stack)), reporting_lag(stack)
     load_before = os.getloadavg()[0]
+    work_before = work(stack)
     cpu_before = {process: probes.cpu_seconds(pid) for process, pid in stack.pids().items()}
     servers_before = probes.shared_server_cpu_seconds()
     machine_before = probes.machine_cpu_seconds()
@@ -194,6 +198,25 @@ def drive(stack: Stack, args: argparse.Namespace, name: str, mode: str,
     cpu["machine"] = ((probes.machine_cpu_seconds() - machine_before) * 1000
                       / max(outcome.events, 1))
     say(f"  {name}: CPU ms per event " + ", ".join(f"{n} {ms:.2f}" for n, ms in cpu.items()))
-    return Phase(name, outcome, visible_at, lags_ms(reporting, start_at - 1),
+    lags = lags_ms(reporting, start_at - 1)
+    time.sleep(probes.STATISTICS_FLUSHED_SECONDS)
+    per_event = {what: (value - work_before[what]) / max(outcome.events, 1)
+                 for what, value in work(stack).items()}
+    say(f"  {name}: per event {per_event['rows_written']:.1f} rows written, "
+        f"{per_event['wal_bytes'] / 1024:.1f} KiB of WAL, "
+        f"{per_event['messages_published']:.2f} messages published by the relays")
+    return Phase(name, outcome, visible_at, lags,
                  probes.difference(reporting_lag(stack), lag_before), cpu,
-                 (load_before, os.getloadavg()[0]))
+                 (load_before, os.getloadavg()[0]), per_event)
+
+
+def work(stack: Stack) -> dict[str, float]:
+    """What the platform has written so far: rows and WAL in PostgreSQL, messages to the
+    bus (each relay's count of what it published)."""
+    done = probes.database_work(ADMIN_URL, [f"coachops_{stack.namespace}_{service}"
+                                            for service in DATABASES])
+    done["messages_published"] = sum(
+        probes.counter(probes.scrape(port), "coachops_events_published")
+        for name, port in stack.metrics_ports.items()
+        if stack.platform is not None and stack.platform[name].alive())
+    return done

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from pathlib import Path
 
+import psycopg2
 import requests
 
 SAMPLE = re.compile(r'^(?P<name>[a-z_]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$')
@@ -35,6 +36,38 @@ def histogram(text: str, name: str, sources: Collection[str] = ()) -> Buckets:
             continue
         buckets[float(labels["le"])] += float(match["value"])
     return dict(buckets)
+
+
+def counter(text: str, name: str) -> float:
+    """Counter ``name``, summed over all its label sets."""
+    total = 0.0
+    for line in text.splitlines():
+        match = SAMPLE.match(line)
+        if match and match["name"] == f"{name}_total":
+            total += float(match["value"])
+    return total
+
+
+# PostgreSQL's statistics of rows written reach pg_stat_database when each backend flushes
+# them: at most once a second while it works, within ten seconds once it is idle.
+STATISTICS_FLUSHED_SECONDS = 11.0
+
+
+def database_work(admin_url: str, databases: Collection[str]) -> dict[str, float]:
+    """The server's WAL position in bytes, and the rows written (inserted, updated and
+    deleted) so far in ``databases``: a phase's work is the difference of two readings.
+    WAL is the whole server's, so the machine should run nothing else meanwhile."""
+    connection = psycopg2.connect(admin_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0'),"
+                " (SELECT coalesce(sum(tup_inserted + tup_updated + tup_deleted), 0)"
+                "  FROM pg_stat_database WHERE datname = ANY(%s))", (list(databases),))
+            wal, rows = cursor.fetchall()[0]
+            return {"wal_bytes": float(wal), "rows_written": float(rows)}
+    finally:
+        connection.close()
 
 
 def difference(after: Buckets, before: Buckets) -> Buckets:

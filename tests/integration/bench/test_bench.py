@@ -67,6 +67,10 @@ def test_a_tiny_run_writes_every_figure_with_its_baseline_and_ratio(tmp_path: Pa
     for name, phase in phases.items():
         assert set(phase["statuses"]) <= {"200", "201"}, (name, phase["errors"])
         assert phase["events"] > 0, name
+        # The work beside the time: each event wrote rows and WAL, and was published once.
+        work = phase["work_per_event"]
+        assert work["rows_written"] >= 1 and work["wal_bytes"] > 0, (name, work)
+        assert work["messages_published"] >= 1, (name, work)
     # The table went to the terminal, with its pass/miss column.
     assert "pass/miss" in done.stdout
     assert str(written) in done.stdout
