@@ -21,6 +21,7 @@ from typing import Any, Final, Literal
 from marshmallow import fields, validate
 
 from coachops import answers as an
+from coachops import roster_answers as ra
 from coachops.commands import Command
 from coachops.commands import agreements as ag
 from coachops.commands import cycles as cy
@@ -206,12 +207,12 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
     # field or query parameter dry_run) answers at once what it would change
     agreements("POST", "/roster/import", frozenset({IT_ADMIN}), "import_roster",
                ag.ImportRoster, long=True, written=True, status=202,
-               media=(JSON, "multipart/form-data", ZIP), answer=an.RosterImportQueued,
-               also=((200, an.RosterChanges),), creates=("import_id",),
+               media=(JSON, "multipart/form-data", ZIP), answer=ra.RosterImportQueued,
+               also=((200, ra.RosterChanges),), creates=("import_id",),
                extra_query=(("dry_run", {"type": "boolean", "default": False,
                                          "description": "as the body's dry_run"}),)),
     agreements("GET", "/roster/imports/<import_id>", frozenset({IT_ADMIN}), "roster_import",
-               ag.RosterImportQuery, "path", answer=an.RosterImport),
+               ag.RosterImportQuery, "path", answer=ra.RosterImport),
     agreements("GET", "/schools/<school_id>/roster",
                frozenset({COACH, PRINCIPAL, LEADER, IT_ADMIN}), "school_roster",
                ag.SchoolRosterQuery, "query", answer=an.SchoolRoster),
@@ -223,13 +224,13 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
     # school's, a CLT representative their region's coaches and principals); a coach and a
     # teacher no listing, only themselves at /roster/people/<their id>.
     agreements("GET", "/roster/regions", ROSTER_READERS, "roster_regions",
-               ag.RosterRegionsQuery, "query", answer=an.RosterRegions),
+               ag.RosterRegionsQuery, "query", answer=ra.RosterRegions),
     agreements("GET", "/roster/schools", ROSTER_READERS, "roster_schools",
-               ag.RosterSchoolsQuery, "query", answer=an.RosterSchools),
+               ag.RosterSchoolsQuery, "query", answer=ra.RosterSchools),
     agreements("GET", "/roster/people", frozenset({PRINCIPAL, CLT_REP, LEADER, IT_ADMIN}),
-               "roster_people", ag.RosterPeopleQuery, "query", answer=an.RosterPeople),
+               "roster_people", ag.RosterPeopleQuery, "query", answer=ra.RosterPeople),
     agreements("GET", "/roster/people/<person_id>", frozenset(Role), "roster_person",
-               ag.RosterPersonQuery, "query", answer=an.RosterPerson),
+               ag.RosterPersonQuery, "query", answer=ra.RosterPerson),
     # The signed-in person's app: who they are, their schools and their people by name
     agreements("GET", "/me", frozenset({COACH, TEACHER, PRINCIPAL}), "me", ag.MeQuery,
                "query", answer=an.Me),
@@ -238,7 +239,7 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
                ag.ForgetPerson, "path", written=True),
     # District IT finds people on the roster: their roles and where they hold them
     agreements("GET", "/people", frozenset({IT_ADMIN}), "find_people", ag.PeopleQuery, "query",
-               answer=an.People),
+               answer=ra.People),
     # Coaching agreements: between a coach and a principal
     agreements("POST", "/coaching-agreements", C, "draft_coaching_agreement",
                ag.DraftCoachingAgreement, status=201, creates=("agreement_id",),

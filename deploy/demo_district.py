@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from services.agreements.roster import region_id, roster_id
-from services.agreements.roster_import import to_csv
+from services.agreements.roster_files import to_csv
 
 REGION_NAMES = ("North", "South", "East", "West", "Central", "Valley")
 # One name per school of the full demo district (24), so no two schools are called alike.

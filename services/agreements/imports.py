@@ -4,7 +4,7 @@ store), then done with what it changed or failed with why.
 
 ``Done`` is saved in the same transaction as the roster's changes, so an import is done
 exactly when its changes are in the store; an import whose process stopped before that
-changed nothing, and is failed with the reason (``services.agreements.app``). What it
+changed nothing, and is failed with the reason (``services.agreements.roster_app``). What it
 changed is kept by sourcedIds and codes: names are personal and stay on ``Person``.
 """
 

@@ -50,7 +50,7 @@ from services.agreements import views
 from services.agreements.app import Agreements
 from services.agreements.domain import Norms, Terms
 from services.agreements.integration import to_integration
-from services.agreements.roster_import import FILES as ROSTER_FILES
+from services.agreements.roster_files import FILES as ROSTER_FILES
 
 settings.start(settings.MASTER_KEY)  # a process of its own: stop here on a bad setting
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """A generated school district of realistic size, as the roster files district IT would
 export: OneRoster 1.1 ``orgs.csv`` and ``users.csv``, and the district's ``regions.csv``
-and ``assignments.csv`` (see ``services/agreements/roster_import.py`` for the columns).
+and ``assignments.csv`` (see ``services/agreements/roster_files.py`` for the columns).
 
     d = District.generate()          # 102 schools in 6 regions, 100 coaches, 5,000 teachers
     files = d.files()                # {"orgs": "...", "users": ..., "regions": ..., ...}
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.agreements.roster_import import to_csv
+from services.agreements.roster_files import to_csv
 
 ORG_COLUMNS = ("sourcedId", "status", "dateLastModified", "name", "type", "identifier",
                "parentSourcedId")

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 from services.agreements.roster import roster_id
-from services.agreements.roster_import import to_csv
+from services.agreements.roster_files import to_csv
 from tests.support.district import ORG_COLUMNS, USER_COLUMNS
 from tests.support.platform import Platform
 from tests.support.roster import DISTRICT_ORG, FROM, import_files, wait_known

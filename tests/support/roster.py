@@ -33,7 +33,7 @@ from coachops import clock
 from deploy.roster_import import wait_for_import
 from services.agreements.appoint import appoint_it_admin
 from services.agreements.roster import region_id, roster_id
-from services.agreements.roster_import import to_csv
+from services.agreements.roster_files import to_csv
 from tests.support.auth import bearer
 from tests.support.bus import AMQP
 from tests.support.district import ORG_COLUMNS, USER_COLUMNS

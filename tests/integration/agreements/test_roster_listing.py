@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from services.agreements.roster import region_id, roster_id
-from services.agreements.roster_import import to_csv
+from services.agreements.roster_files import to_csv
 from tests.support.auth import bearer
 from tests.support.district import ORG_COLUMNS, USER_COLUMNS
 from tests.support.platform import Platform

@@ -15,7 +15,7 @@ from eventsourcing.application import AggregateNotFoundError
 from coachops.errors import Rejected
 from coachops.identity import Role
 from gateway.routes.agreements import unzipped
-from services.agreements import roster_import
+from services.agreements import roster_files
 from services.agreements.app import Agreements
 from services.agreements.roster import Person, School, roster_id
 from tests.support.sis import Export
@@ -45,7 +45,7 @@ def person(app: Agreements, sourced_id: str) -> Person:
 
 def rejected(files: dict[str, str]) -> set[tuple[object, object, object]]:
     with pytest.raises(Rejected) as caught:
-        roster_import.parse(files)
+        roster_files.parse(files)
     assert all(e["reason"] for e in caught.value.errors)
     return {(e["file"], e["line"], e["field"]) for e in caught.value.errors}
 
@@ -114,7 +114,7 @@ def test_a_1_2_principal_and_inactive_status_in_users_csv() -> None:
     export = Export.generate("w", schools=1, teachers=2, students=1)
     export.users["w-admin-1"].role = "principal"
     export.users["w-t-1-1"].status = "inactive"
-    roster = roster_import.parse(export.files())
+    roster = roster_files.parse(export.files())
     assert roster.staff["w-admin-1"].oneroster_role == "principal"
     assert "w-t-1-1" not in roster.staff and "w-t-1-1" in roster.ended
 
@@ -122,8 +122,8 @@ def test_a_1_2_principal_and_inactive_status_in_users_csv() -> None:
 def test_assignments_csv_names_the_principal_over_the_export(app: Agreements) -> None:
     export = Export.generate("a", schools=2, teachers=1, students=1)
     files = export.files()
-    files["assignments"] = roster_import.to_csv(
-        roster_import.REQUIRED["assignments"],
+    files["assignments"] = roster_files.to_csv(
+        roster_files.REQUIRED["assignments"],
         [{"kind": "principal", "person_sourced_id": "a-t-1-1",
           "school_sourced_id": "a-school-1", "effective_on": "2026-08-01"}])
     app.import_roster(IT, files, START)
@@ -183,7 +183,7 @@ def test_the_gateway_unpacks_the_files_it_reads_from_a_zip() -> None:
     export = Export.generate("z", schools=1, teachers=1, students=1)
     texts = unzipped(export.zip())
     assert set(texts) == {"manifest", "orgs", "users"}  # classes, enrollments... left packed
-    from_zip, from_files = roster_import.parse(texts), roster_import.parse(export.files())
+    from_zip, from_files = roster_files.parse(texts), roster_files.parse(export.files())
     assert (from_zip.staff, from_zip.schools) == (from_files.staff, from_files.schools)
 
 
@@ -198,9 +198,9 @@ def test_students_and_families_stay_in_the_gateway_and_lines_keep_their_numbers(
             assert "s-st-" not in texts[name] and "s-g-" not in texts[name]
             assert len(texts[name]) < len(files[name]) / 5
         with pytest.raises(Rejected) as from_zip:
-            roster_import.parse(texts)
+            roster_files.parse(texts)
         with pytest.raises(Rejected) as from_files:
-            roster_import.parse(files)
+            roster_files.parse(files)
         assert from_zip.value.errors == from_files.value.errors
         assert from_zip.value.errors[0]["line"] > 100
 

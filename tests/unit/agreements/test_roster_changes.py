@@ -10,9 +10,10 @@ import pytest
 
 from coachops.errors import Forbidden, NotFound, Rejected
 from coachops.identity import Actor, Role
-from services.agreements.app import ABANDONED, Agreements
+from services.agreements.app import Agreements
 from services.agreements.imports import RosterImport
 from services.agreements.roster import roster_id
+from services.agreements.roster_app import ABANDONED
 from tests.support.district import District
 from tests.unit.agreements.helpers import IT
 

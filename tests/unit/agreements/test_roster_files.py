@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from coachops.errors import Rejected
-from services.agreements import roster_import
+from services.agreements import roster_files
 from services.agreements.app import Agreements
 from tests.support.district import District
 from tests.unit.agreements.helpers import IT, START, small_district
@@ -14,7 +14,7 @@ from tests.unit.agreements.helpers import IT, START, small_district
 
 def rejected(files: dict[str, str]) -> list[dict[str, object]]:
     with pytest.raises(Rejected) as caught:
-        roster_import.parse(files)
+        roster_files.parse(files)
     return caught.value.errors
 
 
@@ -25,7 +25,7 @@ def replace_line(text: str, line: int, new: str) -> str:
 
 
 def test_the_generated_district_is_read_whole() -> None:
-    roster = roster_import.parse(District.generate().files())
+    roster = roster_files.parse(District.generate().files())
     assert len(roster.schools) == 102
     assert len(roster.regions) == 6
     assert len(roster.named_as("coach")) == 100

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from marshmallow import INCLUDE
 
-from coachops import answers
+from coachops import answers, roster_answers
 from coachops.routes import ROUTES
 from gateway import openapi
 from gateway.service import GatewayService
@@ -42,8 +42,9 @@ def test_a_dry_run_of_the_roster_import_is_documented_beside_the_import() -> Non
         "parameters"]["path.import_id"]
 
 
-@pytest.mark.parametrize("answer", [a for a in vars(answers).values() if isinstance(a, type)
-                                    and issubclass(a, answers.Answer) and a.example])
+@pytest.mark.parametrize("answer", [
+    a for module in (answers, roster_answers) for a in vars(module).values()
+    if isinstance(a, type) and issubclass(a, answers.Answer) and a.example])
 def test_each_example_is_accepted_by_its_schema(answer: type[answers.Answer]) -> None:
     assert answer(unknown=INCLUDE).validate(answer.example) == {}
 
