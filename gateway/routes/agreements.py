@@ -19,6 +19,7 @@ from coachops.commands.agreements import (
     ForgetPerson,
     ImportRoster,
 )
+from coachops.csv_rows import non_blank
 from coachops.errors import Rejected
 from coachops.json import Json
 from coachops.store import PostgresDatabase
@@ -177,12 +178,9 @@ def _staff_only(name: str, stream: _Counted, pupils: set[str]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     header: list[str] | None = None
     staff: set[str] = set()
-    previous = written = 0  # the line the last row read ends on; the lines written
+    written = 0  # the lines written
     try:
-        for cells in reader:
-            start, previous = previous + 1, reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
+        for start, cells in non_blank(reader):
             if header is None:
                 header = [c.strip() for c in cells]
             else:

@@ -86,6 +86,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from coachops.csv_rows import non_blank
 from coachops.errors import Rejected
 
 MAX_ERRORS = 200
@@ -170,10 +171,7 @@ def read(name: str, text: str, problems: Problems,
     header: list[str] | None = None
     rows: list[Row] = []
     try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
+        for line, cells in non_blank(reader):
             if header is None:
                 header = [c.strip() for c in cells]
                 missing = [c for c in required if c not in header]
@@ -357,24 +355,33 @@ def _duplicate(name: str, seen: dict[str, int], key: str, line: int, column: str
     return False
 
 
+def _identified(name: str, seen: dict[str, int], line: int, row: dict[str, str],
+                problems: Problems) -> bool:
+    """The row has a sourcedId of its own: not empty, not given on an earlier line."""
+    if not row["sourcedId"]:
+        problems.add(name, line, "sourcedId", "the sourcedId is empty")
+        return False
+    return not _duplicate(name, seen, row["sourcedId"], line, "sourcedId", problems)
+
+
+def _status_known(name: str, line: int, row: dict[str, str], problems: Problems) -> bool:
+    if row["status"] in STATUSES:
+        return True
+    problems.add(name, line, "status", "the status is 'active', 'inactive' or 'tobedeleted'")
+    return False
+
+
 def _orgs(rows: list[Row], roster: Roster, problems: Problems) -> None:
     seen: dict[str, int] = {}
     for line, row in rows:
         sourced_id, kind, label = row["sourcedId"], row["type"], " ".join(row["name"].split())
-        ok = True
-        if not sourced_id:
-            problems.add("orgs", line, "sourcedId", "the sourcedId is empty")
-            continue
-        if _duplicate("orgs", seen, sourced_id, line, "sourcedId", problems):
+        if not _identified("orgs", seen, line, row, problems):
             continue
         if row["status"] not in GONE:
             roster.named["orgs"].add(sourced_id)
             if kind == "school":
                 roster.named["schools"].add(sourced_id)
-        if row["status"] not in STATUSES:
-            problems.add("orgs", line, "status",
-                         "the status is 'active', 'inactive' or 'tobedeleted'")
-            ok = False
+        ok = _status_known("orgs", line, row, problems)
         if kind not in ORG_TYPES:
             problems.add("orgs", line, "type", f"the type is one of {', '.join(ORG_TYPES)}")
             ok = False
@@ -390,17 +397,10 @@ def _users(rows: list[Row], roster: Roster, problems: Problems) -> None:
     delta = roster.delta("users")
     for line, row in rows:
         sourced_id, role = row["sourcedId"], AS_ROLE.get(row["role"], row["role"])
-        if not sourced_id:
-            problems.add("users", line, "sourcedId", "the sourcedId is empty")
-            continue
-        if _duplicate("users", seen, sourced_id, line, "sourcedId", problems):
+        if not _identified("users", seen, line, row, problems):
             continue
         roster.named["users"].add(sourced_id)
-        ok = True
-        if row["status"] not in STATUSES:
-            problems.add("users", line, "status",
-                         "the status is 'active', 'inactive' or 'tobedeleted'")
-            ok = False
+        ok = _status_known("users", line, row, problems)
         if role not in ROLES:
             problems.add("users", line, "role", f"the role is one of {', '.join(ROLES)}")
             continue

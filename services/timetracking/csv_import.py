@@ -27,6 +27,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from coachops.commands import field_errors
 from coachops.commands.timetracking import MAX_NOTE
+from coachops.csv_rows import non_blank
 from coachops.errors import Invalid, Rejected
 from coachops.identity import Actor
 from services.timetracking.domain import (
@@ -124,12 +125,8 @@ def read(text: str, problems: Problems) -> list[tuple[int, dict[str, str]]]:
     rows: list[tuple[int, dict[str, str]]] = []
     header: list[str] | None = None
     header_line = 0
-    last = 0
     try:
-        for cells in reader:
-            line, last = last + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
+        for line, cells in non_blank(reader):
             if header is None:
                 header, header_line = [c.strip().lower().replace(" ", "_") for c in cells], line
                 _check_header(header, line, problems)
