@@ -18,26 +18,15 @@ from coachops.identity import Actor, Role
 from coachops.unit_of_work import UnitOfWork
 from services.agreements import listing, roster_files, roster_import
 from services.agreements.directory import Directory
-from services.agreements.domain import (
-    CoachingAgreement,
-    PartnershipAgreement,
-    coaching_agreement_id,
-)
+from services.agreements.domain import coaching_agreement_id
 from services.agreements.imports import OpenImports, RosterImport
 from services.agreements.roles import RosterIndex
-from services.agreements.roster import (
-    District,
-    History,
-    School,
-    region_id,
-    roster_id,
-)
+from services.agreements.roster import District, History, School, region_id, roster_id
 from services.agreements.runs import InProcessRuns, PostgresRuns, Runs
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
-Agreement = TypeVar("Agreement", CoachingAgreement, PartnershipAgreement)
 
 
 
