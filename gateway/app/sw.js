@@ -2,12 +2,12 @@
 // app opens offline; online, each file is fetched fresh and the kept copy renewed. No
 // answer of the API or of the sign-in (/auth/*) is ever kept.
 
-const SHELL = "coachops-app-v2";
+const SHELL = "coachops-app-v3";
 const FILES = [
   "./", "index.html", "base.css", "app.css", "favicon.svg", "manifest.webmanifest",
   "js/main.js", "js/api.js", "js/outbox.js", "js/outbox_view.js", "js/ui.js", "js/today.js",
   "js/cycles.js", "js/observe.js", "js/teacher.js", "js/principal.js", "js/agreements.js",
-  "js/session.js", "js/roles.js",
+  "js/session.js", "js/roles.js", "js/one_at_a_time.js",
 ];
 
 self.addEventListener("install", (event) => {

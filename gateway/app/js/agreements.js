@@ -5,7 +5,7 @@
 
 import { Refused, get } from "./api.js";
 import { items, queue } from "./outbox.js";
-import { card, el, fail, field, kept, values } from "./ui.js";
+import { card, el, fail, field, queuedForm as form } from "./ui.js";
 
 async function agreementOf(id) {
   try {
@@ -37,26 +37,6 @@ function terms(v) {
   });
   return { focus_areas, coach_role: v.coach_role, not_coach_role: v.not_coach_role,
     check_in_every_weeks: Number(v.check_in_every_weeks) };
-}
-
-// What is typed is kept (``key``) until it is queued, so a view shown again meanwhile (an
-// answer from the server, another write sent) loses nothing.
-function form(label, kids, submit, key) {
-  const shown = el("form", { class: "stack", "aria-label": label }, ...kids, el("button", { type: "submit" }, label));
-  const draft = kept(shown, key);
-  shown.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    // Emptied at once, before the write is queued: what is typed next is the next one's.
-    const typed = values(shown);
-    draft.forget();
-    try {
-      await submit(typed);
-    } catch (error) {
-      for (const [name, value] of Object.entries(typed)) shown.elements.namedItem(name).value = value;
-      fail(error);
-    }
-  });
-  return shown;
 }
 
 // A signature entered after the day it was signed on paper says both days.

@@ -4,7 +4,7 @@
 
 import { get } from "./api.js";
 import { items, newId, queue, queueAll } from "./outbox.js";
-import { card, el, fail, field, kept, values } from "./ui.js";
+import { card, el, fail, field, kept, queuedForm, values } from "./ui.js";
 
 const PHASES = ["plan", "act", "reflect"];
 const KINDS = [["observation", "Observation"], ["walkthrough", "Walkthrough"],
@@ -63,26 +63,9 @@ export async function cyclesView(ctx) {
   ];
 }
 
-// A form whose write is queued in the outbox (sent at once when online). What is typed is
-// kept (``key``), so a view shown again while typing loses nothing.
+// A form of a cycle's (``key``), emptied once its write is queued.
 function action(label, fields, submit, key) {
-  const form = el("form", { class: "stack", "aria-label": label }, ...fields,
-    el("button", { type: "submit" }, label));
-  const draft = kept(form, `${label}:${key}`);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    // Emptied at once, before the write is made: what is typed next is the next one's.
-    const typed = values(form);
-    draft.forget();
-    form.reset();
-    try {
-      await submit(typed);
-    } catch (error) {
-      for (const [name, value] of Object.entries(typed)) form.elements.namedItem(name).value = value;
-      fail(error);
-    }
-  });
-  return form;
+  return queuedForm(label, fields, submit, `${label}:${key}`, { reset: true });
 }
 
 function coachParts(ctx, cycle) {

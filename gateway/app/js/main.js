@@ -16,6 +16,7 @@ import { schoolView } from "./principal.js";
 import { teacherView } from "./teacher.js";
 import { todayView } from "./today.js";
 import { roleChoices } from "./roles.js";
+import { oneAtATime } from "./one_at_a_time.js";
 import { el, fail, namer, say } from "./ui.js";
 
 const TABS = {
@@ -40,23 +41,7 @@ function route() {
 }
 
 // One view at a time: asked again while showing one, it shows the latest once more after.
-let showing = null;
-let askedAgain = false;
-
-function render() {
-  if (showing) {
-    askedAgain = true;
-    return showing;
-  }
-  showing = show().finally(() => {
-    showing = null;
-    if (askedAgain) {
-      askedAgain = false;
-      render();
-    }
-  });
-  return showing;
-}
+const render = oneAtATime(show);
 
 // Signed out: the district's sign-in (coming back to the app), or in developer mode the
 // pasted token, as the gateway offers them.

@@ -9,10 +9,10 @@
 import {
   Offline, Refused, claims, post, reason, signedOutMeanwhile, token, whoIsSignedIn,
 } from "./api.js";
+import { oneAtATime } from "./one_at_a_time.js";
 
 const DB = "coachops-app";
 const STORE = "outbox";
-let sending = null;
 const listeners = new Set();
 
 function open() {
@@ -115,23 +115,9 @@ export async function resend(seq, body) {
 // Sends what waits, one batch at a time; resolves to whether everything waiting was
 // answered (false: offline, try again later). What is queued while a batch is on its way
 // (another write made meanwhile) goes in the next one, right after.
-let sendAgain = false;
 let unseen = false; // queued since the views were last told
 
-export function send() {
-  if (sending) {
-    sendAgain = true;
-    return sending;
-  }
-  sending = sendWaiting().finally(() => {
-    sending = null;
-    if (sendAgain) {
-      sendAgain = false;
-      send();
-    }
-  });
-  return sending;
-}
+export const send = oneAtATime(sendWaiting);
 
 async function sendWaiting() {
   let answered = false;

@@ -57,6 +57,29 @@ export function kept(form, key) {
   return { forget: () => localStorage.removeItem(storeKey) };
 }
 
+// A form whose write is queued in the outbox (sent at once when online). What is typed is
+// kept (``key``) until it is queued, so a view shown again meanwhile (an answer from the
+// server, another write sent) loses nothing; on submit the form is emptied at once (what is
+// typed next is the next write's) and given back what was typed if the write is refused.
+export function queuedForm(label, kids, submit, key, { reset = false } = {}) {
+  const form = el("form", { class: "stack", "aria-label": label }, ...kids,
+    el("button", { type: "submit" }, label));
+  const draft = kept(form, key);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const typed = values(form);
+    draft.forget();
+    if (reset) form.reset();
+    try {
+      await submit(typed);
+    } catch (error) {
+      for (const [name, value] of Object.entries(typed)) form.elements.namedItem(name).value = value;
+      fail(error);
+    }
+  });
+  return form;
+}
+
 export function say(text) {
   document.getElementById("status").textContent = text;
 }
