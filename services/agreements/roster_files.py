@@ -151,11 +151,11 @@ class Problems:
 Row = tuple[int, dict[str, str]]
 
 
-def to_csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
+def to_csv(columns: tuple[str, ...], rows: list[dict[str, str]], line_end: str = "\n") -> str:
     """Rows written as one of these files (a cell a row lacks is left empty): for the
-    demo district and the tests' generated ones."""
+    demo district and the tests' generated ones (an SIS ends its lines with CRLF)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator=line_end)
     writer.writeheader()
     for row in rows:
         writer.writerow({c: row.get(c, "") for c in columns})

@@ -7,10 +7,11 @@ assignments.csv."""
 from __future__ import annotations
 
 import copy
-import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
+
+from services.agreements.roster_files import to_csv
 
 ORGS = ("sourcedId", "status", "dateLastModified", "name", "type", "identifier",
         "parentSourcedId")
@@ -37,12 +38,7 @@ STAMP = "2026-07-15T08:00:00.000Z"
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: row.get(c, "") for c in columns})
-    return out.getvalue()
+    return to_csv(columns, rows, "\r\n")
 
 
 @dataclass
