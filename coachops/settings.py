@@ -106,6 +106,23 @@ def one_of(*choices: str) -> Callable[[str], str]:
     return read
 
 
+def ranked(*choices: str) -> Callable[[str], tuple[str, ...]]:
+    """A comma-separated list of some of ``choices``, the first ranked first; ``none`` for
+    none of them (an empty value is unset: the default)."""
+    def read(value: str) -> tuple[str, ...]:
+        if value.strip() == "none":
+            return ()
+        chosen = tuple(c.strip() for c in value.split(",") if c.strip())
+        wrong = [c for c in chosen if c not in choices]
+        if wrong:
+            raise ValueError(f"names {', '.join(map(repr, wrong))}; each is one of "
+                             f"{', '.join(choices)}")
+        if len(set(chosen)) != len(chosen):
+            raise ValueError(f"is {value!r}: each once")
+        return chosen
+    return read
+
+
 def integer(low: int, high: int | None = None) -> Callable[[str], int]:
     def read(value: str) -> int:
         try:
@@ -335,6 +352,13 @@ class Settings:
         "America/New_York", time_zone, "the district's time zone: what day an instant falls on")
     school_year_start: tuple[int, int] = setting(
         "08-01", month_day, "the first day of a school year, MM-DD")
+
+    # The roster: what the SIS export alone makes of a school's staff.
+    roster_principal_roles: tuple[str, ...] = setting(
+        "principal,administrator", ranked("principal", "administrator"),
+        "the OneRoster roles that make someone at a school its principal, the first ranked "
+        "first, unless `assignments.csv` names one: `principal` alone leaves 1.2's other site "
+        "administrators (assistant principals) out; `none`: only `assignments.csv` names them")
 
     # The district's target: one figure, judged alike by the reports, the dashboard and the app.
     coaching_share_target: float = setting(

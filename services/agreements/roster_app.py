@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from coachops import settings
 from coachops.application import ServiceApplication
 from coachops.errors import CoachopsError, Conflict, Forbidden, NotFound, Rejected
 from coachops.identity import Actor, Role
@@ -65,7 +66,8 @@ class RosterApplication(ServiceApplication):
             return self.roster_index.teacher_schools_on(person_id, effective_on)
 
         found = roster_import.plan(roster, load, effective_on,
-                                   progress or roster_import.no_progress, teaching_at)
+                                   progress or roster_import.no_progress, teaching_at,
+                                   settings.current().roster_principal_roles)
         changes = roster_import.changes(found, load)
         if apply:
             unit.add(*found.aggregates)

@@ -70,12 +70,14 @@ def _nowhere(person_id: UUID) -> set[UUID]:
 
 def plan(roster: Roster, load: Loader, effective_on: date,
          progress: Callable[[int], None] = no_progress,
-         teaching_at: Callable[[UUID], set[UUID]] = _nowhere) -> Plan:
+         teaching_at: Callable[[UUID], set[UUID]] = _nowhere,
+         heads: tuple[str, ...] = HEADS) -> Plan:
     """The differences between ``roster`` and the store, as events on the aggregates.
     ``progress`` hears how many rows of the files have been compared with the store (of
     ``roster.total_rows``), as it goes: reading the store is what takes the time.
     ``teaching_at`` gives the schools (ids) where a teacher teaches on ``effective_on``
-    as stored, for a delta users.csv (a teacher moving or leaving a school it does not name)."""
+    as stored, for a delta users.csv (a teacher moving or leaving a school it does not name).
+    ``heads``: the OneRoster roles that make someone at a school its principal, ranked."""
     changes = Plan()
     assigned = {role: roster.named_as(role) for role in ASSIGNED_ROLES}
     coaches = assigned["coach"]
@@ -110,7 +112,7 @@ def plan(roster: Roster, load: Loader, effective_on: date,
             return known[stored.sourced_id]
         return None
 
-    principals = _principals(roster, school_of, changes, effective_on)
+    principals = _principals(roster, school_of, changes, effective_on, heads)
 
     for number, (sourced_id, staff) in enumerate(roster.staff.items(), 1):
         progress(done + number)
@@ -261,17 +263,18 @@ def _teachers_of_delta(roster: Roster, coaches: set[str],
 
 
 def _principals(roster: Roster, school_of: Callable[[str], School | None], changes: Plan,
-                effective_on: date) -> set[str]:
+                effective_on: date, heads: tuple[str, ...]) -> set[str]:
     """The principals the export gives (sourcedIds): at each school it names whose principal
-    assignments.csv does not give, an administrator (or a 1.2 principal, ranked first) at
-    the school. The principal on ``effective_on`` stays while they are one of them (or, in a
-    delta, while it has no row of theirs); else the first becomes principal from that date."""
+    assignments.csv does not give, someone at the school in one of the roles ``heads`` (the
+    district's ``ROSTER_PRINCIPAL_ROLES``, the first ranked first). The principal on
+    ``effective_on`` stays while they are one of them (or, in a delta, while it has no row
+    of theirs); else the first becomes principal from that date."""
     decided = {f.school for f in roster.facts if f.kind == "principal"}
-    heads: dict[str, list[str]] = {}
+    at: dict[str, list[str]] = {}  # the staff at each school in one of those roles
     for sourced_id, staff in roster.staff.items():
-        if staff.oneroster_role in HEADS:
+        if staff.oneroster_role in heads:
             for org in staff.org_ids:
-                heads.setdefault(org, []).append(sourced_id)
+                at.setdefault(org, []).append(sourced_id)
     places = set(roster.schools)
     if roster.delta("users"):
         places |= {org for staff in roster.staff.values() for org in staff.org_ids}
@@ -282,8 +285,8 @@ def _principals(roster: Roster, school_of: Callable[[str], School | None], chang
         school = school_of(org)
         if school is None:
             continue
-        candidates = sorted(heads.get(org, []),
-                            key=lambda s: HEADS.index(roster.staff[s].oneroster_role))
+        candidates = sorted(at.get(org, []),
+                            key=lambda s: heads.index(roster.staff[s].oneroster_role))
         current = school.principal_on(effective_on)
         staying = [s for s in candidates if roster_id(s) == current]
         if staying:

@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from eventsourcing.application import AggregateNotFoundError
 
+from coachops import settings
 from coachops.errors import Rejected
 from coachops.identity import Role
 from gateway.routes.agreements import unzipped
@@ -131,6 +132,32 @@ def test_assignments_csv_names_the_principal_over_the_export(app: Agreements) ->
     assert school(app, "a-school-2").principal_on(START) == roster_id("a-admin-2")
     assert person(app, "a-t-1-1").role == "principal"
     assert person(app, "a-admin-1").role == "administrator"
+
+
+@pytest.mark.parametrize(("roles", "head_of_1", "head_of_2"), [
+    ("principal,administrator", "p-principal-1", "p-admin-2"),  # the default: 1.2's first
+    ("administrator,principal", "p-admin-1", "p-admin-2"),
+    ("principal", "p-principal-1", None),  # assistant principals are not principals
+    ("none", None, None),  # only assignments.csv names principals
+])
+def test_the_district_chooses_which_staff_roles_make_a_principal(
+        monkeypatch: pytest.MonkeyPatch, app: Agreements, roles: str, head_of_1: str | None,
+        head_of_2: str | None) -> None:
+    export = Export.generate("p", schools=2, teachers=1, students=1)
+    export.version = "1.2"  # school 1: a principal and an assistant (a site administrator)
+    export.add("p-principal-1", "principal", ["p-school-1"], "Rae", "Head")
+    monkeypatch.setenv("ROSTER_PRINCIPAL_ROLES", roles)
+    settings.reload()
+    try:
+        app.import_roster(IT, export.files(), START)
+    finally:
+        monkeypatch.delenv("ROSTER_PRINCIPAL_ROLES")
+        settings.reload()
+    for number, head in ((1, head_of_1), (2, head_of_2)):
+        assert school(app, f"p-school-{number}").principal_on(START) == (
+            None if head is None else roster_id(head))
+    assert app.roles_on(roster_id("p-admin-1"), START) == (
+        [Role.PRINCIPAL] if head_of_1 == "p-admin-1" else [])
 
 
 def test_a_broken_manifest_an_unknown_version_and_missing_files_are_refused() -> None:
