@@ -65,6 +65,7 @@ def test_dockerignore_lets_in_only_what_the_image_copies() -> None:
               if name == "COPY" and not args.startswith("--from")}
     assert copied == let_in
     assert not let_in & {".env", ".git", ".venv", "var", "tests"}
+    assert "deploy/caddy/tls" in rules  # the district's key stays out of the image
 
 
 def test_the_lock_files_hold_pyproject_s_pins() -> None:
