@@ -6,13 +6,13 @@ password of any characters reaches RabbitMQ as it is.
 
 nameko reads its config file before it imports the service, so the URI is put into the
 environment here first; then this process becomes nameko (``exec``: same pid, same
-signals). A bad setting stops it with one line, as ``coachops.settings.start`` does.
+signals), with the notices of eventlet and nameko's ``pkg_resources`` silenced before they
+import, so a bad setting is one line in the log, as ``coachops.settings.start`` prints it.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -21,9 +21,12 @@ from coachops import settings
 CONFIG = str(Path(__file__).resolve().parents[1] / "deploy" / "nameko.yml")
 
 
-def nameko() -> str:
-    beside = Path(sys.executable).with_name("nameko")
-    return str(beside) if beside.exists() else (shutil.which("nameko") or "nameko")
+# What the ``nameko`` script does, after two warning filters (deprecation notices district
+# IT can do nothing about; they would bury the one line a refused setting prints).
+NAMEKO = ("import sys, warnings; "
+          "warnings.filterwarnings('ignore', message=r'\\s*Eventlet is deprecated'); "
+          "warnings.filterwarnings('ignore', message='pkg_resources is deprecated'); "
+          "from nameko.cli.main import main; sys.argv[0] = 'nameko'; sys.exit(main())")
 
 
 def main(argv: list[str]) -> None:
@@ -34,8 +37,8 @@ def main(argv: list[str]) -> None:
     configured = settings.start()  # each service checks the secrets it uses once started
     # AMQP_PASSWORD may stay set: put into this URI again, it gives the same URI.
     environ = {**os.environ, "AMQP_URI": configured.amqp_uri}
-    command = [nameko(), "run", "--config", CONFIG, argv[0]]
-    os.execve(command[0], command, environ)
+    command = [sys.executable, "-c", NAMEKO, "run", "--config", CONFIG, argv[0]]
+    os.execve(sys.executable, command, environ)
 
 
 if __name__ == "__main__":
