@@ -55,8 +55,8 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in names}
 
 
-def test_the_compose_file_is_valid_and_complete() -> None:
-    config, warnings = compose_config(clean_env())
+def test_the_compose_file_is_valid_and_complete(tmp_path: Path) -> None:
+    config, warnings = compose_config({**clean_env(), "SECRETS_DIR": str(tmp_path)})
     assert "is not set" not in warnings, warnings  # no variable left undefined
     services = config["services"]
     assert set(services) == APP_SERVICES | INFRA_SERVICES
@@ -70,6 +70,13 @@ def test_the_compose_file_is_valid_and_complete() -> None:
             "postgres": {"condition": "service_healthy"},
             "rabbitmq": {"condition": "service_healthy"},
         }, name
+        # Its own database's password, no other service's; every secret from a file.
+        own = {"rabbitmq_password", "master_key", f"{name}_database_password"}
+        given = {secret["source"] for secret in service["secrets"]}
+        assert given == own | ({"token_secret"} if name == "gateway" else set()), name
+        # (OIDC_CLIENT_SECRET excepted: the provider gives it, and sign-in is optional.)
+        assert not [k for k in service["environment"] if k != "OIDC_CLIENT_SECRET"
+                    and re.search(r"PASSWORD$|SECRET$|_KEY$", k)], name
         command = shlex.split(service["command"])
         # nameko run --config deploy/nameko.yml, with AMQP_URI assembled first
         assert command[:3] == ["python", "-m", "coachops.serve"], name
