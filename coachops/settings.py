@@ -271,7 +271,8 @@ class Settings:
     # The process: where it runs and how it reports.
     environment: str = setting(
         "development", one_of("development", PRODUCTION),
-        "production refuses the development token secret and master key", name="COACHOPS_ENV")
+        "production refuses the development token secret and master key, and any secret a "
+        "process uses that is missing, a default or weak", name="COACHOPS_ENV")
     amqp_uri: str = setting(
         "amqp://guest:guest@127.0.0.1:5672/", url("amqp", "amqps"),
         "RabbitMQ, with its user and vhost (its password here or in AMQP_PASSWORD)")
