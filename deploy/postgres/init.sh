@@ -15,6 +15,9 @@ grep -v '^#' "$databases" | while read -r service; do
     exit 1
   fi
   password=$(cat "$file")
+  # Without leading and trailing white space, as the services read it (Python's strip()).
+  password="${password#"${password%%[![:space:]]*}"}"
+  password="${password%"${password##*[![:space:]]}"}"
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-psqlrc \
     -v name="${prefix}_${service}" -v password="$password" <<'SQL'
 CREATE ROLE :"name" LOGIN PASSWORD :'password';

@@ -177,6 +177,8 @@ def deployment() -> Iterator[Deployment]:
     for name in ("postgres_password", "rabbitmq_password",
                  *(f"{s}_database_password" for s in settings.SERVICES)):
         (secrets_dir / name).write_text(odd_password() + "\n")
+    # White space around a secret is not part of it, for init.sh as for the services.
+    (secrets_dir / "gateway_database_password").write_text(f"  {odd_password()} \n")
     deployed = Deployment(secrets_dir, (secrets_dir / "postgres_password").read_text().strip(),
                           PG_PORT)
     (home / "pwfile").write_text(deployed.admin_password + "\n")
