@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 TOOLS := .venv-tools/bin
 
-.PHONY: install tools infra demo test lint bench reliability lock
+.PHONY: install tools infra demo test lint bench reliability lock secrets
 
 # Every package at the version and hash requirements-dev.lock gives (the image installs
 # requirements.lock the same way), then the project itself.
@@ -55,6 +55,11 @@ lock:
 	.venv-lock/bin/pip install --quiet "pip-tools==7.7.0"
 	.venv-lock/bin/$(LOCK) --output-file=requirements.lock pyproject.toml
 	.venv-lock/bin/$(LOCK) --extra=dev --output-file=requirements-dev.lock pyproject.toml
+
+# The deployment's secrets, one file each in secrets/ (docker-compose.yml reads them there):
+# strong and URL-safe, mode 0600; a file already there is kept.
+secrets:
+	$(PYTHON) -m deploy.make_secrets generate secrets/
 
 infra: install
 	PY=$(BIN)/python bash deploy/infra.sh

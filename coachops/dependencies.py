@@ -76,8 +76,12 @@ class EventSourcedApp(DependencyProvider):
     def setup(self) -> None:
         configured = settings.current()
         url = configured.database_url(self.container.service_name)
+        # eventsourcing prefers <APP NAME>_DATABASE_URL from the process's environment to
+        # DATABASE_URL, and for Cycles that is CYCLES_DATABASE_URL as written, without the
+        # password the settings put in: so the settings' URL goes under both.
+        named = f"{self.application_class.name.upper()}_DATABASE_URL"
         self.application = self.application_class(
-            env={"DATABASE_URL": url, "POSTGRES_POOL_SIZE": str(pool_size())}
+            env={"DATABASE_URL": url, named: url, "POSTGRES_POOL_SIZE": str(pool_size())}
         )
         # A worker's app is on coachops.store (its PERSISTENCE_MODULE), whose factory has the
         # database; the library types the factory as its own base, which has none.

@@ -29,7 +29,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Generic, NoReturn, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from coachops.privacy.master import DEV_MASTER_KEY, MasterKey, MasterKeyError
@@ -44,6 +44,14 @@ TOKEN_SECRET = "COACHOPS_TOKEN_SECRET"
 # For development and tests only: production refuses it.
 DEV_TOKEN_SECRET = "coachops-development-only-secret-change-me"
 SERVICES = ("cycles", "timetracking", "agreements", "reporting", "gateway")
+# The broker's password, and each service's database password (``database_secret``):
+# named in ``start(...)`` by the processes using them, which production then requires strong.
+BROKER = "AMQP_PASSWORD"
+# Secrets that are someone's default, refused in production whatever their length.
+DEFAULT_SECRETS = frozenset({"change-me", "changeme", "password", "guest", "secret", "admin",
+                             "postgres", "coachops", "rabbitmq"})
+SECRET_MIN_LENGTH = 16
+SECRET_MIN_DISTINCT = 8  # characters: "aaaa..." or "abab..." is long but guessable
 EXIT_STATUS = 2  # as argparse's for a bad command line
 
 
@@ -230,6 +238,45 @@ POSITIVE = number(0)
 COUNT = integer(1)
 
 
+def database_secret(service: str) -> str:
+    """The variable of ``service``'s database password (``CYCLES_DATABASE_PASSWORD``)."""
+    return f"{service.upper()}_DATABASE_PASSWORD"
+
+
+def password(help: str) -> str:
+    """A password kept apart from its URL (any characters: the URL gets it escaped)."""
+    return setting("", text, help, from_file=True)
+
+
+def with_password(address: str, secret: str) -> str:
+    """``address`` with ``secret`` as its password, escaped, so `@ / : % '` and the rest
+    reach the server as they are (psycopg2 and kombu both unescape the user part)."""
+    parts = urlsplit(address)
+    user = quote(unquote(parts.username or ""), safe="")
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{user}:{quote(secret, safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def url_password(address: str) -> str:
+    return unquote(urlsplit(address).password or "")
+
+
+def weakness(secret: str) -> str:
+    """Why ``secret`` is no secret, in a few words; "" when it is strong enough."""
+    if not secret:
+        return "must be set in production"
+    if secret.lower() in DEFAULT_SECRETS or "change-me" in secret.lower():
+        return "is a default value, refused in production"
+    if len(secret) < SECRET_MIN_LENGTH:
+        return (f"is {len(secret)} characters; production needs at least "
+                f"{SECRET_MIN_LENGTH}")
+    if len(set(secret)) < SECRET_MIN_DISTINCT:
+        return (f"has {len(set(secret))} different characters; too guessable for "
+                "production")
+    return ""
+
+
 def service_database(service: str, help: str) -> str:
     """``<SERVICE>_DATABASE_URL``: by default, a local database and role named for it."""
     return setting(f"postgresql://coachops_{service}@127.0.0.1:5432/coachops_{service}",
@@ -241,9 +288,14 @@ class Settings:
     # The process: where it runs and how it reports.
     environment: str = setting(
         "development", one_of("development", PRODUCTION),
-        "production refuses the development token secret and master key", name="COACHOPS_ENV")
+        "production refuses the development token secret and master key, and any secret a "
+        "process uses that is missing, a default or weak", name="COACHOPS_ENV")
     amqp_uri: str = setting(
-        "amqp://guest:guest@127.0.0.1:5672/", url("amqp", "amqps"), "RabbitMQ, with its vhost")
+        "amqp://guest:guest@127.0.0.1:5672/", url("amqp", "amqps"),
+        "RabbitMQ, with its user and vhost (its password here or in AMQP_PASSWORD)")
+    amqp_password: str = setting(
+        "", text, "RabbitMQ's password, put into AMQP_URI escaped (any characters)",
+        name=BROKER, from_file=True)
     max_workers: int = setting(
         "10", COUNT, "workers per service process (and database connections)")
     log_level: str = setting("INFO", log_level, "the least a service logs")
@@ -266,10 +318,23 @@ class Settings:
         "reporting", "the reporting service's read models")
     gateway_database_url: str = service_database(
         "gateway", "the gateway's database (revoked tokens)")
+    cycles_database_password: str = password(
+        "the cycles role's password, put into CYCLES_DATABASE_URL escaped")
+    timetracking_database_password: str = password(
+        "the time tracking role's password, put into TIMETRACKING_DATABASE_URL escaped")
+    agreements_database_password: str = password(
+        "the agreements role's password, put into AGREEMENTS_DATABASE_URL escaped")
+    reporting_database_password: str = password(
+        "the reporting role's password, put into REPORTING_DATABASE_URL escaped")
+    gateway_database_password: str = password(
+        "the gateway role's password, put into GATEWAY_DATABASE_URL escaped")
     admin_url: str = setting(
         "postgresql://postgres@127.0.0.1:5432/postgres", POSTGRES,
         "a PostgreSQL superuser, for backup and restore (`deploy/backup.py`)",
         name="COACHOPS_ADMIN_URL")
+    admin_password: str = setting(
+        "", text, "the superuser's password, put into COACHOPS_ADMIN_URL escaped",
+        name="COACHOPS_ADMIN_PASSWORD", from_file=True)
     db_prefix: str = setting(
         "coachops", database_prefix,
         "what each service's database and role are named after (`<prefix>_<service>`)")
@@ -400,6 +465,13 @@ def load(environ: Mapping[str, str], secrets: Collection[str] = ()) -> Settings:
     """Every setting from ``environ``; ``SettingError`` names the first bad one. In
     production each of ``secrets`` (those the process uses) must be the district's own."""
     values = {f.name: _declared(f).value(environ) for f in fields(Settings)}
+    # A password given apart goes into its URL here, escaped: every user of the URL (psycopg2,
+    # kombu, nameko's AMQP_URI through ``coachops.serve``) then reads it as it is.
+    for address, secret in [("amqp_uri", "amqp_password"), ("admin_url", "admin_password"),
+                            *((f"{s}_database_url", f"{s}_database_password")
+                              for s in SERVICES)]:
+        if values[secret]:
+            values[address] = with_password(values[address], values[secret])
     loaded = Settings(**values)
     if loaded.oidc_issuer and not loaded.oidc_client_id:
         raise SettingError("OIDC_CLIENT_ID", "must be set with OIDC_ISSUER (the provider gives it)")
@@ -417,7 +489,30 @@ def load(environ: Mapping[str, str], secrets: Collection[str] = ()) -> Settings:
                                                                             "default"):
             raise SettingError(MASTER_KEY, "must be set to the district's master key in "
                                f"production (or {MASTER_KEY}_FILE)")
+        for name, secret in _in_use(loaded, secrets):
+            why = weakness(secret)
+            if why:
+                raise SettingError(name, f"{why} (`make secrets` writes strong "
+                                   "ones)")
     return loaded
+
+
+def _in_use(loaded: Settings, secrets: Collection[str]) -> list[tuple[str, str]]:
+    """Each of ``secrets`` as (the variable to name, its value): a password set apart is
+    named as itself, one written into its URL as the URL, a missing one as the password."""
+    found = []
+    if TOKEN_SECRET in secrets:
+        found.append((TOKEN_SECRET, loaded.token_secret))
+    if BROKER in secrets:
+        secret = url_password(loaded.amqp_uri)
+        found.append((BROKER if loaded.amqp_password or not secret else "AMQP_URI", secret))
+    for service in SERVICES:
+        if database_secret(service) in secrets:
+            secret = url_password(loaded.database_url(service))
+            apart = bool(getattr(loaded, f"{service}_database_password")) or not secret
+            found.append((database_secret(service) if apart
+                          else f"{service.upper()}_DATABASE_URL", secret))
+    return found
 
 
 _current: Settings | None = None
@@ -444,7 +539,8 @@ def reload(environ: Mapping[str, str] | None = None, secrets: Collection[str] = 
 def start(*secrets: str) -> Settings:
     """Read and check every setting, or stop the process with one line naming the bad one;
     then log at ``LOG_LEVEL``. ``secrets``: those this process uses (``MASTER_KEY``,
-    ``TOKEN_SECRET``), which production requires to be the district's own."""
+    ``TOKEN_SECRET``, ``BROKER``, ``database_secret(service)``), which production requires
+    to be the district's own and strong."""
     try:
         started = reload(secrets=secrets)
     except SettingError as error:

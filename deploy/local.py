@@ -1,6 +1,6 @@
 """Run the whole platform on one machine as plain processes, as district IT would with
-compose but without Docker: each service is ``nameko run --config deploy/nameko.yml
-<module>`` with its settings in the environment.
+compose but without Docker: each service is ``python -m coachops.serve <module>`` (``nameko
+run --config deploy/nameko.yml <module>``) with its settings in the environment.
 
     python deploy/local.py demo     # start everything, load a demo district, keep running
 """
@@ -24,7 +24,6 @@ import requests  # noqa: E402
 
 from coachops import settings  # noqa: E402
 
-NAMEKO = str(Path(sys.executable).with_name("nameko"))
 SERVICES = ("agreements", "cycles", "reporting", "timetracking")  # each a package under services/
 MODULES = {
     "gateway": "gateway.service:GatewayService",
@@ -39,7 +38,7 @@ class ServiceProcess:
     name: str
     env: dict[str, str]
     log_dir: Path
-    command: list[str] | None = None  # default: nameko run with MODULES[name]
+    command: list[str] | None = None  # default: coachops.serve (nameko run) with MODULES[name]
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
 
@@ -51,8 +50,9 @@ class ServiceProcess:
         self.starts += 1
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
-            command = self.command or [
-                NAMEKO, "run", "--config", "deploy/nameko.yml", MODULES[self.name]]
+            # As compose does: nameko run, with AMQP_URI assembled from its parts first.
+            command = self.command or [sys.executable, "-m", "coachops.serve",
+                                       MODULES[self.name]]
             self.process = subprocess.Popen(
                 command,
                 cwd=ROOT, env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT,

@@ -24,7 +24,8 @@ from gateway.routes.timetracking import TimeRoutes
 from gateway.sessions import SessionStore
 from gateway.signin import SignInRoutes
 
-settings.start(settings.TOKEN_SECRET)  # a process of its own: stop here on a bad setting
+# A process of its own: stop here on a bad setting or a secret production refuses.
+settings.start(settings.TOKEN_SECRET, settings.BROKER, settings.database_secret("gateway"))
 BACKENDS = ("agreements", "cycles", "reporting", "timetracking")
 
 

@@ -52,7 +52,9 @@ from services.agreements.domain import Norms, Terms
 from services.agreements.integration import to_integration
 from services.agreements.roster_files import FILES as ROSTER_FILES
 
-settings.start(settings.MASTER_KEY)  # a process of its own: stop here on a bad setting
+# A process of its own: stop here on a bad setting or a secret production refuses.
+settings.start(settings.MASTER_KEY, settings.BROKER,
+               settings.database_secret("agreements"))
 log = logging.getLogger(__name__)
 
 TERMS = ("focus_areas", "coach_role", "not_coach_role", "check_in_every_weeks")

@@ -50,7 +50,8 @@ from services.cycles.app import Cycles
 from services.cycles.domain import Cycle, Goal
 from services.cycles.integration import to_integration
 
-settings.start(settings.MASTER_KEY)  # a process of its own: stop here on a bad setting
+# A process of its own: stop here on a bad setting or a secret production refuses.
+settings.start(settings.MASTER_KEY, settings.BROKER, settings.database_secret("cycles"))
 
 
 def instant(moment: datetime) -> datetime:

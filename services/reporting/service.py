@@ -44,7 +44,8 @@ from services.reporting.cache import ReportCache
 from services.reporting.providers import StartupHeapFrozen, Writer
 from services.reporting.suppression import suppression_threshold
 
-settings.start()  # a process of its own: stop here on a bad setting
+# A process of its own: stop here on a bad setting or a secret production refuses.
+settings.start(settings.BROKER, settings.database_secret("reporting"))
 log = logging.getLogger(__name__)
 REPORTS = ReportCache.configured()  # finished reports, per process
 

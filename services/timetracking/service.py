@@ -42,7 +42,9 @@ from services.timetracking.app import TimeTracking
 from services.timetracking.domain import CORRECTABLE, EntryValues, synced_entry_id
 from services.timetracking.integration import to_integration
 
-settings.start(settings.MASTER_KEY)  # a process of its own: stop here on a bad setting
+# A process of its own: stop here on a bad setting or a secret production refuses.
+settings.start(settings.MASTER_KEY, settings.BROKER,
+               settings.database_secret("timetracking"))
 
 
 class TimeTrackingService(entrypoints.Ready, entrypoints.Publishing, entrypoints.ToldToForget):

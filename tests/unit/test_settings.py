@@ -60,7 +60,8 @@ MALFORMED: dict[str, tuple[str, str]] = {
     "COACHOPS_TOKEN_PASTE": ("yes", "one of auto, on, off"),
 }
 ANY_TEXT = {"COACHOPS_TOKEN_SECRET", "COACHOPS_DB_PASSWORD", "COACHOPS_FAULT",
-            "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"}
+            "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "AMQP_PASSWORD", "COACHOPS_ADMIN_PASSWORD",
+            *(settings.database_secret(s) for s in settings.SERVICES)}
 
 
 def test_every_setting_has_a_default_that_loads() -> None:
@@ -164,3 +165,93 @@ def test_nameko_yml_reads_the_same_variables_with_the_same_defaults() -> None:
     assert used
     for name, default in used:
         assert declared.get(name) == default, name
+
+
+# Every secret a process names in ``start(...)``, set apart (as compose gives them) and the
+# other secrets of that process strong, so only the one tried can be refused.
+STRONG = "Zq8-vT3_kP0wXy7RmN2sLb"
+SECRETS = {
+    settings.TOKEN_SECRET: settings.TOKEN_SECRET,
+    settings.BROKER: settings.BROKER,
+    **{settings.database_secret(s): settings.database_secret(s) for s in settings.SERVICES},
+}
+WEAK = {
+    "": "must be set",
+    "change-me": "is a default value",
+    "Guest": "is a default value",
+    "a-change-me-please-now": "is a default value",
+    "Sh0rt/p@ss": "is 10 characters; production needs at least 16",
+    "abababababababababababab": "has 2 different characters",
+}
+
+
+def production_with(name: str, value: str) -> dict[str, str]:
+    environ = {"COACHOPS_ENV": "production", **{secret: STRONG for secret in SECRETS},
+               # As compose gives them: users and hosts, the passwords apart.
+               "AMQP_URI": "amqp://coachops@rabbitmq:5672/",
+               **{f"{s.upper()}_DATABASE_URL": f"postgresql://coachops_{s}@postgres/coachops_{s}"
+                  for s in settings.SERVICES}}
+    environ[name] = value
+    return environ
+
+
+@pytest.mark.parametrize("name", sorted(SECRETS))
+@pytest.mark.parametrize("value", sorted(WEAK))
+def test_production_refuses_a_missing_default_or_weak_secret_naming_it(
+        name: str, value: str) -> None:
+    with pytest.raises(SettingError) as refused:
+        settings.load(production_with(name, value), [name])
+    assert refused.value.name == name
+    assert WEAK[value] in refused.value.why
+    assert settings.load(production_with(name, STRONG), [name]).production
+
+
+@pytest.mark.parametrize("name", sorted(SECRETS))
+def test_a_weak_secret_read_from_its_file_is_refused_naming_it(name: str,
+                                                               tmp_path: Path) -> None:
+    (tmp_path / "secret").write_text("change-me\n")
+    environ = production_with(name, "")
+    environ[f"{name}_FILE"] = str(tmp_path / "secret")
+    with pytest.raises(SettingError, match=f"^{name}: is a default value"):
+        settings.load(environ, [name])
+
+
+def test_a_password_written_into_its_url_is_checked_as_the_url() -> None:
+    production = {"COACHOPS_ENV": "production"}
+    with pytest.raises(SettingError, match=r"^AMQP_URI: is a default value"):  # guest:guest
+        settings.load(production, [settings.BROKER])
+    with pytest.raises(SettingError, match=r"^CYCLES_DATABASE_PASSWORD: must be set"):
+        settings.load(production, [settings.database_secret("cycles")])
+    with pytest.raises(SettingError, match=r"^CYCLES_DATABASE_URL: is 5 characters"):
+        settings.load({**production, "CYCLES_DATABASE_URL": "postgresql://u:short@db/c"},
+                      [settings.database_secret("cycles")])
+    assert settings.load({**production, "AMQP_URI": f"amqp://u:{STRONG}@mq/v"},
+                         [settings.BROKER]).production
+
+
+def test_development_checks_no_secret_strength() -> None:
+    # Tests and `make demo` run on local trust authentication and the guest broker user.
+    assert not settings.load({}, list(SECRETS)).production
+
+
+def test_a_password_of_any_characters_is_escaped_into_its_url() -> None:
+    odd = "p@ss/w0rd:'%20 #?&=+"
+    loaded = settings.load({
+        "AMQP_URI": "amqp://coachops@rabbitmq:5672/vhost", "AMQP_PASSWORD": odd,
+        "CYCLES_DATABASE_URL": "postgresql://coachops_cycles@postgres:5432/coachops_cycles",
+        "CYCLES_DATABASE_PASSWORD": odd,
+        "COACHOPS_ADMIN_URL": "postgresql://postgres:old@db:5432/postgres",
+        "COACHOPS_ADMIN_PASSWORD": odd})
+    escaped = "p%40ss%2Fw0rd%3A%27%2520%20%23%3F%26%3D%2B"
+    assert loaded.amqp_uri == f"amqp://coachops:{escaped}@rabbitmq:5672/vhost"
+    assert loaded.cycles_database_url == (
+        f"postgresql://coachops_cycles:{escaped}@postgres:5432/coachops_cycles")
+    assert loaded.admin_url == f"postgresql://postgres:{escaped}@db:5432/postgres"
+    assert settings.url_password(loaded.amqp_uri) == odd
+    # Put in again (coachops.serve hands the assembled AMQP_URI on), it is the same URL.
+    assert settings.with_password(loaded.amqp_uri, odd) == loaded.amqp_uri
+    # What the libraries make of it: kombu's and libpq's own parsing.
+    from kombu.utils.url import url_to_parts
+    assert url_to_parts(loaded.amqp_uri).password == odd
+    from psycopg2.extensions import parse_dsn
+    assert parse_dsn(loaded.cycles_database_url)["password"] == odd

@@ -4,10 +4,8 @@ the commands and environment the compose file gives them (no Docker engine here)
 
 from __future__ import annotations
 
-import base64
 import os
 import re
-import secrets
 import shlex
 import subprocess
 import sys
@@ -21,7 +19,9 @@ import requests
 import yaml
 
 from coachops import clock
+from coachops.settings import load as load_settings
 from coachops.store.admin import drop_database, ensure_role_and_database
+from deploy import make_secrets
 from deploy.local import SERVICES, Platform, ServiceProcess
 from tests.e2e.test_slice import accept_cycle, post_cycle, start_cycle_body
 from tests.integration.compose.test_image import healthcheck_command
@@ -40,6 +40,9 @@ INFRA_SERVICES = {"postgres", "rabbitmq", "prometheus", "grafana", "alertmanager
 
 
 def compose_config(env: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """What compose makes of its file with ``env``; SECRETS_DIR, unless given, is secrets/
+    (compose names the files there, whether they exist or not)."""
+    env = {"SECRETS_DIR": str(ROOT / "secrets"), **env}
     result = subprocess.run(
         [COMPOSE, "--env-file", ".env.example", "-f", "docker-compose.yml", "config"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
@@ -70,47 +73,76 @@ def test_the_compose_file_is_valid_and_complete() -> None:
             "postgres": {"condition": "service_healthy"},
             "rabbitmq": {"condition": "service_healthy"},
         }, name
+        # Its own database's password, no other service's; every secret from a file.
+        own = {"rabbitmq_password", "master_key", f"{name}_database_password"}
+        given = {secret["source"] for secret in service["secrets"]}
+        assert given == own | ({"token_secret"} if name == "gateway" else set()), name
+        # (OIDC_CLIENT_SECRET excepted: the provider gives it, and sign-in is optional.)
+        assert not [k for k in service["environment"] if k != "OIDC_CLIENT_SECRET"
+                    and re.search(r"PASSWORD$|SECRET$|_KEY$", k)], name
         command = shlex.split(service["command"])
-        assert command[:4] == ["nameko", "run", "--config", "deploy/nameko.yml"], name
+        # nameko run --config deploy/nameko.yml, with AMQP_URI assembled first
+        assert command[:3] == ["python", "-m", "coachops.serve"], name
     assert services["grafana"]["depends_on"] == {"prometheus": {"condition": "service_healthy"}}
 
 
 
-@pytest.fixture
-def compose_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
-    secret = secrets.token_urlsafe(32)
-    settings = {
-        "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest",
-        "RABBITMQ_VHOST": "coachops-compose", "DB_PREFIX": "coachops_compose",
-        "SERVICE_DB_PASSWORD": "unused-with-local-trust-auth",
-        "COACHOPS_TOKEN_SECRET": secret, "GATEWAY_PORT": str(free_port()),
-        "COACHOPS_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
-    }
-    config, _ = compose_config({**clean_env(), **settings})
-    configure(monkeypatch, COACHOPS_TOKEN_SECRET=secret)  # tokens the tests sign
-
-    rabbitmqctl("delete_vhost", "coachops-compose")
-    rabbitmqctl("add_vhost", "coachops-compose").check_returncode()
-    rabbitmqctl("set_permissions", "-p", "coachops-compose", "guest", ".*", ".*", ".*")
-    for service in (*SERVICES, "gateway"):
-        name = f"coachops_compose_{service}"
-        drop_database(ADMIN_URL, name)
-        ensure_role_and_database(ADMIN_URL, name, name)
-
-    platform = Platform(log_dir=tmp_path, env={}, names=())
+def compose_processes(config: dict[str, Any], secrets_dir: Path,
+                      log_dir: Path) -> dict[str, ServiceProcess]:
+    """Each app service as compose runs it, as a local process: its command and environment,
+    container host names become this machine, its /run/secrets is ``secrets_dir`` (only
+    the files compose gives it), and each container's metrics port a free local one, since
+    here they share one network namespace."""
+    processes = {}
     bin_dir = str(Path(sys.executable).parent)
     for name in sorted(APP_SERVICES):
         service = config["services"][name]
+        mounted = {s["source"] for s in service.get("secrets", [])}
         env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
         for key, value in service["environment"].items():
-            # Container host names become this machine; each container's metrics port
-            # becomes a free local one, since here they share one network namespace.
             value = re.sub(r"@(postgres|rabbitmq):", "@127.0.0.1:", str(value))
+            if value.startswith("/run/secrets/"):
+                secret = value.removeprefix("/run/secrets/")
+                assert secret in mounted, f"{name} reads {secret}, which compose does not give it"
+                value = str(secrets_dir / secret)
             env[key] = str(free_port()) if key == "METRICS_PORT" else value
-        process = ServiceProcess(name, env, tmp_path, command=shlex.split(service["command"]))
-        platform.processes[name] = process
-        if name == "gateway":
-            platform.env = env
+        processes[name] = ServiceProcess(name, env, log_dir,
+                                         command=shlex.split(service["command"]))
+    return processes
+
+
+@pytest.fixture
+def compose_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
+    secrets_dir = tmp_path / "secrets"
+    make_secrets.generate(secrets_dir)  # as `make secrets` does
+    user, vhost = "coachops-compose", "coachops-compose"
+    settings = {
+        "SECRETS_DIR": str(secrets_dir), "RABBITMQ_USER": user, "RABBITMQ_VHOST": vhost,
+        "DB_PREFIX": "coachops_compose", "GATEWAY_PORT": str(free_port()),
+    }
+    config, _ = compose_config({**clean_env(), **settings})
+    secret = (secrets_dir / "token_secret").read_text().strip()
+    configure(monkeypatch, COACHOPS_TOKEN_SECRET=secret)  # tokens the tests sign
+
+    # What RabbitMQ's and PostgreSQL's containers would make from the same files.
+    rabbitmqctl("delete_vhost", vhost)
+    rabbitmqctl("delete_user", user)
+    rabbitmqctl("add_vhost", vhost).check_returncode()
+    rabbitmqctl("add_user", user,
+                (secrets_dir / "rabbitmq_password").read_text().strip()).check_returncode()
+    rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*").check_returncode()
+    for service in (*SERVICES, "gateway"):
+        name = f"coachops_compose_{service}"
+        drop_database(ADMIN_URL, name)
+        ensure_role_and_database(
+            ADMIN_URL, name, name,
+            (secrets_dir / f"{service}_database_password").read_text().strip())
+
+    platform = Platform(log_dir=tmp_path, env={}, names=())
+    platform.processes.update(compose_processes(config, secrets_dir, tmp_path))
+    platform.env = platform["gateway"].env
+    # The test's own tools reach the broker as the services do (AMQP_PASSWORD put in).
+    platform.env = {**platform.env, "AMQP_URI": load_settings(platform.env).amqp_uri}
     try:
         for process in platform.processes.values():
             process.start()
@@ -118,6 +150,7 @@ def compose_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         yield platform
     finally:
         platform.stop()
+        rabbitmqctl("delete_user", user)
 
 
 def test_compose_services_run_as_local_processes(compose_platform: Platform) -> None:
@@ -186,3 +219,13 @@ def test_production_mode_refuses_to_start_without_a_token_secret(tmp_path: Path)
     assert gateway.wait_exit(timeout=60) != 0
     assert gateway.wait_exit(timeout=60) == 2
     assert "coachops: COACHOPS_TOKEN_SECRET: must be set" in gateway.log()
+    # A secret of 3 bytes is no better.
+    short = ServiceProcess("gateway-short", {**env, "COACHOPS_TOKEN_SECRET": "abc"}, tmp_path,
+                           command=gateway.command)
+    short.command = None
+    short.name = "gateway"
+    short.start()
+    assert short.wait_exit(timeout=60) == 2
+    assert short.log().strip() == (
+        "coachops: COACHOPS_TOKEN_SECRET: is 3 characters; production needs at least 16 "
+        "(`make secrets` writes strong ones)")
