@@ -4,12 +4,15 @@ rebuild), gives the same reports, and the platform carries on from there."""
 
 from __future__ import annotations
 
+import base64
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from deploy.local import ROOT
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
+from tests.integration.compose.test_compose import clean_env, compose_config
 from tests.support import roster
 from tests.support.platform import (
     ADMIN_URL,
@@ -82,6 +85,20 @@ def test_restore_refuses_an_incomplete_backup(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "nothing restored" in result.stderr
+
+
+def test_the_backup_service_never_holds_the_master_key() -> None:
+    """The key wrapping every data key stays out of the backup job and its volume, so a
+    stolen backup opens nothing (README, "Backups")."""
+    key = base64.b64encode(os.urandom(32)).decode()
+    config, _ = compose_config({**clean_env(), "COACHOPS_MASTER_KEY": key})
+    services = config["services"]
+    assert services["cycles"]["environment"]["COACHOPS_MASTER_KEY"] == key  # it is set
+    job = services["backup"]
+    assert not any("MASTER_KEY" in name or key in str(value)
+                   for name, value in job.get("environment", {}).items()), job["environment"]
+    assert not any(key in str(part) for part in (job.get("command"), job.get("volumes"))), job
+    assert "schedule" in str(job["command"])
 
 
 def logged(log: Path) -> list[str]:
