@@ -39,8 +39,13 @@ $(TOOLS)/docker-compose:
 		apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends \
 		prometheus prometheus-alertmanager prometheus-postgres-exporter
 
+# Debian's Caddy: the TLS test runs the real proxy with deploy/caddy/Caddyfile.
+/usr/bin/caddy:
+	apt-get update -qq -o DPkg::Lock::Timeout=600 && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends caddy
+
 tools: $(TOOLS)/docker-compose /usr/bin/chromium /usr/bin/promtool /usr/bin/amtool \
-	/usr/bin/prometheus-alertmanager /usr/bin/prometheus-postgres-exporter
+	/usr/bin/prometheus-alertmanager /usr/bin/prometheus-postgres-exporter /usr/bin/caddy
 
 # The lock files again from pyproject.toml's pins (after changing one; commit both).
 LOCK := pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
