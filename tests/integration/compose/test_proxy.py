@@ -5,6 +5,7 @@ file publishing nothing but the proxy on all interfaces."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -171,3 +172,32 @@ def test_only_the_proxy_is_published_on_all_interfaces() -> None:
     for name in ("gateway", "rabbitmq", "prometheus", "alertmanager", "grafana"):
         assert set(published.get(name, ["127.0.0.1"])) == {"127.0.0.1"}, name
     assert sorted(port["target"] for port in config["services"]["proxy"]["ports"]) == [80, 443]
+
+
+def test_automatic_certificates_for_a_public_site_address() -> None:
+    """TLS_MODE=automatic: the same Caddyfile, read by the real Caddy, loads no certificate
+    file and serves the public name on HTTPS, so Caddy obtains its certificate itself."""
+    config, _ = compose_config({**clean_env(), "TLS_MODE": "automatic",
+                                "SITE_ADDRESS": "coach.district.example.org"})
+    service = config["services"]["proxy"]
+    env = {**{name: str(value) for name, value in service["environment"].items()},
+           "PATH": os.environ["PATH"]}
+    adapted = subprocess.run(
+        ["caddy", "adapt", "--adapter", "caddyfile", "--config",
+         mounts(service)["/etc/caddy/Caddyfile"]],
+        env=env, capture_output=True, text=True, timeout=30)
+    assert adapted.returncode == 0, adapted.stderr
+    caddy = json.loads(adapted.stdout)
+    assert "tls" not in caddy["apps"]  # no certificate files loaded
+    server = caddy["apps"]["http"]["servers"]["srv0"]
+    assert server["listen"] == [":443"]
+    assert server["routes"][0]["match"] == [{"host": ["coach.district.example.org"]}]
+    # The district mode, by contrast, loads the mounted files.
+    district = subprocess.run(
+        ["caddy", "adapt", "--adapter", "caddyfile", "--config",
+         mounts(service)["/etc/caddy/Caddyfile"]],
+        env={**env, "TLS_MODE": "district"}, capture_output=True, text=True, timeout=30)
+    assert district.returncode == 0, district.stderr
+    assert json.loads(district.stdout)["apps"]["tls"]["certificates"]["load_files"] == [
+        {"certificate": "/etc/caddy/tls/cert.pem", "key": "/etc/caddy/tls/key.pem",
+         "tags": ["cert0"]}]
