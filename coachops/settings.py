@@ -47,6 +47,7 @@ SERVICES = ("cycles", "timetracking", "agreements", "reporting", "gateway")
 # The broker's password, and each service's database password (``database_secret``):
 # named in ``start(...)`` by the processes using them, which production then requires strong.
 BROKER = "AMQP_PASSWORD"
+ADMIN = "COACHOPS_ADMIN_PASSWORD"  # the PostgreSQL superuser's: backups and restores
 # Secrets that are someone's default, refused in production whatever their length.
 DEFAULT_SECRETS = frozenset({"change-me", "changeme", "password", "guest", "secret", "admin",
                              "postgres", "coachops", "rabbitmq"})
@@ -506,6 +507,10 @@ def _in_use(loaded: Settings, secrets: Collection[str]) -> list[tuple[str, str]]
     if BROKER in secrets:
         secret = url_password(loaded.amqp_uri)
         found.append((BROKER if loaded.amqp_password or not secret else "AMQP_URI", secret))
+    if ADMIN in secrets:
+        secret = url_password(loaded.admin_url)
+        found.append((ADMIN if loaded.admin_password or not secret else "COACHOPS_ADMIN_URL",
+                      secret))
     for service in SERVICES:
         if database_secret(service) in secrets:
             secret = url_password(loaded.database_url(service))

@@ -173,6 +173,7 @@ STRONG = "Zq8-vT3_kP0wXy7RmN2sLb"
 SECRETS = {
     settings.TOKEN_SECRET: settings.TOKEN_SECRET,
     settings.BROKER: settings.BROKER,
+    settings.ADMIN: settings.ADMIN,
     **{settings.database_secret(s): settings.database_secret(s) for s in settings.SERVICES},
 }
 WEAK = {
@@ -189,6 +190,7 @@ def production_with(name: str, value: str) -> dict[str, str]:
     environ = {"COACHOPS_ENV": "production", **{secret: STRONG for secret in SECRETS},
                # As compose gives them: users and hosts, the passwords apart.
                "AMQP_URI": "amqp://coachops@rabbitmq:5672/",
+               "COACHOPS_ADMIN_URL": "postgresql://postgres@postgres:5432/postgres",
                **{f"{s.upper()}_DATABASE_URL": f"postgresql://coachops_{s}@postgres/coachops_{s}"
                   for s in settings.SERVICES}}
     environ[name] = value

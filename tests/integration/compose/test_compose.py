@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = os.environ.get("COACHOPS_COMPOSE", str(ROOT / ".venv-tools" / "bin" / "docker-compose"))
 APP_SERVICES = {"gateway", *SERVICES}
 INFRA_SERVICES = {"postgres", "rabbitmq", "prometheus", "grafana", "alertmanager",
-                  "postgres-exporter", "node-exporter", "proxy"}
+                  "postgres-exporter", "node-exporter", "proxy", "backup"}
 
 
 def compose_config(env: dict[str, str]) -> tuple[dict[str, Any], str]:

@@ -4,12 +4,15 @@ rebuild), gives the same reports, and the platform carries on from there."""
 
 from __future__ import annotations
 
+import base64
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from deploy.local import ROOT
 from tests.e2e.test_slice import active_cycles, start_as_teacher, start_cycle_body
+from tests.integration.compose.test_compose import clean_env, compose_config
 from tests.support import roster
 from tests.support.platform import (
     ADMIN_URL,
@@ -82,3 +85,65 @@ def test_restore_refuses_an_incomplete_backup(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "nothing restored" in result.stderr
+
+
+def test_the_backup_service_never_holds_the_master_key() -> None:
+    """The key wrapping every data key stays out of the backup job and its volume, so a
+    stolen backup opens nothing (README, "Backups")."""
+    key = base64.b64encode(os.urandom(32)).decode()
+    config, _ = compose_config({**clean_env(), "COACHOPS_MASTER_KEY": key})
+    services = config["services"]
+    assert services["cycles"]["environment"]["COACHOPS_MASTER_KEY"] == key  # it is set
+    job = services["backup"]
+    assert not any("MASTER_KEY" in name or key in str(value)
+                   for name, value in job.get("environment", {}).items()), job["environment"]
+    assert not any(key in str(part) for part in (job.get("command"), job.get("volumes"))), job
+    assert "schedule" in str(job["command"])
+
+
+def logged(log: Path) -> list[str]:
+    return [line for line in log.read_text().splitlines() if line.startswith("backup ")]
+
+
+def test_scheduled_backups_keep_the_newest_and_one_restores(
+    platform: Platform, tmp_path: Path
+) -> None:
+    """The compose ``backup`` service's command, as a process: a backup every 2 seconds,
+    2 kept; complete ones only (no ``.partial``), and the newest restores."""
+    at = roster.school(platform, coaches=1, teachers=2)
+    assert start_as_teacher(platform, start_cycle_body(platform, at)).status_code == 201
+    wait_until(lambda: active_cycles(platform, at.id) == 1, timeout=20,
+               what="the cycle to reach reporting")
+    root = tmp_path / "backups"
+    log = tmp_path / "schedule.log"
+    with log.open("w") as out:
+        job = subprocess.Popen(
+            [sys.executable, "deploy/backup.py", "schedule", str(root), "--every", "2s",
+             "--keep", "2", "--admin-url", ADMIN_URL, "--prefix", f"coachops_{NAMESPACE}"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True,
+        )
+        try:
+            wait_until(lambda: len(logged(log)) >= 4, timeout=120, what="four scheduled backups")
+        finally:
+            job.terminate()
+            job.wait(timeout=30)
+    lines = logged(log)
+    assert "failed" not in log.read_text(), log.read_text()
+    assert lines[0].endswith("1 kept, 0 removed"), lines  # one log line per backup
+    assert lines[3].endswith("2 kept, 1 removed"), lines
+    # Each backup is renamed into place when complete; a ".partial" is one cut short by the
+    # terminate above, never counted and removed at the next turn.
+    complete = sorted(p for p in root.iterdir() if not p.name.endswith(".partial"))
+    assert len(complete) == 2, list(root.iterdir())
+    assert all(len(list(p.glob("*.dump"))) == len(DATABASES) for p in complete)
+    newest = complete[-1]
+
+    platform.stop()
+    for service in DATABASES:
+        drop_database(ADMIN_URL, database_name(service))
+    out = run_backup("restore", newest)
+    assert out.count("restored") == len(DATABASES), out
+    for process in platform.processes.values():
+        process.start()
+    platform.wait_ready()
+    assert active_cycles(platform, at.id) == 1
