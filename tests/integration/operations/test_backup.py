@@ -4,8 +4,6 @@ rebuild), gives the same reports, and the platform carries on from there."""
 
 from __future__ import annotations
 
-import base64
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -89,15 +87,17 @@ def test_restore_refuses_an_incomplete_backup(tmp_path: Path) -> None:
 
 def test_the_backup_service_never_holds_the_master_key() -> None:
     """The key wrapping every data key stays out of the backup job and its volume, so a
-    stolen backup opens nothing (README, "Backups")."""
-    key = base64.b64encode(os.urandom(32)).decode()
-    config, _ = compose_config({**clean_env(), "COACHOPS_MASTER_KEY": key})
+    stolen backup opens nothing (README, "Backups"): the services get it as the secret
+    ``master_key``, the backup job only the superuser's password."""
+    config, _ = compose_config(clean_env())
     services = config["services"]
-    assert services["cycles"]["environment"]["COACHOPS_MASTER_KEY"] == key  # it is set
+    assert "master_key" in str(services["cycles"]["secrets"])  # the services have it
     job = services["backup"]
-    assert not any("MASTER_KEY" in name or key in str(value)
-                   for name, value in job.get("environment", {}).items()), job["environment"]
-    assert not any(key in str(part) for part in (job.get("command"), job.get("volumes"))), job
+    assert "master_key" not in str(job.get("secrets")), job
+    assert "postgres_password" in str(job.get("secrets")), job
+    assert not any("MASTER_KEY" in name for name in job.get("environment", {})), job
+    assert not any("master_key" in str(part)
+                   for part in (job.get("command"), job.get("volumes"))), job
     assert "schedule" in str(job["command"])
 
 
