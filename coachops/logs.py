@@ -107,6 +107,9 @@ class OneLineRefusals(logging.Filter):
 # not ``coachops.rpc.REQUEST_ID``, which is one RPC call's correlation id.
 REQUEST_ID = "request_id"
 REQUEST_ID_HEADER = "X-Request-Id"
+# A published event's header with the id of the request that recorded it: nameko's own
+# prefix, so a consuming worker's context data (and so its log lines) carry it too.
+REQUEST_HEADER = f"nameko.{REQUEST_ID}"
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # Green-thread local once nameko has monkey-patched (each worker, each HTTP request).
 _bound = threading.local()
