@@ -21,6 +21,7 @@ import requests
 import yaml
 
 from coachops import clock
+from coachops.settings import SETTINGS
 from coachops.store.admin import drop_database, ensure_role_and_database
 from deploy.local import SERVICES, Platform, ServiceProcess
 from tests.e2e.test_slice import accept_cycle, post_cycle, start_cycle_body
@@ -197,8 +198,6 @@ COMPOSE_DEFAULTS = {"COACHOPS_ENV": "production", "LOG_FORMAT": "json"}
 
 
 def test_every_setting_is_settable_from_env_with_its_own_default() -> None:
-    from coachops.settings import SETTINGS
-
     config, _ = compose_config(clean_env())
     passed = {key for name in APP_SERVICES
               for key in config["services"][name]["environment"]}
