@@ -35,6 +35,7 @@ from coachops.contracts import Envelope
 from coachops.dependencies import EventSourcedApp, NotificationLog, PublishedEvents, Readiness
 from coachops.identity import Actor
 from coachops.json import Json
+from coachops.logs import RequestIds
 from coachops.metrics import MetricsServer
 from coachops.rpc import rpc
 from coachops.unit_of_work import Answer, Once, UnitOfWork
@@ -45,6 +46,7 @@ MOST_PUBLISHED = 1000
 
 class Ready:
     metrics = MetricsServer()
+    request_ids = RequestIds()  # each worker's log lines carry its request's id
     ready = Readiness()
 
     @rpc

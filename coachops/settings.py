@@ -300,6 +300,9 @@ class Settings:
     max_workers: int = setting(
         "10", COUNT, "workers per service process (and database connections)")
     log_level: str = setting("INFO", log_level, "the least a service logs")
+    log_format: str = setting(
+        "plain", one_of("plain", "json"),
+        "a service's log lines: `json` (one object a line, with the request's id) or `plain`")
     metrics_port: int = setting(
         "0", integer(0, 65535), "where Prometheus metrics are served (0: off)")
     demo_metrics_port: int = setting(

@@ -34,7 +34,7 @@ from werkzeug.exceptions import (
     Unauthorized,
 )
 
-from coachops import metrics, settings
+from coachops import logs, metrics, settings
 from coachops.bus.tolerant import TolerantReplyListener
 from coachops.commands import field_errors
 from coachops.errors import CoachopsError
@@ -300,6 +300,11 @@ class JsonHttp(HttpRequestHandler):
     def handle_request(self, request: Request) -> Response:
         started = time.perf_counter()
         request.shallow = False
+        # The request's id: in this thread's log lines, the worker's context data (and so
+        # every RPC call's headers) and the answer's header.
+        request_id = logs.request_id(request.headers.get(logs.REQUEST_ID_HEADER))
+        request.environ[logs.REQUEST_ID] = request_id
+        logs.bind(request_id)
         try:
             self.check_access(request)
             response = self.response_from_result(self.run_route(request))
@@ -310,6 +315,8 @@ class JsonHttp(HttpRequestHandler):
         # The route's rule, not the URL: ids in paths would explode the label set.
         metrics.GATEWAY_SECONDS.labels(self.url).observe(time.perf_counter() - started)
         metrics.GATEWAY_REQUESTS.labels(self.url, request.method, response.status_code).inc()
+        response.headers[logs.REQUEST_ID_HEADER] = request_id
+        logs.bind(None)
         return response
 
     def run_route(self, request: Request) -> Any:
@@ -318,8 +325,10 @@ class JsonHttp(HttpRequestHandler):
         args, kwargs = self.get_entrypoint_parameters(request)
         self.check_signature(args, kwargs)
         answered = Event()
+        context = self.server.context_data_from_headers(request)
+        context[logs.REQUEST_ID] = request.environ[logs.REQUEST_ID]
         worker = self.container.spawn_worker(
-            self, args, kwargs, context_data=self.server.context_data_from_headers(request),
+            self, args, kwargs, context_data=context,
             handle_result=partial(self.handle_result, answered))
         seconds = answer_seconds(request.method, self.url)
         try:

@@ -19,7 +19,7 @@ from nameko.containers import WorkerContext
 from nameko.exceptions import RpcTimeout, UnknownService
 from werkzeug.exceptions import ServiceUnavailable
 
-from coachops import settings
+from coachops import logs, settings
 from coachops.errors import Forbidden
 from coachops.identity import Actor, Role
 from gateway.http import Backend
@@ -42,7 +42,10 @@ class RosterRoles(Backend):
         if kept is not None and now - kept[0] < self.seconds:
             return kept[1]
         # Asked outside any route's worker (before one is spawned): a context of its own.
-        proxy = self.get_dependency(WorkerContext(self.container, None, entrypoint))
+        # It carries the request's id, as a route's worker would (``coachops.logs``).
+        request = logs.bound()
+        proxy = self.get_dependency(WorkerContext(
+            self.container, None, entrypoint, data={logs.REQUEST_ID: request} if request else None))
         try:
             with eventlet.Timeout(ANSWER_SECONDS):
                 roles = frozenset(Role(r) for r in proxy.roles_on(str(person)))

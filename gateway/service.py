@@ -8,6 +8,7 @@ import eventlet
 from werkzeug import Request
 
 from coachops import settings
+from coachops.logs import RequestIds
 from coachops.metrics import MetricsServer
 from gateway.http import http
 from gateway.openapi import ApiDescriptionRoutes
@@ -35,6 +36,7 @@ class GatewayService(AdminRoutes, AgreementRoutes, AppRoutes, ApiDescriptionRout
     name = "gateway"
 
     metrics = MetricsServer()
+    request_ids = RequestIds()  # each worker's log lines carry its request's id
     revocations = RevocationList()  # the gateway's own database: revoked tokens
     roster_roles = RosterRoles()  # the roles the roster gives each caller today
     sessions = SessionStore()  # the gateway's own database: browser sessions (district sign-in)

@@ -13,7 +13,7 @@ row is locked with SKIP LOCKED, so one relays while the others wait their turn.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -28,7 +28,7 @@ from kombu.entity import Exchange
 from kombu.messaging import Producer
 from nameko.constants import PERSISTENT
 
-from coachops import faults, metrics
+from coachops import faults, logs, metrics
 from coachops.bus.topology import event_exchange
 from coachops.contracts import Envelope, Outgoing, encode
 from coachops.store import PostgresDatabase
@@ -163,25 +163,29 @@ class RunPublisher:
                                       auto_declare=False)
         return self._producer
 
-    def publish_run(self, messages: Sequence[tuple[Any, str, str]]) -> None:
-        """``(body, routing key, message id)`` each, all committed together or none."""
+    def publish_run(self, messages: Sequence[tuple[Any, str, str]],
+                    headers: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        """``(body, routing key, message id)`` each, all committed together or none;
+        ``headers``: a message's own, by its id."""
         if self._producer is None:
-            self._publish(messages)
+            self._publish(messages, headers or {})
             return
         try:
-            self._publish(messages)
+            self._publish(messages, headers or {})
         except Exception:
             # The kept connection may have died while idle (a broker restart): one more try
             # on a new one. Harmless if the first run did commit: a duplicate at worst.
             log.info("publishing a run failed on the kept connection; trying a new one",
                      exc_info=True)
-            self._publish(messages)
+            self._publish(messages, headers or {})
 
-    def _publish(self, messages: Sequence[tuple[Any, str, str]]) -> None:
+    def _publish(self, messages: Sequence[tuple[Any, str, str]],
+                 headers: Mapping[str, Mapping[str, str]]) -> None:
         try:
             producer = self._open()
             for body, routing_key, message_id in messages:
                 producer.publish(body, routing_key=routing_key, message_id=message_id,
+                                 headers=dict(headers.get(message_id, {})),
                                  delivery_mode=PERSISTENT, retry=False)
             faults.point("relay.before_commit")
             producer.channel.tx_commit()
@@ -223,6 +227,11 @@ class OutboxRelay:
                 (self.source,),
             )
 
+    def request_ids(self, first: int, last: int) -> dict[int, str]:
+        """The request each notification was recorded in, where the recorder keeps them."""
+        of = getattr(self.application.recorder, "request_ids", None)
+        return of(first, last) if of is not None else {}
+
     def last_published(self) -> int:
         """The position of the last event published (0: none yet)."""
         with self.database.transaction(commit=False) as cursor:
@@ -254,8 +263,11 @@ class OutboxRelay:
             )
             faults.point("relay.before_publish")
             if envelopes:
+                requests = self.request_ids(notifications[0].id, notifications[-1].id)
                 self.publisher.publish_run([
-                    (encode(e), e.event_type, str(e.event_id)) for e in envelopes])
+                    (encode(e), e.event_type, str(e.event_id)) for e in envelopes],
+                    headers={str(e.event_id): {logs.REQUEST_HEADER: requests[e.position]}
+                             for e in envelopes if e.position in requests})
             for envelope in envelopes:
                 metrics.EVENTS_PUBLISHED.labels(self.source, envelope.event_type).inc()
             faults.point("relay.after_publish")

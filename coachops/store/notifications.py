@@ -20,6 +20,7 @@ from eventsourcing.persistence import (
 from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
 
+from coachops import logs
 from coachops.store.aggregate import PostgresAggregateRecorder
 from coachops.store.database import PostgresDatabase
 from coachops.store.recorder import retried
@@ -40,6 +41,11 @@ class PostgresApplicationRecorder(PostgresAggregateRecorder, ApplicationRecorder
             ).format(index=index, table=self.events_table)
         )
         self.channel_name = events_table_name
+        # The request each event was recorded in (``coachops.logs``), beside the events so
+        # their stored form is unchanged: the relay puts it in the published message's headers.
+        self.requests_table = self._creates(
+            f"{events_table_name}_requests",
+            "notification_id bigint PRIMARY KEY, request_id text NOT NULL")
         # One round trip: lock, notify, insert. EXCLUSIVE mode serialises inserts (so ids
         # are issued in commit order and MAX() is stable) but not SELECTs. In READ COMMITTED
         # each statement takes a fresh snapshot, so the INSERT, planned after the lock is
@@ -71,7 +77,23 @@ class PostgresApplicationRecorder(PostgresAggregateRecorder, ApplicationRecorder
             return []
         cursor.execute(self._insert_statement, self._columns(stored_events))
         # Ids are MAX + ordinality, so sorted they are in the order of stored_events.
-        return sorted(row[0] for row in cursor.fetchall())
+        ids = sorted(row[0] for row in cursor.fetchall())
+        request = logs.bound()
+        if request:  # in the same transaction: recorded with the events or not at all
+            cursor.execute(
+                sql.SQL("INSERT INTO {table} (notification_id, request_id) "
+                        "SELECT unnest(%s::bigint[]), %s").format(table=self.requests_table),
+                (ids, request))
+        return ids
+
+    @retried
+    def request_ids(self, first: int, last: int) -> dict[int, str]:
+        """The request id of each notification from ``first`` to ``last`` recorded in one."""
+        rows = self._rows(
+            sql.SQL("SELECT notification_id, request_id FROM {table} "
+                    "WHERE notification_id BETWEEN %s AND %s").format(table=self.requests_table),
+            (first, last))
+        return {int(n): str(r) for n, r in rows}
 
     @retried
     def select_notifications(

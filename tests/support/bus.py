@@ -26,6 +26,7 @@ class Published:
         self.queue = queue
         self.timeout = timeout
         self.seen: list[tuple[Envelope, str]] = []
+        self.headers: dict[str, dict[str, Any]] = {}  # each message's, by its event id
 
     def collect(self, wanted: Callable[[Envelope], bool],
                 count: int) -> list[tuple[Envelope, str]]:
@@ -40,6 +41,7 @@ class Published:
             message.ack()
             raw = message.body if isinstance(message.body, str) else message.body.decode()
             self.seen.append((decode(message.payload), raw))
+            self.headers[str(self.seen[-1][0].event_id)] = dict(message.headers or {})
         return found
 
     def of_stream(self, stream_id: str, count: int) -> list[tuple[Envelope, str]]:

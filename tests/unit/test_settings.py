@@ -49,6 +49,7 @@ MALFORMED: dict[str, tuple[str, str]] = {
     "METRICS_PORT": ("70000", "from 0 to 65535"),
     "DEMO_METRICS_PORT": ("65535", "from 1 to 65531"),
     "LOG_LEVEL": ("info", "one of DEBUG"),
+    "LOG_FORMAT": ("xml", "one of plain, json"),
     "COACHOPS_ADMIN_URL": ("postgres", "postgresql://"),
     "DB_PREFIX": ("coachops-district", "lower-case letters"),
     "OIDC_ISSUER": ("accounts.google.com", "not a URL"),

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from coachops import faults
+from coachops import faults, logs
 from coachops.bus.relay import (
     OutboxRelay,
     may_translate,
@@ -188,3 +188,25 @@ def test_only_what_the_translator_translates_is_decoded_and_the_same_is_publishe
     middle = notifications[len(notifications) // 2].id
     assert (published_events(SOURCE, app, to_integration, middle, 50)
             == published_events(SOURCE, app, asks_about_all, middle, 50))
+
+
+def test_an_event_carries_the_id_of_the_request_that_recorded_it(app: TimeTracking,
+                                                                  relay: OutboxRelay) -> None:
+    record_entries(app, 1)  # outside any request
+    logs.bind("req-entry-2")  # as a service's worker binds its request's (RequestIds)
+    try:
+        values = EntryValues.of(school_id=SCHOOL, worked_on=MONDAY, category_id="co-planning",
+                                start=time(9), end=time(9, 30))
+        app.record_entry(Actor(COACH, Role.COACH), COACH, values, MONDAY + timedelta(days=60))
+    finally:
+        logs.bind(None)
+    with listening(SOURCE, timeout=5.0) as published:
+        relay_all(relay)
+        entries = [e for e, _ in published.collect(
+            lambda e: e.event_type == "TimeEntryRecorded", 2)]
+        headers = [published.headers[str(e.event_id)] for e in entries]
+    assert logs.REQUEST_HEADER not in headers[0]
+    assert headers[1][logs.REQUEST_HEADER] == "req-entry-2"
+    # The stored event is as before: the id is kept beside it, not in it.
+    assert app.recorder.request_ids(1, entries[1].position) == {
+        entries[1].position: "req-entry-2"}

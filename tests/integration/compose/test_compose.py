@@ -19,6 +19,7 @@ import requests
 import yaml
 
 from coachops import clock
+from coachops.settings import SETTINGS
 from coachops.settings import load as load_settings
 from coachops.store.admin import drop_database, ensure_role_and_database
 from deploy import make_secrets
@@ -229,3 +230,30 @@ def test_production_mode_refuses_to_start_without_a_token_secret(tmp_path: Path)
     assert short.log().strip() == (
         "coachops: COACHOPS_TOKEN_SECRET: is 3 characters; production needs at least 16 "
         "(`make secrets` writes strong ones)")
+
+
+# Settings no compose service reads: a crash test's fault point, `make demo`'s port, the
+# backup tool's superuser URL. Secrets (``from_file``) are checked with the secrets' tests.
+NOT_FOR_COMPOSE = {"COACHOPS_FAULT", "DEMO_METRICS_PORT", "COACHOPS_ADMIN_URL"}
+# Where compose's default is not the code's, and why: compose is the district's deployment
+# (production), and its logs are JSON lines for a log collector.
+COMPOSE_DEFAULTS = {"COACHOPS_ENV": "production", "LOG_FORMAT": "json"}
+
+
+def test_every_setting_is_settable_from_env_with_its_own_default() -> None:
+    config, _ = compose_config(clean_env())
+    passed = {key for name in APP_SERVICES
+              for key in config["services"][name]["environment"]}
+    wanted = {s.name for s in SETTINGS if not s.from_file} - NOT_FOR_COMPOSE
+    assert wanted - passed == set(), "settings compose does not pass (docker-compose.yml)"
+    # Each is `${NAME:-default}`, the default the code's unless COMPOSE_DEFAULTS says why;
+    # only a few are fixed by the deployment itself (the container's ports).
+    text = (ROOT / "docker-compose.yml").read_text()
+    fixed = {"METRICS_PORT", "GATEWAY_ADDRESS", "AMQP_URI"} | {
+        s.name for s in SETTINGS if s.name.endswith("_DATABASE_URL")}
+    for declared in SETTINGS:
+        if declared.name in wanted - fixed:
+            found = re.findall(rf"\b{declared.name}: \$\{{{declared.name}:-([^}}]*)\}}", text)
+            assert found, f"{declared.name} is not `${{{declared.name}:-...}}` in compose"
+            default = COMPOSE_DEFAULTS.get(declared.name, declared.default)
+            assert set(found) == {default}, (declared.name, found)
