@@ -50,9 +50,8 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 # The modules that register an owner, imported by ``status`` to know the code's versions.
 OWNER_MODULES = (
     "coachops.privacy.keys",
-    "coachops.bus.idempotency",
-    "coachops.bus.parked",
     "coachops.bus.relay",
+    "services.reporting.schema",
     "gateway.sessions",
     "gateway.revocations",
 )
@@ -93,6 +92,10 @@ class Migrations:
     @property
     def version(self) -> int:
         return len(self.steps)
+
+    def __call__(self, cursor: Cursor) -> None:
+        """Apply this owner's pending steps: a ``Database(schema=...)`` at start-up."""
+        apply(cursor, self)
 
 
 REGISTRY: dict[str, Migrations] = {}
@@ -172,9 +175,17 @@ def status(database_url: str, known: Iterable[Migrations] | None = None) -> list
                 " ORDER BY owner, version"
             )
             rows = cursor.fetchall()
+            cursor.execute("SELECT to_regclass('read_model_schema') IS NOT NULL")
+            read_models = None
+            if cursor.fetchone()[0]:  # type: ignore[index]
+                cursor.execute("SELECT version FROM read_model_schema")
+                row = cursor.fetchone()
+                read_models = row[0] if row else None
     finally:
         conn.close()
     lines = []
+    if read_models is not None:  # rebuilt from received_events, not migrated
+        lines.append(f"reporting read models: version {read_models} (rebuilt when it changes)")
     latest: dict[str, tuple[int, str, object]] = {}
     changed: dict[str, list[int]] = {}
     for owner, version, name, applied_at, digest in rows:
