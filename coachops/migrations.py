@@ -14,6 +14,10 @@ committed, find nothing left to do. A database whose recorded version is newer t
 District IT::
 
     python -m coachops.migrations status --database-url URL
+    python -m coachops.migrations upgrade --database-url URL
+
+``upgrade`` applies the pending steps of the owners recorded in that database (each service
+does the same at start-up); an owner never recorded there is left to its service.
 """
 
 from __future__ import annotations
@@ -55,6 +59,11 @@ OWNER_MODULES = (
     "gateway.sessions",
     "gateway.revocations",
 )
+
+
+# Owners named so are a store's tables, made by its recorder (``coachops.store.recorder``).
+STORE = "store:"
+STORE_VERSION = 1
 
 
 class SchemaTooNew(CoachopsError):
@@ -156,13 +165,37 @@ def upgrade(database_url: str, *owners: Migrations) -> list[tuple[str, int]]:
         conn.close()
 
 
+def known_owners() -> list[Migrations]:
+    """Every owner of this code, their modules imported."""
+    for module in OWNER_MODULES:
+        importlib.import_module(module)
+    # Run as ``python -m``, this module is ``__main__``: the owners register with the other.
+    return list(importlib.import_module("coachops.migrations").REGISTRY.values())
+
+
+def upgrade_recorded(database_url: str) -> list[tuple[str, int]]:
+    """Apply the pending steps of the owners recorded in the database (district IT's tool)."""
+    code = {m.owner: m for m in known_owners()}
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (LOCK,))
+            cursor.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
+            if not cursor.fetchone()[0]:  # type: ignore[index]
+                raise CoachopsError(
+                    "no schema_migrations table: start the services once, they make it"
+                )
+            cursor.execute("SELECT DISTINCT owner FROM schema_migrations ORDER BY owner")
+            owners = [code[o] for (o,) in cursor.fetchall() if o in code]
+            return apply(cursor, *owners)
+    finally:
+        conn.close()
+
+
 def status(database_url: str, known: Iterable[Migrations] | None = None) -> list[str]:
     """One line per owner recorded in the database: its version, the code's, and pending."""
     if known is None:
-        for module in OWNER_MODULES:
-            importlib.import_module(module)
-        # Run as ``python -m``, this module is ``__main__``: the owners register with the other.
-        known = importlib.import_module("coachops.migrations").REGISTRY.values()
+        known = known_owners()
     code = {m.owner: m for m in known}
     conn = psycopg2.connect(database_url)
     try:
@@ -195,6 +228,8 @@ def status(database_url: str, known: Iterable[Migrations] | None = None) -> list
             changed.setdefault(owner, []).append(version)
     for owner, (version, name, applied_at) in sorted(latest.items()):
         mine = code.get(owner)
+        if mine is None and owner.startswith(STORE):
+            mine = Migrations(owner, (Migration(1, "baseline", ""),) * STORE_VERSION)
         if mine is None:
             state = "unknown to this code"
         elif version > mine.version:
@@ -215,7 +250,15 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     show = commands.add_parser("status", help="each owner's recorded and pending versions")
     show.add_argument("--database-url", required=True)
+    up = commands.add_parser("upgrade", help="apply the pending steps of the recorded owners")
+    up.add_argument("--database-url", required=True)
     args = parser.parse_args(argv)
+    if args.command == "upgrade":
+        applied = upgrade_recorded(args.database_url)
+        for owner, version in applied:
+            print(f"{owner}: applied step {version}")
+        if not applied:
+            print("nothing pending")
     for line in status(args.database_url):
         print(line)
     return 0

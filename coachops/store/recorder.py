@@ -15,6 +15,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import retry
 from psycopg2 import sql
 
+from coachops import migrations
 from coachops.store.database import PostgresDatabase
 
 # A restart of PostgreSQL takes a few seconds; ten tries half a second apart cover it.
@@ -58,6 +59,7 @@ class PostgresRecorder:
     def __init__(self, database: PostgresDatabase) -> None:
         self.database = database
         self._create_statements: list[sql.Composable] = []
+        self._table_names: list[str] = []
 
     def _table(self, name: str) -> sql.Identifier:
         if len(name) > self.MAX_IDENTIFIER_LEN:
@@ -67,6 +69,7 @@ class PostgresRecorder:
     def _creates(self, name: str, columns: str) -> sql.Identifier:
         """The table ``name`` in this schema, which ``create_table()`` makes with ``columns``."""
         table = self._table(name)
+        self._table_names.append(name)
         self._create_statements.append(
             sql.SQL("CREATE TABLE IF NOT EXISTS {table} (" + columns + ")").format(table=table)
         )
@@ -87,5 +90,13 @@ class PostgresRecorder:
                 "SELECT pg_advisory_xact_lock(hashtext(%s))",
                 (f"coachops.store:{self.database.schema}",),
             )
+            # Made on every call, as eventsourcing's recorders promise (and its tests
+            # check, dropping tables between tests); the recorder's versions are recorded
+            # (``store:schema.table``, step 1 the same statements) so later steps run once.
             for statement in self._create_statements:
                 cursor.execute(statement)
+            baseline = ";\n".join(s.as_string(cursor.connection) for s in self._create_statements)
+            tables = "+".join(self._table_names)
+            migrations.apply(cursor, migrations.Migrations.of(
+                f"{migrations.STORE}{self.database.schema}.{tables}", ("baseline", baseline)
+            ))

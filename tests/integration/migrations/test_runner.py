@@ -203,3 +203,31 @@ def test_status_of_an_unreachable_database_fails_in_one_line() -> None:
     assert len(lines) == 1
     assert lines[0].startswith("coachops.migrations: the database (PostgreSQL): ")
     assert "19111" in lines[0]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coachops.migrations", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_upgrade_applies_what_is_pending_and_refuses_a_database_never_started(
+    database_url: str,
+) -> None:
+    never = run_cli("upgrade", "--database-url", database_url)
+    assert never.returncode == 1
+    assert never.stderr.strip().splitlines() == [
+        "coachops.migrations: no schema_migrations table: start the services once, they make it"
+    ]
+    migrations.upgrade(database_url, keys.MIGRATIONS)
+    execute(database_url, "DELETE FROM schema_migrations")  # as if recorded by no one yet
+    execute(database_url, "INSERT INTO schema_migrations (owner, version, name, checksum)"
+            " VALUES ('gateway.sessions', 0, 'none', 'x')")
+    done = run_cli("upgrade", "--database-url", database_url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "gateway.sessions: applied step 1"
+    assert rows(database_url, "SELECT to_regclass('browser_sessions') IS NOT NULL") == [(True,)]
+    again = run_cli("upgrade", "--database-url", database_url)
+    assert again.stdout.splitlines()[0] == "nothing pending"
