@@ -20,7 +20,7 @@ from coachops import migrations
 from coachops.migrations import Migrations, SchemaTooNew
 from coachops.privacy import keys, master
 from coachops.privacy.keys import PostgresKeys
-from coachops.store import PostgresDatabase
+from coachops.store import PostgresApplicationRecorder, PostgresDatabase
 from coachops.store.admin import drop_database, ensure_role_and_database
 
 ADMIN_URL = os.environ.get(
@@ -231,3 +231,23 @@ def test_upgrade_applies_what_is_pending_and_refuses_a_database_never_started(
     assert rows(database_url, "SELECT to_regclass('browser_sessions') IS NOT NULL") == [(True,)]
     again = run_cli("upgrade", "--database-url", database_url)
     assert again.stdout.splitlines()[0] == "nothing pending"
+
+
+def test_a_stores_tables_are_recorded_and_made_again_if_dropped(database_url: str) -> None:
+    database = PostgresDatabase(database_url, pool_size=2)
+    try:
+        recorder = PostgresApplicationRecorder(database, events_table_name="cycles_events")
+        recorder.create_table()
+        # eventsourcing's contract: create_table makes the tables whenever called.
+        execute(database_url, "DROP TABLE cycles_events")
+        recorder.create_table()
+    finally:
+        database.close()
+    assert rows(database_url, "SELECT to_regclass('cycles_events') IS NOT NULL") == [(True,)]
+    assert rows(database_url, "SELECT owner, version, name FROM schema_migrations") == [
+        ("store:public.cycles_events", 1, "baseline")
+    ]
+    shown = run_status(database_url)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("store:public.cycles_events: version 1 (baseline, applied ")
+    assert shown.stdout.strip().endswith(", up to date")
