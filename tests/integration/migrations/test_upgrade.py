@@ -56,6 +56,8 @@ def test_an_upgrade_keeps_every_event_and_every_report(previous_tree: Path,
 
     assert after["exits"] == {name: 0 for name in before["exits"]}
     assert after["reports"] == before["reports"]
+    assert before["reports"]["time-use"][1]["rows"], "the old release's reports held nothing"
+    assert before["counts"]["timetracking.timetracking_events"] > 0
     assert all(status == 200 for status, _ in after["reports"].values())
     lost = {t: (n, after["counts"].get(t)) for t, n in before["counts"].items()
             if after["counts"].get(t, -1) < n}
@@ -73,3 +75,4 @@ def test_an_upgrade_keeps_every_event_and_every_report(previous_tree: Path,
     assert ("reporting", 1, "baseline") in recorded["reporting"]
     assert ("privacy.keys", 1, "baseline") in recorded["agreements"]
     assert ("bus.relay", 1, "baseline") in recorded["cycles"]
+    assert any(owner.startswith("store:") for owner, _, _ in recorded["cycles"])
