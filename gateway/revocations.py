@@ -40,6 +40,7 @@ import psycopg2
 from eventlet.event import Event
 from werkzeug.exceptions import ServiceUnavailable
 
+from coachops import migrations
 from coachops.dependencies import Database
 from coachops.store import PostgresDatabase
 
@@ -71,6 +72,9 @@ CREATE TABLE IF NOT EXISTS integration_tokens (
 );
 CREATE INDEX IF NOT EXISTS integration_tokens_by_person ON integration_tokens (person_id);
 """
+
+# Step 1 is the tables as the release before migrations made them (DDL, idempotent).
+MIGRATIONS = migrations.register("gateway.revocations", ("baseline", DDL))
 
 CHANNEL = "coachops_revocations"
 REFRESH_SECONDS = 1.0
@@ -120,7 +124,7 @@ def notice_of_person(person_id: UUID, issued_before: datetime) -> str:
 
 def create_tables(datastore: PostgresDatabase) -> None:
     with datastore.transaction() as cursor:
-        cursor.execute(DDL)
+        migrations.apply(cursor, MIGRATIONS)
 
 
 def revoke_token(datastore: PostgresDatabase, token_id: UUID) -> None:
@@ -210,7 +214,7 @@ class RevocationList(Database):
     (``is_revoked``), kept current by a thread of the service."""
 
     def __init__(self) -> None:
-        super().__init__(schema=DDL)
+        super().__init__(schema=MIGRATIONS)
         self.follower: Follower | None = None
         self._first_read = Event()
         self._stopped = False

@@ -30,7 +30,7 @@ from typing import Any
 from werkzeug import Request, Response
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from coachops import settings
+from coachops import migrations, settings
 from coachops.dependencies import Database
 from coachops.identity import Actor, Role
 from coachops.store import PostgresDatabase
@@ -72,6 +72,9 @@ CREATE TABLE IF NOT EXISTS pending_sign_ins (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 """
+
+# Step 1 is the tables as the release before migrations made them (DDL, idempotent).
+MIGRATIONS = migrations.register("gateway.sessions", ("baseline", DDL))
 
 
 def digest(secret: str) -> str:
@@ -254,7 +257,7 @@ class SessionStore(Database):
     gateway's entrypoint asks it who a request with a session cookie is."""
 
     def __init__(self) -> None:
-        super().__init__(schema=DDL)
+        super().__init__(schema=MIGRATIONS)
 
     def has_cookie(self, request: Request) -> bool:
         return COOKIE in request.cookies and "Authorization" not in request.headers

@@ -28,7 +28,7 @@ from kombu.entity import Exchange
 from kombu.messaging import Producer
 from nameko.constants import PERSISTENT
 
-from coachops import faults, logs, metrics
+from coachops import faults, logs, metrics, migrations
 from coachops.bus.topology import event_exchange
 from coachops.contracts import Envelope, Outgoing, encode
 from coachops.store import PostgresDatabase
@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS outbox_relay (
     last_published bigint
 )
 """
+
+# Step 1 is the tables as the release before migrations made them (DDL, idempotent).
+MIGRATIONS = migrations.register("bus.relay", ("baseline", DDL))
 
 
 def to_envelopes(
@@ -221,7 +224,7 @@ class OutboxRelay:
 
     def ensure_tables(self) -> None:
         with self.database.transaction() as cursor:
-            cursor.execute(DDL)
+            migrations.apply(cursor, MIGRATIONS)
             cursor.execute(
                 "INSERT INTO outbox_relay (source) VALUES (%s) ON CONFLICT DO NOTHING",
                 (self.source,),

@@ -25,6 +25,7 @@ from uuid import UUID
 from eventsourcing.utils import retry
 from psycopg2.extensions import cursor as Cursor
 
+from coachops import migrations
 from coachops.privacy.master import MasterKey, MasterKeyError
 from coachops.store import PostgresDatabase
 
@@ -47,6 +48,8 @@ CREATE TABLE IF NOT EXISTS erased_people (
     keys_destroyed integer NOT NULL
 );
 """
+# Step 1 is the tables as the release before migrations made them (DDL, idempotent).
+MIGRATIONS = migrations.register("privacy.keys", ("baseline", DDL))
 
 # Destroys the keys of the subjects given, and closes those with none yet for good.
 ERASE_SUBJECTS = (
@@ -119,7 +122,7 @@ class PostgresKeys(Keys):
         a key was wrapped by a master key other than the one configured."""
         with self.database.transaction() as cursor:
             lock(cursor)
-            cursor.execute(DDL)
+            migrations.apply(cursor, MIGRATIONS)
             rewrap(cursor, self.master, self.master)
             check_master_key(cursor, self.master)
 

@@ -35,17 +35,15 @@ class PostgresApplicationRecorder(PostgresAggregateRecorder, ApplicationRecorder
     ) -> None:
         super().__init__(database, events_table_name=events_table_name)
         index = sql.Identifier(f"{events_table_name}_notification_id_idx"[:63])
-        self._create_statements.append(
-            sql.SQL(
-                "CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} (notification_id)"
-            ).format(index=index, table=self.events_table)
-        )
+        self._create_statements.append((1, sql.SQL(
+            "CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} (notification_id)"
+        ).format(index=index, table=self.events_table)))
         self.channel_name = events_table_name
         # The request each event was recorded in (``coachops.logs``), beside the events so
         # their stored form is unchanged: the relay puts it in the published message's headers.
         self.requests_table = self._creates(
             f"{events_table_name}_requests",
-            "notification_id bigint PRIMARY KEY, request_id text NOT NULL")
+            "notification_id bigint PRIMARY KEY, request_id text NOT NULL", step=2)
         # One round trip: lock, notify, insert. EXCLUSIVE mode serialises inserts (so ids
         # are issued in commit order and MAX() is stable) but not SELECTs. In READ COMMITTED
         # each statement takes a fresh snapshot, so the INSERT, planned after the lock is

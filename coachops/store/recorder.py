@@ -15,6 +15,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import retry
 from psycopg2 import sql
 
+from coachops import migrations
 from coachops.store.database import PostgresDatabase
 
 # A restart of PostgreSQL takes a few seconds; ten tries half a second apart cover it.
@@ -57,19 +58,23 @@ class PostgresRecorder:
 
     def __init__(self, database: PostgresDatabase) -> None:
         self.database = database
-        self._create_statements: list[sql.Composable] = []
+        # What ``create_table()`` runs, each with the step of the store's schema that
+        # brought it (1: the tables of the first versioned release).
+        self._create_statements: list[tuple[int, sql.Composable]] = []
+        self._table_names: list[str] = []
 
     def _table(self, name: str) -> sql.Identifier:
         if len(name) > self.MAX_IDENTIFIER_LEN:
             raise ProgrammingError(f"Identifier too long: {name}")
         return sql.Identifier(self.database.schema, name)
 
-    def _creates(self, name: str, columns: str) -> sql.Identifier:
-        """The table ``name`` in this schema, which ``create_table()`` makes with ``columns``."""
+    def _creates(self, name: str, columns: str, step: int = 1) -> sql.Identifier:
+        """The table ``name`` in this schema, which ``create_table()`` makes with ``columns``
+        (a table a later release adds names the step of the store's schema it is)."""
         table = self._table(name)
-        self._create_statements.append(
-            sql.SQL("CREATE TABLE IF NOT EXISTS {table} (" + columns + ")").format(table=table)
-        )
+        self._table_names.append(name)
+        self._create_statements.append((step, sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {table} (" + columns + ")").format(table=table)))
         return table
 
     def _rows(self, query: sql.Composable, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -87,5 +92,14 @@ class PostgresRecorder:
                 "SELECT pg_advisory_xact_lock(hashtext(%s))",
                 (f"coachops.store:{self.database.schema}",),
             )
-            for statement in self._create_statements:
+            # Made on every call, as eventsourcing's recorders promise (and its tests
+            # check, dropping tables between tests); the recorder's versions are recorded
+            # (``store:schema.table``, step 1 the same statements) so later steps run once.
+            for _, statement in self._create_statements:
                 cursor.execute(statement)
+            steps = [";\n".join(s.as_string(cursor.connection)
+                                for n, s in self._create_statements if n == step)
+                     for step in range(1, max(n for n, _ in self._create_statements) + 1)]
+            migrations.apply(cursor, migrations.Migrations.of(
+                f"{migrations.STORE}{self.database.schema}.{self._table_names[0]}",
+                *((migrations.STORE_STEPS[n], statements) for n, statements in enumerate(steps))))

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from psycopg2.extensions import cursor as Cursor
 
+from coachops import migrations
 from coachops.privacy import ERASED
 from services.reporting import facts, periods, projections, schema, sql
 from services.reporting.projections import PLACE_CYCLES, ROSTER, refold
@@ -245,7 +246,7 @@ def ensure_current(cursor: Cursor, progress: Callable[[int, int], None] | None =
     ``received_events``: returns the events derived then, None when kept. Under the writer
     lock, so two processes starting at once do it once and no consumer writes meanwhile."""
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", (schema.WRITER_LOCK,))
-    cursor.execute(schema.READ_MODEL_SCHEMA)
+    migrations.apply(cursor, schema.MIGRATIONS)
     cursor.execute("SELECT version FROM read_model_schema")
     row = cursor.fetchone()
     if row is not None and row[0] == schema.SCHEMA_VERSION:

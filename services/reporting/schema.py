@@ -15,6 +15,7 @@ import hashlib
 
 from psycopg2.extensions import cursor as Cursor
 
+from coachops import migrations
 from coachops.bus import idempotency, parked
 from services.reporting import rollups
 
@@ -129,6 +130,10 @@ CREATE TABLE IF NOT EXISTS read_model_schema (
     version text NOT NULL
 );
 """
+# The tables kept across versions of the read models are migrated (step 1: as the release
+# before migrations made them); the read models are rebuilt instead, their version in
+# ``read_model_schema``.
+MIGRATIONS = migrations.register("reporting", ("baseline", KEPT + READ_MODEL_SCHEMA))
 
 # Every table of a rebuild from the sources (made in a shadow schema and swapped in).
 TABLES = ("processed_events", "received_events", "gap_marks", *DERIVED)
