@@ -79,7 +79,7 @@ def time_use(platform: Platform, school: str, start: date, end: date) -> dict[st
 def people_at(platform: Platform, school: str, on: date) -> int:
     response = requests.get(f"{platform.url}/roster/people", timeout=30,
                             params={"school_id": str(roster_id(school)), "on": on.isoformat(),
-                                    "limit": 500},
+                                    "limit": "500"},
                             headers=anyone(platform, "district_leader"))
     assert response.status_code == 200, response.text
     total: int = response.json()["total"]
