@@ -153,6 +153,19 @@ def optional(read: Callable[[str], str]) -> Callable[[str], str]:
     return read_or_unset
 
 
+def principal_roles(value: str) -> tuple[str, ...]:
+    """OneRoster roles that make a school's principal, first ranked first; ``none`` for none
+    (an empty variable is unset, so the default)."""
+    if value.strip() == "none":
+        return ()
+    roles = tuple(r.strip() for r in value.split(",") if r.strip())
+    wrong = [r for r in roles if r not in ("principal", "administrator")]
+    if wrong or len(set(roles)) != len(roles):
+        raise ValueError(f"is {value!r}; a comma-separated list of principal and "
+                         "administrator (each once), or none")
+    return roles
+
+
 def oidc_scopes(value: str) -> str:
     if "openid" not in value.split():
         raise ValueError(f"is {value!r}; the scopes asked of the provider, with openid")
@@ -341,6 +354,15 @@ class Settings:
         "0.4", number(0, 1, above=False),
         "the district's target for the share of logged time spent coaching, 0 to 1: the "
         "reports, the dashboard and the app judge each coaching share against it")
+
+    # Who heads a school from the export alone: most districts' SIS lists the principal as
+    # the school's administrator; one that lists assistant principals as administrators too
+    # leaves ``administrator`` out (or names principals in assignments.csv, with ``none``).
+    roster_principal_roles: tuple[str, ...] = setting(
+        "principal,administrator", principal_roles,
+        "the OneRoster roles that make a staff member at a school its principal on import, "
+        "first ranked first: principal (1.2), administrator, both, or none so that only "
+        "assignments.csv names principals")
 
     def database_url(self, service: str) -> str:
         urls = {s: str(getattr(self, f"{s}_database_url")) for s in SERVICES}

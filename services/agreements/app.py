@@ -113,7 +113,8 @@ class Agreements(ServiceApplication):
             return self.roster_index.teacher_schools_on(person_id, effective_on)
 
         found = roster_import.plan(roster, load, effective_on,
-                                   progress or roster_import.no_progress, teaching_at)
+                                   progress or roster_import.no_progress, teaching_at,
+                                   settings.current().roster_principal_roles)
         changes = roster_import.changes(found, load)
         if apply:
             unit.add(*found.aggregates)

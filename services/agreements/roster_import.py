@@ -37,8 +37,10 @@ only the columns named here are read; the others may be there or not.
 Roles from the export: a teacher who is not a coach in ``assignments.csv`` teaches at each
 school of ``orgSourcedIds`` from the import's ``effective_on``. At a school whose principal
 ``assignments.csv`` does not give, an administrator at the school (a 1.2 ``principal``
-first) is its principal: the principal on ``effective_on`` stays while they are one of
-them, else the first becomes principal from that date. An administrator at the district org
+first) is its principal (the setting ``ROSTER_PRINCIPAL_ROLES`` narrows these roles, or
+with ``none`` leaves principals to ``assignments.csv``): the principal on
+``effective_on`` stays while they are one of them, else the first becomes principal from
+that date. An administrator at the district org
 is kept as a person with no role (a candidate for district leader, which
 ``assignments.csv`` appoints).
 
@@ -114,7 +116,8 @@ ROLES = ("administrator", "aide", "guardian", "parent", "proctor", "relative", "
 STAFF = ("teacher", "administrator", "aide", "principal")
 # 1.2's administrators of a school or of the district are administrators here.
 AS_ROLE = {"siteAdministrator": "administrator", "districtAdministrator": "administrator"}
-# Who may be a school's principal from the export alone (the first ranked first).
+# Who may be a school's principal from the export alone (the first ranked first): the
+# default of the setting ROSTER_PRINCIPAL_ROLES, which a district may narrow or empty.
 HEADS = ("principal", "administrator")
 STATUSES = ("", "active", "inactive", "tobedeleted")  # "" in a bulk file of 1.1
 GONE = ("inactive", "tobedeleted")  # no longer in effect: ended
@@ -578,12 +581,14 @@ def _nowhere(person_id: UUID) -> set[UUID]:
 
 def plan(roster: Roster, load: Loader, effective_on: date,
          progress: Callable[[int], None] = no_progress,
-         teaching_at: Callable[[UUID], set[UUID]] = _nowhere) -> Plan:
+         teaching_at: Callable[[UUID], set[UUID]] = _nowhere,
+         heads: tuple[str, ...] = HEADS) -> Plan:
     """The differences between ``roster`` and the store, as events on the aggregates.
     ``progress`` hears how many rows of the files have been compared with the store (of
     ``roster.total_rows``), as it goes: reading the store is what takes the time.
     ``teaching_at`` gives the schools (ids) where a teacher teaches on ``effective_on``
-    as stored, for a delta users.csv (a teacher moving or leaving a school it does not name)."""
+    as stored, for a delta users.csv (a teacher moving or leaving a school it does not name).
+    ``heads``: the OneRoster roles that make a principal (``ROSTER_PRINCIPAL_ROLES``)."""
     changes = Plan()
     assigned = {role: roster.named_as(role) for role in ASSIGNED_ROLES}
     coaches = assigned["coach"]
@@ -618,7 +623,7 @@ def plan(roster: Roster, load: Loader, effective_on: date,
             return known[stored.sourced_id]
         return None
 
-    principals = _principals(roster, school_of, changes, effective_on)
+    principals = _principals(roster, school_of, changes, effective_on, heads)
 
     for number, (sourced_id, staff) in enumerate(roster.staff.items(), 1):
         progress(done + number)
@@ -769,17 +774,18 @@ def _teachers_of_delta(roster: Roster, coaches: set[str],
 
 
 def _principals(roster: Roster, school_of: Callable[[str], School | None], changes: Plan,
-                effective_on: date) -> set[str]:
+                effective_on: date, heads: tuple[str, ...] = HEADS) -> set[str]:
     """The principals the export gives (sourcedIds): at each school it names whose principal
-    assignments.csv does not give, an administrator (or a 1.2 principal, ranked first) at
-    the school. The principal on ``effective_on`` stays while they are one of them (or, in a
-    delta, while it has no row of theirs); else the first becomes principal from that date."""
+    assignments.csv does not give, a staff member at the school in one of ``heads`` (by
+    default a 1.2 principal, ranked first, or an administrator). The principal on
+    ``effective_on`` stays while they are one of them (or, in a delta, while it has no row
+    of theirs); else the first becomes principal from that date."""
     decided = {f.school for f in roster.facts if f.kind == "principal"}
-    heads: dict[str, list[str]] = {}
+    at_school: dict[str, list[str]] = {}  # each org's staff in one of ``heads``
     for sourced_id, staff in roster.staff.items():
-        if staff.oneroster_role in HEADS:
+        if staff.oneroster_role in heads:
             for org in staff.org_ids:
-                heads.setdefault(org, []).append(sourced_id)
+                at_school.setdefault(org, []).append(sourced_id)
     places = set(roster.schools)
     if roster.delta("users"):
         places |= {org for staff in roster.staff.values() for org in staff.org_ids}
@@ -790,8 +796,8 @@ def _principals(roster: Roster, school_of: Callable[[str], School | None], chang
         school = school_of(org)
         if school is None:
             continue
-        candidates = sorted(heads.get(org, []),
-                            key=lambda s: HEADS.index(roster.staff[s].oneroster_role))
+        candidates = sorted(at_school.get(org, []),
+                            key=lambda s: heads.index(roster.staff[s].oneroster_role))
         current = school.principal_on(effective_on)
         staying = [s for s in candidates if roster_id(s) == current]
         if staying:

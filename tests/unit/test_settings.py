@@ -44,6 +44,7 @@ MALFORMED: dict[str, tuple[str, str]] = {
     "DISTRICT_TIMEZONE": ("Eastern", "not a time zone"),
     "SCHOOL_YEAR_START": ("02-29", "MM-DD"),
     "COACHING_SHARE_TARGET": ("40%", "not a number"),
+    "ROSTER_PRINCIPAL_ROLES": ("teacher", "principal and administrator"),
     "METRICS_PORT": ("70000", "from 0 to 65535"),
     "DEMO_METRICS_PORT": ("65535", "from 1 to 65531"),
     "LOG_LEVEL": ("info", "one of DEBUG"),

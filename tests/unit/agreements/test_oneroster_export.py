@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
 from eventsourcing.application import AggregateNotFoundError
 
+from coachops import settings
 from coachops.errors import Rejected
 from coachops.identity import Role
 from gateway.routes.agreements import unzipped
@@ -220,3 +221,48 @@ def test_the_gateway_refuses_a_zip_it_cannot_trust() -> None:
     assert refused_file(bomb, limit=1_000_000) == "export"
     assert refused_file(zipped({"manifest.csv": b"x", "orgs.csv": b"\xff\xfe",
                                 "users.csv": b"u"})) == "orgs.csv"
+
+
+@pytest.fixture
+def principal_roles(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """The district's ROSTER_PRINCIPAL_ROLES for the test, the environment's after it."""
+    def use(value: str) -> None:
+        monkeypatch.setenv("ROSTER_PRINCIPAL_ROLES", value)
+        settings.reload()
+
+    yield use
+    monkeypatch.delenv("ROSTER_PRINCIPAL_ROLES", raising=False)
+    settings.reload()
+
+
+def test_a_district_chooses_which_oneroster_roles_make_a_principal(
+    app: Agreements, principal_roles: Callable[[str], None],
+) -> None:
+    export = Export.generate("pr", schools=3, teachers=1, students=1)
+    export.users["pr-admin-2"].role = "principal"
+    export.add("pr-ap-2", "administrator", ["pr-school-2"], "Ash", "Assistant")  # an AP
+    principal_roles("principal")  # administrators are assistant principals here
+    app.import_roster(IT, export.files(), START)
+    assert school(app, "pr-school-1").principal_on(START) is None
+    assert school(app, "pr-school-2").principal_on(START) == roster_id("pr-admin-2")
+    principal_roles("none")  # assignments.csv names them
+    files = export.files()
+    files["assignments"] = roster_import.to_csv(
+        roster_import.REQUIRED["assignments"],
+        [{"kind": "principal", "person_sourced_id": "pr-admin-3",
+          "school_sourced_id": "pr-school-3", "effective_on": START.isoformat()}])
+    app.import_roster(IT, files, START)
+    assert [school(app, f"pr-school-{n}").principal_on(START) for n in (1, 2, 3)] == [
+        None, roster_id("pr-admin-2"), roster_id("pr-admin-3")]
+    # By default an administrator at the school is its principal, a 1.2 principal first.
+    principal_roles("principal,administrator")
+    app.import_roster(IT, export.files(), DELTA_DAY)
+    assert school(app, "pr-school-1").principal_on(DELTA_DAY) == roster_id("pr-admin-1")
+    assert school(app, "pr-school-2").principal_on(DELTA_DAY) == roster_id("pr-admin-2")
+
+
+@pytest.mark.parametrize("value", ["teacher", "principal,principal", "admin"])
+def test_roster_principal_roles_refuses_what_it_cannot_read(value: str) -> None:
+    with pytest.raises(settings.SettingError) as caught:
+        settings.load({"ROSTER_PRINCIPAL_ROLES": value})
+    assert caught.value.name == "ROSTER_PRINCIPAL_ROLES"
