@@ -136,3 +136,30 @@ def test_a_zip_or_manifest_it_cannot_read_is_refused_naming_the_file(
     assert response.status_code == 422, response.text
     assert [(e["file"], e["field"]) for e in response.json()["errors"]] == [
         ("manifest.csv", "value")]
+
+
+def restart_agreements(platform: Platform, **env: str) -> None:
+    """Agreements started again with these settings (none: as the platform started it)."""
+    agreements = platform["agreements"]
+    agreements.stop()
+    agreements.start(**env)
+    platform.wait_ready()
+
+
+def test_a_district_whose_administrators_are_assistant_principals(platform: Platform) -> None:
+    tag = f"ap{uuid.uuid4().hex[:6]}"
+    export = Export.generate(tag, schools=2, teachers=1, students=1)
+    export.version = "1.2"
+    export.users[f"{tag}-admin-2"].role = "principal"
+    try:
+        restart_agreements(platform, ROSTER_PRINCIPAL_ROLES="principal")
+        changes = imported(platform, export, "2026-08-03")
+        assert changes["events"]["School.PrincipalChanged"] == 1
+        assert where(platform, f"{tag}-admin-1") == []  # an assistant principal: no role
+        assert where(platform, f"{tag}-admin-2") == [("principal",
+                                                      f"{tag.upper()} School 2")]
+    finally:
+        restart_agreements(platform)
+    # By default the administrator heads their school.
+    imported(platform, export, "2026-08-04")
+    assert where(platform, f"{tag}-admin-1") == [("principal", f"{tag.upper()} School 1")]

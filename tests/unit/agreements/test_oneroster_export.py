@@ -266,3 +266,44 @@ def test_roster_principal_roles_refuses_what_it_cannot_read(value: str) -> None:
     with pytest.raises(settings.SettingError) as caught:
         settings.load({"ROSTER_PRINCIPAL_ROLES": value})
     assert caught.value.name == "ROSTER_PRINCIPAL_ROLES"
+
+
+def test_a_later_sis_export_does_not_undo_the_districts_own_configuration(
+    app: Agreements,
+) -> None:
+    """What OneRoster cannot say (coaches, regions and their representatives, the district's
+    leader and IT) is kept as dated events the next SIS export, without the district's files,
+    leaves as they are."""
+    from services.agreements.roster import District, Region, region_id
+
+    export = Export.generate("k", schools=2, teachers=3, students=2)
+    files = export.files()
+    files["regions"] = roster_import.to_csv(roster_import.REQUIRED["regions"], [
+        {"region_code": "north", "label": "North", "clt_representative_sourced_id": "k-t-2-3"}])
+    rows = [("coach", "k-t-1-3", "k-school-1", ""), ("school_region", "", "k-school-1", "north"),
+            ("school_region", "", "k-school-2", "north"), ("district_leader", "k-dadmin", "", ""),
+            ("it_admin", "k-t-2-2", "", "")]
+    files["assignments"] = roster_import.to_csv(roster_import.REQUIRED["assignments"], [
+        {"kind": k, "person_sourced_id": p, "school_sourced_id": s, "region_code": r,
+         "effective_on": START.isoformat()} for k, p, s, r in rows])
+    app.import_roster(IT, files, START)
+
+    def configuration(on: date) -> tuple[object, ...]:
+        district = app.repository.get(District.create_id())
+        region = app.repository.get(region_id("north"))
+        assert isinstance(district, District) and isinstance(region, Region)
+        return (school(app, "k-school-1").coach_assigned_on(roster_id("k-t-1-3"), on),
+                school(app, "k-school-1").region_on(on), school(app, "k-school-2").region_on(on),
+                region.representative.latest(), district.leader_on(roster_id("k-dadmin"), on),
+                district.it_admin_on(roster_id("k-t-2-2"), on))
+
+    before = configuration(DELTA_DAY)
+    assert before == (True, region_id("north"), region_id("north"), roster_id("k-t-2-3"), True,
+                      True)
+    # The SIS's next whole export, alone, a 1.2 one: a teacher more, nothing of ours.
+    later = export.copy()
+    later.version = "1.2"
+    later.add("k-t-1-9", "teacher", ["k-school-1"], "Nat", "New")
+    assert app.import_roster(IT, later.files(), DELTA_DAY) == {"Person.Registered": 1,
+                                                               "School.TeacherAssigned": 1}
+    assert configuration(DELTA_DAY) == before
