@@ -225,6 +225,9 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
                ag.RosterRegionsQuery, "query", answer=an.RosterRegions),
     agreements("GET", "/roster/schools", ROSTER_READERS, "roster_schools",
                ag.RosterSchoolsQuery, "query", answer=an.RosterSchools),
+    # What no SIS export says and the district has still to set: district IT's to-do list.
+    agreements("GET", "/roster/unset", frozenset({IT_ADMIN}), "roster_unset",
+               ag.RosterUnsetQuery, "query", answer=an.RosterUnset),
     agreements("GET", "/roster/people", frozenset({PRINCIPAL, CLT_REP, LEADER, IT_ADMIN}),
                "roster_people", ag.RosterPeopleQuery, "query", answer=an.RosterPeople),
     agreements("GET", "/roster/people/<person_id>", frozenset(Role), "roster_person",
