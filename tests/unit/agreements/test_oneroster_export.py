@@ -307,3 +307,30 @@ def test_a_later_sis_export_does_not_undo_the_districts_own_configuration(
     assert app.import_roster(IT, later.files(), DELTA_DAY) == {"Person.Registered": 1,
                                                                "School.TeacherAssigned": 1}
     assert configuration(DELTA_DAY) == before
+
+
+def test_what_is_still_to_set_is_district_its_to_see(app: Agreements) -> None:
+    from coachops.errors import Forbidden
+    from coachops.identity import Actor
+
+    export = Export.generate("q", schools=2, teachers=2, students=1)
+    app.import_roster(IT, export.files(), START)
+    unset = app.roster_unset(IT, DELTA_DAY)
+    assert [s["name"] for s in unset["schools_without_region"]] == ["Q School 1", "Q School 2"]
+    assert [s["name"] for s in unset["schools_without_coach"]] == ["Q School 1", "Q School 2"]
+    assert unset["schools_without_principal"] == []
+    assert (unset["district_leaders"], unset["other_it_admins"], unset["complete"]) == (
+        0, 0, False)
+    files = export.files()
+    files["regions"] = roster_import.to_csv(roster_import.REQUIRED["regions"], [
+        {"region_code": "all", "label": "All", "clt_representative_sourced_id": "q-admin-1"}])
+    files["assignments"] = roster_import.to_csv(roster_import.REQUIRED["assignments"], [
+        {"kind": k, "person_sourced_id": p, "school_sourced_id": s, "region_code": r,
+         "effective_on": START.isoformat()} for k, p, s, r in [
+            ("coach", "q-t-1-1", "q-school-1", ""), ("coach", "q-t-2-1", "q-school-2", ""),
+            ("school_region", "", "q-school-1", "all"), ("school_region", "", "q-school-2", "all"),
+            ("district_leader", "q-dadmin", "", ""), ("it_admin", "q-t-1-2", "", "")]])
+    app.import_roster(IT, files, START)
+    assert app.roster_unset(IT, DELTA_DAY)["complete"] is True
+    with pytest.raises(Forbidden):
+        app.roster_unset(Actor(roster_id("q-dadmin"), Role.DISTRICT_LEADER), DELTA_DAY)
