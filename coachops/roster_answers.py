@@ -53,6 +53,30 @@ class RosterRegions(Answer):
         "representative": {"person_id": COACH, "name": "Ana Ortiz"}}]}
 
 
+class SchoolNamed(Schema):
+    school_id = fields.UUID()
+    name = fields.String()
+
+
+class RosterUnset(Answer):
+    """What the roster still lacks on the day that only the district can say (no SIS
+    export does): district IT's list after a first import of the export alone."""
+
+    on = fields.Date()
+    schools_without_region = fields.List(fields.Nested(SchoolNamed))
+    schools_without_coach = fields.List(fields.Nested(SchoolNamed))
+    schools_without_principal = fields.List(fields.Nested(SchoolNamed))
+    regions_without_representative = fields.List(fields.Nested(PlaceNamed))
+    district_leaders = fields.Integer(metadata={"description": "how many lead coaching"})
+    other_it_admins = fields.Integer(metadata={"description": "district IT besides the caller"})
+    complete = fields.Boolean(metadata={"description": "nothing is left to set"})
+    example = {"on": "2026-09-15", "schools_without_region": [
+        {"school_id": SCHOOL, "name": "Lincoln Elementary"}], "schools_without_coach": [
+        {"school_id": SCHOOL, "name": "Lincoln Elementary"}], "schools_without_principal": [],
+        "regions_without_representative": [], "district_leaders": 0, "other_it_admins": 0,
+        "complete": False}
+
+
 class RosterSchool(Schema):
     school_id = fields.UUID()
     sourced_id = fields.String(metadata={"description": "its OneRoster sourcedId"})

@@ -227,6 +227,9 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
                ag.RosterRegionsQuery, "query", answer=ra.RosterRegions),
     agreements("GET", "/roster/schools", ROSTER_READERS, "roster_schools",
                ag.RosterSchoolsQuery, "query", answer=ra.RosterSchools),
+    # What no SIS export says and the district has still to set: district IT's to-do list.
+    agreements("GET", "/roster/unset", frozenset({IT_ADMIN}), "roster_unset",
+               ag.RosterUnsetQuery, "query", answer=ra.RosterUnset),
     agreements("GET", "/roster/people", frozenset({PRINCIPAL, CLT_REP, LEADER, IT_ADMIN}),
                "roster_people", ag.RosterPeopleQuery, "query", answer=ra.RosterPeople),
     agreements("GET", "/roster/people/<person_id>", frozenset(Role), "roster_person",

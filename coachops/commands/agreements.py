@@ -85,6 +85,12 @@ class RosterRegionsQuery(Command):
     on = _on()
 
 
+class RosterUnsetQuery(Command):
+    """What the district has still to set on a day, that no SIS export says."""
+
+    on = _on()
+
+
 class RosterSchoolsQuery(Command):
     """The district's schools on a day, each with its region and principal."""
 

@@ -300,6 +300,41 @@ class RosterApplication(ServiceApplication):
         schools.sort(key=lambda s: (str(s["name"]).casefold(), s["school_id"]))
         return {"on": on.isoformat(), "schools": schools}
 
+    def roster_unset(self, actor: Actor, on: date) -> dict[str, Any]:
+        """What no SIS export says and the roster still lacks on ``on``: schools without a
+        region, a coach or a principal, regions without a representative, whether anyone
+        leads coaching, and district IT besides the caller (who imported the export)."""
+        _district_it(actor)
+        self.directory.catch_up()
+        held = self.roster_index.everyone_on(on)
+        taken: dict[Role, set[UUID | None]] = {}
+        for places in held.values():
+            for role, place in places:
+                taken.setdefault(role, set()).add(place)
+
+        def schools(lacking: Callable[[UUID], bool]) -> list[dict[str, Any]]:
+            found = [{"school_id": str(school), "name": place.label}
+                     for school, place in self.directory.schools.items() if lacking(school)]
+            return sorted(found, key=lambda s: (str(s["name"]).casefold(), s["school_id"]))
+
+        no_region = schools(lambda s: self.directory.schools[s].region.on(on) is None)
+        no_coach = schools(lambda s: s not in taken.get(Role.COACH, set()))
+        no_principal = schools(lambda s: s not in taken.get(Role.PRINCIPAL, set()))
+        no_rep = sorted(({"region_id": str(region), "name": place.label}
+                         for region, place in self.directory.regions.items()
+                         if region not in taken.get(Role.CLT_REP, set())),
+                        key=lambda r: (str(r["name"]).casefold(), r["region_id"]))
+        leaders = sum(1 for places in held.values()
+                      if any(role is Role.DISTRICT_LEADER for role, _ in places))
+        others = sum(1 for person, places in held.items() if person != actor.id
+                     and any(role is Role.IT_ADMIN for role, _ in places))
+        return {"on": on.isoformat(), "schools_without_region": no_region,
+                "schools_without_coach": no_coach, "schools_without_principal": no_principal,
+                "regions_without_representative": no_rep, "district_leaders": leaders,
+                "other_it_admins": others,
+                "complete": not (no_region or no_coach or no_principal or no_rep)
+                and leaders > 0 and others > 0}
+
     def roster_people(self, actor: Actor, on: date, role: Role | None = None,
                       school: UUID | None = None, region: UUID | None = None,
                       page: int = 1, limit: int = 100) -> dict[str, Any]:

@@ -58,6 +58,7 @@ class Plan:
 # A person's role where the assignments name one (the first that names them), before the
 # role the users file gives.
 ASSIGNED_ROLES = ("coach", "principal", "district_leader", "it_admin")
+KEPT_ROLES = ("coach", "district_leader", "it_admin")  # only the district's files change
 
 
 def no_progress(done: int) -> None:
@@ -80,6 +81,14 @@ def plan(roster: Roster, load: Loader, effective_on: date,
     ``heads``: the OneRoster roles that make someone at a school its principal, ranked."""
     changes = Plan()
     assigned = {role: roster.named_as(role) for role in ASSIGNED_ROLES}
+    if "assignments" not in roster.given:
+        # The SIS's export alone says nothing of the district's own roles: a coach, a
+        # district leader or an IT administrator stays one (and a coach is not made a
+        # teacher again) until the district's assignments.csv says otherwise.
+        for sourced_id in roster.staff:
+            stored = load(Person, roster_id(sourced_id))
+            if stored is not None and stored.role in KEPT_ROLES:
+                assigned[stored.role].add(sourced_id)
     coaches = assigned["coach"]
     done = 0
 

@@ -36,6 +36,7 @@ from coachops.commands.agreements import (
     RosterPersonQuery,
     RosterRegionsQuery,
     RosterSchoolsQuery,
+    RosterUnsetQuery,
     SchoolRosterQuery,
     SignCoachingAgreement,
 )
@@ -218,6 +219,11 @@ class AgreementsService(entrypoints.Ready, entrypoints.Publishing, entrypoints.E
         data = load(RosterRegionsQuery, query)
         return self.agreements.roster_regions(Actor.from_dict(actor),
                                               data["on"] or clock.today())
+
+    @rpc
+    def roster_unset(self, actor: Json, query: Json) -> Json:
+        data = load(RosterUnsetQuery, query)
+        return self.agreements.roster_unset(Actor.from_dict(actor), data["on"] or clock.today())
 
     @rpc
     def roster_schools(self, actor: Json, query: Json) -> Json:

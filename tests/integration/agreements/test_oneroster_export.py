@@ -14,8 +14,9 @@ import requests
 
 from deploy.roster_import import wait_for_import
 from services.agreements.roster import roster_id
+from services.agreements.roster_import import to_csv
 from tests.support.platform import Platform
-from tests.support.roster import it_admin_headers
+from tests.support.roster import anyone, it_admin_headers
 from tests.support.sis import Export
 
 
@@ -136,3 +137,65 @@ def test_a_zip_or_manifest_it_cannot_read_is_refused_naming_the_file(
     assert response.status_code == 422, response.text
     assert [(e["file"], e["field"]) for e in response.json()["errors"]] == [
         ("manifest.csv", "value")]
+
+
+def restart_agreements(platform: Platform, **env: str) -> None:
+    """Agreements started again with these settings (none: as the platform started it)."""
+    agreements = platform["agreements"]
+    agreements.stop()
+    agreements.start(**env)
+    platform.wait_ready()
+
+
+def test_a_district_whose_administrators_are_assistant_principals(platform: Platform) -> None:
+    tag = f"ap{uuid.uuid4().hex[:6]}"
+    export = Export.generate(tag, schools=2, teachers=1, students=1)
+    export.version = "1.2"
+    export.users[f"{tag}-admin-2"].role = "principal"
+    try:
+        restart_agreements(platform, ROSTER_PRINCIPAL_ROLES="principal")
+        changes = imported(platform, export, "2026-08-03")
+        assert changes["events"]["School.PrincipalChanged"] == 1
+        assert where(platform, f"{tag}-admin-1") == []  # an assistant principal: no role
+        assert where(platform, f"{tag}-admin-2") == [("principal",
+                                                      f"{tag.upper()} School 2")]
+    finally:
+        restart_agreements(platform)
+    # By default the administrator heads their school.
+    imported(platform, export, "2026-08-04")
+    assert where(platform, f"{tag}-admin-1") == [("principal", f"{tag.upper()} School 1")]
+
+
+def test_what_is_still_to_set_after_an_export_alone(platform: Platform) -> None:
+    tag = f"un{uuid.uuid4().hex[:6]}"
+    export = Export.generate(tag, schools=2, teachers=2, students=1)
+    imported(platform, export, "2026-08-03")
+    ours = {str(roster_id(f"{tag}-school-{n}")) for n in (1, 2)}
+
+    def unset() -> dict[str, Any]:
+        response = requests.get(f"{platform.url}/roster/unset", params={"on": "2026-09-01"},
+                                headers=it_admin_headers(platform), timeout=30)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return {key: sorted(s["school_id"] for s in body[key] if s["school_id"] in ours)
+                for key in ("schools_without_region", "schools_without_coach",
+                            "schools_without_principal")}
+
+    assert unset() == {"schools_without_region": sorted(ours),
+                       "schools_without_coach": sorted(ours), "schools_without_principal": []}
+    # The district's own file sets school 1's region and coach; school 2 is still to set.
+    export.extra["regions"] = to_csv(("region_code", "label", "clt_representative_sourced_id"),
+                                     [{"region_code": f"{tag}-r", "label": "R"}])
+    export.extra["assignments"] = to_csv(
+        ("kind", "person_sourced_id", "school_sourced_id", "region_code", "effective_on"),
+        [{"kind": "coach", "person_sourced_id": f"{tag}-t-1-2",
+          "school_sourced_id": f"{tag}-school-1", "effective_on": "2026-08-03"},
+         {"kind": "school_region", "school_sourced_id": f"{tag}-school-1",
+          "region_code": f"{tag}-r", "effective_on": "2026-08-03"}])
+    imported(platform, export, "2026-08-10")
+    two = [str(roster_id(f"{tag}-school-2"))]
+    assert unset() == {"schools_without_region": two, "schools_without_coach": two,
+                       "schools_without_principal": []}
+    refused = requests.get(f"{platform.url}/roster/unset",
+                           headers=anyone(platform, "district_leader"), timeout=30)
+    assert refused.status_code == 403, refused.text

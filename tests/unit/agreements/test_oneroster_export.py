@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
@@ -134,32 +134,6 @@ def test_assignments_csv_names_the_principal_over_the_export(app: Agreements) ->
     assert person(app, "a-admin-1").role == "administrator"
 
 
-@pytest.mark.parametrize(("roles", "head_of_1", "head_of_2"), [
-    ("principal,administrator", "p-principal-1", "p-admin-2"),  # the default: 1.2's first
-    ("administrator,principal", "p-admin-1", "p-admin-2"),
-    ("principal", "p-principal-1", None),  # assistant principals are not principals
-    ("none", None, None),  # only assignments.csv names principals
-])
-def test_the_district_chooses_which_staff_roles_make_a_principal(
-        monkeypatch: pytest.MonkeyPatch, app: Agreements, roles: str, head_of_1: str | None,
-        head_of_2: str | None) -> None:
-    export = Export.generate("p", schools=2, teachers=1, students=1)
-    export.version = "1.2"  # school 1: a principal and an assistant (a site administrator)
-    export.add("p-principal-1", "principal", ["p-school-1"], "Rae", "Head")
-    monkeypatch.setenv("ROSTER_PRINCIPAL_ROLES", roles)
-    settings.reload()
-    try:
-        app.import_roster(IT, export.files(), START)
-    finally:
-        monkeypatch.delenv("ROSTER_PRINCIPAL_ROLES")
-        settings.reload()
-    for number, head in ((1, head_of_1), (2, head_of_2)):
-        assert school(app, f"p-school-{number}").principal_on(START) == (
-            None if head is None else roster_id(head))
-    assert app.roles_on(roster_id("p-admin-1"), START) == (
-        [Role.PRINCIPAL] if head_of_1 == "p-admin-1" else [])
-
-
 def test_a_broken_manifest_an_unknown_version_and_missing_files_are_refused() -> None:
     files = Export.generate("m", schools=1, teachers=1, students=1).files()
     assert rejected({**files, "manifest": "name,value\nmanifest.version,1.0\n"}) == {
@@ -247,3 +221,116 @@ def test_the_gateway_refuses_a_zip_it_cannot_trust() -> None:
     assert refused_file(bomb, limit=1_000_000) == "export"
     assert refused_file(zipped({"manifest.csv": b"x", "orgs.csv": b"\xff\xfe",
                                 "users.csv": b"u"})) == "orgs.csv"
+
+
+@pytest.fixture
+def principal_roles(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """The district's ROSTER_PRINCIPAL_ROLES for the test, the environment's after it."""
+    def use(value: str) -> None:
+        monkeypatch.setenv("ROSTER_PRINCIPAL_ROLES", value)
+        settings.reload()
+
+    yield use
+    monkeypatch.delenv("ROSTER_PRINCIPAL_ROLES", raising=False)
+    settings.reload()
+
+
+def test_a_district_chooses_which_oneroster_roles_make_a_principal(
+    app: Agreements, principal_roles: Callable[[str], None],
+) -> None:
+    export = Export.generate("pr", schools=3, teachers=1, students=1)
+    export.users["pr-admin-2"].role = "principal"
+    export.add("pr-ap-2", "administrator", ["pr-school-2"], "Ash", "Assistant")  # an AP
+    principal_roles("principal")  # administrators are assistant principals here
+    app.import_roster(IT, export.files(), START)
+    assert school(app, "pr-school-1").principal_on(START) is None
+    assert school(app, "pr-school-2").principal_on(START) == roster_id("pr-admin-2")
+    principal_roles("none")  # assignments.csv names them
+    files = export.files()
+    files["assignments"] = roster_files.to_csv(
+        roster_files.REQUIRED["assignments"],
+        [{"kind": "principal", "person_sourced_id": "pr-admin-3",
+          "school_sourced_id": "pr-school-3", "effective_on": START.isoformat()}])
+    app.import_roster(IT, files, START)
+    assert [school(app, f"pr-school-{n}").principal_on(START) for n in (1, 2, 3)] == [
+        None, roster_id("pr-admin-2"), roster_id("pr-admin-3")]
+    # By default an administrator at the school is its principal, a 1.2 principal first.
+    principal_roles("principal,administrator")
+    app.import_roster(IT, export.files(), DELTA_DAY)
+    assert school(app, "pr-school-1").principal_on(DELTA_DAY) == roster_id("pr-admin-1")
+    assert school(app, "pr-school-2").principal_on(DELTA_DAY) == roster_id("pr-admin-2")
+
+
+@pytest.mark.parametrize("value", ["teacher", "principal,principal", "admin"])
+def test_roster_principal_roles_refuses_what_it_cannot_read(value: str) -> None:
+    with pytest.raises(settings.SettingError) as caught:
+        settings.load({"ROSTER_PRINCIPAL_ROLES": value})
+    assert caught.value.name == "ROSTER_PRINCIPAL_ROLES"
+
+
+def test_a_later_sis_export_does_not_undo_the_districts_own_configuration(
+    app: Agreements,
+) -> None:
+    """What OneRoster cannot say (coaches, regions and their representatives, the district's
+    leader and IT) is kept as dated events the next SIS export, without the district's files,
+    leaves as they are."""
+    from services.agreements.roster import District, Region, region_id
+
+    export = Export.generate("k", schools=2, teachers=3, students=2)
+    files = export.files()
+    files["regions"] = roster_files.to_csv(roster_files.REQUIRED["regions"], [
+        {"region_code": "north", "label": "North", "clt_representative_sourced_id": "k-t-2-3"}])
+    rows = [("coach", "k-t-1-3", "k-school-1", ""), ("school_region", "", "k-school-1", "north"),
+            ("school_region", "", "k-school-2", "north"), ("district_leader", "k-dadmin", "", ""),
+            ("it_admin", "k-t-2-2", "", "")]
+    files["assignments"] = roster_files.to_csv(roster_files.REQUIRED["assignments"], [
+        {"kind": k, "person_sourced_id": p, "school_sourced_id": s, "region_code": r,
+         "effective_on": START.isoformat()} for k, p, s, r in rows])
+    app.import_roster(IT, files, START)
+
+    def configuration(on: date) -> tuple[object, ...]:
+        district = app.repository.get(District.create_id())
+        region = app.repository.get(region_id("north"))
+        assert isinstance(district, District) and isinstance(region, Region)
+        return (school(app, "k-school-1").coach_assigned_on(roster_id("k-t-1-3"), on),
+                school(app, "k-school-1").region_on(on), school(app, "k-school-2").region_on(on),
+                region.representative.latest(), district.leader_on(roster_id("k-dadmin"), on),
+                district.it_admin_on(roster_id("k-t-2-2"), on))
+
+    before = configuration(DELTA_DAY)
+    assert before == (True, region_id("north"), region_id("north"), roster_id("k-t-2-3"), True,
+                      True)
+    # The SIS's next whole export, alone, a 1.2 one: a teacher more, nothing of ours.
+    later = export.copy()
+    later.version = "1.2"
+    later.add("k-t-1-9", "teacher", ["k-school-1"], "Nat", "New")
+    assert app.import_roster(IT, later.files(), DELTA_DAY) == {"Person.Registered": 1,
+                                                               "School.TeacherAssigned": 1}
+    assert configuration(DELTA_DAY) == before
+
+
+def test_what_is_still_to_set_is_district_its_to_see(app: Agreements) -> None:
+    from coachops.errors import Forbidden
+    from coachops.identity import Actor
+
+    export = Export.generate("q", schools=2, teachers=2, students=1)
+    app.import_roster(IT, export.files(), START)
+    unset = app.roster_unset(IT, DELTA_DAY)
+    assert [s["name"] for s in unset["schools_without_region"]] == ["Q School 1", "Q School 2"]
+    assert [s["name"] for s in unset["schools_without_coach"]] == ["Q School 1", "Q School 2"]
+    assert unset["schools_without_principal"] == []
+    assert (unset["district_leaders"], unset["other_it_admins"], unset["complete"]) == (
+        0, 0, False)
+    files = export.files()
+    files["regions"] = roster_files.to_csv(roster_files.REQUIRED["regions"], [
+        {"region_code": "all", "label": "All", "clt_representative_sourced_id": "q-admin-1"}])
+    files["assignments"] = roster_files.to_csv(roster_files.REQUIRED["assignments"], [
+        {"kind": k, "person_sourced_id": p, "school_sourced_id": s, "region_code": r,
+         "effective_on": START.isoformat()} for k, p, s, r in [
+            ("coach", "q-t-1-1", "q-school-1", ""), ("coach", "q-t-2-1", "q-school-2", ""),
+            ("school_region", "", "q-school-1", "all"), ("school_region", "", "q-school-2", "all"),
+            ("district_leader", "q-dadmin", "", ""), ("it_admin", "q-t-1-2", "", "")]])
+    app.import_roster(IT, files, START)
+    assert app.roster_unset(IT, DELTA_DAY)["complete"] is True
+    with pytest.raises(Forbidden):
+        app.roster_unset(Actor(roster_id("q-dadmin"), Role.DISTRICT_LEADER), DELTA_DAY)

@@ -72,6 +72,7 @@ def test_district_it_runs_operations_and_reads_no_coaching_content() -> None:
         # what the roster holds on a day: regions, schools, people and their roles
         ("GET", "/roster/regions"), ("GET", "/roster/schools"), ("GET", "/roster/people"),
         ("GET", "/roster/people/<person_id>"),
+        ("GET", "/roster/unset"),  # what the district has still to set: the roster alone
         ("GET", "/integration-tokens"), ("POST", "/integration-tokens"),
         ("POST", "/integration-tokens/<token_id>/revoke"),
         ("GET", "/dead-letters"),  # which consumer parked which event and why: no body
