@@ -14,7 +14,7 @@ import requests
 
 from deploy.roster_import import wait_for_import
 from services.agreements.roster import roster_id
-from services.agreements.roster_import import to_csv
+from services.agreements.roster_files import to_csv
 from tests.support.platform import Platform
 from tests.support.roster import anyone, it_admin_headers
 from tests.support.sis import Export

@@ -18,7 +18,7 @@ import requests
 from coachops import clock
 from deploy.roster_import import wait_for_import
 from services.agreements.roster import roster_id
-from services.agreements.roster_import import to_csv
+from services.agreements.roster_files import to_csv
 from tests.support.auth import bearer
 from tests.support.platform import Platform, wait_until
 from tests.support.roster import anyone, it_admin_headers, wait_known
