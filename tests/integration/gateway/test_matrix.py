@@ -155,6 +155,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/people"): Example(fixed("/people"), params={"q": "gw-"}),
     ("GET", "/roster/regions"): Example(fixed("/roster/regions")),
     ("GET", "/roster/schools"): Example(fixed("/roster/schools"), params={"on": today()}),
+    ("GET", "/roster/unset"): Example(fixed("/roster/unset"), params={"on": today()}),
     ("GET", "/roster/people"): Example(fixed("/roster/people"), params={"limit": "5"}),
     # Someone on no roster: every role may ask (each about whom it sees), 404 for all.
     ("GET", "/roster/people/<person_id>"): Example(fixed(f"/roster/people/{ITEM}")),
