@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import psycopg2
+from nameko.exceptions import UnknownService
 
 from coachops import clock
 from coachops.identity import Role
@@ -57,8 +59,15 @@ def main(side: str, namespace: str, log_dir: str, out: str, write: bool) -> None
     try:
         gateway = f"http://127.0.0.1:{GATEWAY_PORT}"
         gw = Gateway(gateway)
-        district = load_demo_district(gateway, size=SMALL, quiet=True,
-                                      amqp_uri=platform["reporting"].env["AMQP_URI"])
+        district = None
+        for _ in range(10):
+            try:  # loading again writes nothing twice: each step checks first
+                district = load_demo_district(gateway, size=SMALL, quiet=True,
+                                              amqp_uri=platform["reporting"].env["AMQP_URI"])
+                break
+            except UnknownService:  # a service still declaring its queue on a loaded machine
+                time.sleep(3)
+        assert district is not None, "a service never started consuming"
         leader = district.id(district.leader)
         query = f"?school_year={district.school_year}"
         answers = {}
