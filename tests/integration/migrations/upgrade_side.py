@@ -15,7 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg2
-from nameko.exceptions import UnknownService
+from kombu import Connection
+from kombu.exceptions import ChannelError
 
 from coachops import clock
 from coachops.identity import Role
@@ -30,6 +31,7 @@ from tests.support.platform import (
     reset_vhost,
 )
 
+RPC_SERVICES = ("agreements", "cycles", "timetracking", "reporting")
 REPORTS = ("time-use", "plan-alignment", "cycle-activity", "council")
 
 
@@ -50,6 +52,22 @@ def counts(namespace: str) -> dict[str, int]:
     return found
 
 
+def wait_for_rpc_queues(amqp_uri: str, timeout: float = 120) -> None:
+    """Until every service has declared its RPC queue, a call to it is UnknownService; the
+    old release's loader is not safe to run twice, so wait before it rather than retry it."""
+    deadline = time.monotonic() + timeout
+    with Connection(amqp_uri) as connection:
+        for service in RPC_SERVICES:
+            while True:
+                try:
+                    connection.channel().queue_declare(f"rpc-{service}", passive=True)
+                    break
+                except ChannelError:  # 404: not declared yet (the channel is closed by it)
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{service} never declared its RPC queue") from None
+                    time.sleep(0.5)
+
+
 def main(side: str, namespace: str, log_dir: str, out: str, write: bool) -> None:
     if side == "old":
         reset_vhost(namespace)
@@ -59,15 +77,9 @@ def main(side: str, namespace: str, log_dir: str, out: str, write: bool) -> None
     try:
         gateway = f"http://127.0.0.1:{GATEWAY_PORT}"
         gw = Gateway(gateway)
-        district = None
-        for _ in range(10):
-            try:  # loading again writes nothing twice: each step checks first
-                district = load_demo_district(gateway, size=SMALL, quiet=True,
-                                              amqp_uri=platform["reporting"].env["AMQP_URI"])
-                break
-            except UnknownService:  # a service still declaring its queue on a loaded machine
-                time.sleep(3)
-        assert district is not None, "a service never started consuming"
+        amqp_uri = platform["reporting"].env["AMQP_URI"]
+        wait_for_rpc_queues(amqp_uri)
+        district = load_demo_district(gateway, size=SMALL, quiet=True, amqp_uri=amqp_uri)
         leader = district.id(district.leader)
         query = f"?school_year={district.school_year}"
         answers = {}
