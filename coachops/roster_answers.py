@@ -77,6 +77,18 @@ class RosterUnset(Answer):
         "complete": False}
 
 
+class RosterSetUp(Answer):
+    """One fact of the district set (``POST /roster/setup``): what is now so, in words, and
+    whether it changed anything (``false``: the roster said so already)."""
+
+    kind = fields.String()
+    effective_on = fields.Date()
+    changed = fields.Boolean()
+    said = fields.String()
+    example = {"kind": "coach", "effective_on": "2026-09-15", "changed": True,
+               "said": "Ana Ortiz coaches at Lincoln Elementary from 2026-09-15."}
+
+
 class RosterSchool(Schema):
     school_id = fields.UUID()
     sourced_id = fields.String(metadata={"description": "its OneRoster sourcedId"})

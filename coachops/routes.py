@@ -230,6 +230,10 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
     # What no SIS export says and the district has still to set: district IT's to-do list.
     agreements("GET", "/roster/unset", frozenset({IT_ADMIN}), "roster_unset",
                ag.RosterUnsetQuery, "query", answer=ra.RosterUnset),
+    # District IT sets in its console, one fact at a time, what the district's own
+    # assignments.csv would say: a coach at a school, a school's region, a representative
+    agreements("POST", "/roster/setup", frozenset({IT_ADMIN}), "set_up_roster",
+               ag.SetUpRoster, answer=ra.RosterSetUp),
     agreements("GET", "/roster/people", frozenset({PRINCIPAL, CLT_REP, LEADER, IT_ADMIN}),
                "roster_people", ag.RosterPeopleQuery, "query", answer=ra.RosterPeople),
     agreements("GET", "/roster/people/<person_id>", frozenset(Role), "roster_person",

@@ -121,6 +121,25 @@ class RosterPersonQuery(Command):
     on = _on()
 
 
+SETUP_KINDS = ("coach", "school_region", "clt_rep", "district_leader")
+
+
+class SetUpRoster(Command):
+    """One fact of the district's own, that no SIS export says, as a row of its
+    assignments.csv says it: ``coach`` (``person_id`` coaches at ``school_id``),
+    ``school_region`` (``school_id`` is in the region named ``region``, a new one when no
+    region has that name or code), ``clt_rep`` (``person_id`` represents the region
+    ``region``) or ``district_leader`` (``person_id`` leads coaching district-wide), from
+    ``effective_on`` (today when left out). The next SIS import keeps it."""
+
+    kind = Text(20, required=True, validate=validate.OneOf(SETUP_KINDS))
+    person_id = fields.UUID(load_default=None, allow_none=True)
+    school_id = fields.UUID(load_default=None, allow_none=True)
+    region = Text(200, load_default=None, allow_none=True,
+                  metadata={"description": "a region's name or code"})
+    effective_on = Day(load_default=None, allow_none=True)
+
+
 class FocusAreaShape(Command):
     id = Text(100, required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"))
     label = Text(300, min_length=1, required=True)

@@ -17,7 +17,7 @@ from coachops.application import ServiceApplication
 from coachops.errors import CoachopsError, Conflict, Forbidden, NotFound, Rejected
 from coachops.identity import Actor, Role
 from coachops.unit_of_work import UnitOfWork
-from services.agreements import listing, roster_files, roster_import
+from services.agreements import listing, roster_files, roster_import, setup
 from services.agreements.directory import Directory
 from services.agreements.domain import coaching_agreement_id
 from services.agreements.imports import OpenImports, RosterImport
@@ -252,6 +252,17 @@ class RosterApplication(ServiceApplication):
             return True
 
         return self._within(decide)
+
+    def set_up_roster(self, actor: Actor, command: dict[str, Any], on: date) -> dict[str, Any]:
+        """District IT sets one fact no SIS export says (``setup``): a coach at a school, a
+        school's region, a region's representative, a district coaching leader."""
+        _district_it(actor)
+        self.directory.catch_up()
+        fact = setup.Fact(command["kind"], on, command["person_id"], command["school_id"],
+                          command["region"])
+        teaching = (self.roster_index.teacher_schools_on(fact.person_id, on)
+                    if fact.kind == "coach" and fact.person_id is not None else set())
+        return self._within(lambda unit: setup.record(unit, fact, self.directory, teaching))
 
     def school_roster(self, actor: Actor, school_id: UUID, on: date) -> School:
         school = self._within(lambda unit: stored(unit, School, school_id, "school_id"))

@@ -38,6 +38,7 @@ from coachops.commands.agreements import (
     RosterSchoolsQuery,
     RosterUnsetQuery,
     SchoolRosterQuery,
+    SetUpRoster,
     SignCoachingAgreement,
 )
 from coachops.commands.sync import COMMANDS
@@ -224,6 +225,12 @@ class AgreementsService(entrypoints.Ready, entrypoints.Publishing, entrypoints.E
     def roster_unset(self, actor: Json, query: Json) -> Json:
         data = load(RosterUnsetQuery, query)
         return self.agreements.roster_unset(Actor.from_dict(actor), data["on"] or clock.today())
+
+    @rpc
+    def set_up_roster(self, actor: Json, command: Json) -> Json:
+        data = load(SetUpRoster, command)
+        return self.agreements.set_up_roster(Actor.from_dict(actor), data,
+                                             data["effective_on"] or clock.today())
 
     @rpc
     def roster_schools(self, actor: Json, query: Json) -> Json:

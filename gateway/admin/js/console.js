@@ -1,5 +1,6 @@
 // District IT's console: services' readiness, parked messages, the roster's import (a
-// preview, then the import followed to its end), people on the roster, their integration
+// preview, then the import followed to its end), what is still to set and setting it
+// (setup.js), people on the roster, their integration
 // tokens, and forgetting a person. Signs in as the dashboard does (its api.js):
 // the district account (a session), or in developer mode a pasted token kept in the tab.
 
@@ -7,6 +8,7 @@ import {
   ApiError, authHeaders, chooseRole, claimsOf, endSession, getJson, session, sessionClaims,
   signIn, signOut, signedIn, token,
 } from "/dashboard/js/api.js";
+import { showSetup, startSetup } from "./setup.js";
 
 const $ = (id) => document.getElementById(id);
 const ROLE_NAMES = {
@@ -262,6 +264,7 @@ async function applyImport() {
       $("import-summary").hidden = false;
       $("import-preview").hidden = true;
       previewed = null;
+      showSetup(); // what the import leaves still to set
     } else {
       $("import-state").textContent = "";
       $("import-error").textContent = record.reason;
@@ -423,6 +426,7 @@ function enter(claims) {
   $("who").textContent = `Signed in as${byName} ${ROLE_NAMES[claims.role] || claims.role}`;
   showHealth();
   showParked();
+  showSetup();
 }
 
 function leave(message = "") {
@@ -486,6 +490,7 @@ function start() {
   $("forget").addEventListener("click", askToForget);
   $("forget-form").addEventListener("submit", forget);
   $("forget-no").addEventListener("click", () => $("forget-dialog").close());
+  startSetup(failed);
   return session().catch(() => signedIn()).then((current) => {
     const kept = token();
     if (current.signed_in && !kept) return enterSession(current).catch((e) => leave(e.message));

@@ -156,6 +156,9 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/roster/regions"): Example(fixed("/roster/regions")),
     ("GET", "/roster/schools"): Example(fixed("/roster/schools"), params={"on": today()}),
     ("GET", "/roster/unset"): Example(fixed("/roster/unset"), params={"on": today()}),
+    # Someone on no roster made a coach: checks the role, changes nothing (404).
+    ("POST", "/roster/setup"): Example(fixed("/roster/setup"), lambda w: {
+        "kind": "coach", "person_id": ITEM, "school_id": str(w.school())}),
     ("GET", "/roster/people"): Example(fixed("/roster/people"), params={"limit": "5"}),
     # Someone on no roster: every role may ask (each about whom it sees), 404 for all.
     ("GET", "/roster/people/<person_id>"): Example(fixed(f"/roster/people/{ITEM}")),

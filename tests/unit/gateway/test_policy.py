@@ -64,6 +64,7 @@ def test_district_it_runs_operations_and_reads_no_coaching_content() -> None:
     assert it_routes == {
         ("POST", "/roster/import"), ("GET", "/schools/<school_id>/roster"),
         ("GET", "/roster/imports/<import_id>"),  # an import's state and its changes
+        ("POST", "/roster/setup"),  # the district's own facts: coaches, regions
         ("GET", "/time-categories"), ("POST", "/time-categories"),
         ("POST", "/time-categories/<category_id>/rename"),
         ("POST", "/time-categories/<category_id>/retire"),
