@@ -49,7 +49,9 @@ for one that is not a school, such as the district). An org that has ended (``in
 ``tobedeleted``) is left out of ``orgs.csv``'s schools; nothing ends a school itself, nor
 the teachers at it.
 
-The district's files, each optional: what OneRoster cannot say, kept by the district.
+The district's files, each optional: what OneRoster cannot say, kept by the district
+(district IT may also set one such fact at a time in its console: ``setup``,
+``POST /roster/setup``, recording the same events).
 
 ``regions.csv`` — one row per region (CLT):
     ``region_code`` (letters, digits, ``-`` and ``_``, up to 40), ``label`` (up to 200),
