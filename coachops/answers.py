@@ -149,6 +149,21 @@ class EntryId(Answer):
     example = {"entry_id": "7f3e2d1c-0b9a-4876-a5b4-c3d2e1f0a9b8"}
 
 
+class TimeHistoryImported(Answer):
+    """What a history import of time recorded, or would record (``dry_run``)."""
+
+    dry_run = fields.Boolean()
+    recorded = fields.Integer()
+    already_recorded = fields.Integer(metadata={
+        "description": "lines equal to entries recorded before (the file imported again)"})
+    coaches = fields.Integer()
+    minutes = fields.Integer()
+    entry_ids = fields.List(fields.UUID())
+    example = {"dry_run": False, "recorded": 2, "already_recorded": 0, "coaches": 1,
+               "minutes": 150, "entry_ids": [EntryId.example["entry_id"],
+                                             "8a4f3e2d-1c0b-4987-b6c5-d4e3f2a1b0c9"]}
+
+
 class Totals(Schema):
     by_category = fields.List(fields.Dict())
     coaching_minutes = fields.Integer()

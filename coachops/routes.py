@@ -181,6 +181,10 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
     time("POST", "/coaches/<coach_id>/time-entries/import", C, "import_time_entries",
          tt.ImportTimeEntries, status=201, long=True, written=True,
          media=("text/csv", JSON)),
+    # History kept before the district used coachops, imported by district IT: checked by
+    # the coach's rules, recorded by IT and marked imported; a dry run records nothing
+    time("POST", "/history/time-entries", frozenset({IT_ADMIN}), "import_time_history",
+         tt.ImportTimeHistory, long=True, answer=an.TimeHistoryImported),
     time("GET", "/coaches/<coach_id>/time/days/<day>", C, "coach_day", tt.CoachDayQuery, "path",
          name="coach_time_day", path_fields=DAY, answer=an.CoachDay),
     time("GET", "/coaches/<coach_id>/time/weeks/<day>", C, "coach_week", tt.CoachWeekQuery, "path",
