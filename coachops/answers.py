@@ -164,6 +164,18 @@ class TimeHistoryImported(Answer):
                                              "8a4f3e2d-1c0b-4987-b6c5-d4e3f2a1b0c9"]}
 
 
+class AgreementHistoryImported(Answer):
+    """What a history import of agreements recorded, or would record (``dry_run``)."""
+
+    dry_run = fields.Boolean()
+    recorded = fields.Integer()
+    already_recorded = fields.Integer(metadata={
+        "description": "lines whose agreement is recorded as given (the file imported again)"})
+    agreement_ids = fields.List(fields.UUID())
+    example = {"dry_run": False, "recorded": 1, "already_recorded": 0,
+               "agreement_ids": ["2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901"]}
+
+
 class Totals(Schema):
     by_category = fields.List(fields.Dict())
     coaching_minutes = fields.Integer()

@@ -215,6 +215,10 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
                also=((200, ra.RosterChanges),), creates=("import_id",),
                extra_query=(("dry_run", {"type": "boolean", "default": False,
                                          "description": "as the body's dry_run"}),)),
+    # Agreements signed on paper before the district used coachops, imported by district IT
+    # (a dry run records nothing); the time kept before, at /history/time-entries
+    agreements("POST", "/history/agreements", frozenset({IT_ADMIN}), "import_agreement_history",
+               ag.ImportAgreementHistory, long=True, answer=an.AgreementHistoryImported),
     agreements("GET", "/roster/imports/<import_id>", frozenset({IT_ADMIN}), "roster_import",
                ag.RosterImportQuery, "path", answer=ra.RosterImport),
     agreements("GET", "/schools/<school_id>/roster",
