@@ -279,10 +279,13 @@ class CoachingAgreement(Answer):
     school_year = fields.String()
     latest_version = fields.Integer()
     version_in_force = fields.Integer(allow_none=True)
+    imported_by = fields.UUID(allow_none=True, metadata={
+        "description": "the IT administrator who imported it (signed before coachops)"})
     versions = fields.List(fields.Dict())
     check_ins = fields.List(fields.Dict())
     example = {"agreement_id": ITEM, "coach_id": COACH, "school_id": SCHOOL,
                "school_year": "2026-27", "latest_version": 1, "version_in_force": None,
+               "imported_by": None,
                "versions": [{"version": 1, "focus_areas": [{"id": "literacy",
                                                             "label": "Literacy"}],
                              "coach_role": "partner", "not_coach_role": "evaluator",

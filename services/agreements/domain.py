@@ -211,6 +211,7 @@ class CoachingAgreement(RemembersClientIds, Aggregate):
                  actor: Actor, client_id: UUID | None = None, source: str = "live") -> None:
         # ``source``: "imported" for an agreement district IT imported (``actor`` is who);
         # events stored before it read as "live" (so do this event's signatures).
+        self.imported_by: UUID | None = actor.id if source == "imported" else None
         self.applied = {}
         self._applied(client_id, actor, "drafted", 1)
         self.coach_id = coach_id

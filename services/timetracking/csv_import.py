@@ -143,7 +143,9 @@ def read(text: str, problems: Problems, columns: tuple[str, ...] = COLUMNS,
                                 for column, cell in zip(header, cells, strict=False)
                                 if column and cell.strip()}))
             if len(rows) > MAX_ROWS:
-                problems.add(line, None, f"a file holds at most {MAX_ROWS} entries")
+                problems.add(line, None, f"a file holds at most {MAX_ROWS} entries"
+                             + (": split it by coach or by month" if "coach_id" in columns
+                                else ""))
                 return []
     except csv.Error as error:
         problems.add(reader.line_num, None, f"not readable as CSV: {error}")
@@ -227,7 +229,8 @@ def plan_history(
     line (a ``coach_id`` column besides the coach's own columns): checked by the coach's
     rules (the roster of each entry's day, categories, overlaps, 24 hours), recorded by IT
     and marked imported. All or nothing; a line equal to an entry already recorded (the
-    same file imported again) is counted in ``Plan.already`` and recorded nothing."""
+    same file imported again) is counted in ``Plan.already`` and recorded nothing, so a
+    district's history goes in as files of up to ``MAX_ROWS`` lines, by coach or month."""
     if actor.role is not Role.IT_ADMIN:
         raise Forbidden("district IT imports the time kept before coachops", field="csv")
     problems = Problems()

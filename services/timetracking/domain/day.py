@@ -27,6 +27,8 @@ from services.timetracking.domain.ids import day_id
 from services.timetracking.domain.written import written
 
 MINUTES_IN_A_DAY = 24 * 60
+# An entry's first line of history: logged by its coach, or imported by district IT.
+_RECORDED = {"live": "recorded", "imported": "imported"}
 MAX_REASON = 500
 
 
@@ -287,7 +289,7 @@ class CoachDay(Aggregate):
         # ``source``: "imported" for the history district IT imported (``actor`` is who);
         # events stored before it read as "live".
         self.entries[entry_id] = Entry(entry_id, values, Kind(category_kind),
-                                       history=[Change("recorded")])
+                                       history=[Change(_RECORDED[source])])
 
     @event("EntryCorrected")
     def _corrected(self, actor: Actor, coach_id: UUID, entry_id: UUID, values: EntryValues,

@@ -15,10 +15,11 @@ import requests
 
 from coachops import clock
 from services.agreements.domain import coaching_agreement_id
+from services.agreements.roster import roster_id
 from services.reporting import periods
 from tests.support.auth import bearer
 from tests.support.platform import Platform, wait_until
-from tests.support.roster import RosterSchool, anyone, it_admin_headers, school
+from tests.support.roster import ADMIN, RosterSchool, anyone, it_admin_headers, school
 
 FOCUS = [{"id": "literacy", "label": "Literacy across the school"},
          {"id": "math-talk", "label": "Math talk"}]
@@ -172,6 +173,10 @@ def test_a_history_import_reports_as_the_same_work_entered_live(platform: Platfo
                        timeout=60, what=f"the {view} reports to agree")
         assert as_b(report(platform, view, a, paper), a, b, year) == \
             as_b(report(platform, view, b, paper), b, b, year)
-    shown = call(platform, "GET", agreement, coach_b).json()["versions"][0]
-    assert (shown["in_force_from"], shown["entered"]["coach"]) == (
-        paper.isoformat(), clock.today().isoformat())
+    # Marked as imported, and by whom, where the coach reads them.
+    shown = call(platform, "GET", agreement, coach_b).json()
+    assert shown["imported_by"] == str(roster_id(ADMIN))
+    assert (shown["versions"][0]["in_force_from"], shown["versions"][0]["entered"]["coach"]
+            ) == (paper.isoformat(), clock.today().isoformat())
+    day = call(platform, "GET", f"/coaches/{b.coaches[0]}/time/days/{days[0]}", coach_b).json()
+    assert [e["history"][0]["action"] for e in day["entries"]] == ["imported"] * len(DAY)

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from coachops.errors import Forbidden, Rejected
+from services.agreements import views
 from services.agreements.app import Agreements
 from services.agreements.domain import coaching_agreement_id
 from services.agreements.roster import roster_id
@@ -42,9 +43,12 @@ def test_an_agreement_signed_on_paper_is_imported_in_force(app: Agreements,
                                                             "goal-reading"]
     events = app.repository.event_store.get(agreement.id)
     assert {(e.actor, e.source) for e in events} == {(IT, "imported")}
-    # The principal of the school reads it as any other.
+    # The principal of the school reads it as any other, marked imported by IT.
     school = school_of(district)
-    assert app.coaching_agreement(principal(district, school), agreement.id, TODAY)
+    shown = views.coaching_agreement(
+        app.coaching_agreement(principal(district, school), agreement.id, TODAY))
+    assert shown["imported_by"] == str(IT.id)
+    assert shown["versions"][0]["in_force_from"] == "2026-08-20"
 
 
 def test_a_dry_run_records_nothing_and_twice_records_once(app: Agreements,

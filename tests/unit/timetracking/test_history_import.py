@@ -40,6 +40,7 @@ def test_history_is_recorded_by_district_it_and_marked_imported(app: TimeTrackin
     recorded = [e for e in app.repository.event_store.get(day.id)
                 if isinstance(e, CoachDay.EntryRecorded)]
     assert {(e.actor, e.source) for e in recorded} == {(IT, "imported")}
+    assert [e.history[0].action for e in day.live()] == ["imported"] * 3  # what the coach sees
 
 
 def test_a_dry_run_records_nothing(app: TimeTracking) -> None:
