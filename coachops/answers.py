@@ -176,6 +176,18 @@ class AgreementHistoryImported(Answer):
                "agreement_ids": ["2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901"]}
 
 
+class CycleHistoryImported(Answer):
+    """What a history import of cycles recorded, or would record (``dry_run``): the ids
+    of its cycles either way (they follow from the file), for time entries to name."""
+
+    dry_run = fields.Boolean()
+    recorded = fields.Integer()
+    already_recorded = fields.Integer(metadata={
+        "description": "lines whose cycle is recorded already (the file imported again)"})
+    cycle_ids = fields.List(fields.UUID())
+    example = {"dry_run": True, "recorded": 1, "already_recorded": 0, "cycle_ids": [CYCLE]}
+
+
 class Totals(Schema):
     by_category = fields.List(fields.Dict())
     coaching_minutes = fields.Integer()

@@ -167,6 +167,10 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
            answer=an.Timeline),
     cycles("GET", "/cycles/<cycle_id>/reads", CT, "cycle_reads", cy.CycleQuery, "path",
            answer=an.Reads),
+    # Cycles run before the district used coachops, imported by district IT (a dry run
+    # records nothing); like the agreements and time of /history/*
+    cycles("POST", "/history/cycles", frozenset({IT_ADMIN}), "import_cycle_history",
+           cy.ImportCycleHistory, long=True, answer=an.CycleHistoryImported),
     cycles("GET", "/coaches/<coach_id>/caseload", C, "caseload", cy.CaseloadQuery, "query",
            answer=an.Caseload),
     cycles("GET", "/teachers/<teacher_id>/cycles", T, "teacher_cycles", cy.TeacherCyclesQuery,
