@@ -55,6 +55,8 @@ class CycleSummary(CycleStatus):
     goal = fields.Raw(allow_none=True)
     proposed_on = fields.Date()
     proposed_by = fields.String()
+    imported_by = fields.UUID(allow_none=True, metadata={
+        "description": "the IT administrator who imported it (run before coachops)"})
     started_on = fields.Date(allow_none=True)
     outcome = fields.String(allow_none=True)
     withdrawn_on = fields.Date(allow_none=True, metadata={
@@ -62,7 +64,8 @@ class CycleSummary(CycleStatus):
     example = {**CycleStatus.example, "coach_id": COACH, "teacher_ids": [TEACHER],
                "awaiting_teacher_ids": [], "school_id": SCHOOL, "focus_area_ids": ["literacy"],
                "goal": None, "proposed_on": "2026-09-08", "proposed_by": "coach",
-               "started_on": "2026-09-10", "outcome": None, "withdrawn_on": None}
+               "imported_by": None, "started_on": "2026-09-10", "outcome": None,
+               "withdrawn_on": None}
 
 
 class Cycle(CycleSummary):

@@ -173,6 +173,25 @@ def test_a_history_import_reports_as_the_same_work_entered_live(platform: Platfo
                        timeout=60, what=f"the {view} reports to agree")
         assert as_b(report(platform, view, a, paper), a, b, year) == \
             as_b(report(platform, view, b, paper), b, b, year)
+    # Cycles run before: dated on their days, checked by the roster of those days.
+    cycles = csv_of([{"coach_id": b.coaches[0], "teacher_ids": b.teachers[0],
+                      "school_id": b.id, "focus_area_ids": "literacy",
+                      "goal_what": "Students explain their reasoning", "goal_measure": "Tally",
+                      "goal_by": days[-1], "started_on": paper, "closed_on": days[-1],
+                      "outcome": "met", "evidence": "Explanations doubled"}])
+    caseload = f"/coaches/{b.coaches[0]}/caseload"
+    dry = call(platform, "POST", "/history/cycles", it, {"csv": cycles, "dry_run": True})
+    assert (dry.status_code, dry.json()["recorded"]) == (200, 1), dry.text
+    assert sum(call(platform, "GET", caseload, coach_b).json()["counts"].values()) == 0
+    done = call(platform, "POST", "/history/cycles", it, {"csv": cycles})
+    assert (done.status_code, done.json()["cycle_ids"]) == (200, dry.json()["cycle_ids"])
+    again = call(platform, "POST", "/history/cycles", it, {"csv": cycles}).json()
+    assert (again["recorded"], again["already_recorded"]) == (0, 1)
+    cycle = call(platform, "GET", f"/cycles/{done.json()['cycle_ids'][0]}", coach_b).json()
+    assert (cycle["status"], cycle["started_on"], cycle["outcome"], cycle["proposed_by"],
+            cycle["imported_by"]) == ("closed", paper.isoformat(), "met", "coach",
+                                      str(roster_id(ADMIN)))
+
     # Marked as imported, and by whom, where the coach reads them.
     shown = call(platform, "GET", agreement, coach_b).json()
     assert shown["imported_by"] == str(roster_id(ADMIN))
