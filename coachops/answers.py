@@ -55,6 +55,8 @@ class CycleSummary(CycleStatus):
     goal = fields.Raw(allow_none=True)
     proposed_on = fields.Date()
     proposed_by = fields.String()
+    imported_by = fields.UUID(allow_none=True, metadata={
+        "description": "the IT administrator who imported it (run before coachops)"})
     started_on = fields.Date(allow_none=True)
     outcome = fields.String(allow_none=True)
     withdrawn_on = fields.Date(allow_none=True, metadata={
@@ -62,7 +64,8 @@ class CycleSummary(CycleStatus):
     example = {**CycleStatus.example, "coach_id": COACH, "teacher_ids": [TEACHER],
                "awaiting_teacher_ids": [], "school_id": SCHOOL, "focus_area_ids": ["literacy"],
                "goal": None, "proposed_on": "2026-09-08", "proposed_by": "coach",
-               "started_on": "2026-09-10", "outcome": None, "withdrawn_on": None}
+               "imported_by": None, "started_on": "2026-09-10", "outcome": None,
+               "withdrawn_on": None}
 
 
 class Cycle(CycleSummary):
@@ -147,6 +150,45 @@ class Categories(Answer):
 class EntryId(Answer):
     entry_id = fields.UUID()
     example = {"entry_id": "7f3e2d1c-0b9a-4876-a5b4-c3d2e1f0a9b8"}
+
+
+class TimeHistoryImported(Answer):
+    """What a history import of time recorded, or would record (``dry_run``)."""
+
+    dry_run = fields.Boolean()
+    recorded = fields.Integer()
+    already_recorded = fields.Integer(metadata={
+        "description": "lines equal to entries recorded before (the file imported again)"})
+    coaches = fields.Integer()
+    minutes = fields.Integer()
+    entry_ids = fields.List(fields.UUID())
+    example = {"dry_run": False, "recorded": 2, "already_recorded": 0, "coaches": 1,
+               "minutes": 150, "entry_ids": [EntryId.example["entry_id"],
+                                             "8a4f3e2d-1c0b-4987-b6c5-d4e3f2a1b0c9"]}
+
+
+class AgreementHistoryImported(Answer):
+    """What a history import of agreements recorded, or would record (``dry_run``)."""
+
+    dry_run = fields.Boolean()
+    recorded = fields.Integer()
+    already_recorded = fields.Integer(metadata={
+        "description": "lines whose agreement is recorded as given (the file imported again)"})
+    agreement_ids = fields.List(fields.UUID())
+    example = {"dry_run": False, "recorded": 1, "already_recorded": 0,
+               "agreement_ids": ["2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901"]}
+
+
+class CycleHistoryImported(Answer):
+    """What a history import of cycles recorded, or would record (``dry_run``): the ids
+    of its cycles either way (they follow from the file), for time entries to name."""
+
+    dry_run = fields.Boolean()
+    recorded = fields.Integer()
+    already_recorded = fields.Integer(metadata={
+        "description": "lines whose cycle is recorded already (the file imported again)"})
+    cycle_ids = fields.List(fields.UUID())
+    example = {"dry_run": True, "recorded": 1, "already_recorded": 0, "cycle_ids": [CYCLE]}
 
 
 class Totals(Schema):
@@ -252,10 +294,13 @@ class CoachingAgreement(Answer):
     school_year = fields.String()
     latest_version = fields.Integer()
     version_in_force = fields.Integer(allow_none=True)
+    imported_by = fields.UUID(allow_none=True, metadata={
+        "description": "the IT administrator who imported it (signed before coachops)"})
     versions = fields.List(fields.Dict())
     check_ins = fields.List(fields.Dict())
     example = {"agreement_id": ITEM, "coach_id": COACH, "school_id": SCHOOL,
                "school_year": "2026-27", "latest_version": 1, "version_in_force": None,
+               "imported_by": None,
                "versions": [{"version": 1, "focus_areas": [{"id": "literacy",
                                                             "label": "Literacy"}],
                              "coach_role": "partner", "not_coach_role": "evaluator",

@@ -167,6 +167,10 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
            answer=an.Timeline),
     cycles("GET", "/cycles/<cycle_id>/reads", CT, "cycle_reads", cy.CycleQuery, "path",
            answer=an.Reads),
+    # Cycles run before the district used coachops, imported by district IT (a dry run
+    # records nothing); like the agreements and time of /history/*
+    cycles("POST", "/history/cycles", frozenset({IT_ADMIN}), "import_cycle_history",
+           cy.ImportCycleHistory, long=True, answer=an.CycleHistoryImported),
     cycles("GET", "/coaches/<coach_id>/caseload", C, "caseload", cy.CaseloadQuery, "query",
            answer=an.Caseload),
     cycles("GET", "/teachers/<teacher_id>/cycles", T, "teacher_cycles", cy.TeacherCyclesQuery,
@@ -181,6 +185,10 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
     time("POST", "/coaches/<coach_id>/time-entries/import", C, "import_time_entries",
          tt.ImportTimeEntries, status=201, long=True, written=True,
          media=("text/csv", JSON)),
+    # History kept before the district used coachops, imported by district IT: checked by
+    # the coach's rules, recorded by IT and marked imported; a dry run records nothing
+    time("POST", "/history/time-entries", frozenset({IT_ADMIN}), "import_time_history",
+         tt.ImportTimeHistory, long=True, answer=an.TimeHistoryImported),
     time("GET", "/coaches/<coach_id>/time/days/<day>", C, "coach_day", tt.CoachDayQuery, "path",
          name="coach_time_day", path_fields=DAY, answer=an.CoachDay),
     time("GET", "/coaches/<coach_id>/time/weeks/<day>", C, "coach_week", tt.CoachWeekQuery, "path",
@@ -211,6 +219,10 @@ SERVICE_ROUTES: Final[tuple[Route, ...]] = (
                also=((200, ra.RosterChanges),), creates=("import_id",),
                extra_query=(("dry_run", {"type": "boolean", "default": False,
                                          "description": "as the body's dry_run"}),)),
+    # Agreements signed on paper before the district used coachops, imported by district IT
+    # (a dry run records nothing); the time kept before, at /history/time-entries
+    agreements("POST", "/history/agreements", frozenset({IT_ADMIN}), "import_agreement_history",
+               ag.ImportAgreementHistory, long=True, answer=an.AgreementHistoryImported),
     agreements("GET", "/roster/imports/<import_id>", frozenset({IT_ADMIN}), "roster_import",
                ag.RosterImportQuery, "path", answer=ra.RosterImport),
     agreements("GET", "/schools/<school_id>/roster",

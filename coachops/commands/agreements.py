@@ -202,3 +202,11 @@ class DraftPartnershipAgreement(Command):
 class AgreePartnershipAgreement(Command):
     agreement_id = fields.UUID(required=True)
 
+
+
+class ImportAgreementHistory(Command):
+    """District IT's file of the coaching agreements signed on paper before coachops (see
+    ``services/agreements/history.py`` for its columns); ``dry_run`` records none."""
+
+    csv = Text(2_000_000, min_length=1, required=True)
+    dry_run = fields.Bool(load_default=False)

@@ -207,3 +207,11 @@ class CaseloadQuery(Command):
 
 class TeacherCyclesQuery(Command):
     teacher_id = fields.UUID(required=True)
+
+
+class ImportCycleHistory(Command):
+    """District IT's file of the coaching cycles run before coachops (see
+    ``services/cycles/history.py`` for its columns); ``dry_run`` records none."""
+
+    csv = Text(2_000_000, min_length=1, required=True)
+    dry_run = fields.Bool(load_default=False)

@@ -143,6 +143,14 @@ class ImportTimeEntries(Command):
     csv = Text(MAX_CSV_CHARS, min_length=1, required=True)
 
 
+class ImportTimeHistory(Command):
+    """District IT's file of the time coaches kept before coachops (a ``coach_id`` column
+    and the coach's own columns); ``dry_run`` says what it would record, recording none."""
+
+    csv = Text(MAX_CSV_CHARS, min_length=1, required=True)
+    dry_run = fields.Bool(load_default=False)
+
+
 class AddCategory(Command):
     category_id = Text(63, load_default=None, allow_none=True,
                        validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,62}$"))

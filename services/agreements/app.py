@@ -15,7 +15,7 @@ from coachops import settings
 from coachops.errors import Conflict, Forbidden
 from coachops.identity import Actor, Role
 from coachops.unit_of_work import Answer, Once, UnitOfWork
-from services.agreements import domain, roster
+from services.agreements import domain, history, roster
 from services.agreements.domain import (
     CoachingAgreement,
     FocusArea,
@@ -118,6 +118,22 @@ class Agreements(RosterApplication):
             agreement_id, "checked_in", actor, once, unit,
             lambda a, school, sent: a.record_check_in(actor, school, held_on, notes,
                                                       focus_areas, today, attended_by, sent))
+
+    def import_history(self, actor: Actor, text: str, today: date,
+                       dry_run: bool) -> history.Plan:
+        """District IT's file of the agreements signed on paper before coachops: all or
+        nothing, every line checked first; a dry run decides the same in a unit of work
+        never committed."""
+        def decide(unit: UnitOfWork) -> history.Plan:
+            found = history.plan(actor, text, lambda s: unit.find(s, School),
+                                 lambda a: unit.find(a, CoachingAgreement), today,
+                                 school_year_starts)
+            unit.add(*found.agreements)
+            return found
+
+        if dry_run:
+            return decide(self.work())
+        return self._within(decide)
 
     def coaching_agreement(self, actor: Actor, agreement_id: UUID,
                            today: date) -> CoachingAgreement:

@@ -161,9 +161,57 @@ class CoachingAgreement(RemembersClientIds, Aggregate):
         return cls(coach_id=actor.id, school_id=school.id, school_year=school_year,
                    terms=terms, actor=actor, client_id=client_id)
 
+    @classmethod
+    def imported(cls, actor: Actor, school: School, coach_id: UUID, school_year: int,
+                 terms: Terms, coach_signed_on: date, principal_signed_on: date, today: date,
+                 year_starts: date) -> CoachingAgreement:
+        """An agreement signed on paper before the district used coachops, entered by
+        district IT: drafted and signed by both, each on their day, by the rules of a
+        signature on paper (not to come, in its school year, the roster of that day making
+        the coach and a principal parties), recorded by IT and marked imported."""
+        if actor.role is not Role.IT_ADMIN:
+            raise Forbidden("district IT imports the agreements signed before coachops",
+                            field="coach_id")
+        for party, day in (("coach", coach_signed_on), ("principal", principal_signed_on)):
+            if day > today:
+                raise Invalid(f"{day} is still to come: give the day it was signed",
+                              field=f"{party}_signed_on")
+            if day < year_starts:
+                raise Invalid(f"the {school_year} school year starts on {year_starts}: an "
+                              "agreement for it is signed on or after that day",
+                              field=f"{party}_signed_on")
+        if not school.coach_assigned_on(coach_id, coach_signed_on):
+            raise Invalid(f"the roster does not have the coach at this school on "
+                          f"{coach_signed_on}", field="coach_signed_on")
+        if school.principal_on(principal_signed_on) is None:
+            raise Invalid(f"the roster has no principal at this school on "
+                          f"{principal_signed_on}", field="principal_signed_on")
+        agreement = cls(coach_id=coach_id, school_id=school.id, school_year=school_year,
+                        terms=terms, actor=actor, source="imported")
+        in_force_from = max(coach_signed_on, principal_signed_on)
+        for party, day, in_force in (("coach", coach_signed_on, False),
+                                     ("principal", principal_signed_on, True)):
+            agreement._signed(**agreement._facts(), number=1, terms=terms, party=party,
+                              in_force=in_force, signed_on=day, entered_on=today,
+                              in_force_from=in_force_from if in_force else None,
+                              actor=actor, source="imported")
+        return agreement
+
+    def is_imported_as(self, terms: Terms, coach_signed_on: date,
+                       principal_signed_on: date) -> bool:
+        """Whether this agreement is the one a history import's line gives (the file
+        imported again): one version, these terms, signed on these days."""
+        only = self.versions[0]
+        return (len(self.versions) == 1 and only.terms == terms
+                and only.signed == {"coach": coach_signed_on,
+                                    "principal": principal_signed_on})
+
     @event("Drafted")
     def __init__(self, coach_id: UUID, school_id: UUID, school_year: int, terms: Terms,
-                 actor: Actor, client_id: UUID | None = None) -> None:
+                 actor: Actor, client_id: UUID | None = None, source: str = "live") -> None:
+        # ``source``: "imported" for an agreement district IT imported (``actor`` is who);
+        # events stored before it read as "live" (so do this event's signatures).
+        self.imported_by: UUID | None = actor.id if source == "imported" else None
         self.applied = {}
         self._applied(client_id, actor, "drafted", 1)
         self.coach_id = coach_id
@@ -293,6 +341,7 @@ class CoachingAgreement(RemembersClientIds, Aggregate):
         in_force_from: date | None
         actor: Actor
         client_id: UUID | None = None  # the app's, when it queued the signature offline
+        source: str = "live"  # or "imported": district IT's history import
         class_version = 2
 
         @staticmethod
@@ -303,7 +352,8 @@ class CoachingAgreement(RemembersClientIds, Aggregate):
     @event(Signed)
     def _signed(self, coach_id: UUID, school_id: UUID, school_year: int, number: int,
                 terms: Terms, party: str, in_force: bool, signed_on: date, entered_on: date,
-                in_force_from: date | None, actor: Actor, client_id: UUID | None = None) -> None:
+                in_force_from: date | None, actor: Actor, client_id: UUID | None = None,
+                source: str = "live") -> None:
         self._applied(client_id, actor, "signed", self.version + 1)
         version = self.versions[number - 1]
         version.signed[party] = signed_on

@@ -26,6 +26,7 @@ from coachops.commands.agreements import (
     DraftCoachingAgreement,
     DraftPartnershipAgreement,
     ForgetPerson,
+    ImportAgreementHistory,
     ImportRoster,
     MeQuery,
     PeopleQuery,
@@ -162,6 +163,17 @@ class AgreementsService(entrypoints.Ready, entrypoints.Publishing, entrypoints.E
         """For ``coachops.privacy.reapply``, after a restore: the same erasure as
         ``forget_person``, no actor."""
         return self.agreements.forget(person_id, clock.today())
+
+    @rpc
+    def import_agreement_history(self, actor: Json, command: Json) -> Json:
+        """Agreements signed on paper before coachops, entered by district IT."""
+        data = load(ImportAgreementHistory, command)
+        found = self.agreements.import_history(Actor.from_dict(actor), data["csv"],
+                                               clock.today(), data["dry_run"])
+        return {"dry_run": data["dry_run"], "recorded": len(found.agreements),
+                "already_recorded": found.already,
+                "agreement_ids": [] if data["dry_run"]
+                else [str(a.id) for a in found.agreements]}
 
     # The roster ---------------------------------------------------------------------------
 

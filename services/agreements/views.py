@@ -47,6 +47,8 @@ def coaching_agreement(agreement: CoachingAgreement) -> Json:
         "agreement_id": str(agreement.id), "coach_id": str(agreement.coach_id),
         "school_id": str(agreement.school_id), "school_year": agreement.school_year,
         "latest_version": agreement.latest.number,
+        # District IT's import of an agreement signed before coachops: who entered it.
+        "imported_by": str(agreement.imported_by) if agreement.imported_by else None,
         "version_in_force": in_force.number if in_force else None,
         "versions": [_version(v) for v in agreement.versions],
         "check_ins": [{"held_on": c.held_on.isoformat(), "version": c.version,

@@ -24,9 +24,10 @@ from eventsourcing.persistence import JSONTranscoder
 
 from coachops import clock
 from coachops.application import FieldsAsDict, ServiceApplication
-from coachops.errors import Conflict, Forbidden, NotFound
+from coachops.errors import Conflict, Forbidden, Invalid, NotFound
 from coachops.identity import Actor, Role
 from coachops.unit_of_work import Answer, Once, UnitOfWork
+from services.cycles import history
 from services.cycles.domain import (
     PERSONAL_DATA,
     Applied,
@@ -95,6 +96,38 @@ class Cycles(ServiceApplication):
             return Answer(cycle)
 
         return self._within(unit, decide)
+
+    def import_history(self, actor: Actor, text: str, today: date,
+                       dry_run: bool) -> history.Plan:
+        """District IT's file of the cycles run before coachops: all or nothing, every line
+        checked first, each cycle on its people's caseloads; a dry run decides the same in
+        a unit of work never committed."""
+        def decide(unit: UnitOfWork) -> history.Plan:
+            def require_people(row: dict[str, Any]) -> None:
+                coach_id, school_id, on = row["coach_id"], row["school_id"], row["started_on"]
+                coach = _roster_facts(unit, coach_id)
+                if coach is None or not coach.at(school_id, "coach", on):
+                    raise Invalid(f"the roster does not assign this coach to school "
+                                  f"{school_id} on {on}", field="coach_id")
+                require_cycle_people(coach_id, coach, {t: _roster_facts(unit, t)
+                                                       for t in row["teacher_ids"]},
+                                     school_id, on)
+
+            found = history.plan(actor, text, lambda c: unit.find(c, Cycle), require_people,
+                                 today)
+            for cycle in found.cycles:
+                people = [(cycle.coach_id, Role.COACH),
+                          *((t, Role.TEACHER) for t in cycle.teacher_ids)]
+                for person_id, role in people:
+                    caseload = _caseload(unit, person_id)
+                    caseload.add(cycle_id=cycle.id, role=role.value)
+                    unit.add(caseload)
+            unit.add(*found.cycles)
+            return found
+
+        if dry_run:
+            return decide(self.work())
+        return self._within(None, decide)
 
     # The roster's word (``services.cycles.roster``) ---------------------------------------
 

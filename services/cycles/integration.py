@@ -25,7 +25,10 @@ def _cycle(event: Any) -> Payload:
 def _proposed(event: Any) -> Payload:  # a Cycle.Proposed
     return {**_cycle(event), "teacher_count": len(event.teacher_ids),
             "focus_area_ids": event.focus_area_ids, "phase": "plan",
-            "proposed_by": event.actor.role.value, "proposed_on": event.proposed_on}
+            # An imported cycle was its coach's proposal (district IT entered it).
+            "proposed_by": ("coach" if getattr(event, "source", "live") == "imported"
+                            else event.actor.role.value),
+            "proposed_on": event.proposed_on}
 
 
 def _started(event: Any) -> Payload:

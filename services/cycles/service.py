@@ -26,6 +26,7 @@ from coachops.commands.cycles import (
     DeclineCycle,
     DropNextStep,
     HoldDebrief,
+    ImportCycleHistory,
     LogObservation,
     MarkItemDone,
     MovePhaseBack,
@@ -121,6 +122,16 @@ class CyclesService(entrypoints.Ready, entrypoints.Publishing, entrypoints.ToldT
         school on that day (for a test or an operator waiting on the bus)."""
         facts = self.cycles.roster_facts(UUID(person_id))
         return facts is not None and facts.at(UUID(school_id), role, date.fromisoformat(on))
+
+    @rpc
+    def import_cycle_history(self, actor: Json, command: Json) -> Json:
+        """Cycles run before coachops, entered by district IT."""
+        data = load(ImportCycleHistory, command)
+        found = self.cycles.import_history(Actor.from_dict(actor), data["csv"], clock.today(),
+                                           data["dry_run"])
+        return {"dry_run": data["dry_run"], "recorded": len(found.cycles),
+                "already_recorded": found.already,
+                "cycle_ids": [str(c.id) for c in found.cycles]}
 
     # Starting, accepting, declining --------------------------------------------------------
 

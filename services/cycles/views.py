@@ -88,6 +88,8 @@ def summary(cycle: Cycle) -> Json:
         "goal": plain(cycle.goal),
         "proposed_on": cycle.proposed_on.isoformat(),
         "proposed_by": cycle.proposed_by.value,
+        # A cycle run before coachops, imported by district IT: who entered it.
+        "imported_by": plain(cycle.imported_by),
         "started_on": plain(cycle.started_on),
         "outcome": cycle.closing.outcome.value if cycle.closing else None,
         "withdrawn_on": plain(cycle.withdrawn_on),  # from reports, by a teacher

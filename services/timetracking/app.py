@@ -199,6 +199,22 @@ class TimeTracking(ServiceApplication):
 
         return self._within(None, decide)
 
+    def import_history(self, actor: Actor, text: str, today: date,
+                       dry_run: bool) -> csv_import.Plan:
+        """District IT's file of the time kept before coachops: all or nothing, every line
+        checked first. A dry run decides the same in a unit of work never committed."""
+
+        def decide(unit: UnitOfWork) -> csv_import.Plan:
+            plan = csv_import.plan_history(
+                actor, text, self._categories(unit), lambda c, on: self._day(unit, c, on),
+                today, lambda c: self._assignments(unit, c))
+            unit.add(*plan.days, *plan.locations)
+            return plan
+
+        if dry_run:
+            return decide(self.work())
+        return self._within(None, decide)
+
     # The roster's word on where a coach works ---------------------------------------------
 
     def learn_assignment(self, coach_id: UUID, school_id: UUID, effective_on: date,

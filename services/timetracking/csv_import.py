@@ -28,8 +28,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from coachops.commands import field_errors
 from coachops.commands.timetracking import MAX_NOTE
 from coachops.csv_rows import non_blank
-from coachops.errors import Invalid, Rejected
-from coachops.identity import Actor
+from coachops.errors import Forbidden, Invalid, Rejected
+from coachops.identity import Actor, Role
 from services.timetracking.domain import (
     CategoryList,
     CoachAssignments,
@@ -41,6 +41,7 @@ from services.timetracking.domain import (
 
 COLUMNS = ("date", "start", "end", "minutes", "category", "school_id", "cycle_id",
            "focus_area_id", "note")
+HISTORY_COLUMNS = ("coach_id", *COLUMNS)
 REQUIRED_COLUMNS = ("date", "category")
 MAX_ROWS = 5000
 MAX_ERRORS = 200
@@ -118,7 +119,8 @@ class Problems:
         )
 
 
-def read(text: str, problems: Problems) -> list[tuple[int, dict[str, str]]]:
+def read(text: str, problems: Problems, columns: tuple[str, ...] = COLUMNS,
+         required: tuple[str, ...] = REQUIRED_COLUMNS) -> list[tuple[int, dict[str, str]]]:
     """The file's rows as {column: cell} with the line each starts on; blank cells and
     blank lines left out. Problems with the header stop the reading."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
@@ -129,7 +131,7 @@ def read(text: str, problems: Problems) -> list[tuple[int, dict[str, str]]]:
         for line, cells in non_blank(reader):
             if header is None:
                 header, header_line = [c.strip().lower().replace(" ", "_") for c in cells], line
-                _check_header(header, line, problems)
+                _check_header(header, line, problems, columns, required)
                 if problems.found:
                     return []
                 continue
@@ -141,7 +143,9 @@ def read(text: str, problems: Problems) -> list[tuple[int, dict[str, str]]]:
                                 for column, cell in zip(header, cells, strict=False)
                                 if column and cell.strip()}))
             if len(rows) > MAX_ROWS:
-                problems.add(line, None, f"a file holds at most {MAX_ROWS} entries")
+                problems.add(line, None, f"a file holds at most {MAX_ROWS} entries"
+                             + (": split it by coach or by month" if "coach_id" in columns
+                                else ""))
                 return []
     except csv.Error as error:
         problems.add(reader.line_num, None, f"not readable as CSV: {error}")
@@ -153,16 +157,17 @@ def read(text: str, problems: Problems) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _check_header(header: list[str], line: int, problems: Problems) -> None:
+def _check_header(header: list[str], line: int, problems: Problems,
+                  columns: tuple[str, ...], required: tuple[str, ...]) -> None:
     seen: set[str] = set()
     for column in filter(None, header):
-        if column not in COLUMNS:
+        if column not in columns:
             problems.add(line, column,
-                         f"unknown column {column!r}; the columns are {', '.join(COLUMNS)}")
+                         f"unknown column {column!r}; the columns are {', '.join(columns)}")
         elif column in seen:
             problems.add(line, column, f"the column {column!r} appears twice")
         seen.add(column)
-    for column in REQUIRED_COLUMNS:
+    for column in required:
         if column not in header:
             problems.add(line, column, f"the column {column!r} is missing")
     if "minutes" not in header and not {"start", "end"} <= set(header):
@@ -176,6 +181,7 @@ class Plan:
 
     days: list[CoachDay]
     locations: list[EntryLocation]
+    already: int = 0  # lines of a history import already recorded (the file seen before)
 
     @property
     def entry_ids(self) -> list[UUID]:
@@ -196,16 +202,82 @@ def plan_import(
     require_own(actor, coach_id)
     problems = Problems()
     rows = read(text, problems)
-    days: dict[date, CoachDay] = {}
     line_of: dict[UUID, int] = {}
+
+    def record(line: int, day: CoachDay, entry_id: UUID, values: EntryValues) -> bool:
+        _refuse_a_second_import(day, values, line_of)
+        day.record(actor, entry_id, values, categories, today, assignments=assignments)
+        return True
+
+    return _plan(rows, problems, Row(), lambda _: coach_id, school_id, categories,
+                 lambda _, on: day_of(on), record, line_of)
+
+
+class HistoryRow(Row):
+    coach_id = fields.UUID(required=True)
+
+
+def plan_history(
+    actor: Actor,
+    text: str,
+    categories: CategoryList,
+    day_of: Callable[[UUID, date], CoachDay],
+    today: date,
+    assignments_of: Callable[[UUID], CoachAssignments],
+) -> Plan:
+    """District IT's file of the time coaches kept before coachops, one coach's entry a
+    line (a ``coach_id`` column besides the coach's own columns): checked by the coach's
+    rules (the roster of each entry's day, categories, overlaps, 24 hours), recorded by IT
+    and marked imported. All or nothing; a line equal to an entry already recorded (the
+    same file imported again) is counted in ``Plan.already`` and recorded nothing, so a
+    district's history goes in as files of up to ``MAX_ROWS`` lines, by coach or month."""
+    if actor.role is not Role.IT_ADMIN:
+        raise Forbidden("district IT imports the time kept before coachops", field="csv")
+    problems = Problems()
+    rows = read(text, problems, HISTORY_COLUMNS, ("coach_id", *REQUIRED_COLUMNS))
+    line_of: dict[UUID, int] = {}
+    matched: set[UUID] = set()
+    already: list[int] = []
+
+    def record(line: int, day: CoachDay, entry_id: UUID, values: EntryValues) -> bool:
+        for entry in day.live():
+            if (entry.entry_id not in line_of and entry.entry_id not in matched
+                    and entry.values == values):
+                matched.add(entry.entry_id)
+                already.append(line)
+                return False
+        day.record_history(actor, entry_id, values, categories, today,
+                           assignments=assignments_of(day.coach_id))
+        return True
+
+    plan = _plan(rows, problems, HistoryRow(), lambda row: row["coach_id"], None, categories,
+                 day_of, record, line_of)
+    return Plan(days=plan.days, locations=plan.locations, already=len(already))
+
+
+def _plan(
+    rows: list[tuple[int, dict[str, str]]],
+    problems: Problems,
+    schema: Row,
+    coach_of: Callable[[dict[str, Any]], UUID],
+    school_id: UUID | None,
+    categories: CategoryList,
+    day_of: Callable[[UUID, date], CoachDay],
+    record: Callable[[int, CoachDay, UUID, EntryValues], bool],
+    line_of: dict[UUID, int],
+) -> Plan:
+    """Each row checked and recorded (``record``: False when it records nothing) on its
+    coach's day in memory, in file order; ``Rejected`` with every problem."""
+    days: dict[tuple[UUID, date], CoachDay] = {}
     locations: list[EntryLocation] = []
     for line, cells in rows:
         try:
-            row = Row().load(cells)
+            row = schema.load(cells)
         except ValidationError as error:
             for problem in field_errors(error.messages):
                 problems.add(line, problem["field"], problem["reason"])
             continue
+        coach_id = coach_of(row)
         category = categories.find(row["category"])
         if category is None:
             problems.add(line, "category", f"there is no category {row['category']!r}")
@@ -225,23 +297,24 @@ def plan_import(
         except Invalid as error:
             problems.add(line, COLUMN_OF.get(error.field or "", error.field), error.message)
             continue
-        day = days.get(values.worked_on)
+        key = (coach_id, values.worked_on)
+        day = days.get(key)
         if day is None:
-            day = days[values.worked_on] = day_of(values.worked_on)
+            day = days[key] = day_of(coach_id, values.worked_on)
         entry_id = uuid4()
         try:
-            _refuse_a_second_import(day, values, line_of)
-            day.record(actor, entry_id, values, categories, today, assignments=assignments)
+            recorded = record(line, day, entry_id, values)
         except Invalid as error:
             problems.add(line, COLUMN_OF.get(error.field or "", error.field),
                          _in_file_terms(error, day, values, line_of))
             continue
-        line_of[entry_id] = line
-        locations.append(EntryLocation(entry_id=entry_id, coach_id=coach_id,
-                                       worked_on=values.worked_on))
+        if recorded:
+            line_of[entry_id] = line
+            locations.append(EntryLocation(entry_id=entry_id, coach_id=coach_id,
+                                           worked_on=values.worked_on))
     if problems.found:
         raise problems.reject()
-    return Plan(days=list(days.values()), locations=locations)
+    return Plan(days=[d for d in days.values() if d.pending_events], locations=locations)
 
 
 def _refuse_a_second_import(day: CoachDay, values: EntryValues, line_of: dict[UUID, int]) -> None:

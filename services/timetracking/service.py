@@ -24,6 +24,7 @@ from coachops.commands.timetracking import (
     CorrectTimeEntry,
     DismissSuggestion,
     ImportTimeEntries,
+    ImportTimeHistory,
     ListCategories,
     RecordTimeEntry,
     RenameCategory,
@@ -106,6 +107,13 @@ class TimeTrackingService(entrypoints.Ready, entrypoints.Publishing, entrypoints
             school_id=data["school_id"], today=clock.today(),
         )
         return {"imported": len(entry_ids), "entry_ids": [str(e) for e in entry_ids]}
+
+    @rpc
+    def import_time_history(self, actor: Json, command: Json) -> Json:
+        data = load(ImportTimeHistory, command)
+        plan = self.timetracking.import_history(Actor.from_dict(actor), data["csv"],
+                                                clock.today(), data["dry_run"])
+        return views.history_imported(plan, data["dry_run"])
 
     # Suggested entries: calendar items done in cycles ------------------------------------
 

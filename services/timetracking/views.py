@@ -100,3 +100,15 @@ def week(days: list[CoachDay], categories: CategoryList, target_share: float
         "totals": summary(totals([e for d in days for e in d.live()], categories)),
         "target_share": target_share,
     }
+
+
+def history_imported(plan: Any, dry_run: bool) -> dict[str, Any]:
+    """What a history import recorded, or would record (a dry run): entries, their coaches
+    and minutes, and the lines already recorded before (the file seen again)."""
+    new = set(plan.entry_ids)
+    minutes = sum(e.values.minutes for day in plan.days for e in day.live() if e.entry_id in new)
+    return {"dry_run": dry_run, "recorded": len(plan.locations),
+            "already_recorded": plan.already,
+            "coaches": len({location.coach_id for location in plan.locations}),
+            "minutes": minutes,
+            "entry_ids": [] if dry_run else [str(e) for e in plan.entry_ids]}

@@ -71,21 +71,61 @@ class Cycle(CycleState, Aggregate):
         if cycle_id is None:
             cycle = cls(**proposal)
         else:  # the library's way to create an aggregate with an id chosen beforehand
-            cycle = cls._create(cls.Proposed, id=cycle_id, **proposal)
+            cycle = cls._create(cls.Proposed, id=cycle_id, **proposal, source="live")
         if actor.role is Role.TEACHER:
             cycle._accept(actor, actor.id, today)
         return cycle
 
+    @classmethod
+    def imported(cls, actor: Actor, cycle_id: UUID, coach_id: UUID, teacher_ids: list[UUID],
+                 school_id: UUID, focus_area_ids: list[str], goal: Goal, started_on: date,
+                 today: date, closed: tuple[date, str, str] | None = None) -> Cycle:
+        """A cycle run before the district used coachops, entered by district IT: proposed
+        by its coach and accepted by its teachers on the day it started, closed on its day
+        with its outcome and evidence if it ended (``closed``), recorded by IT and marked
+        imported. The rules of a live cycle hold on its days: a team of a coach and
+        teachers, a goal not due before it started, nothing dated after today."""
+        if actor.role is not Role.IT_ADMIN:
+            raise Forbidden("district IT imports the cycles run before coachops",
+                            field="coach_id")
+        if not teacher_ids or len(set(teacher_ids)) != len(teacher_ids) \
+                or coach_id in teacher_ids:
+            raise Invalid("name the cycle's teachers, each once, the coach not among them",
+                          field="teacher_ids")
+        check_not_after_today(started_on, today, "started_on", "a cycle's start")
+        cycle = cls._create(cls.Proposed, id=cycle_id, actor=actor, coach_id=coach_id,
+                            teacher_ids=list(teacher_ids), school_id=school_id,
+                            focus_area_ids=check_focus_areas(focus_area_ids),
+                            goal=check_goal(goal, started_on), proposed_on=started_on,
+                            source="imported")
+        for teacher_id in teacher_ids:
+            cycle._accept(actor, teacher_id, started_on)
+        if closed is not None:
+            closed_on, outcome, evidence = closed
+            check_not_after_today(closed_on, today, "closed_on", "a cycle's end")
+            if closed_on < started_on:
+                raise Invalid(f"it closed ({closed_on}) before it started ({started_on})",
+                              field="closed_on")
+            cycle._closed(actor=actor, **cycle._ids(),
+                          outcome=check_choice(Outcome, outcome, "outcome").value,
+                          evidence=check_text(evidence, "evidence"), closed_on=closed_on,
+                          phase=cycle.phase.value, focus_area_ids=cycle.focus_area_ids)
+        return cycle
+
     @event("Proposed")
     def __init__(self, actor: Actor, coach_id: UUID, teacher_ids: list[UUID], school_id: UUID,
-                 focus_area_ids: list[str], goal: Goal, proposed_on: date) -> None:
+                 focus_area_ids: list[str], goal: Goal, proposed_on: date,
+                 source: str = "live") -> None:
+        # ``source``: "imported" for a cycle district IT imported (``actor`` is who); it was
+        # its coach's proposal. Events stored before it read as "live".
+        self.imported_by: UUID | None = actor.id if source == "imported" else None
         self.coach_id = coach_id
         self.teacher_ids = teacher_ids
         self.school_id = school_id
         self.focus_area_ids = focus_area_ids
         self.goal = goal
         self.proposed_on = proposed_on
-        self.proposed_by = actor.role
+        self.proposed_by = Role.COACH if source == "imported" else actor.role
         # accepted, items, steps and applied: their types are on CycleState, which reads them
         self.accepted = []
         self.started_on: date | None = None

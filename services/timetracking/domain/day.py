@@ -10,8 +10,8 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from coachops.aggregate import Aggregate
-from coachops.errors import Conflict, Invalid, NotFound
-from coachops.identity import Actor
+from coachops.errors import Conflict, Forbidden, Invalid, NotFound
+from coachops.identity import Actor, Role
 from services.timetracking.domain.assignments import CoachAssignments
 from services.timetracking.domain.categories import Category, CategoryList, Kind
 from services.timetracking.domain.entries import (
@@ -27,6 +27,8 @@ from services.timetracking.domain.ids import day_id
 from services.timetracking.domain.written import written
 
 MINUTES_IN_A_DAY = 24 * 60
+# An entry's first line of history: logged by its coach, or imported by district IT.
+_RECORDED = {"live": "recorded", "imported": "imported"}
 MAX_REASON = 500
 
 
@@ -130,6 +132,27 @@ class CoachDay(Aggregate):
         category = self.check(values, categories, today, assignments=assignments)
         self._recorded(actor=actor, coach_id=self.coach_id, entry_id=entry_id, values=values,
                        category_kind=category.kind.value)
+
+    def record_history(
+        self,
+        actor: Actor,
+        entry_id: UUID,
+        values: EntryValues,
+        categories: CategoryList,
+        today: date,
+        assignments: CoachAssignments | None = None,
+    ) -> None:
+        """District IT enters time kept before the district used coachops (a spreadsheet,
+        another vendor's export): the same rules as the coach's own entry, recorded by IT
+        and marked imported."""
+        if actor.role is not Role.IT_ADMIN:
+            raise Forbidden("district IT imports the time kept before coachops",
+                            field="coach_id")
+        if entry_id in self.entries:
+            raise Conflict(f"entry {entry_id} is already recorded", field="entry_id")
+        category = self.check(values, categories, today, assignments=assignments)
+        self._recorded(actor=actor, coach_id=self.coach_id, entry_id=entry_id, values=values,
+                       category_kind=category.kind.value, source="imported")
 
     def correct(
         self,
@@ -262,9 +285,11 @@ class CoachDay(Aggregate):
 
     @event("EntryRecorded")
     def _recorded(self, actor: Actor, coach_id: UUID, entry_id: UUID, values: EntryValues,
-                  category_kind: str) -> None:
+                  category_kind: str, source: str = "live") -> None:
+        # ``source``: "imported" for the history district IT imported (``actor`` is who);
+        # events stored before it read as "live".
         self.entries[entry_id] = Entry(entry_id, values, Kind(category_kind),
-                                       history=[Change("recorded")])
+                                       history=[Change(_RECORDED[source])])
 
     @event("EntryCorrected")
     def _corrected(self, actor: Actor, coach_id: UUID, entry_id: UUID, values: EntryValues,

@@ -141,6 +141,18 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/time-categories/<category_id>/retire"): Example(
         lambda w: f"/time-categories/{w.ids['category']}/retire"),
     # Refused for its contents (an unknown school): checks the role, changes nothing.
+    # Dry runs of history naming nobody the roster has: refused whole (422), nothing recorded.
+    ("POST", "/history/agreements"): Example(fixed("/history/agreements"), lambda w: {
+        "dry_run": True, "csv": "coach_id,school_id,school_year,focus_areas,coach_role,"
+        f"not_coach_role,coach_signed_on,principal_signed_on\n{ITEM},{STEP},2026,literacy,"
+        f"Co-plan,Covering,{today(-1)},{today(-1)}\n"}),
+    ("POST", "/history/cycles"): Example(fixed("/history/cycles"), lambda w: {
+        "dry_run": True, "csv": "coach_id,teacher_ids,school_id,focus_area_ids,goal_what,"
+        f"goal_measure,goal_by,started_on\n{ITEM},{STEP},{STEP},literacy,Read,Tally,"
+        f"{today(30)},{today(-1)}\n"}),
+    ("POST", "/history/time-entries"): Example(fixed("/history/time-entries"), lambda w: {
+        "dry_run": True, "csv": f"coach_id,date,minutes,category,school_id\n"
+        f"{ITEM},{today(-1)},20,co-planning,{STEP}\n"}),
     ("POST", "/roster/import"): Example(
         fixed("/roster/import"),
         lambda w: {**w.district.files(), "assignments": "kind,person_sourced_id,"

@@ -77,6 +77,9 @@ def test_district_it_runs_operations_and_reads_no_coaching_content() -> None:
         ("GET", "/integration-tokens"), ("POST", "/integration-tokens"),
         ("POST", "/integration-tokens/<token_id>/revoke"),
         ("GET", "/dead-letters"),  # which consumer parked which event and why: no body
+        # history kept before coachops: written once, answered with counts, read back never
+        ("POST", "/history/time-entries"), ("POST", "/history/agreements"),
+        ("POST", "/history/cycles"),
     }, "a new route for district IT: is it operations, and free of coaching content?"
 
 

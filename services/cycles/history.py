@@ -1,0 +1,173 @@
+"""District IT's import of the coaching cycles run before the district used coachops: one
+cycle a line, all or nothing.
+
+Columns (a header row, any order, any case): ``coach_id``, ``teacher_ids`` and
+``focus_area_ids`` (separated by ``|``), ``school_id``, ``goal_what``, ``goal_measure``,
+``goal_by``, ``started_on``, and for a cycle that ended ``closed_on``, ``outcome`` (met,
+partly_met, not_met) and ``evidence``; optionally ``cycle_id`` (the id time entries name).
+Without one, a cycle's id follows from its coach, school, teachers and first day, so the
+same file imported again records nothing twice. Each line is checked by the rules of a
+live cycle on its days (``Cycle.imported``) and by the roster of the day it started;
+problems come back as ``{line, field, reason}``, fields named as the file's columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid5
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from coachops.commands import field_errors
+from coachops.commands.types import Day
+from coachops.csv_rows import non_blank
+from coachops.errors import CoachopsError, Forbidden, Rejected
+from coachops.identity import Actor, Role
+from services.cycles.domain import Cycle, Goal
+
+COLUMNS = ("cycle_id", "coach_id", "teacher_ids", "school_id", "focus_area_ids", "goal_what",
+           "goal_measure", "goal_by", "started_on", "closed_on", "outcome", "evidence")
+REQUIRED = ("coach_id", "teacher_ids", "school_id", "focus_area_ids", "goal_what",
+            "goal_measure", "goal_by", "started_on")
+MAX_ROWS = 5000
+MAX_ERRORS = 200
+NAMESPACE = UUID("6d1f0b1e-8a43-4c6e-9b0f-2c7d5e3a9f10")
+
+
+class Row(Schema):
+    class Meta:
+        unknown = RAISE
+
+    cycle_id = fields.UUID()
+    coach_id = fields.UUID(required=True)
+    teacher_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
+    school_id = fields.UUID(required=True)
+    focus_area_ids = fields.List(fields.Str(validate=validate.Length(min=1, max=100)),
+                                 required=True, validate=validate.Length(min=1, max=30))
+    goal_what = fields.Str(required=True, validate=validate.Length(min=1))
+    goal_measure = fields.Str(required=True, validate=validate.Length(min=1))
+    goal_by = Day(required=True)
+    started_on = Day(required=True)
+    closed_on = Day()
+    outcome = fields.Str()
+    evidence = fields.Str()
+
+
+@dataclass
+class Plan:
+    cycles: list[Cycle] = field(default_factory=list)
+    already: int = 0  # lines whose cycle is recorded (the file imported again)
+
+
+def cycle_id_of(row: dict[str, Any]) -> UUID:
+    teachers = "|".join(sorted(str(t) for t in row["teacher_ids"]))
+    return row.get("cycle_id") or uuid5(
+        NAMESPACE, f"history-cycle:{row['coach_id']}:{row['school_id']}:{teachers}:"
+                   f"{row['started_on']}")
+
+
+def plan(actor: Actor, text: str, find: Callable[[UUID], Cycle | None],
+         require_people: Callable[[dict[str, Any]], None], today: date) -> Plan:
+    """The cycles to save, or ``Rejected`` with every problem. ``require_people``: the
+    roster of the day it started has the coach and the teachers at the school."""
+    if actor.role is not Role.IT_ADMIN:
+        raise Forbidden("district IT imports the cycles run before coachops", field="csv")
+    problems: list[dict[str, Any]] = []
+
+    def problem(line: int | None, column: str | None, reason: str) -> None:
+        problems.append({"line": line, "field": column, "reason": reason})
+
+    found = Plan()
+    seen: dict[UUID, int] = {}
+    for line, cells in _rows(text, problem):
+        try:
+            row = Row().load(_shaped(cells))
+        except ValidationError as error:
+            for each in field_errors(error.messages):
+                problem(line, each["field"].split(".")[0], each["reason"])
+            continue
+        cycle_id = cycle_id_of(row)
+        if cycle_id in seen:
+            problem(line, "cycle_id", f"the same cycle as line {seen[cycle_id]}")
+            continue
+        seen[cycle_id] = line
+        if find(cycle_id) is not None:
+            found.already += 1
+            continue
+        ended = [c for c in ("closed_on", "outcome", "evidence") if c in row]
+        if ended and len(ended) < 3:
+            missing = next(c for c in ("closed_on", "outcome", "evidence") if c not in row)
+            problem(line, missing, "a cycle that ended gives closed_on, outcome and evidence")
+            continue
+        try:
+            require_people(row)
+            found.cycles.append(Cycle.imported(
+                actor, cycle_id, row["coach_id"], row["teacher_ids"], row["school_id"],
+                row["focus_area_ids"], Goal(row["goal_what"], row["goal_measure"],
+                                            row["goal_by"]),
+                row["started_on"], today,
+                (row["closed_on"], row["outcome"], row["evidence"]) if ended else None))
+        except CoachopsError as error:
+            problem(line, _column(error.field), error.message)
+    if problems:
+        count = len(problems)
+        shown = problems[:MAX_ERRORS]
+        if count > MAX_ERRORS:
+            shown.append({"line": None, "field": None,
+                          "reason": f"{count - MAX_ERRORS} more problems not shown"})
+        raise Rejected(f"nothing was imported: the file has {count} problem{'s' * (count != 1)}",
+                       errors=shown, name="ImportRejected")
+    return found
+
+
+def _column(name: str | None) -> str | None:
+    """The domain's field as the file's column (``goal.by`` is ``goal_by``)."""
+    return name.replace(".", "_") if name else name
+
+
+def _shaped(cells: dict[str, str]) -> dict[str, Any]:
+    shaped: dict[str, Any] = dict(cells)
+    for listed in ("teacher_ids", "focus_area_ids"):
+        if listed in cells:
+            shaped[listed] = [i.strip() for i in cells[listed].split("|") if i.strip()]
+    return shaped
+
+
+def _rows(text: str, problem: Callable[[int | None, str | None, str], None]
+          ) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    rows: list[tuple[int, dict[str, str]]] = []
+    header: list[str] | None = None
+    try:
+        for line, cells in non_blank(reader):
+            if header is None:
+                header = [c.strip().lower().replace(" ", "_") for c in cells]
+                unknown = [c for c in header if c and c not in COLUMNS]
+                for column in unknown:
+                    problem(line, column, f"unknown column {column!r}; the columns are "
+                                          f"{', '.join(COLUMNS)}")
+                for column in REQUIRED:
+                    if column not in header:
+                        problem(line, column, f"the column {column!r} is missing")
+                if unknown or not set(REQUIRED) <= set(header):
+                    return []
+                continue
+            if any(cell.strip() for cell in cells[len(header):]):
+                problem(line, None, f"more cells than the {len(header)} columns")
+                continue
+            rows.append((line, {c: v.strip() for c, v in zip(header, cells, strict=False)
+                                if c and v.strip()}))
+            if len(rows) > MAX_ROWS:
+                problem(line, None, f"a file holds at most {MAX_ROWS} cycles")
+                return []
+    except csv.Error as error:
+        problem(reader.line_num, None, f"not readable as CSV: {error}")
+        return []
+    if header is None:
+        problem(1, None, "the file is empty: it needs a header row and cycles")
+    return rows
