@@ -166,6 +166,7 @@ ROSTER_CHANGES = {
                       "from": "teacher", "to": "coach"}],
     "schools_added": [{"sourced_id": "s-12", "name": "Lincoln Elementary"}],
     "regions_added": [],
+    "stale": {"users": [{"sourced_id": "t-1042", "name": "Ben Lee"}], "orgs": []},
     "recorded": 6, "events": {"Person.Registered": 1, "School.Defined": 1,
                               "School.TeacherAssigned": 1, "School.TeacherLeft": 1,
                               "School.CoachAssigned": 1, "School.CoachUnassigned": 1}}
@@ -177,7 +178,9 @@ class RosterChanges(Answer):
     leaving none), leaving, moving from one school to another and changing role; schools and
     regions added. Each by name beside the roster's sourcedId (``places``, ``from`` and
     ``to`` are schools by name, "the district" for district-wide roles); ``counts`` are
-    whole, each list shows up to 1000. ``events``: the events the import would record."""
+    whole, each list shows up to 1000. ``events``: the events the import would record.
+    ``stale``: the rows of a delta export (``users``, ``orgs``) that change nothing because
+    their ``dateLastModified`` is no newer than what the roster already applied."""
 
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     arriving = fields.List(fields.Dict())
@@ -186,6 +189,7 @@ class RosterChanges(Answer):
     role_changes = fields.List(fields.Dict())
     schools_added = fields.List(fields.Dict())
     regions_added = fields.List(fields.Dict())
+    stale = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()))
     recorded = fields.Integer()
     events = fields.Dict(keys=fields.String(), values=fields.Integer())
     example = ROSTER_CHANGES

@@ -64,25 +64,36 @@ class School(Aggregate):
     create_id = staticmethod(roster_id)
 
     @event("Defined")
-    def __init__(self, sourced_id: str, label: str) -> None:
+    def __init__(self, sourced_id: str, label: str, modified_at: str | None = None) -> None:
         self.sourced_id = sourced_id
         self.label = label
+        # The dateLastModified of the last orgs.csv row that changed it, as Person's.
+        self.modified_at = modified_at
         self.region: History[UUID] = History()
         self.principal: History[UUID] = History()
+        # Whether the principal from each date was named by the district (assignments.csv)
+        # rather than taken from the export's administrators: district configuration, kept.
+        self.principal_named: History[bool] = History()
         self.coaches: Assignments[UUID] = Assignments()
         self.teachers: Assignments[UUID] = Assignments()  # in this school, from a date
 
     @event("Relabelled")
-    def relabel(self, label: str) -> None:
+    def relabel(self, label: str, modified_at: str | None = None) -> None:
         self.label = label
+        if modified_at is not None:
+            self.modified_at = modified_at
 
     @event("AssignedToRegion")
     def assign_to_region(self, region_id: UUID, effective_on: date) -> None:
         self.region.set(effective_on, region_id)
 
     @event("PrincipalChanged")
-    def change_principal(self, principal_id: UUID, effective_on: date) -> None:
+    def change_principal(self, principal_id: UUID, effective_on: date,
+                         named: bool = False) -> None:
+        """``named``: by the district's own file (events stored before it was kept say
+        False, as the export's)."""
         self.principal.set(effective_on, principal_id)
+        self.principal_named.set(effective_on, named)
 
     @event("CoachAssigned")
     def assign_coach(self, coach_id: UUID, effective_on: date) -> None:
@@ -104,6 +115,10 @@ class School(Aggregate):
 
     def principal_on(self, day: date) -> UUID | None:
         return self.principal.on(day)
+
+    def principal_named_on(self, day: date) -> bool:
+        """Whether the principal on ``day`` was named by the district's assignments.csv."""
+        return bool(self.principal_named.on(day))
 
     def region_on(self, day: date) -> UUID | None:
         return self.region.on(day)
@@ -176,24 +191,30 @@ class Person(Aggregate):
 
     @event("Registered")
     def __init__(self, sourced_id: str, role: str, given_name: str, family_name: str,
-                 email: str | None) -> None:
+                 email: str | None, modified_at: str | None = None) -> None:
         self.sourced_id = sourced_id
         self.role = role
         self.given_name = given_name
         self.family_name = family_name
         self.email = email
         self.forgotten_on: date | None = None
+        # The dateLastModified (ISO 8601, UTC) of the last row of the SIS's users.csv
+        # that changed them, if it had one: an older row in a delta changes nothing.
+        self.modified_at = modified_at
 
     def details(self) -> dict[str, Any]:
         return {"role": self.role, "given_name": self.given_name,
                 "family_name": self.family_name, "email": self.email}
 
     @event("Updated")
-    def update(self, role: str, given_name: str, family_name: str, email: str | None) -> None:
+    def update(self, role: str, given_name: str, family_name: str, email: str | None,
+               modified_at: str | None = None) -> None:
         self.role = role
         self.given_name = given_name
         self.family_name = family_name
         self.email = email
+        if modified_at is not None:
+            self.modified_at = modified_at
 
     @event("Forgotten")
     def forget(self, forgotten_on: date) -> None:

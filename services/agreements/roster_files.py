@@ -31,13 +31,31 @@ only the columns named here are read; the others may be there or not.
     (``userSourcedId, role, orgSourcedId``, with ``roleType`` and ``status``): a user's
     role is their primary one, their orgs those of every role row in effect.
 
+``dateLastModified`` (orgs, users, roles; optional in 1.1, in every file of 1.2): when
+the row last changed, an ISO 8601 date-time (``2026-07-15T08:00:00.000Z``; a date alone
+or no offset is read as UTC); one that is not is refused. A user's is the latest of their
+users.csv row and their roles.csv rows. The roster keeps, with each person and school, the
+date of the last row that changed them (``Person.modified_at``, ``School.modified_at``);
+in a delta, a row no newer than that changes nothing (an old delta sent again does not undo
+a newer one: the dry run lists such rows as ``stale``). A bulk file is the whole export and
+applies whatever its dates; a row or a record without a date is compared on its content.
+
 Roles from the export: a teacher who is not a coach in ``assignments.csv`` teaches at each
 school of ``orgSourcedIds`` from the import's ``effective_on``. At a school whose principal
 ``assignments.csv`` does not give, an administrator at the school (a 1.2 ``principal``
-first) is its principal: the principal on ``effective_on`` stays while they are one of
-them, else the first becomes principal from that date. An administrator at the district org
-is kept as a person with no role (a candidate for district leader, which
-``assignments.csv`` appoints).
+first; the district's ``ROSTER_PRINCIPAL_ROLES``) is its principal: the principal on
+``effective_on`` stays while they are one of them, else the first becomes principal from
+that date. An administrator at the district org is kept as a person with no role (a
+candidate for district leader, which ``assignments.csv`` appoints).
+
+District configuration outlives the SIS's exports: what the district's files set (coaches,
+principals ``assignments.csv`` named, district leaders, IT administrators, regions) stays
+until the district's own file says otherwise. An import without ``assignments.csv`` keeps
+every coach, leader and IT administrator in their role, and a school's principal the
+district named stays its principal whatever the export's administrators (the export still
+gives the other schools theirs). An import with it says the whole of it: a coach, leader or
+administrator it no longer lists leaves (below), and a school it names no principal for is
+the export's administrators' again.
 
 Bulk and delta. A bulk ``users.csv`` is everyone: a teacher a school of ``orgs.csv`` had,
 whom it no longer lists there (or at all), has left that school from ``effective_on``. A
@@ -56,6 +74,11 @@ The district's files, each optional: what OneRoster cannot say, kept by the dist
 ``regions.csv`` — one row per region (CLT):
     ``region_code`` (letters, digits, ``-`` and ``_``, up to 40), ``label`` (up to 200),
     ``clt_representative_sourced_id`` (a user of users.csv, or empty).
+
+A person these files name is a staff member users.csv lists as active; with a delta
+users.csv, which holds only the rows that changed, someone it has no row of may be one the
+roster already holds (``roster_import`` looks, and refuses the files, naming the line, only
+if they are nowhere).
 ``assignments.csv`` — who is where from which date, one row per fact:
     ``kind`` (``coach``, ``principal``, ``school_region``, ``district_leader`` or
     ``it_admin``: district IT, who import the roster and run the platform),
@@ -85,13 +108,14 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from coachops.csv_rows import non_blank
 from coachops.errors import Rejected
 
 MAX_ERRORS = 200
+ROLES_MODIFIED = "roles.csv:dateLastModified"  # put on a users.csv row by ``_roles``
 ORG_TYPES = ("district", "school", "department", "local", "state", "national")
 ROLES = ("administrator", "aide", "guardian", "parent", "proctor", "relative", "student",
          "teacher",
@@ -128,7 +152,10 @@ IN_ROLES_FILE = ("orgSourcedIds", "role")
 MANIFEST_VERSION = "1.0"
 VERSIONS = ("1.0", "1.1", "1.2")
 MODES = ("bulk", "delta", "absent")
-OPTIONAL = {"users": ("email", *IN_ROLES_FILE), "roles": ("status", "roleType")}
+# OneRoster's dateLastModified: optional in 1.1, in every file of 1.2.
+MODIFIED = "dateLastModified"
+OPTIONAL = {"orgs": (MODIFIED,), "users": ("email", *IN_ROLES_FILE, MODIFIED),
+            "roles": ("status", "roleType", MODIFIED)}
 
 
 @dataclass
@@ -238,6 +265,13 @@ class Roster:
     # Staff a users.csv row says have ended (tobedeleted, inactive or not enabled): the
     # orgs their row names. A delta ends them; in a bulk export, being absent does too.
     ended: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # dateLastModified of the rows that have one (``modified_at``'s form), by sourcedId:
+    # the staff's rows of users.csv (with their roles.csv rows, the latest) and orgs.csv's.
+    modified: dict[str, str] = field(default_factory=dict)
+    org_modified: dict[str, str] = field(default_factory=dict)
+    # In a delta users.csv, people the district's files name whom it has no row of: they
+    # are looked for on the stored roster (``roster_import.plan``). (file, line, column, id)
+    elsewhere: list[tuple[str, int, str, str]] = field(default_factory=list)
 
     def delta(self, name: str) -> bool:
         return self.modes.get(name) == "delta"
@@ -331,8 +365,12 @@ def _roles(roles: list[Row], users: list[Row], problems: Problems) -> None:
     orgs, put on their row of users.csv where that row leaves them out."""
     found: dict[str, tuple[str, list[str]]] = {}
     ended: dict[str, str] = {}  # the role of a row that has ended: the user's, if no other
+    latest: dict[str, str] = {}  # the last a role row of the user's was modified
     for line, row in roles:
         user, role, org = row["userSourcedId"], row["role"], row["orgSourcedId"]
+        stamp = _modified("roles", line, row, problems)
+        if stamp is not None and stamp > latest.get(user, ""):
+            latest[user] = stamp
         if role not in ROLES:
             problems.add("roles", line, "role", f"the role is one of {', '.join(ROLES)}")
             continue
@@ -346,6 +384,31 @@ def _roles(roles: list[Row], users: list[Row], problems: Problems) -> None:
         role, orgs = found.get(row["sourcedId"], (ended.get(row["sourcedId"], ""), []))
         row.setdefault("role", role)
         row.setdefault("orgSourcedIds", ",".join(orgs))
+        row[ROLES_MODIFIED] = latest.get(row["sourcedId"], "")
+
+
+def modified_at(text: str) -> str:
+    """A dateLastModified (ISO 8601: ``2026-07-15T08:00:00.000Z``, a date alone, an offset
+    or none, read as UTC) in one form, UTC to the microsecond, that sorts as time does.
+    ``ValueError`` when it is not one."""
+    when = datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _modified(name: str, line: int, row: dict[str, str], problems: Problems) -> str | None:
+    """The row's dateLastModified in ``modified_at``'s form; None when it has none (an
+    empty cell, or a 1.1 file without the column), or a problem when it is not one."""
+    text = row.get(MODIFIED, "")
+    if not text:
+        return None
+    try:
+        return modified_at(text)
+    except ValueError:
+        problems.add(name, line, MODIFIED, f"{text!r} is not an ISO 8601 date-time: "
+                                           "write 2026-07-15T08:00:00.000Z")
+        return None
 
 
 def _duplicate(name: str, seen: dict[str, int], key: str, line: int, column: str,
@@ -384,6 +447,9 @@ def _orgs(rows: list[Row], roster: Roster, problems: Problems) -> None:
             if kind == "school":
                 roster.named["schools"].add(sourced_id)
         ok = _status_known("orgs", line, row, problems)
+        stamp = _modified("orgs", line, row, problems)
+        if stamp is not None:
+            roster.org_modified[sourced_id] = stamp
         if kind not in ORG_TYPES:
             problems.add("orgs", line, "type", f"the type is one of {', '.join(ORG_TYPES)}")
             ok = False
@@ -403,11 +469,15 @@ def _users(rows: list[Row], roster: Roster, problems: Problems) -> None:
             continue
         roster.named["users"].add(sourced_id)
         ok = _status_known("users", line, row, problems)
+        stamp = max(_modified("users", line, row, problems) or "",
+                    row.get(ROLES_MODIFIED, ""))
         if role not in ROLES:
             problems.add("users", line, "role", f"the role is one of {', '.join(ROLES)}")
             continue
         if role not in STAFF:
             continue  # students and families are never stored here
+        if stamp:
+            roster.modified[sourced_id] = stamp
         enabled = row["enabledUser"].lower()
         active = row["status"] not in GONE and enabled != "false"
         if active:
@@ -454,12 +524,19 @@ def _regions(rows: list[Row], roster: Roster, problems: Problems) -> None:
         if not label or len(label) > MAX_LABEL:
             problems.add("regions", line, "label", f"the label is 1 to {MAX_LABEL} characters")
             ok = False
-        if rep is not None and rep not in roster.named["staff"]:
+        if rep is not None and _elsewhere(roster, rep):
+            roster.elsewhere.append(("regions", line, "clt_representative_sourced_id", rep))
+        elif rep is not None and rep not in roster.named["staff"]:
             problems.add("regions", line, "clt_representative_sourced_id",
                          f"there is no active staff member {rep!r} in users.csv")
             ok = False
         if ok:
             roster.regions[code] = (label, rep)
+
+
+def _elsewhere(roster: Roster, person: str) -> bool:
+    """Someone a delta users.csv has no row of: to be found on the stored roster."""
+    return bool(person) and roster.delta("users") and person not in roster.named["users"]
 
 
 def _assignments(rows: list[Row], roster: Roster, problems: Problems) -> None:
@@ -496,7 +573,9 @@ def _assignments(rows: list[Row], roster: Roster, problems: Problems) -> None:
             value, column, known = person, "person_sourced_id", roster.named["staff"]
             missing = f"there is no active staff member {person!r} in users.csv"
             extra, extra_column, extra_noun = region, "region_code", "region"
-        if value not in known:
+        if kind != "school_region" and _elsewhere(roster, value):
+            roster.elsewhere.append(("assignments", line, column, value))
+        elif value not in known:
             problems.add("assignments", line, column, missing)
             ok = False
         if extra:

@@ -3,13 +3,23 @@ roster in the store. Only the differences become events, saved by the caller in 
 transaction: importing the same files again records nothing. ``changes`` says what a plan
 changes (people arriving, leaving, moving, changing role; schools and regions added): a dry
 run answers it without saving the plan, and an import's record keeps it.
+
+Who decides what (``roster_files`` says it for district IT): the SIS's export gives the
+people, their names, the schools and who teaches where; the district's files give what the
+export cannot say, and that is kept until the district's own file says otherwise. A
+coach's, district leader's or IT administrator's role (``KEPT_ROLES``) is kept by an import
+without ``assignments.csv``; so is a principal the district named, by their school
+(``School.principal_named_on``), where the export's administrators
+(``ROSTER_PRINCIPAL_ROLES``) would otherwise become principal. In a delta, the district's
+files may name people of the stored roster, and a row no newer (``dateLastModified``)
+than what the roster applied for its person or school is left out (``Plan.stale``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -41,6 +51,8 @@ class Plan:
     roles: dict[UUID, tuple[str, str]] = field(default_factory=dict)  # person: was, now
     # A principal replaced (the school's sourcedId): no event of theirs says they left.
     replaced: list[tuple[UUID, str]] = field(default_factory=list)
+    # Rows of a delta no newer than what the roster applied (sourcedIds): they change nothing.
+    stale: dict[str, list[str]] = field(default_factory=lambda: {"users": [], "orgs": []})
 
     def touch(self, aggregate: A) -> A:
         self.changed[aggregate.id] = aggregate
@@ -58,7 +70,10 @@ class Plan:
 # A person's role where the assignments name one (the first that names them), before the
 # role the users file gives.
 ASSIGNED_ROLES = ("coach", "principal", "district_leader", "it_admin")
-KEPT_ROLES = ("coach", "district_leader", "it_admin")  # only the district's files change
+# The roles only the district's files give: an import without assignments.csv keeps them.
+# A principal is kept too, but by their school (``School.principal_named_on``): the export
+# also makes principals (``ROSTER_PRINCIPAL_ROLES``), and only one the district named is kept.
+KEPT_ROLES = ("coach", "district_leader", "it_admin")
 
 
 def no_progress(done: int) -> None:
@@ -80,6 +95,8 @@ def plan(roster: Roster, load: Loader, effective_on: date,
     as stored, for a delta users.csv (a teacher moving or leaving a school it does not name).
     ``heads``: the OneRoster roles that make someone at a school its principal, ranked."""
     changes = Plan()
+    roster = _without_stale(roster, load, changes)
+    _found_elsewhere(roster, load)
     assigned = {role: roster.named_as(role) for role in ASSIGNED_ROLES}
     if "assignments" not in roster.given:
         # The SIS's export alone says nothing of the district's own roles: a coach, a
@@ -96,10 +113,14 @@ def plan(roster: Roster, load: Loader, effective_on: date,
     for number, (sourced_id, label) in enumerate(roster.schools.items(), 1):
         progress(done + number)
         school = load(School, roster_id(sourced_id))
+        stamp = roster.org_modified.get(sourced_id)
         if school is None:
-            school = changes.touch(School(sourced_id=sourced_id, label=label))
-        elif school.label != label:
-            changes.touch(school).relabel(label)
+            school = changes.touch(School(sourced_id=sourced_id, label=label,
+                                          modified_at=stamp))
+        elif school.label != label and sourced_id not in changes.stale["orgs"]:
+            later = stamp is not None and (school.modified_at is None
+                                           or stamp > school.modified_at)
+            changes.touch(school).relabel(label, modified_at=stamp if later else None)
         schools[sourced_id] = school
     done += roster.rows.get("orgs", 0)
     progress(done)
@@ -123,21 +144,25 @@ def plan(roster: Roster, load: Loader, effective_on: date,
 
     principals = _principals(roster, school_of, changes, effective_on, heads)
 
+    # Each person's details, recorded once the plan knows whom it changes (``_people``).
+    people: dict[str, tuple[Person | None, dict[str, Any]]] = {}
     for number, (sourced_id, staff) in enumerate(roster.staff.items(), 1):
         progress(done + number)
         role = next((r for r in ASSIGNED_ROLES if sourced_id in assigned[r]),
-                    "principal" if sourced_id in principals else staff.oneroster_role)
+                    "principal" if roster_id(sourced_id) in principals
+                    else staff.oneroster_role)
         details: dict[str, Any] = {"role": role, "given_name": staff.given_name,
                    "family_name": staff.family_name, "email": staff.email}
         person = load(Person, roster_id(sourced_id))
-        if person is None:
-            changes.touch(Person(sourced_id=sourced_id, **details))
-        elif person.forgotten_on is not None:
+        if person is not None and person.forgotten_on is not None:
             continue  # forgotten stays forgotten: the next export's names are not kept
-        elif person.details() != details:
-            if person.role != role:
-                changes.roles[person.id] = (person.role, role)
-            changes.touch(person).update(**details)
+        people[sourced_id] = (person, details)
+    # In a delta, stored people the district's files name take the role they give them.
+    for _, _, _, sourced_id in roster.elsewhere:
+        person = load(Person, roster_id(sourced_id))
+        given = next((r for r in ASSIGNED_ROLES if sourced_id in assigned[r]), None)
+        if person is not None and given is not None and sourced_id not in people:
+            people[sourced_id] = (person, {**person.details(), "role": given})
     done += roster.rows.get("users", 0)  # students and families too, read and skipped
     progress(done)
 
@@ -180,10 +205,10 @@ def plan(roster: Roster, load: Loader, effective_on: date,
                 changes.touch(school).assign_to_region(region_id(fact.value), on)
         elif fact.kind == "principal":
             previous = school.principal_on(on)
-            if previous != roster_id(fact.value):
-                if previous is not None:
+            if previous != roster_id(fact.value) or not school.principal_named_on(on):
+                if previous not in (None, roster_id(fact.value)):
                     changes.replaced.append((previous, school.sourced_id))
-                changes.touch(school).change_principal(roster_id(fact.value), on)
+                changes.touch(school).change_principal(roster_id(fact.value), on, named=True)
         else:
             coach = roster_id(fact.value)
             listed.setdefault(fact.school, set()).add(coach)
@@ -210,8 +235,79 @@ def plan(roster: Roster, load: Loader, effective_on: date,
                            effective_on)
     else:
         _teachers_of_bulk(roster, coaches, schools, school_of, changes, effective_on)
+    _people(roster, people, load, changes)
     progress(roster.total_rows)
     return changes
+
+
+def _without_stale(roster: Roster, load: Loader, changes: Plan) -> Roster:
+    """A delta's rows that are no newer (dateLastModified) than what the roster last applied
+    from the SIS for the same record (``Person.modified_at``, ``School.modified_at``) left
+    out, listed in ``changes.stale``: an old delta sent again does not undo a newer one. A
+    row or a record without a date is applied, as is every row of a bulk file (the whole
+    export says how things are)."""
+    def stale(kind: type[Person] | type[School], sourced_id: str, stamp: str | None) -> bool:
+        if stamp is None:
+            return False
+        stored = load(kind, roster_id(sourced_id))
+        applied = getattr(stored, "modified_at", None)
+        return applied is not None and stamp <= applied
+
+    if roster.delta("users"):
+        changes.stale["users"] = sorted(
+            s for s in (*roster.staff, *roster.ended)
+            if stale(Person, s, roster.modified.get(s)))
+    if roster.delta("orgs"):
+        changes.stale["orgs"] = sorted(
+            s for s in roster.schools if stale(School, s, roster.org_modified.get(s)))
+    if not changes.stale["users"]:
+        return roster
+    old = set(changes.stale["users"])
+    return replace(roster, staff={s: v for s, v in roster.staff.items() if s not in old},
+                   ended={s: v for s, v in roster.ended.items() if s not in old})
+
+
+def _found_elsewhere(roster: Roster, load: Loader) -> None:
+    """People a delta's assignments.csv or regions.csv name whom its users.csv has no row
+    of: on the stored roster, or refused (every one, with its file, line and column)."""
+    missing = Problems()
+    for file, line, column, sourced_id in roster.elsewhere:
+        person = load(Person, roster_id(sourced_id))
+        if person is None or person.forgotten_on is not None:
+            missing.add(file, line, column, f"there is no staff member {sourced_id!r} in "
+                                            "users.csv or on the roster")
+    if missing.found:
+        raise missing.reject()
+
+
+def _people(roster: Roster, people: dict[str, tuple[Person | None, dict[str, Any]]],
+            load: Loader, changes: Plan) -> None:
+    """Each person registered or updated where their details changed; with the row's
+    dateLastModified (``Person.modified_at``) when it is newer than the one stored and the
+    row changed anything of theirs (their details, schools, principalship)."""
+    affected = {_person_in(event) for aggregate in changes.aggregates
+                for event in aggregate.pending_events}
+    affected |= {replaced for replaced, _ in changes.replaced}
+
+    def newer(person: Person, stamp: str | None) -> bool:
+        return stamp is not None and (person.modified_at is None or stamp > person.modified_at)
+
+    for sourced_id, (person, details) in people.items():
+        stamp = roster.modified.get(sourced_id)
+        if person is None:
+            changes.touch(Person(sourced_id=sourced_id, **details, modified_at=stamp))
+            continue
+        later = newer(person, stamp)
+        if person.details() != details or (later and person.id in affected):
+            if person.role != details["role"]:
+                changes.roles[person.id] = (person.role, details["role"])
+            changes.touch(person).update(**details, modified_at=stamp if later else None)
+    for sourced_id in roster.ended.keys() - people.keys():
+        stamp = roster.modified.get(sourced_id)
+        ended = load(Person, roster_id(sourced_id))
+        if (ended is not None and ended.forgotten_on is None and roster_id(sourced_id) in affected
+                and newer(ended, stamp)):
+            changes.touch(ended).update(**ended.details(), modified_at=stamp)
 
 
 def _teachers_of_bulk(roster: Roster, coaches: set[str], schools: dict[str, School],
@@ -244,11 +340,14 @@ def _teachers_of_delta(roster: Roster, coaches: set[str],
                        effective_on: date) -> None:
     """A delta: only the teachers it has a row for change. A teacher's row names the schools
     they teach at now (they leave those it no longer names); an ended row (tobedeleted,
-    inactive, not enabled) ends them at every school."""
+    inactive, not enabled) ends them at every school, as being a coach does."""
     rows: dict[str, tuple[str, ...]] = {**roster.ended}
     for sourced_id, staff in roster.staff.items():
         if staff.oneroster_role == "teacher" and sourced_id not in coaches:
             rows[sourced_id] = staff.org_ids
+    # A coach the delta names (in users.csv or only in assignments.csv) teaches nowhere.
+    for sourced_id in coaches & {*roster.staff, *(e[3] for e in roster.elsewhere)}:
+        rows[sourced_id] = ()
     for sourced_id, orgs in rows.items():
         teacher = roster_id(sourced_id)
         now = {org for org in orgs if school_of(org) is not None}
@@ -272,12 +371,15 @@ def _teachers_of_delta(roster: Roster, coaches: set[str],
 
 
 def _principals(roster: Roster, school_of: Callable[[str], School | None], changes: Plan,
-                effective_on: date, heads: tuple[str, ...]) -> set[str]:
-    """The principals the export gives (sourcedIds): at each school it names whose principal
+                effective_on: date, heads: tuple[str, ...]) -> set[UUID]:
+    """The principals the export gives or keeps: at each school it names whose principal
     assignments.csv does not give, someone at the school in one of the roles ``heads`` (the
     district's ``ROSTER_PRINCIPAL_ROLES``, the first ranked first). The principal on
     ``effective_on`` stays while they are one of them (or, in a delta, while it has no row
-    of theirs); else the first becomes principal from that date."""
+    of theirs); else the first becomes principal from that date. A principal the district
+    named (``School.principal_named_on``) is district configuration: an import without
+    assignments.csv keeps them whatever the export says; one with it, naming no principal
+    for the school, leaves the school to the export's administrators again."""
     decided = {f.school for f in roster.facts if f.kind == "principal"}
     at: dict[str, list[str]] = {}  # the staff at each school in one of those roles
     for sourced_id, staff in roster.staff.items():
@@ -289,7 +391,7 @@ def _principals(roster: Roster, school_of: Callable[[str], School | None], chang
         places |= {org for staff in roster.staff.values() for org in staff.org_ids}
         places |= {org for orgs in roster.ended.values() for org in orgs}
     in_file = {roster_id(s) for s in (*roster.staff, *roster.ended)}
-    principals: set[str] = set()
+    principals: set[UUID] = set()
     for org in sorted(places - decided):
         school = school_of(org)
         if school is None:
@@ -297,9 +399,12 @@ def _principals(roster: Roster, school_of: Callable[[str], School | None], chang
         candidates = sorted(at.get(org, []),
                             key=lambda s: heads.index(roster.staff[s].oneroster_role))
         current = school.principal_on(effective_on)
-        staying = [s for s in candidates if roster_id(s) == current]
-        if staying:
-            principals.add(staying[0])
+        if (current is not None and "assignments" not in roster.given
+                and school.principal_named_on(effective_on)):
+            principals.add(current)  # the district's choice: only its own file changes it
+            continue
+        if current is not None and current in {roster_id(s) for s in candidates}:
+            principals.add(current)
             continue
         if current is not None and roster.delta("users") and current not in in_file:
             continue  # a delta without a row of theirs changes nothing of them
@@ -307,7 +412,7 @@ def _principals(roster: Roster, school_of: Callable[[str], School | None], chang
             if current is not None:
                 changes.replaced.append((current, school.sourced_id))
             changes.touch(school).change_principal(roster_id(candidates[0]), effective_on)
-            principals.add(candidates[0])
+            principals.add(roster_id(candidates[0]))
     return principals
 
 
@@ -325,7 +430,8 @@ def changes(found: Plan, load: Loader) -> dict[str, Any]:
     leaving (a school or the district office, joining none; a principal replaced leaves),
     moving (leaving one place for another), changing role; schools and regions added. Each
     person's places are the sourcedIds of their schools, ``DISTRICT_OFFICE`` for the
-    district's own roles."""
+    district's own roles. ``stale``: the rows of a delta (users, orgs) left out because
+    their dateLastModified is no newer than what the roster applied, by sourcedId."""
     joined: dict[UUID, list[str]] = {}
     left: dict[UUID, list[str]] = {}
     arrived: set[UUID] = set()
@@ -381,15 +487,23 @@ def changes(found: Plan, load: Loader) -> dict[str, Any]:
     counts = {name: len(listed) for name, listed in groups.items()}
     events = found.counts()
     return {"counts": counts, **{name: listed[:MAX_LISTED] for name, listed in groups.items()},
-            "recorded": sum(events.values()), "events": events}
+            "recorded": sum(events.values()), "events": events,
+            "stale": {kind: rows[:MAX_LISTED] for kind, rows in found.stale.items()}}
 
 
-def _person_of(event: Any) -> UUID:
+def _person_in(event: Any) -> UUID | None:
     for name in ("coach_id", "teacher_id", "principal_id", "leader_id", "person_id"):
         if hasattr(event, name):
             person: UUID = getattr(event, name)
             return person
-    raise TypeError(f"{type(event).__qualname__} names no person")
+    return None
+
+
+def _person_of(event: Any) -> UUID:
+    person = _person_in(event)
+    if person is None:
+        raise TypeError(f"{type(event).__qualname__} names no person")
+    return person
 
 
 def named(stored: dict[str, Any], person: Callable[[str | None], str],
@@ -412,4 +526,8 @@ def named(stored: dict[str, Any], person: Callable[[str | None], str],
     answer["schools_added"] = [{"sourced_id": s, "name": place(s)}
                                for s in stored["schools_added"]]
     answer["regions_added"] = [{"code": c, "name": region(c)} for c in stored["regions_added"]]
+    stale = stored.get("stale", {})  # kept by imports since dateLastModified is read
+    answer["stale"] = {
+        "users": [{"sourced_id": s, "name": person(s)} for s in stale.get("users", [])],
+        "orgs": [{"sourced_id": s, "name": place(s)} for s in stale.get("orgs", [])]}
     return answer

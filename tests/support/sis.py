@@ -35,6 +35,7 @@ CLASSES = ("sourcedId", "status", "dateLastModified", "title", "grades", "course
 ENROLLMENTS = ("sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId",
                "userSourcedId", "role", "primary", "beginDate", "endDate")
 STAMP = "2026-07-15T08:00:00.000Z"
+NEXT_STAMP = "2026-09-15T08:00:00.000Z"  # a later export's: a delta's rows are newer
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
@@ -62,6 +63,7 @@ class Export:
     delta_users: list[str] | None = None
     delta_orgs: list[str] | None = None
     extra: dict[str, str] = field(default_factory=dict)  # more files, by name
+    stamp: str = STAMP  # every row's dateLastModified
 
     @classmethod
     def generate(cls, tag: str, schools: int = 3, teachers: int = 4,
@@ -100,13 +102,13 @@ class Export:
         if self.delta_orgs is not None:
             rows = [r for r in rows if r["sourcedId"] in self.delta_orgs]
         for row in rows:
-            row["dateLastModified"] = STAMP
+            row["dateLastModified"] = self.stamp
         return _csv(ORGS, rows)
 
     def _users(self) -> dict[str, str]:
         chosen = (list(self.users.values()) if self.delta_users is None
                   else [self.users[u] for u in self.delta_users])
-        rows = [{"sourcedId": u.sourced_id, "status": u.status, "dateLastModified": STAMP,
+        rows = [{"sourcedId": u.sourced_id, "status": u.status, "dateLastModified": self.stamp,
                  "enabledUser": "true", "orgSourcedIds": ",".join(u.orgs), "role": u.role,
                  "username": u.sourced_id, "givenName": u.given_name,
                  "familyName": u.family_name, "email": f"{u.sourced_id}@example.org",
@@ -115,7 +117,7 @@ class Export:
         if self.version != "1.2":
             return {"users": _csv(USERS_11, rows)}
         roles = [{"sourcedId": f"role-{u.sourced_id}-{n}", "status": u.status,
-                  "dateLastModified": STAMP, "userSourcedId": u.sourced_id,
+                  "dateLastModified": self.stamp, "userSourcedId": u.sourced_id,
                   "roleType": "primary" if n == 0 else "secondary", "role": u.role,
                   "orgSourcedId": org} for u in chosen for n, org in enumerate(u.orgs)]
         return {"users": _csv(USERS_12, rows), "roles": _csv(ROLES_12, roles)}

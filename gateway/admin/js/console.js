@@ -157,8 +157,10 @@ function changesView(changes, title) {
         : h("p", { class: "hint" }, "None."),
       count > listed.length ? h("p", { class: "hint" }, `and ${count - listed.length} more`) : null);
   });
+  const stale = [...((changes.stale || {}).users || []), ...((changes.stale || {}).orgs || [])];
   return [h("h3", {}, title),
     h("p", {}, total ? `${changes.recorded} changes to the roster.` : "Nothing would change: the roster already says all this."),
+    stale.length ? h("p", { class: "hint" }, `Rows no newer than the roster (left as they are): ${stale.map((e) => `${e.name} (${e.sourced_id})`).join(", ")}`) : null,
     h("div", { class: "changes" }, ...groups)];
 }
 

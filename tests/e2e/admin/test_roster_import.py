@@ -138,3 +138,17 @@ def test_the_export_zip_alone_is_previewed_and_applied(page: Page, platform: Pla
     expect(preview.get_by_role("heading", name="Schools added: 2")).to_be_visible()
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("#import-state")).to_contain_text("Imported: ", timeout=120_000)
+
+    # An older delta sent late (its rows no newer than what the roster applied): nothing
+    # would change, and the rows left as they are are named.
+    late = export.copy()
+    late.users[f"{tag}-t-1-1"].orgs = [f"{tag}-school-2"]
+    late.delta_users, late.delta_orgs = [f"{tag}-t-1-1"], []
+    page.get_by_label("The export (zip)").set_input_files(
+        {"name": "late.zip", "mimeType": "application/zip", "buffer": late.zip()})
+    page.get_by_role("button", name="Preview").click()
+    expect(preview).to_contain_text("Nothing would change: the roster already says all this.")
+    expect(preview).to_contain_text("Rows no newer than the roster (left as they are): "
+                                    f"Teri Teach1x1 ({tag}-t-1-1)")
+    assert_accessible(page, "an older delta's preview")
+    shot(page, "admin-desktop-import-stale")

@@ -17,7 +17,7 @@ from services.agreements.roster import roster_id
 from services.agreements.roster_files import to_csv
 from tests.support.platform import Platform
 from tests.support.roster import anyone, it_admin_headers
-from tests.support.sis import Export
+from tests.support.sis import NEXT_STAMP, Export
 
 
 def send(platform: Platform, export: Export, effective_on: str, dry_run: bool = False,
@@ -81,13 +81,15 @@ def test_an_sis_export_alone_then_a_delta_then_1_2(platform: Platform) -> None:
     delta.add(f"{tag}-admin-3b", "administrator", [f"{tag}-school-3"], "Lee", "Newhead")
     delta.delta_users = [f"{tag}-t-1-1", f"{tag}-t-1-2", f"{tag}-admin-3", f"{tag}-admin-3b"]
     delta.delta_orgs = []
+    delta.stamp = NEXT_STAMP  # its rows' dateLastModified: after the whole export's
     preview = send(platform, delta, "2026-11-02", dry_run=True)
     assert preview.status_code == 200, preview.text[:2000]
     counts = preview.json()["counts"]
     assert (counts["leaving"], counts["moving"]) == (2, 1)  # a teacher; the principal replaced
     changed = imported(platform, delta, "2026-11-02")
     assert changed["events"] == {"School.TeacherLeft": 2, "School.TeacherAssigned": 1,
-                                 "School.PrincipalChanged": 1, "Person.Registered": 1}
+                                 "School.PrincipalChanged": 1, "Person.Registered": 1,
+                                 "Person.Updated": 3}  # their rows' dateLastModified kept
     assert where(platform, f"{tag}-t-1-1") == []
     assert where(platform, f"{tag}-t-1-2") == [("teacher", school[2])]
     assert where(platform, f"{tag}-t-1-3") == [("teacher", school[1])]  # not in the delta
@@ -109,7 +111,8 @@ def test_an_sis_export_alone_then_a_delta_then_1_2(platform: Platform) -> None:
     for n in (1, 2):
         now.users[f"{tag}-admin-{n}"].role = "principal"
     later = imported(platform, now, "2026-11-20")
-    assert later["events"] == {"School.TeacherLeft": 2}
+    # (the inactive teacher's row is newer than what the roster applied: kept with them)
+    assert later["events"] == {"School.TeacherLeft": 2, "Person.Updated": 1}
     assert where(platform, f"{tag}-t-2-1") == []
     assert where(platform, f"{tag}-t-3-1") == []
     assert where(platform, f"{tag}-admin-1") == [("principal", school[1])]

@@ -2,10 +2,12 @@
 gateway and services: a zip with a manifest and 1.1 headers (a district, four schools, 205
 staff, 5,000 students with a guardian each, classes and enrollments) imported whole; then a
 delta (a teacher leaves, a teacher moves school, a new coach arrives, a principal changes);
-then a OneRoster 1.2 whole export (a coach no longer in the district's assignments leaves);
-then the same export again. Before each import a dry run says what it will change, and the
-import then changes exactly that; after each, the roster's listing gives each person's
-roles, and the reports still hold the past of those who left. Refusals name the file."""
+then an older delta sent late (changes nothing); then a OneRoster 1.2 whole export (a coach
+no longer in the district's assignments leaves, the district names a principal); then the
+same export again without the district's file (its coaches and principal are kept).
+Before each import a dry run says what it will change, and the import then changes exactly
+that; after each, the roster's listing gives each person's roles, and the reports still
+hold the past of those who left. Refusals name the file."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from services.agreements.roster_files import to_csv
 from tests.support.auth import bearer
 from tests.support.platform import Platform, wait_until
 from tests.support.roster import anyone, it_admin_headers, wait_known
-from tests.support.sis import Export
+from tests.support.sis import NEXT_STAMP, Export
 
 ASSIGNMENT_COLUMNS = ("kind", "person_sourced_id", "school_sourced_id", "region_code",
                       "effective_on")
@@ -94,7 +96,7 @@ def test_a_districts_exports_through_a_year(platform: Platform) -> None:
     staff = [u for u in export.users.values() if u.role in ("teacher", "administrator")]
     students = [u for u in export.users.values() if u.role == "student"]
     assert (len(staff), len(students)) == (205, 5000)
-    s1, s2, s3 = (f"{tag}-school-{n}" for n in (1, 2, 3))
+    s1, s2, s3, s4 = (f"{tag}-school-{n}" for n in (1, 2, 3, 4))
     # The district's own file beside the export: one teacher of school 1 is its coach.
     coach = f"{tag}-t-1-50"
     export.extra["assignments"] = to_csv(ASSIGNMENT_COLUMNS, [
@@ -137,16 +139,34 @@ def test_a_districts_exports_through_a_year(platform: Platform) -> None:
     delta.add(f"{tag}-admin-3b", "administrator", [s3], "Lee", "Newhead")
     delta.delta_users = [leaver, mover, newcomer, f"{tag}-admin-3", f"{tag}-admin-3b"]
     delta.delta_orgs = []
-    # A delta's assignments.csv names only people of its users.csv (the first coach, whom
-    # it has no row of, stays as they are).
+    delta.stamp = NEXT_STAMP  # the rows' dateLastModified, after the whole export's
+    # A delta's assignments.csv names people of its users.csv and of the stored roster: a
+    # teacher of school 4 it has no row of becomes school 4's coach (the first coach, whom
+    # it does not name, stays as they are).
+    promoted = f"{tag}-t-4-1"
     delta.extra["assignments"] = to_csv(ASSIGNMENT_COLUMNS, [
         {"kind": "coach", "person_sourced_id": newcomer, "school_sourced_id": s2,
+         "effective_on": middle.isoformat()},
+        {"kind": "coach", "person_sourced_id": promoted, "school_sourced_id": s4,
          "effective_on": middle.isoformat()}])
     changes = previewed_then_imported(platform, delta, middle)
-    assert changes["events"] == {"Person.Registered": 2, "School.TeacherLeft": 2,
-                                 "School.TeacherAssigned": 1, "School.CoachAssigned": 1,
-                                 "School.PrincipalChanged": 1}
+    # Person.Updated: those whose rows changed something keep its dateLastModified, and
+    # the promoted teacher is a coach.
+    assert changes["events"] == {"Person.Registered": 2, "School.TeacherLeft": 3,
+                                 "School.TeacherAssigned": 1, "School.CoachAssigned": 2,
+                                 "School.PrincipalChanged": 1, "Person.Updated": 4}
     assert [p["sourced_id"] for p in changes["moving"]] == [mover]
+    assert roles(platform, promoted, middle) == {"roles": ["coach"], "coach_at": at(s4),
+                                                 "teacher_at": [], "principal_of": []}
+
+    # The same rows as they were before (an older delta, sent late): nothing changes.
+    late = export.copy()
+    late.delta_users, late.delta_orgs = [mover], []
+    late.stamp = "2026-08-01T00:00:00Z"
+    preview = post(platform, late, middle, dry_run=True)
+    assert preview.status_code == 200, preview.text[:2000]
+    assert (preview.json()["recorded"], preview.json()["stale"]["users"]) == (
+        0, [{"sourced_id": mover, "name": "Teri Teach1x2"}])
     assert roles(platform, leaver, middle)["roles"] == []
     assert roles(platform, leaver, first)["teacher_at"] == at(s1)  # their past kept
     assert roles(platform, mover, middle)["teacher_at"] == at(s2)
@@ -167,21 +187,35 @@ def test_a_districts_exports_through_a_year(platform: Platform) -> None:
     whole.version = "1.2"
     for n in (1, 2, 4):
         whole.users[f"{tag}-admin-{n}"].role = "principal"
+    # The district names school 4's principal: a teacher, not the SIS's administrator.
+    head = f"{tag}-t-4-2"
     whole.extra["assignments"] = to_csv(ASSIGNMENT_COLUMNS, [
         {"kind": "coach", "person_sourced_id": newcomer, "school_sourced_id": s2,
-         "effective_on": middle.isoformat()}])
+         "effective_on": middle.isoformat()},
+        {"kind": "coach", "person_sourced_id": promoted, "school_sourced_id": s4,
+         "effective_on": middle.isoformat()},
+        {"kind": "principal", "person_sourced_id": head, "school_sourced_id": s4,
+         "effective_on": later.isoformat()}])
     changes = previewed_then_imported(platform, whole, later)
-    assert changes["events"] == {"School.CoachUnassigned": 1}
-    assert [p["sourced_id"] for p in changes["leaving"]] == [coach]
+    # (Person.Updated: the new principal's role; the replaced one's row, newer, kept)
+    assert changes["events"] == {"School.CoachUnassigned": 1, "School.PrincipalChanged": 1,
+                                 "Person.Updated": 2}
+    assert sorted(p["sourced_id"] for p in changes["leaving"]) == sorted(
+        [coach, f"{tag}-admin-4"])
+    assert roles(platform, head, later)["principal_of"] == at(s4)
     assert roles(platform, coach, later)["roles"] == []
     assert roles(platform, coach, worked)["coach_at"] == at(s1)
     assert roles(platform, f"{tag}-admin-1", later)["principal_of"] == at(s1)
     # Whoever left keeps their time in the reports of the dates they were there.
     assert time_use(platform, s1, worked, today) == {coach_key: 45}
 
-    # The same export again: nothing changes.
+    # The same export again, without the district's file: nothing changes (the coaches and
+    # the principal the district named are its configuration, kept).
+    del whole.extra["assignments"]
     changes = previewed_then_imported(platform, whole, today)
     assert (changes["recorded"], changes["events"]) == (0, {})
+    assert roles(platform, head, today)["principal_of"] == at(s4)
+    assert roles(platform, promoted, today)["coach_at"] == at(s4)
     assert time_use(platform, s1, worked, today) == {coach_key: 45}
     assert people_at(platform, s2, today) == 1 + 50 + 1 + 1  # with the mover and new coach
 

@@ -19,7 +19,7 @@ from gateway.routes.agreements import unzipped
 from services.agreements import roster_files
 from services.agreements.app import Agreements
 from services.agreements.roster import Person, School, roster_id
-from tests.support.sis import Export
+from tests.support.sis import NEXT_STAMP, Export
 from tests.unit.agreements.helpers import IT, START
 
 DELTA_DAY = date(2026, 11, 2)
@@ -81,9 +81,12 @@ def test_a_delta_changes_only_its_rows(app: Agreements) -> None:
     delta.add("d-admin-3b", "administrator", ["d-school-3"], "Lee", "Newhead")  # ...replaced
     delta.delta_users = ["d-t-1-1", "d-t-1-2", "d-admin-3", "d-admin-3b"]
     delta.delta_orgs = []
+    delta.stamp = NEXT_STAMP  # the rows' dateLastModified, after the bulk export's
     counts = app.import_roster(IT, delta.files(), DELTA_DAY)
+    # Those it changes keep its dateLastModified (Person.Updated), the newcomer too.
     assert counts == {"School.TeacherLeft": 2, "School.TeacherAssigned": 1,
-                      "School.PrincipalChanged": 1, "Person.Registered": 1}
+                      "School.PrincipalChanged": 1, "Person.Registered": 1,
+                      "Person.Updated": 3}
     first, second = school(app, "d-school-1"), school(app, "d-school-2")
     assert roster_id("d-t-1-1") not in first.teachers_on(DELTA_DAY)
     assert roster_id("d-t-1-1") in first.teachers_on(START)  # history kept
