@@ -48,25 +48,52 @@ def end_of_day(day: date) -> datetime:
 
 
 def whole_months(start: date, end: date) -> dict[str, Any]:
-    """The first and last whole month inside [start, end] (an empty span when none), and
-    the days whose month-to-date is added (``to_days``) or taken off (``before_days``) to
-    make the partial months at either end."""
+    """How the rollups make [start, end]: the month rows from ``first_month`` to
+    ``last_month`` (an empty span when none), plus the day rows from ``plus1_from`` to
+    ``plus1_to`` and from ``plus2_from`` to ``plus2_to``, less the day rows from
+    ``minus1_from`` to ``minus1_to`` and from ``minus2_from`` to ``minus2_to`` (each an empty
+    span when not needed). A partial month at either end is read as its own days or, when
+    those are more than half the month, as the whole month less the days outside the range
+    (for a range to today, days with no minutes yet): at most half a month of days each."""
     first = start if start.day == 1 else _next_month(start)
     following = end + timedelta(days=1)
     last_end = end if following.day == 1 else following.replace(day=1) - timedelta(days=1)
+    months = [first, last_end.replace(day=1)] if first <= last_end else []
     if first > last_end:
-        span = {"first_month": date.max, "last_month": date.min, "last_month_end": date.min}
         if (start.year, start.month) == (end.year, end.month):
             parts = [(start, end)]
         else:
             parts = [(start, _next_month(start) - timedelta(days=1)), (end.replace(day=1), end)]
     else:
-        span = {"first_month": first, "last_month": last_end.replace(day=1),
-                "last_month_end": last_end}
         parts = [(start, first - timedelta(days=1))] if start < first else []
         parts += [(last_end + timedelta(days=1), end)] if end > last_end else []
-    return {**span, "to_days": [last for _, last in parts],
-            "before_days": [first - timedelta(days=1) for first, _ in parts if first.day > 1]}
+    plus: list[tuple[date, date]] = []
+    minus: list[tuple[date, date]] = []
+    for part_start, part_end in parts:
+        month_start = part_start.replace(day=1)
+        month_end = _next_month(part_start) - timedelta(days=1)
+        inside = (part_end - part_start).days + 1
+        if (month_end - month_start).days + 1 - inside >= inside:
+            plus.append((part_start, part_end))
+            continue
+        months.append(month_start)  # next to the whole months: the span stays one
+        if part_start > month_start:
+            minus.append((month_start, part_start - timedelta(days=1)))
+        if part_end < month_end:
+            minus.append((part_end + timedelta(days=1), month_end))
+    return {"first_month": min(months, default=date.max),
+            "last_month": max(months, default=date.min),
+            **_spans("plus", plus), **_spans("minus", minus)}
+
+
+NO_DAYS = (date.max, date.min)
+
+
+def _spans(name: str, spans: list[tuple[date, date]]) -> dict[str, date]:
+    """Two spans of days as query parameters, the missing ones empty."""
+    padded = [*spans, *[NO_DAYS] * (2 - len(spans))]
+    return {f"{name}{n}_{end}": day for n, span in enumerate(padded, 1)
+            for end, day in zip(("from", "to"), span, strict=True)}
 
 
 def _next_month(day: date) -> date:

@@ -154,25 +154,23 @@ def alignment_pattern(cursor: Cursor, scope: Scope) -> Pattern:
 # Time use -----------------------------------------------------------------------------------
 
 # Time rows of the range in scope, at one grain of the rollups (rollups.GRAINS): whole
-# months from its monthly table; a partial month (at either end) from its daily table, the
-# month-to-date on its last day less the month-to-date on the day before its first, so two
-# rows per group however long it is. The subtracted rows make some groups net to nothing
-# (no minutes in the range): the views drop those (minutes are positive, so a cell nets to
-# zero only when no entry of it is in range). One group's minutes of a month fit an
-# integer, and summing integers (into a bigint) is twice as fast as summing the bigint
-# columns (into a numeric).
+# months from its monthly table; the partial months at either end from its daily table,
+# the days in the range added or, when those are more than half the month, the month's
+# row added and the days outside the range taken off (``periods.whole_months``), so at
+# most half a month of day rows per group each. The rows taken off make some groups net
+# to nothing (no minutes in the range): the views drop those (minutes are positive, so a
+# cell nets to zero only when no entry of it is in range). One group's minutes of a month
+# fit an integer, and summing integers (into a bigint) is twice as fast as summing the
+# bigint columns (into a numeric).
 TIME_ROWS = """
 SELECT {columns}, month, category_id, category_kind, minutes::integer,
        aligned_minutes::integer
 FROM {grain}_month WHERE month BETWEEN %(first_month)s AND %(last_month)s AND {scope}
-UNION ALL
-SELECT {columns}, date_trunc('month', day)::date, category_id, category_kind,
-       minutes::integer, aligned_minutes::integer
-FROM {grain}_day WHERE day = ANY(%(to_days)s::date[]) AND {scope}
-UNION ALL
-SELECT {columns}, date_trunc('month', day)::date, category_id, category_kind,
-       -minutes::integer, -aligned_minutes::integer
-FROM {grain}_day WHERE day = ANY(%(before_days)s::date[]) AND {scope}"""
+""" + "".join(f"""UNION ALL
+SELECT {{columns}}, date_trunc('month', day)::date, category_id, category_kind,
+       {sign}minutes::integer, {sign}aligned_minutes::integer
+FROM {{grain}}_day WHERE day BETWEEN %({span}_from)s AND %({span}_to)s AND {{scope}}
+""" for span, sign in (("plus1", ""), ("plus2", ""), ("minus1", "-"), ("minus2", "-")))
 
 
 def time_rows(grain: str, coaching_only: bool = False) -> str:

@@ -9,10 +9,11 @@ from __future__ import annotations
 # the coach levels and any coach's scope), per school and per region (so the school,
 # region, district and month levels read a few hundred rows, not every coach's). Each
 # grain has a monthly table (minutes and aligned minutes per category and month, for
-# whole months) and a daily one: the month's minutes to date per category on each day
-# from the group's first entry of the month to the month's end, so any part of a month is
-# at most two rows per group (to date on its last day, less to date on the day before its
-# first) however long it is; no row on a day means no minutes yet that month.
+# whole months) and a daily one (the same per day, on the days that have minutes): a
+# range's whole months are read from the first, its partial months at either end (at most
+# two) summed from the second. A fact changes one row of each table per grain; the daily
+# tables once held the month to date on every day to the month's end, so that one fact
+# rewrote up to 31 rows per grain.
 GRAINS: dict[str, tuple[str, ...]] = {
     "time": ("coach_id", "school_id", "region_id"),
     "school_time": ("school_id", "region_id"),
@@ -52,13 +53,12 @@ ROLLUP_INDEXES = "".join(
 
 # The trigger works per statement, on the rows it added and removed (``added``,
 # ``removed``: time_facts[]), so a batch of facts is one upsert per rollup whatever its
-# size: each group's change per category and day is summed first, then spread to the
-# month's end. A change that nets to nothing leaves its rows alone.
+# size: each group's change per category and month (or day) is summed first. A change
+# that nets to nothing leaves its rows alone.
 CHANGES = """(SELECT c.*, c.minutes * c.sign AS delta,
           CASE WHEN c.aligned THEN c.minutes * c.sign ELSE 0 END AS aligned_delta
       FROM (SELECT a.*, 1 AS sign FROM unnest(added) a
             UNION ALL SELECT r.*, -1 FROM unnest(removed) r) c)"""
-MONTH_END = "date_trunc('month', {day}) + interval '1 month - 1 day'"
 
 
 def _apply(grain: str) -> str:
@@ -73,13 +73,10 @@ def _apply(grain: str) -> str:
   GROUP BY {columns}, date_trunc('month', c.worked_on), c.category_id {changed}
   ON CONFLICT {_key(grain, "month")} DO UPDATE SET minutes = m.minutes + EXCLUDED.minutes,
       aligned_minutes = m.aligned_minutes + EXCLUDED.aligned_minutes;
-  INSERT INTO {grain}_day AS t SELECT {columns}, d::date, c.category_id,
+  INSERT INTO {grain}_day AS t SELECT {columns}, c.worked_on, c.category_id,
       min(c.category_kind), sum(c.delta), sum(c.aligned_delta)
-  FROM (SELECT {columns}, c.worked_on, c.category_id, min(c.category_kind) AS category_kind,
-            sum(c.delta) AS delta, sum(c.aligned_delta) AS aligned_delta
-        FROM {CHANGES} c GROUP BY {columns}, c.worked_on, c.category_id) c,
-       generate_series(c.worked_on, {MONTH_END.format(day="c.worked_on")}, interval '1 day') d
-  GROUP BY {columns}, d, c.category_id {changed}
+  FROM {CHANGES} c
+  GROUP BY {columns}, c.worked_on, c.category_id {changed}
   ON CONFLICT {_key(grain, "day")} DO UPDATE SET minutes = t.minutes + EXCLUDED.minutes,
       aligned_minutes = t.aligned_minutes + EXCLUDED.aligned_minutes;
   IF cardinality(removed) > 0 THEN  -- minutes are positive: only a removal leaves a zero
@@ -87,8 +84,7 @@ def _apply(grain: str) -> str:
       AND m.aligned_minutes = 0 AND m.month = date_trunc('month', c.worked_on)
       AND m.category_id = c.category_id AND {same["month"]};
     DELETE FROM {grain}_day t USING unnest(removed) c WHERE t.minutes = 0
-      AND t.aligned_minutes = 0 AND t.day BETWEEN c.worked_on AND
-          {MONTH_END.format(day="c.worked_on")}
+      AND t.aligned_minutes = 0 AND t.day = c.worked_on
       AND t.category_id = c.category_id AND {same["day"]};
   END IF;"""
 
@@ -122,10 +118,8 @@ CREATE OR REPLACE TRIGGER time_rollups_{op.lower()} AFTER {op} ON time_facts
 
 # Each rollup made in one statement, equal to what the trigger keeps: for an as-of
 # report's temporary tables (no trigger) and after a rebuild or a bulk load. The finest
-# monthly grain from time_facts, the coarser ones from it; each daily grain from the
-# facts' daily sums: the month to date on each day that has minutes, repeated on every day
-# up to the next such day (or the month's end). Inserted in day order, which keeps the
-# index on (day, ...) growing at its end.
+# monthly and daily grains from time_facts, the coarser ones from them. Inserted in month
+# (day) order, which keeps the index on (month, ...) growing at its end.
 ROLLUP_MONTH = """
 INSERT INTO time_month SELECT coach_id, school_id, region_id,
     date_trunc('month', worked_on)::date, category_id, category_kind, sum(minutes),
@@ -133,29 +127,19 @@ INSERT INTO time_month SELECT coach_id, school_id, region_id,
 FROM time_facts GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 4"""
 
 
-def _rollup_day(grain: str) -> str:
-    columns = ", ".join(GRAINS[grain])
-    return f"""
-INSERT INTO {grain}_day SELECT {columns}, d::date, category_id, category_kind, minutes,
-    aligned_minutes
-FROM (SELECT {columns}, day, category_id, category_kind, sum(minutes) OVER to_date AS minutes,
-          sum(aligned_minutes) OVER to_date AS aligned_minutes, lead(day) OVER to_date AS next
-      FROM (SELECT {columns}, worked_on AS day, category_id, category_kind,
-                sum(minutes) AS minutes,
-                COALESCE(sum(minutes) FILTER (WHERE aligned), 0) AS aligned_minutes
-            FROM time_facts GROUP BY {columns}, worked_on, category_id, category_kind) AS daily
-      WINDOW to_date AS (PARTITION BY {columns}, category_id, category_kind,
-                         date_trunc('month', day) ORDER BY day)) AS s,
-  generate_series(s.day, COALESCE(s.next - 1,
-      (date_trunc('month', s.day) + interval '1 month - 1 day')::date), interval '1 day') AS d
-ORDER BY d"""
+ROLLUP_DAY = """
+INSERT INTO time_day SELECT coach_id, school_id, region_id, worked_on, category_id,
+    category_kind, sum(minutes), COALESCE(sum(minutes) FILTER (WHERE aligned), 0)
+FROM time_facts GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 4"""
 
 
 ROLLUP_ALL = ";".join((
     ROLLUP_MONTH,
-    *(f"INSERT INTO {grain}_month SELECT {', '.join(columns)}, month, category_id,"
-      f" category_kind, sum(minutes), sum(aligned_minutes) FROM time_month"
-      f" GROUP BY {', '.join(columns)}, month, category_id, category_kind ORDER BY month"
-      for grain, columns in GRAINS.items() if grain != "time"),
-    *(_rollup_day(grain) for grain in GRAINS),
+    ROLLUP_DAY,
+    *(f"INSERT INTO {grain}_{period} SELECT {', '.join(columns)}, {period}, category_id,"
+      f" category_kind, sum(minutes), sum(aligned_minutes) FROM time_{period}"
+      f" GROUP BY {', '.join(columns)}, {period}, category_id, category_kind"
+      f" ORDER BY {period}"
+      for grain, columns in GRAINS.items() if grain != "time"
+      for period in ("month", "day")),
 ))
