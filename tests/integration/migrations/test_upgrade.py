@@ -59,8 +59,12 @@ def test_an_upgrade_keeps_every_event_and_every_report(previous_tree: Path,
     assert before["reports"]["time-use"][1]["rows"], "the old release's reports held nothing"
     assert before["counts"]["timetracking.timetracking_events"] > 0
     assert all(status == 200 for status, _ in after["reports"].values())
+    # Reporting's daily rollups hold a row per day with minutes since this release (the month
+    # to date before): remade from received_events, so fewer rows; the reports say they agree.
+    regrained = {f"reporting.{grain}time_day" for grain in ("", "school_", "region_")}
     lost = {t: (n, after["counts"].get(t)) for t, n in before["counts"].items()
-            if after["counts"].get(t, -1) < n}
+            if after["counts"].get(t, -1) < n and t not in regrained}
+    assert all(after["counts"][t] > 0 for t in regrained)
     assert not lost
     assert after["written"] == 201
     recorded = {}
