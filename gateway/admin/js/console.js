@@ -8,25 +8,12 @@ import {
   ApiError, authHeaders, chooseRole, claimsOf, endSession, getJson, session, sessionClaims,
   signIn, signOut, signedIn, token,
 } from "/dashboard/js/api.js";
+import { h, ROLE_NAMES } from "/dashboard/js/common.js";
 import { showSetup, startSetup } from "./setup.js";
 
 const $ = (id) => document.getElementById(id);
-const ROLE_NAMES = {
-  district_leader: "District coaching leader", clt_rep: "CLT representative",
-  principal: "Principal", coach: "Coach", teacher: "Teacher", it_admin: "District IT",
-};
 const SCOPE_NAMES = { "reports:read": "Read reports", sync: "Sync", "roster:import": "Import the roster" };
 let chosen = null; // the person whose tokens are shown
-
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 function say(text) {
   $("status").textContent = text;
@@ -161,7 +148,7 @@ function changesView(changes, title) {
   return [h("h3", {}, title),
     h("p", {}, total ? `${changes.recorded} changes to the roster.` : "Nothing would change: the roster already says all this."),
     stale.length ? h("p", { class: "hint" }, `Rows no newer than the roster (left as they are): ${stale.map((e) => `${e.name} (${e.sourced_id})`).join(", ")}`) : null,
-    h("div", { class: "changes" }, ...groups)];
+    h("div", { class: "changes" }, ...groups)].filter(Boolean);  // no stale line: none
 }
 
 function showProblems(errors) {

@@ -3,20 +3,10 @@
 // school, a school in a region, a region's representative. Everyone is picked by name.
 
 import { ApiError, authHeaders, getJson } from "/dashboard/js/api.js";
+import { h, ROLE_NAMES } from "/dashboard/js/common.js";
 
 const $ = (id) => document.getElementById(id);
-const ROLE_NAMES = {
-  district_leader: "District coaching leader", clt_rep: "CLT representative",
-  principal: "Principal", coach: "Coach", teacher: "Teacher", it_admin: "District IT",
-};
 let onFailure = () => {}; // the console's: a 401 ends the sign-in
-
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 function option(value, text) {
   return h("option", { value }, text);

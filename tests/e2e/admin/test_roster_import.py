@@ -75,6 +75,7 @@ def test_preview_then_apply_and_follow_the_import_to_its_summary(
     expect(preview).to_contain_text(f"{full_name(district, promoted)} ({promoted}): "
                                     "Teacher → Coach")
     expect(preview).to_contain_text(f"Harbor View Elementary ({prefix}school-new)")
+    expect(preview).not_to_contain_text("null")  # nothing unset shows as a word
     assert_accessible(page, "the roster import's preview")
     shot(page, "admin-desktop-import-preview")
 
@@ -97,6 +98,7 @@ def test_preview_then_apply_and_follow_the_import_to_its_summary(
     expect(summary.get_by_role("heading", name="What this import changed")).to_be_visible()
     expect(summary.get_by_role("heading", name="Moving school: 2")).to_be_visible()
     expect(summary).to_contain_text(f"{left} ({leaver})")
+    expect(summary).not_to_contain_text("null")
     expect(preview).to_be_hidden()
     assert_accessible(page, "the roster import done")
     shot(page, "admin-desktop-import-done")
