@@ -27,6 +27,7 @@ from nameko.exceptions import ContainerBeingKilled
 from coachops import metrics
 from coachops.bus.dead_letters import park_body
 from coachops.bus.parked import ParkedEvents
+from coachops.bus.queues import typed
 from coachops.bus.tolerant import TolerantQueueConsumer
 from coachops.contracts import ContractError, Envelope, decode
 
@@ -81,6 +82,7 @@ class IntegrationEventHandler(EventHandler):
         found = [d for d in self.container.dependencies if isinstance(d, ParkedEvents)]
         self.parked_events: ParkedEvents | None = found[0] if found else None
         super().setup()
+        self.queue = typed(self.queue)  # type: ignore[has-type]  # nameko's; declared after
 
     @property
     def consumer_name(self) -> str:

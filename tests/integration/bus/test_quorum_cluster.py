@@ -1,0 +1,77 @@
+"""Losing one RabbitMQ node of three does not stop a district: the platform runs on a cluster
+of its own (``tests/support/rabbit_cluster.py``, three ``rabbitmq-server`` processes) with
+``AMQP_QUEUE_TYPE=quorum`` and every node in ``AMQP_URI``; under the fault suite's load the
+node every client connected to first is SIGKILLed and later started again. Every accepted
+command is stored once, reporting equals a rebuild from the sources, and the time until a
+command was accepted again is printed (measured, not asserted: speed belongs in bench/)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.reliability import suite
+from tests.support.platform import NAMESPACE, Platform, platform_for_tests, reset_databases
+from tests.support.rabbit_cluster import Cluster, running_cluster
+
+HA_NAMESPACE = f"{NAMESPACE}ha"  # databases and vhost apart from the session's platform
+KILLED = 0  # the first node of every client's AMQP_URI: where their connections are
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    with running_cluster(tmp_path_factory.mktemp("rabbit")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def ha_platform(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[Platform]:
+    vhost = f"coachops-{HA_NAMESPACE}"
+    cluster.add_vhost(vhost)
+    reset_databases(HA_NAMESPACE)
+    platform = platform_for_tests(tmp_path_factory.mktemp("logs"), HA_NAMESPACE,
+                                  gateway_port=cluster.first_port + 80)
+    platform.env.update(AMQP_URI=cluster.amqp_uri(vhost), AMQP_QUEUE_TYPE="quorum")
+    platform.start()
+    try:
+        yield platform
+    finally:
+        platform.stop()
+
+
+def node_lost_and_back(cluster: Cluster, killed_at: list[float]) -> suite.Fault:
+    def inject(platform: Platform) -> None:
+        time.sleep(2.0)  # some load on the whole cluster first
+        killed_at.append(time.monotonic())
+        cluster.kill(KILLED)  # SIGKILL: the machine is gone, nothing flushed
+        time.sleep(10.0)  # the district works on with two nodes meanwhile
+        cluster.start(KILLED)  # with its data: it rejoins and its queue replicas catch up
+        platform.wait_ready(timeout=120)
+
+    return suite.Fault(f"SIGKILL RabbitMQ node {KILLED} of 3", inject)
+
+
+def test_losing_a_rabbitmq_node_loses_and_doubles_nothing(cluster: Cluster,
+                                                          ha_platform: Platform) -> None:
+    vhost = f"coachops-{HA_NAMESPACE}"
+    types = cluster.queue_types(vhost)
+    durable = {name: kind for name, kind in types.items() if not name.startswith("rpc.reply")}
+    assert durable and set(durable.values()) == {"quorum"}, types
+    assert {"rpc-cycles", "rpc-reporting"} <= set(durable)
+
+    killed_at: list[float] = []
+    result = suite.run(ha_platform, (node_lost_and_back(cluster, killed_at),), commands=150)
+    errors = {status: n for status, n in result.statuses.items() if status != "201"}
+    print(f"\n{result.table()}\ncommands accepted again "
+          f"{result.accepted_again(killed_at[0]):.1f}s after the node was killed; "
+          f"answers other than 201: {errors or 'none'}")
+    assert result.accepted, "commands must get through"
+    assert result.accepted_again(killed_at[0]) is not None, "writes never came back"
+    assert result.duplicates == 0, result.table()
+    assert result.lost == 0, result.table()
+    assert result.reports_equal_rebuild, result.table()
+    # The node came back as a member: every queue has its replicas on all three again.
+    assert set(cluster.queue_types(vhost).values()) >= {"quorum"}
