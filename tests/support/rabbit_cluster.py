@@ -182,6 +182,14 @@ class Cluster:
         out = self.ctl(first, "list_queues", "-p", vhost, "name", "type", "--no-table-headers")
         return dict(line.split("\t")[:2] for line in out.splitlines() if "\t" in line)
 
+    def online_replicas(self, vhost: str) -> dict[str, int]:
+        """How many nodes hold each quorum queue of ``vhost`` and are up."""
+        first = next(n for n in self.nodes if n.alive())
+        out = self.ctl(first, "list_queues", "-p", vhost, "name", "type", "online",
+                       "--no-table-headers")
+        rows = [line.split("\t") for line in out.splitlines() if "\t" in line]
+        return {row[0]: row[2].count("@") for row in rows if row[1] == "quorum"}
+
     def stop(self) -> None:
         for node in self.nodes:
             if node.alive():
