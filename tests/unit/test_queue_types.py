@@ -5,7 +5,9 @@ passed through ``typed``)."""
 from __future__ import annotations
 
 import pytest
+from amqp.exceptions import MessageNacked
 from kombu import Queue
+from kombu.exceptions import OperationalError
 from nameko.containers import ServiceContainer
 from nameko.testing.utils import get_extension
 
@@ -73,3 +75,34 @@ def test_a_queue_that_dies_with_its_consumer_stays_classic(
     for queue in (Queue("gone-with-it", auto_delete=True, queue_arguments={"x-expires": 1}),
                   Queue("only-mine", exclusive=True), Queue("transient", durable=False)):
         assert typed(queue).queue_arguments in ({"x-expires": 1}, None, {}), queue
+
+
+class Requeues:
+    """Where the handler acknowledges or requeues (nameko's queue consumer, in a worker)."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+
+    def ack_message(self, message: object) -> None:
+        self.done.append("acked")
+
+    def requeue_message(self, message: object) -> None:
+        self.done.append("requeued")
+
+
+@pytest.mark.parametrize("refusal", [MessageNacked(), OperationalError("nacked")])
+def test_a_park_the_cluster_does_not_confirm_is_requeued(monkeypatch: pytest.MonkeyPatch,
+                                                         refusal: Exception) -> None:
+    """Losing a node, a quorum queue elects a new leader; meanwhile a publish is nacked."""
+    container = ServiceContainer(Quorate, {"AMQP_URI": "memory://"})  # held: weakly referred
+    handler = get_extension(container, IntegrationEventHandler)
+    queue = Requeues()
+    monkeypatch.setattr(handler, "queue_consumer", queue)
+    monkeypatch.setattr("coachops.bus.consumer.REQUEUE_PAUSE_SECONDS", 0)
+
+    def park(message: object, reason: str, body: object = None) -> None:
+        raise refusal
+
+    monkeypatch.setattr(handler, "park", park)
+    assert handler.park_or_requeue(object(), "handler failed", {}) == "requeued"
+    assert queue.done == ["requeued"]

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from coachops.bus.dead_letters import park_body, peek
+from coachops.bus.topology import DEAD_LETTER_QUEUE_NAME
 from tests.reliability import suite
 from tests.support.platform import (
     NAMESPACE,
@@ -22,6 +24,7 @@ from tests.support.platform import (
     wait_until,
 )
 from tests.support.rabbit_cluster import Cluster, running_cluster
+from tests.support.settings import configure
 
 HA_NAMESPACE = f"{NAMESPACE}ha"  # databases and vhost apart from the session's platform
 
@@ -90,3 +93,31 @@ def test_losing_a_rabbitmq_node_loses_and_doubles_nothing(cluster: Cluster,
     # The nodes came back as members: every quorum queue is on all three nodes again.
     wait_until(lambda: set(cluster.online_replicas(vhost).values()) == {3}, timeout=60,
                what="every quorum queue on three nodes again")
+
+
+def test_a_message_is_confirmed_by_the_surviving_nodes(cluster: Cluster,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A publisher with confirms (parking in the dead letters) whose node is lost moves to
+    the next node of its AMQP_URI, and the quorum queue keeps what the lost node held."""
+    configure(monkeypatch, AMQP_QUEUE_TYPE="quorum")
+    vhost = f"coachops-{HA_NAMESPACE}-bus"
+    cluster.add_vhost(vhost)
+    uri = cluster.amqp_uri(vhost)
+    park_body(uri, b'{"n": 1}', "test.consumer", "parked before", "coachops.cycles", "x")
+    cluster.kill(0)  # where the queue's leader is: it was declared there
+    killed = time.monotonic()
+    try:
+        # Nacked until the two others elect a new leader: a publisher tries again (the relay
+        # from its position, a consumer by requeueing the message it could not park).
+        wait_until(lambda: park_body(uri, b'{"n": 2}', "test.consumer", "parked while down",
+                                     "coachops.cycles", "x") or True,
+                   timeout=30, interval=0.2, what="a confirm from the surviving nodes")
+        print(f"\nconfirmed by the surviving nodes {time.monotonic() - killed:.1f}s after "
+              "the node was killed")
+        count, described = peek(uri)
+    finally:
+        cluster.start(0)
+    reasons = [d["reason"] for d in described]
+    assert count == len(reasons) and reasons[0] == "parked before", reasons
+    assert set(reasons) == {"parked before", "parked while down"}, reasons
+    assert cluster.queue_types(vhost) == {DEAD_LETTER_QUEUE_NAME: "quorum"}
