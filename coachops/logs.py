@@ -41,6 +41,9 @@ SECRETS = [
     # A query parameter, form field or JSON member named as a secret.
     (re.compile(r"(?i)((?:access_|refresh_|id_)?token|secret|password|api_key)"
                 r"(\"?\s*[=:]\s*\"?)[^&\s'\",;]+"), rf"\1\2{REDACTED}"),
+    # A URL's password: every broker of a cluster's AMQP_URI (kombu and nameko hide only
+    # the first when they log it).
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s;]*:)[^@\s;/]+@"), rf"\1{REDACTED}@"),
 ]
 MAX_REFUSAL_CHARS = 500
 

@@ -9,6 +9,8 @@ When the answer cannot be sent because RabbitMQ is gone (restarting, say), namek
 let the error end the whole service. The request was not acknowledged, so RabbitMQ hands
 it out again once the consumer reconnects, and its command is answered from what was
 stored: the worker logs that and the service lives on.
+
+Its queue, ``rpc-<service>``, is of the configured type (``coachops.bus.queues``).
 """
 
 from __future__ import annotations
@@ -17,15 +19,28 @@ import logging
 from typing import Any
 
 from nameko.rpc import Rpc as NamekoRpc
+from nameko.rpc import RpcConsumer as NamekoRpcConsumer
+from nameko.rpc import RpcProxy as NamekoRpcProxy
 
-from coachops.bus.tolerant import BROKER_GONE
+from coachops.bus.queues import typed
+from coachops.bus.tolerant import BROKER_GONE, TolerantReplyListener
 
 log = logging.getLogger(__name__)
 
 REQUEST_ID = "rpc_request_id"  # in the worker's context data
 
 
+class RpcConsumer(NamekoRpcConsumer):
+    """nameko's, with ``rpc-<service>`` of the configured queue type (``AMQP_QUEUE_TYPE``)."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.queue = typed(self.queue)  # type: ignore[has-type]  # nameko's (untyped)
+
+
 class Rpc(NamekoRpc):
+    rpc_consumer = RpcConsumer()
+
     def unpack_message_headers(self, message: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().unpack_message_headers(message)
         context[REQUEST_ID] = message.properties.get("correlation_id")
@@ -44,3 +59,9 @@ class Rpc(NamekoRpc):
 
 
 rpc = Rpc.decorator
+
+
+class RpcProxy(NamekoRpcProxy):
+    """nameko's, with its answers in a reply queue that survives a cluster's lost node."""
+
+    rpc_reply_listener = TolerantReplyListener()

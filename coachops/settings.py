@@ -161,6 +161,10 @@ def number(low: float, high: float | None = None, above: bool = True) -> Callabl
 
 def url(*schemes: str) -> Callable[[str], str]:
     def read(value: str) -> str:
+        if ";" in value and "amqp" in schemes:  # kombu's failover list: each a broker
+            for one in value.split(";"):
+                read(one)
+            return value
         try:
             parts = urlsplit(value)
             parts.port  # noqa: B018  # raises ValueError on a port that is not a number
@@ -251,7 +255,10 @@ def password(help: str) -> str:
 
 def with_password(address: str, secret: str) -> str:
     """``address`` with ``secret`` as its password, escaped, so `@ / : % '` and the rest
-    reach the server as they are (psycopg2 and kombu both unescape the user part)."""
+    reach the server as they are (psycopg2 and kombu both unescape the user part); in each
+    broker of a failover list ``amqp://h1/v;amqp://h2/v`` (kombu's, for a cluster)."""
+    if ";" in address:
+        return ";".join(with_password(one, secret) for one in address.split(";"))
     parts = urlsplit(address)
     user = quote(unquote(parts.username or ""), safe="")
     host = parts.netloc.rpartition("@")[2]
@@ -293,10 +300,16 @@ class Settings:
         "process uses that is missing, a default or weak", name="COACHOPS_ENV")
     amqp_uri: str = setting(
         "amqp://guest:guest@127.0.0.1:5672/", url("amqp", "amqps"),
-        "RabbitMQ, with its user and vhost (its password here or in AMQP_PASSWORD)")
+        "RabbitMQ, with its user and vhost (its password here or in AMQP_PASSWORD); a cluster's "
+        "nodes as `amqp://…node1…/vhost;amqp://…node2…/vhost` (clients move to the next)")
     amqp_password: str = setting(
         "", text, "RabbitMQ's password, put into AMQP_URI escaped (any characters)",
         name=BROKER, from_file=True)
+    amqp_queue_type: str = setting(
+        "classic", one_of("classic", "quorum"),
+        "the type of every durable queue: `quorum` on a RabbitMQ cluster (replicated, survives "
+        "losing a node; a vhost's queues of the other type must be moved first), `classic` "
+        "on one node")
     max_workers: int = setting(
         "10", COUNT, "workers per service process (and database connections)")
     log_level: str = setting("INFO", log_level, "the least a service logs")

@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+import amqp.exceptions
 import eventsourcing.persistence as es_errors
+import kombu.exceptions
 import psycopg2
 from kombu.message import Message
 from nameko.events import EventHandler
@@ -27,12 +29,15 @@ from nameko.exceptions import ContainerBeingKilled
 from coachops import metrics
 from coachops.bus.dead_letters import park_body
 from coachops.bus.parked import ParkedEvents
+from coachops.bus.queues import typed
 from coachops.bus.tolerant import TolerantQueueConsumer
 from coachops.contracts import ContractError, Envelope, decode
 
 log = logging.getLogger(__name__)
 
-# Outages: the message is fine, the world is not. Requeue and try again.
+# Outages: the message is fine, the world is not. Requeue and try again. Parking a message
+# fails so too while a RabbitMQ cluster elects a queue's new leader after losing a node: the
+# broker does not confirm (nacks) what it was sent then.
 TRANSIENT = (
     psycopg2.OperationalError,
     psycopg2.InterfaceError,
@@ -40,6 +45,8 @@ TRANSIENT = (
     es_errors.InterfaceError,
     ConnectionError,
     TimeoutError,
+    kombu.exceptions.OperationalError,
+    amqp.exceptions.MessageNacked,
 )
 REQUEUE_PAUSE_SECONDS = 1.0
 
@@ -81,6 +88,7 @@ class IntegrationEventHandler(EventHandler):
         found = [d for d in self.container.dependencies if isinstance(d, ParkedEvents)]
         self.parked_events: ParkedEvents | None = found[0] if found else None
         super().setup()
+        self.queue = typed(self.queue)  # type: ignore[has-type]  # nameko's; declared after
 
     @property
     def consumer_name(self) -> str:

@@ -26,7 +26,7 @@ from kombu.message import Message
 from nameko.amqp.publish import Publisher
 
 from coachops import cli, metrics, settings
-from coachops.bus.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
+from coachops.bus.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE_NAME, dead_letter_queue
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def park_body(amqp_uri: str, body: bytes | str, consumer: str, reason: str, exch
               content_encoding: str = "utf-8") -> None:
     """Publish ``body`` to the dead-letter queue, to be replayed to ``exchange`` with
     ``routing_key`` (where it came from) once the reason is fixed."""
-    Publisher(amqp_uri, use_confirms=True, declare=[DEAD_LETTER_QUEUE]).publish(
+    Publisher(amqp_uri, use_confirms=True, declare=[dead_letter_queue()]).publish(
         body,
         exchange=DEAD_LETTER_EXCHANGE,
         routing_key=consumer,
@@ -54,12 +54,12 @@ def park_body(amqp_uri: str, body: bytes | str, consumer: str, reason: str, exch
     )
     metrics.DEAD_LETTERED.labels(consumer).inc()
     log.warning("parked a message from %s in %s: %s", routing_key or "?",
-                DEAD_LETTER_QUEUE.name, reason)
+                DEAD_LETTER_QUEUE_NAME, reason)
 
 
 def parked(connection: Connection) -> Iterator[Message]:
     """Every parked message, unacknowledged (raw: a parked body may not be JSON)."""
-    queue = DEAD_LETTER_QUEUE(connection.channel())
+    queue = dead_letter_queue()(connection.channel())
     queue.declare()
     while (message := queue.get(no_ack=False, accept=["application/json"])) is not None:
         yield message
@@ -116,7 +116,7 @@ def peek(amqp_uri: str, limit: int = 100) -> tuple[int, list[dict[str, str | Non
     """How many messages are parked, and the first ``limit`` of them, described; every one
     is left parked."""
     with Connection(amqp_uri) as connection:
-        queue = DEAD_LETTER_QUEUE(connection.channel())
+        queue = dead_letter_queue()(connection.channel())
         queue.declare()
         _, count, _ = queue.queue_declare(passive=True)
         messages: list[Message] = []

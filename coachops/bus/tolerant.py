@@ -19,6 +19,8 @@ from kombu.exceptions import OperationalError
 from nameko.messaging import QueueConsumer
 from nameko.rpc import ReplyListener
 
+from coachops.bus.queues import reply
+
 log = logging.getLogger(__name__)
 
 BROKER_GONE = (OperationalError, AmqpConnectionError, OSError)
@@ -45,6 +47,11 @@ def _broker_gone_is_logged(action: str, consequence: str) -> Iterator[None]:
 
 
 class TolerantReplyListener(ReplyListener):
-    """Where a gateway's RPC answers arrive."""
+    """Where a caller's RPC answers arrive (the gateway's, reporting's), in a reply queue
+    that a cluster's lost node does not hold hostage (``coachops.bus.queues.reply``)."""
 
     queue_consumer = TolerantQueueConsumer()
+
+    def setup(self) -> None:
+        super().setup()
+        self.queue = reply(self.queue)  # type: ignore[has-type]  # nameko's (untyped)

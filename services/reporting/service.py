@@ -15,7 +15,6 @@ from typing import Any
 from uuid import UUID
 
 import eventlet
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from coachops import clock, entrypoints, settings
@@ -29,7 +28,7 @@ from coachops.dependencies import Database
 from coachops.errors import NotFound
 from coachops.identity import Actor
 from coachops.json import Json
-from coachops.rpc import rpc
+from coachops.rpc import RpcProxy, rpc
 from services.reporting import (
     facts,
     periods,

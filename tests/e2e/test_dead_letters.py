@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from kombu import Connection
 
-from coachops.bus.topology import DEAD_LETTER_QUEUE
+from coachops.bus.topology import dead_letter_queue
 from tests.e2e.test_slice import active_cycles
 from tests.support.bus import AMQP, envelope, publish
 from tests.support.platform import Platform, wait_until
@@ -36,7 +36,7 @@ def test_poison_messages_are_parked_with_a_reason_and_the_next_is_processed(
     bad_payload["payload"] = {**bad_payload["payload"], "notes": "what the teacher said"}
 
     with Connection(AMQP) as connection:
-        parked = DEAD_LETTER_QUEUE(connection.channel())
+        parked = dead_letter_queue()(connection.channel())
         parked.declare()
         parked.purge()
         raw = {"content_type": "application/json", "content_encoding": "utf-8",
@@ -66,7 +66,7 @@ def test_replay_after_a_fix_sends_parked_messages_back_and_keeps_the_rest(
 ) -> None:
     school_id = uuid.uuid4()
     with Connection(AMQP) as connection:
-        parked = DEAD_LETTER_QUEUE(connection.channel())
+        parked = dead_letter_queue()(connection.channel())
         parked.declare()
         parked.purge()
         producer = connection.Producer()
@@ -77,7 +77,7 @@ def test_replay_after_a_fix_sends_parked_messages_back_and_keeps_the_rest(
             encoding = ({"serializer": "json"} if isinstance(body, dict) else
                         {"content_type": "application/json", "content_encoding": "utf-8"})
             producer.publish(
-                body, exchange=DEAD_LETTER_QUEUE.exchange, routing_key=consumer, **encoding,
+                body, exchange=dead_letter_queue().exchange, routing_key=consumer, **encoding,
                 headers={"x-reason": "handler failed: a bug since fixed",
                          "x-consumer": consumer, "x-original-exchange": "cycles.events",
                          "x-original-routing-key": "CycleStarted"},

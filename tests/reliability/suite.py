@@ -34,9 +34,7 @@ from tests.e2e.test_slice import cycle_body
 from tests.support import roster
 from tests.support.auth import bearer
 from tests.support.platform import (
-    VHOST,
     Platform,
-    database_name,
     platform_for_tests,
     rabbitmqctl,
     reset_databases,
@@ -101,6 +99,14 @@ class Result:
     stored: Counter[str] = field(default_factory=Counter)  # teacher -> cycles stored
     sends: Counter[str] = field(default_factory=Counter)  # teacher -> commands sent
     reports_equal_rebuild: bool | None = None
+    # (sent at, answered at, status), on time.monotonic(): for the time writes were refused
+    answers: list[tuple[float, float, str]] = field(default_factory=list)
+
+    def accepted_again(self, since: float) -> float | None:
+        """Seconds from ``since`` (a fault) until a command sent after it was accepted."""
+        done = [answered for sent, answered, status in self.answers
+                if status == "201" and sent >= since]
+        return min(done) - since if done else None
 
     @property
     def duplicates(self) -> int:
@@ -157,12 +163,11 @@ def stored_cycles(platform: Platform, teacher: str) -> int:
     return len(body["cycles"]) + len(body["awaiting_your_answer"])
 
 
-def rebuild_from_sources() -> None:
-    name = database_name("reporting")
+def rebuild_from_sources(platform: Platform) -> None:
     subprocess.run(
         [sys.executable, "-m", "services.reporting.rebuild", "--from", "sources",
-         "--database-url", f"postgresql://{name}@127.0.0.1:5432/{name}",
-         "--amqp-uri", f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"],
+         "--database-url", platform.env["REPORTING_DATABASE_URL"],
+         "--amqp-uri", platform.env["AMQP_URI"]],
         cwd=ROOT, check=True, capture_output=True, text=True, timeout=600,
     )
 
@@ -176,6 +181,7 @@ def run(platform: Platform, faults: tuple[Fault, ...], commands: int = 300,
     schools = [at.id for at in ats]
     result = Result(faults=[f.name for f in faults])
     outcomes: list[tuple[str, str, str]] = []
+    answers: list[tuple[float, float, str]] = []
     lock = threading.Lock()
     faults_over = threading.Event()
 
@@ -194,11 +200,14 @@ def run(platform: Platform, faults: tuple[Fault, ...], commands: int = 300,
                 n = len(outcomes)
                 if (n >= commands and faults_over.is_set()) or n >= commands * 10:
                     return
+            sent = time.monotonic()
             outcome = send(platform, ats[n % SCHOOLS], n // SCHOOLS)
+            answered = time.monotonic()
             if not outcome[2].isdigit():
                 time.sleep(0.5)  # no answer: the gateway is down; a real app backs off too
             with lock:
                 outcomes.append(outcome)
+                answers.append((sent, answered, outcome[2]))
                 if len(outcomes) % 100 == 0:
                     say(f"sent {len(outcomes)}")
 
@@ -211,6 +220,7 @@ def run(platform: Platform, faults: tuple[Fault, ...], commands: int = 300,
     platform.wait_ready(timeout=120)
 
     result.sent = len(outcomes)
+    result.answers = answers
     for teacher, school, status in outcomes:
         result.sends[teacher] += 1
         result.statuses[status] += 1
@@ -225,7 +235,7 @@ def run(platform: Platform, faults: tuple[Fault, ...], commands: int = 300,
                timeout=120, what="reporting to count every stored cycle")
     before = reports(platform, schools)
     say("rebuilding reporting from the sources to compare")
-    rebuild_from_sources()
+    rebuild_from_sources(platform)
     result.reports_equal_rebuild = reports(platform, schools) == before
     return result
 

@@ -45,3 +45,14 @@ def test_a_traceback_is_redacted_too() -> None:
     assert Redact().filter(record)
     text = logging.Formatter().format(record)
     assert "ValueError" in text and SIGNATURE not in text and PAYLOAD not in text
+
+
+def test_every_brokers_password_in_a_clusters_uri_is_redacted() -> None:
+    # As nameko logs a lost broker: the first password hidden, the others not.
+    line = ("Error connecting to broker at amqp://coachops:********@rabbit1:5672/district;"
+            "amqp://coachops:s3cr%3Bet@rabbit2:5672/district;"
+            "amqp://coachops:s3cr%3Bet@rabbit3:5672/district (ECONNREFUSED)")
+    redacted = redact(line)
+    assert "s3cr" not in redacted
+    assert redacted.count(f"coachops:{REDACTED}@") == 3
+    assert "rabbit2:5672/district" in redacted

@@ -19,6 +19,7 @@ DEFAULTS = settings.load({})
 MALFORMED: dict[str, tuple[str, str]] = {
     "COACHOPS_ENV": ("prod", "one of development, production"),
     "AMQP_URI": ("rabbitmq:5672", "amqp://"),
+    "AMQP_QUEUE_TYPE": ("stream", "one of classic, quorum"),
     "CYCLES_DATABASE_URL": ("mysql://db/cycles", "postgresql://"),
     "TIMETRACKING_DATABASE_URL": ("postgresql://", "postgresql://"),
     "AGREEMENTS_DATABASE_URL": ("postgresql://db:port/x", "not a URL"),
@@ -258,3 +259,22 @@ def test_a_password_of_any_characters_is_escaped_into_its_url() -> None:
     assert url_to_parts(loaded.amqp_uri).password == odd
     from psycopg2.extensions import parse_dsn
     assert parse_dsn(loaded.cycles_database_url)["password"] == odd
+
+
+def test_a_clusters_brokers_each_get_the_password_and_kombu_fails_over_between_them() -> None:
+    odd = "semi;colon@/pass"
+    nodes = ["amqp://coachops@rabbit1:5672/district", "amqp://coachops@rabbit2:5672/district",
+             "amqp://coachops@rabbit3:5672/district"]
+    loaded = settings.load({"AMQP_URI": ";".join(nodes), "AMQP_PASSWORD": odd})
+    from kombu import Connection
+    connection = Connection(loaded.amqp_uri)
+    hosts = [connection.hostname]
+    for _ in nodes[1:]:
+        connection.switch(next(connection.cycle))  # what kombu does when a node is gone
+        hosts.append(connection.hostname)
+    assert hosts == ["rabbit1", "rabbit2", "rabbit3"]
+    assert connection.password == odd and connection.virtual_host == "district"
+    # coachops.serve hands the assembled URI on: put in again, it is the same.
+    assert settings.with_password(loaded.amqp_uri, odd) == loaded.amqp_uri
+    with pytest.raises(settings.SettingError, match="AMQP_URI"):
+        settings.load({"AMQP_URI": f"{nodes[0]};rabbit2:5672"})

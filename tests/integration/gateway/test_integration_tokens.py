@@ -15,7 +15,7 @@ import requests
 from kombu import Connection
 
 from coachops.bus import dead_letters
-from coachops.bus.topology import DEAD_LETTER_QUEUE
+from coachops.bus.topology import dead_letter_queue
 from coachops.identity import Role
 from services.agreements.roster import roster_id
 from tests.support import roster
@@ -206,7 +206,7 @@ def test_district_it_sees_the_parked_messages(platform: Platform) -> None:
 
 def drop_parked(consumer: str) -> None:
     with Connection(AMQP) as connection:
-        queue = DEAD_LETTER_QUEUE(connection.channel())
+        queue = dead_letter_queue()(connection.channel())
         while (message := queue.get(no_ack=False)) is not None:
             if (message.headers or {}).get("x-consumer") == consumer:
                 message.ack()

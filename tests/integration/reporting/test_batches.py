@@ -21,7 +21,7 @@ from eventsourcing.persistence import DataError
 from kombu import Connection
 
 from coachops.bus.idempotency import BatchWriter, apply_once
-from coachops.bus.topology import DEAD_LETTER_QUEUE
+from coachops.bus.topology import dead_letter_queue
 from coachops.contracts import Envelope, decode
 from coachops.store import PostgresDatabase
 from services.reporting import projections, schema
@@ -175,7 +175,7 @@ def test_the_service_parks_a_poison_event_and_keeps_the_rest_of_a_burst(
     events = story.world.events
     bad = Published(events[-1].source, poison(events[-1]))
     with Connection(AMQP) as connection:
-        parked = DEAD_LETTER_QUEUE(connection.channel())
+        parked = dead_letter_queue()(connection.channel())
         parked.declare()
         publish([*events[:10], bad, *events[10:]])
         wait_until(lambda: received(events) == len(events), timeout=60,
