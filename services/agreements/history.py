@@ -13,8 +13,6 @@ file imported again) records nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +24,7 @@ from marshmallow import ValidationError, fields
 from coachops.commands import field_errors
 from coachops.commands.agreements import DraftCoachingAgreement
 from coachops.commands.types import Day
-from coachops.csv_rows import non_blank
+from coachops.csv_rows import named_rows
 from coachops.errors import CoachopsError, Forbidden, Rejected
 from coachops.identity import Actor, Role
 from services.agreements.domain import CoachingAgreement, Terms, coaching_agreement_id
@@ -65,7 +63,7 @@ def plan(actor: Actor, text: str, school_of: Callable[[UUID], School | None],
 
     found = Plan()
     seen: dict[UUID, int] = {}
-    for line, cells in _rows(text, problem):
+    for line, cells in named_rows(text, COLUMNS, REQUIRED, MAX_ROWS, "agreements", problem):
         try:
             row = Row().load(_shaped(cells))
         except ValidationError as error:
@@ -127,37 +125,3 @@ def _shaped(cells: dict[str, str]) -> dict[str, Any]:
         shaped["focus_areas"] = areas
     return shaped
 
-
-def _rows(text: str, problem: Callable[[int | None, str | None, str], None]
-          ) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    rows: list[tuple[int, dict[str, str]]] = []
-    header: list[str] | None = None
-    try:
-        for line, cells in non_blank(reader):
-            if header is None:
-                header = [c.strip().lower().replace(" ", "_") for c in cells]
-                unknown = [c for c in header if c and c not in COLUMNS]
-                for column in unknown:
-                    problem(line, column, f"unknown column {column!r}; the columns are "
-                                          f"{', '.join(COLUMNS)}")
-                for column in REQUIRED:
-                    if column not in header:
-                        problem(line, column, f"the column {column!r} is missing")
-                if unknown or not set(REQUIRED) <= set(header):
-                    return []
-                continue
-            if any(cell.strip() for cell in cells[len(header):]):
-                problem(line, None, f"more cells than the {len(header)} columns")
-                continue
-            rows.append((line, {c: v.strip() for c, v in zip(header, cells, strict=False)
-                                if c and v.strip()}))
-            if len(rows) > MAX_ROWS:
-                problem(line, None, f"a file holds at most {MAX_ROWS} agreements")
-                return []
-    except csv.Error as error:
-        problem(reader.line_num, None, f"not readable as CSV: {error}")
-        return []
-    if header is None:
-        problem(1, None, "the file is empty: it needs a header row and agreements")
-    return rows
