@@ -13,6 +13,7 @@ route's schema."""
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -163,6 +164,12 @@ def reports(platform: Platform) -> Iterator[Reports]:
 
 
 ROUTES = list(BASELINES)
+# Not fuzzed yet, each refused by name in its own tests: the history imports' body is a CSV
+# file in a field, refused line by line naming its columns (tests/integration/history), and
+# district setup moves the shared world's people and schools between roles and regions
+# (tests/integration/agreements/test_roster_setup.py).
+NOT_FUZZED = {("POST", "/history/agreements"), ("POST", "/history/time-entries"),
+              ("POST", "/history/cycles"), ("POST", "/roster/setup")}
 
 
 def test_every_write_route_with_a_body_has_a_baseline() -> None:
@@ -172,7 +179,7 @@ def test_every_write_route_with_a_body_has_a_baseline() -> None:
     signing_in = {(row.method, row.rule) for row in TABLE if row.roles == OPEN}
     with_body = {route for route, request in openapi.REQUESTS.items()
                  if request.body and route[0] != "GET" and fields_of(route)} - {
-        ("POST", "/sync"), *signing_in}
+        ("POST", "/sync"), *signing_in, *NOT_FUZZED}
     assert with_body == set(BASELINES), with_body ^ set(BASELINES)
 
 
@@ -180,6 +187,9 @@ def test_every_write_route_with_a_body_has_a_baseline() -> None:
 def test_every_baseline_is_accepted(sender: Sender, route: policy.Route) -> None:
     call = BASELINES[route](sender)
     response = sender.send(call.role, route[0], call.path, json.dumps(call.body))
+    if response.status_code == 503:  # "try again shortly": a busy service, as a client would
+        time.sleep(5)
+        response = sender.send(call.role, route[0], call.path, json.dumps(call.body))
     assert response.status_code in (200, 201, 202), (call, response.text)  # 202: queued
 
 

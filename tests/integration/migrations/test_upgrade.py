@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.support.platform import DATABASES, database_url
+from tests.support.platform import DATABASES, database_url, free_port
 
 PREVIOUS = "04f0390"
 ROOT = Path(__file__).resolve().parents[3]
@@ -36,7 +36,7 @@ def previous_tree(tmp_path: Path) -> Iterator[Path]:
 def run_side(tree: Path, side: str, out: Path, *extra: str) -> dict:  # type: ignore[type-arg]
     done = subprocess.run(
         [sys.executable, str(SIDE), side, NAMESPACE, str(out.parent / f"logs-{side}"),
-         str(out), *extra],
+         str(out), str(free_port()), *extra],
         cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True,
         text=True, timeout=1200, check=False)
     assert done.returncode == 0, f"{side}: {done.stderr[-4000:]}"

@@ -24,7 +24,6 @@ from deploy.demo import Gateway, load_demo_district
 from deploy.demo_district import SMALL
 from tests.support.platform import (
     DATABASES,
-    GATEWAY_PORT,
     database_url,
     platform_for_tests,
     reset_databases,
@@ -68,14 +67,16 @@ def wait_for_rpc_queues(amqp_uri: str, timeout: float = 120) -> None:
                     time.sleep(0.5)
 
 
-def main(side: str, namespace: str, log_dir: str, out: str, write: bool) -> None:
+def main(side: str, namespace: str, log_dir: str, out: str, port: int, write: bool) -> None:
     if side == "old":
         reset_vhost(namespace)
         reset_databases(namespace)
-    platform = platform_for_tests(Path(log_dir), namespace, GATEWAY_PORT)
+    # A port of its own: the test session's platform may be listening on GATEWAY_PORT, and
+    # eventlet binds with SO_REUSEPORT, so both gateways would take requests in turn.
+    platform = platform_for_tests(Path(log_dir), namespace, port)
     platform.start()
     try:
-        gateway = f"http://127.0.0.1:{GATEWAY_PORT}"
+        gateway = f"http://127.0.0.1:{port}"
         gw = Gateway(gateway)
         amqp_uri = platform["reporting"].env["AMQP_URI"]
         wait_for_rpc_queues(amqp_uri)
@@ -105,4 +106,5 @@ def main(side: str, namespace: str, log_dir: str, out: str, write: bool) -> None
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], "--write" in sys.argv)
+    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
+         "--write" in sys.argv)
