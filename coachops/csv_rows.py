@@ -1,14 +1,37 @@
-"""Reading the CSV files district IT and coaches upload, as their authors count lines."""
+"""Reading the CSV files district IT and coaches upload, as their authors count lines:
+one reader for every such file (a coach's time, district IT's history imports), whose
+problems come back all at once as ``{line, field, reason}``, the file refused whole."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-# Where a file's problem is: its line (None for the whole file), its column, the reason.
-Problem = Callable[[int | None, str | None, str], None]
+from coachops.errors import Rejected
+
+MAX_ERRORS = 200  # shown of a file's problems; the rest are counted
+
+
+@dataclass
+class Problems:
+    """Every problem found in a file, by line and column (``None``: the whole file)."""
+
+    found: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, line: int | None, column: str | None, reason: str) -> None:
+        self.found.append({"line": line, "field": column, "reason": reason})
+
+    def reject(self) -> Rejected:
+        shown = self.found[:MAX_ERRORS]
+        if len(self.found) > MAX_ERRORS:
+            shown.append({"line": None, "field": None,
+                          "reason": f"{len(self.found) - MAX_ERRORS} more problems not shown"})
+        count = len(self.found)
+        return Rejected(f"nothing was imported: the file has {count} problem{'s' * (count != 1)}",
+                        errors=shown, name="ImportRejected")
 
 
 def non_blank(reader: Any) -> Iterator[tuple[int, list[str]]]:
@@ -22,40 +45,59 @@ def non_blank(reader: Any) -> Iterator[tuple[int, list[str]]]:
             yield start, cells
 
 
-def named_rows(text: str, columns: Sequence[str], required: Sequence[str], max_rows: int,
-               what: str, problem: Problem) -> list[tuple[int, dict[str, str]]]:
+def named_rows(text: str, problems: Problems, columns: Sequence[str], required: Sequence[str],
+               max_rows: int, what: str, too_many: str = "",
+               header_rule: Callable[[list[str], int, Problems], None] | None = None,
+               ) -> list[tuple[int, dict[str, str]]]:
     """A CSV file with a header row, each row as ``{column: value}`` (blank cells left out)
-    with its line. Column names are read as district IT writes them (any case, spaces for
-    underscores). An unknown or missing column, a row longer than the header, more than
-    ``max_rows`` ``what`` or an unreadable file is told to ``problem`` and reads as no rows."""
+    with the line it starts on. Column names are read as people write them (any case,
+    spaces for underscores); a column without a name is skipped (spreadsheets export empty
+    trailing ones). An unknown, doubled or missing column (and what ``header_rule`` finds),
+    a row longer than the header, more than ``max_rows`` ``what`` (``too_many`` says what to
+    do then), an empty or unreadable file go to ``problems`` and read as no rows."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     rows: list[tuple[int, dict[str, str]]] = []
     header: list[str] | None = None
+    header_line = 0
     try:
         for line, cells in non_blank(reader):
             if header is None:
-                header = [c.strip().lower().replace(" ", "_") for c in cells]
-                unknown = [c for c in header if c and c not in columns]
-                for column in unknown:
-                    problem(line, column, f"unknown column {column!r}; the columns are "
-                                          f"{', '.join(columns)}")
-                for column in required:
-                    if column not in header:
-                        problem(line, column, f"the column {column!r} is missing")
-                if unknown or not set(required) <= set(header):
+                header, header_line = [c.strip().lower().replace(" ", "_") for c in cells], line
+                _check_header(header, line, problems, columns, required)
+                if header_rule is not None:
+                    header_rule(header, line, problems)
+                if problems.found:
                     return []
                 continue
             if any(cell.strip() for cell in cells[len(header):]):
-                problem(line, None, f"more cells than the {len(header)} columns")
+                problems.add(line, None, f"more cells than the {len(header)} columns")
                 continue
-            rows.append((line, {c: v.strip() for c, v in zip(header, cells, strict=False)
-                                if c and v.strip()}))
+            rows.append((line, {column: cell.strip()
+                                for column, cell in zip(header, cells, strict=False)
+                                if column and cell.strip()}))
             if len(rows) > max_rows:
-                problem(line, None, f"a file holds at most {max_rows} {what}")
+                problems.add(line, None, f"a file holds at most {max_rows} {what}{too_many}")
                 return []
     except csv.Error as error:
-        problem(reader.line_num, None, f"not readable as CSV: {error}")
+        problems.add(reader.line_num, None, f"not readable as CSV: {error}")
         return []
     if header is None:
-        problem(1, None, f"the file is empty: it needs a header row and {what}")
+        problems.add(1, None, f"the file is empty: it needs a header row and {what}")
+    elif not rows and not problems.found:
+        problems.add(header_line, None, f"the file has a header but no {what}")
     return rows
+
+
+def _check_header(header: list[str], line: int, problems: Problems,
+                  columns: Sequence[str], required: Sequence[str]) -> None:
+    seen: set[str] = set()
+    for column in filter(None, header):
+        if column not in columns:
+            problems.add(line, column,
+                         f"unknown column {column!r}; the columns are {', '.join(columns)}")
+        elif column in seen:
+            problems.add(line, column, f"the column {column!r} appears twice")
+        seen.add(column)
+    for column in required:
+        if column not in header:
+            problems.add(line, column, f"the column {column!r} is missing")

@@ -24,8 +24,8 @@ from marshmallow import ValidationError, fields
 from coachops.commands import field_errors
 from coachops.commands.agreements import DraftCoachingAgreement
 from coachops.commands.types import Day
-from coachops.csv_rows import named_rows
-from coachops.errors import CoachopsError, Forbidden, Rejected
+from coachops.csv_rows import Problems, named_rows
+from coachops.errors import CoachopsError, Forbidden
 from coachops.identity import Actor, Role
 from services.agreements.domain import CoachingAgreement, Terms, coaching_agreement_id
 from services.agreements.roster import School
@@ -34,7 +34,6 @@ COLUMNS = ("coach_id", "school_id", "school_year", "focus_areas", "coach_role",
            "not_coach_role", "check_in_every_weeks", "coach_signed_on", "principal_signed_on")
 REQUIRED = tuple(c for c in COLUMNS if c != "check_in_every_weeks")
 MAX_ROWS = 5000
-MAX_ERRORS = 200
 
 
 class Row(DraftCoachingAgreement):
@@ -56,14 +55,12 @@ def plan(actor: Actor, text: str, school_of: Callable[[UUID], School | None],
     if actor.role is not Role.IT_ADMIN:
         raise Forbidden("district IT imports the agreements signed before coachops",
                         field="csv")
-    problems: list[dict[str, Any]] = []
-
-    def problem(line: int | None, column: str | None, reason: str) -> None:
-        problems.append({"line": line, "field": column, "reason": reason})
+    problems = Problems()
+    problem = problems.add
 
     found = Plan()
     seen: dict[UUID, int] = {}
-    for line, cells in named_rows(text, COLUMNS, REQUIRED, MAX_ROWS, "agreements", problem):
+    for line, cells in named_rows(text, problems, COLUMNS, REQUIRED, MAX_ROWS, "agreements"):
         try:
             row = Row().load(_shaped(cells))
         except ValidationError as error:
@@ -100,14 +97,8 @@ def plan(actor: Actor, text: str, school_of: Callable[[UUID], School | None],
                 year_starts(row["school_year"])))
         except CoachopsError as error:
             problem(line, error.field, error.message)
-    if problems:
-        count = len(problems)
-        shown = problems[:MAX_ERRORS]
-        if count > MAX_ERRORS:
-            shown.append({"line": None, "field": None,
-                          "reason": f"{count - MAX_ERRORS} more problems not shown"})
-        raise Rejected(f"nothing was imported: the file has {count} problem{'s' * (count != 1)}",
-                       errors=shown, name="ImportRejected")
+    if problems.found:
+        raise problems.reject()
     return found
 
 

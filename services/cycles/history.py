@@ -23,8 +23,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from coachops.commands import field_errors
 from coachops.commands.types import Day
-from coachops.csv_rows import named_rows
-from coachops.errors import CoachopsError, Forbidden, Rejected
+from coachops.csv_rows import Problems, named_rows
+from coachops.errors import CoachopsError, Forbidden
 from coachops.identity import Actor, Role
 from services.cycles.domain import Cycle, Goal
 
@@ -33,7 +33,6 @@ COLUMNS = ("cycle_id", "coach_id", "teacher_ids", "school_id", "focus_area_ids",
 REQUIRED = ("coach_id", "teacher_ids", "school_id", "focus_area_ids", "goal_what",
             "goal_measure", "goal_by", "started_on")
 MAX_ROWS = 5000
-MAX_ERRORS = 200
 NAMESPACE = UUID("6d1f0b1e-8a43-4c6e-9b0f-2c7d5e3a9f10")
 
 
@@ -75,14 +74,12 @@ def plan(actor: Actor, text: str, find: Callable[[UUID], Cycle | None],
     roster of the day it started has the coach and the teachers at the school."""
     if actor.role is not Role.IT_ADMIN:
         raise Forbidden("district IT imports the cycles run before coachops", field="csv")
-    problems: list[dict[str, Any]] = []
-
-    def problem(line: int | None, column: str | None, reason: str) -> None:
-        problems.append({"line": line, "field": column, "reason": reason})
+    problems = Problems()
+    problem = problems.add
 
     found = Plan()
     seen: dict[UUID, int] = {}
-    for line, cells in named_rows(text, COLUMNS, REQUIRED, MAX_ROWS, "cycles", problem):
+    for line, cells in named_rows(text, problems, COLUMNS, REQUIRED, MAX_ROWS, "cycles"):
         try:
             row = Row().load(_shaped(cells))
         except ValidationError as error:
@@ -112,14 +109,8 @@ def plan(actor: Actor, text: str, find: Callable[[UUID], Cycle | None],
                 (row["closed_on"], row["outcome"], row["evidence"]) if ended else None))
         except CoachopsError as error:
             problem(line, _column(error.field), error.message)
-    if problems:
-        count = len(problems)
-        shown = problems[:MAX_ERRORS]
-        if count > MAX_ERRORS:
-            shown.append({"line": None, "field": None,
-                          "reason": f"{count - MAX_ERRORS} more problems not shown"})
-        raise Rejected(f"nothing was imported: the file has {count} problem{'s' * (count != 1)}",
-                       errors=shown, name="ImportRejected")
+    if problems.found:
+        raise problems.reject()
     return found
 
 

@@ -14,11 +14,9 @@ school given for the whole file), ``cycle_id``, ``focus_area_id``, ``note``.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID, uuid4
@@ -27,8 +25,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from coachops.commands import field_errors
 from coachops.commands.timetracking import MAX_NOTE
-from coachops.csv_rows import non_blank
-from coachops.errors import Forbidden, Invalid, Rejected
+from coachops.csv_rows import Problems, named_rows
+from coachops.errors import Forbidden, Invalid
 from coachops.identity import Actor, Role
 from services.timetracking.domain import (
     CategoryList,
@@ -44,7 +42,6 @@ COLUMNS = ("date", "start", "end", "minutes", "category", "school_id", "cycle_id
 HISTORY_COLUMNS = ("coach_id", *COLUMNS)
 REQUIRED_COLUMNS = ("date", "category")
 MAX_ROWS = 5000
-MAX_ERRORS = 200
 # The domain's names for what the file calls otherwise.
 COLUMN_OF = {"worked_on": "date", "category_id": "category"}
 
@@ -99,77 +96,16 @@ class Row(Schema):
     note = fields.Str(validate=validate.Length(max=MAX_NOTE))
 
 
-@dataclass
-class Problems:
-    found: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, line: int | None, column: str | None, reason: str) -> None:
-        self.found.append({"line": line, "field": column, "reason": reason})
-
-    def reject(self) -> Rejected:
-        shown = self.found[:MAX_ERRORS]
-        if len(self.found) > MAX_ERRORS:
-            shown.append({"line": None, "field": None,
-                          "reason": f"{len(self.found) - MAX_ERRORS} more problems not shown"})
-        count = len(self.found)
-        return Rejected(
-            f"nothing was imported: the file has {count} problem{'s' * (count != 1)}",
-            errors=shown,
-            name="ImportRejected",
-        )
-
-
 def read(text: str, problems: Problems, columns: tuple[str, ...] = COLUMNS,
          required: tuple[str, ...] = REQUIRED_COLUMNS) -> list[tuple[int, dict[str, str]]]:
     """The file's rows as {column: cell} with the line each starts on; blank cells and
     blank lines left out. Problems with the header stop the reading."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    rows: list[tuple[int, dict[str, str]]] = []
-    header: list[str] | None = None
-    header_line = 0
-    try:
-        for line, cells in non_blank(reader):
-            if header is None:
-                header, header_line = [c.strip().lower().replace(" ", "_") for c in cells], line
-                _check_header(header, line, problems, columns, required)
-                if problems.found:
-                    return []
-                continue
-            if any(cell.strip() for cell in cells[len(header):]):
-                problems.add(line, None, f"more cells than the {len(header)} columns")
-                continue
-            # Spreadsheets export empty trailing columns: a column without a name is skipped.
-            rows.append((line, {column: cell.strip()
-                                for column, cell in zip(header, cells, strict=False)
-                                if column and cell.strip()}))
-            if len(rows) > MAX_ROWS:
-                problems.add(line, None, f"a file holds at most {MAX_ROWS} entries"
-                             + (": split it by coach or by month" if "coach_id" in columns
-                                else ""))
-                return []
-    except csv.Error as error:
-        problems.add(reader.line_num, None, f"not readable as CSV: {error}")
-        return []
-    if header is None:
-        problems.add(1, None, "the file is empty: it needs a header row and entries")
-    elif not rows and not problems.found:
-        problems.add(header_line, None, "the file has a header but no entries")
-    return rows
+    split = ": split it by coach or by month" if "coach_id" in columns else ""
+    return named_rows(text, problems, columns, required, MAX_ROWS, "entries", split,
+                      _minutes_or_times)
 
 
-def _check_header(header: list[str], line: int, problems: Problems,
-                  columns: tuple[str, ...], required: tuple[str, ...]) -> None:
-    seen: set[str] = set()
-    for column in filter(None, header):
-        if column not in columns:
-            problems.add(line, column,
-                         f"unknown column {column!r}; the columns are {', '.join(columns)}")
-        elif column in seen:
-            problems.add(line, column, f"the column {column!r} appears twice")
-        seen.add(column)
-    for column in required:
-        if column not in header:
-            problems.add(line, column, f"the column {column!r} is missing")
+def _minutes_or_times(header: list[str], line: int, problems: Problems) -> None:
     if "minutes" not in header and not {"start", "end"} <= set(header):
         problems.add(line, "minutes", "give columns start and end, or minutes")
 

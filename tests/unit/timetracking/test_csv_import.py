@@ -7,6 +7,7 @@ from datetime import date, time
 
 import pytest
 
+from coachops import csv_rows
 from coachops.errors import Forbidden, Rejected
 from coachops.identity import Actor, Role
 from services.timetracking import csv_import
@@ -189,7 +190,7 @@ def test_only_the_coach_imports_their_time(app: TimeTracking) -> None:
 def test_the_report_is_capped(app: TimeTracking) -> None:
     text = "date,minutes,category\n" + "2026-10-05,0,duties\n" * 250
     problems = rejected(app, text)
-    assert len(problems) == csv_import.MAX_ERRORS + 1
+    assert len(problems) == csv_rows.MAX_ERRORS + 1
     assert problems[-1] == (None, None, "50 more problems not shown")
 
 
