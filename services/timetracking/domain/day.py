@@ -127,11 +127,7 @@ class CoachDay(Aggregate):
         assignments: CoachAssignments | None = None,
     ) -> None:
         self._authorize(actor)
-        if entry_id in self.entries:
-            raise Conflict(f"entry {entry_id} is already recorded", field="entry_id")
-        category = self.check(values, categories, today, assignments=assignments)
-        self._recorded(actor=actor, coach_id=self.coach_id, entry_id=entry_id, values=values,
-                       category_kind=category.kind.value)
+        self._record(actor, entry_id, values, categories, today, assignments)
 
     def record_history(
         self,
@@ -148,11 +144,17 @@ class CoachDay(Aggregate):
         if actor.role is not Role.IT_ADMIN:
             raise Forbidden("district IT imports the time kept before coachops",
                             field="coach_id")
+        self._record(actor, entry_id, values, categories, today, assignments, source="imported")
+
+    def _record(self, actor: Actor, entry_id: UUID, values: EntryValues,
+                categories: CategoryList, today: date, assignments: CoachAssignments | None,
+                **marks: str) -> None:
+        # ``marks``: only an imported entry's event says its source (a live one's as before)
         if entry_id in self.entries:
             raise Conflict(f"entry {entry_id} is already recorded", field="entry_id")
         category = self.check(values, categories, today, assignments=assignments)
         self._recorded(actor=actor, coach_id=self.coach_id, entry_id=entry_id, values=values,
-                       category_kind=category.kind.value, source="imported")
+                       category_kind=category.kind.value, **marks)
 
     def correct(
         self,
