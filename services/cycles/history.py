@@ -22,7 +22,8 @@ from uuid import UUID, uuid5
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from coachops.commands import field_errors
-from coachops.commands.types import Day
+from coachops.commands.cycles import MAX_TEXT, OUTCOMES
+from coachops.commands.types import Day, Text
 from coachops.csv_rows import Problems, named_rows
 from coachops.errors import CoachopsError, Forbidden
 from coachops.identity import Actor, Role
@@ -44,15 +45,16 @@ class Row(Schema):
     coach_id = fields.UUID(required=True)
     teacher_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
     school_id = fields.UUID(required=True)
-    focus_area_ids = fields.List(fields.Str(validate=validate.Length(min=1, max=100)),
-                                 required=True, validate=validate.Length(min=1, max=30))
-    goal_what = fields.Str(required=True, validate=validate.Length(min=1))
-    goal_measure = fields.Str(required=True, validate=validate.Length(min=1))
+    # The live commands' limits: text a person wrote, storable (no NUL, no lone surrogate).
+    focus_area_ids = fields.List(Text(100, min_length=1), required=True,
+                                 validate=validate.Length(min=1, max=30))
+    goal_what = Text(2000, min_length=1, required=True)
+    goal_measure = Text(2000, min_length=1, required=True)
     goal_by = Day(required=True)
     started_on = Day(required=True)
     closed_on = Day()
-    outcome = fields.Str()
-    evidence = fields.Str()
+    outcome = Text(20, validate=validate.OneOf(OUTCOMES))
+    evidence = Text(MAX_TEXT, min_length=1)
 
 
 @dataclass

@@ -21,10 +21,11 @@ from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID, uuid4
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields
 
 from coachops.commands import field_errors
 from coachops.commands.timetracking import MAX_NOTE
+from coachops.commands.types import Text
 from coachops.csv_rows import Problems, named_rows
 from coachops.errors import Forbidden, Invalid
 from coachops.identity import Actor, Role
@@ -89,11 +90,11 @@ class Row(Schema):
     start = SheetTime()
     end = SheetTime()
     minutes = fields.Int()
-    category = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    category = Text(100, min_length=1, required=True)
     school_id = fields.UUID()
     cycle_id = fields.UUID()
-    focus_area_id = fields.Str(validate=validate.Length(min=1, max=100))
-    note = fields.Str(validate=validate.Length(max=MAX_NOTE))
+    focus_area_id = Text(100, min_length=1)
+    note = Text(MAX_NOTE)  # storable: no NUL, no lone surrogate
 
 
 def read(text: str, problems: Problems, columns: tuple[str, ...] = COLUMNS,

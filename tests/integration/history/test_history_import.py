@@ -199,3 +199,36 @@ def test_a_history_import_reports_as_the_same_work_entered_live(platform: Platfo
             ) == (paper.isoformat(), clock.today().isoformat())
     day = call(platform, "GET", f"/coaches/{b.coaches[0]}/time/days/{days[0]}", coach_b).json()
     assert [e["history"][0]["action"] for e in day["entries"]] == ["imported"] * len(DAY)
+
+
+def test_hostile_text_in_a_history_file_is_refused_by_name(platform: Platform) -> None:
+    """NUL or a lone surrogate anywhere in a file refuses the file (``csv``); a cell longer
+    than the live command allows is refused by its line and column; nothing is recorded."""
+    at = school(platform, coaches=1, teachers=1)
+    it = it_admin_headers(platform)
+    day = (clock.today() - timedelta(days=1)).isoformat()
+    huge = "x" * 20_001
+    files = {
+        "/history/agreements": ({"coach_id": at.coaches[0], "school_id": at.id,
+                                 "school_year": periods.school_year_of(
+                                     clock.today(), *periods.school_year_start()),
+                                 "focus_areas": "literacy=Literacy", "coach_role": huge,
+                                 "not_coach_role": NOT_ROLE, "coach_signed_on": day,
+                                 "principal_signed_on": day}, "coach_role"),
+        "/history/time-entries": ({"coach_id": at.coaches[0], "date": day, "minutes": 30,
+                                   "category": "co-planning", "note": huge}, "note"),
+        "/history/cycles": ({"coach_id": at.coaches[0], "teacher_ids": at.teachers[0],
+                             "school_id": at.id, "focus_area_ids": "literacy",
+                             "goal_what": huge, "goal_measure": "Tally", "goal_by": day,
+                             "started_on": day}, "goal_what"),
+    }
+    for path, (row, column) in files.items():
+        refused = call(platform, "POST", path, it, {"csv": csv_of([row])})
+        assert refused.status_code == 422, (path, refused.text)
+        assert (2, column) in [(e["line"], e["field"]) for e in refused.json()["errors"]], \
+            (path, refused.text)
+        for hostile in ("a\x00b", "a\ud800b"):
+            text = csv_of([{**row, column: hostile}])
+            refused = call(platform, "POST", path, it, {"csv": text})
+            assert refused.status_code == 400, (path, refused.text)
+            assert [f["field"] for f in refused.json()["fields"]] == ["csv"], refused.text
