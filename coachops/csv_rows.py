@@ -10,6 +10,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from marshmallow import Schema, ValidationError
+
+from coachops.commands import field_errors
 from coachops.errors import Rejected
 
 MAX_ERRORS = 200  # shown of a file's problems; the rest are counted
@@ -23,6 +26,16 @@ class Problems:
 
     def add(self, line: int | None, column: str | None, reason: str) -> None:
         self.found.append({"line": line, "field": column, "reason": reason})
+
+    def loaded(self, schema: Schema, line: int, cells: dict[str, Any]) -> dict[str, Any] | None:
+        """A line's cells as ``schema`` loads them, or ``None`` with each refusal added by
+        its column (a list's item by the list's column)."""
+        try:
+            return dict(schema.load(cells))
+        except ValidationError as error:
+            for each in field_errors(error.messages):
+                self.add(line, each["field"].split(".")[0], each["reason"])
+            return None
 
     def reject(self) -> Rejected:
         shown = self.found[:MAX_ERRORS]

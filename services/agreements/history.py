@@ -19,9 +19,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from marshmallow import ValidationError, fields
+from marshmallow import fields
 
-from coachops.commands import field_errors
 from coachops.commands.agreements import DraftCoachingAgreement
 from coachops.commands.types import Day
 from coachops.csv_rows import Problems, named_rows
@@ -61,11 +60,8 @@ def plan(actor: Actor, text: str, school_of: Callable[[UUID], School | None],
     found = Plan()
     seen: dict[UUID, int] = {}
     for line, cells in named_rows(text, problems, COLUMNS, REQUIRED, MAX_ROWS, "agreements"):
-        try:
-            row = Row().load(_shaped(cells))
-        except ValidationError as error:
-            for each in field_errors(error.messages):
-                problem(line, each["field"].split(".")[0], each["reason"])
+        row = problems.loaded(Row(), line, _shaped(cells))
+        if row is None:
             continue
         agreement_id = coaching_agreement_id(row["coach_id"], row["school_id"],
                                              row["school_year"])

@@ -19,9 +19,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid5
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
-from coachops.commands import field_errors
 from coachops.commands.cycles import MAX_TEXT, OUTCOMES
 from coachops.commands.types import Day, Text
 from coachops.csv_rows import Problems, named_rows
@@ -82,11 +81,8 @@ def plan(actor: Actor, text: str, find: Callable[[UUID], Cycle | None],
     found = Plan()
     seen: dict[UUID, int] = {}
     for line, cells in named_rows(text, problems, COLUMNS, REQUIRED, MAX_ROWS, "cycles"):
-        try:
-            row = Row().load(_shaped(cells))
-        except ValidationError as error:
-            for each in field_errors(error.messages):
-                problem(line, each["field"].split(".")[0], each["reason"])
+        row = problems.loaded(Row(), line, _shaped(cells))
+        if row is None:
             continue
         cycle_id = cycle_id_of(row)
         if cycle_id in seen:

@@ -23,7 +23,6 @@ from uuid import UUID, uuid4
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
-from coachops.commands import field_errors
 from coachops.commands.timetracking import MAX_NOTE
 from coachops.commands.types import Text
 from coachops.csv_rows import Problems, named_rows
@@ -208,11 +207,8 @@ def _plan(
     days: dict[tuple[UUID, date], CoachDay] = {}
     locations: list[EntryLocation] = []
     for line, cells in rows:
-        try:
-            row = schema.load(cells)
-        except ValidationError as error:
-            for problem in field_errors(error.messages):
-                problems.add(line, problem["field"], problem["reason"])
+        row = problems.loaded(schema, line, cells)
+        if row is None:
             continue
         coach_id = coach_of(row)
         category = categories.find(row["category"])
