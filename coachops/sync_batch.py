@@ -64,9 +64,9 @@ def apply_batch(unit: UnitOfWork, sender: Actor, items: list[Json],
         if prepare is not None:
             prepare(unit)
         for item in items:
-            before = unit.pending()
+            unit.mark()  # what the item changes, counted on its own aggregates only
             answer = apply_one(sender, item, handlers, unit)
-            if answer["outcome"] == "rejected" and unit.pending() != before:
+            if answer["outcome"] == "rejected" and unit.pending_since_mark() != 0:
                 raise LeftChanges()
             answers.append(answer)
         return answers

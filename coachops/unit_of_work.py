@@ -98,6 +98,9 @@ class UnitOfWork:
         self.read: dict[UUID, Aggregate | NotStored] = {}
         self.past: dict[UUID, Aggregate] = {}  # as of an earlier version (``as_of``)
         self.used: dict[UUID, int] = {}  # what was read, at the version read (0: not stored)
+        # Since ``mark``: the pending events of what the unit held under each id it handed
+        # out or took in, as they were when it first did (None: not marked).
+        self.marked: dict[UUID, int] | None = None
         self.committed = False
 
     # Reading -------------------------------------------------------------------------------
@@ -115,6 +118,7 @@ class UnitOfWork:
         return found
 
     def _found(self, aggregate_id: UUID) -> Aggregate | None:
+        self._note(aggregate_id)
         changed = self.changed.get(aggregate_id)
         if changed is not None:
             return changed
@@ -175,6 +179,7 @@ class UnitOfWork:
             return
         to_domain_event = self.app.mapper.to_domain_event
         for aggregate_id, known in kept.items():
+            self._note(aggregate_id)
             newer = [to_domain_event(e) for e in stored.get(aggregate_id, ())]
             self.read[aggregate_id] = self._brought_up_to_date(known, newer)
 
@@ -222,6 +227,7 @@ class UnitOfWork:
         """New or changed aggregates, saved at ``commit``; later reads in the unit find
         them as they are now."""
         for aggregate in aggregates:
+            self._note(aggregate.id)
             self.changed[aggregate.id] = aggregate
             self.read.pop(aggregate.id, None)
 
@@ -231,6 +237,38 @@ class UnitOfWork:
         held = [*self.changed.values(),
                 *(a for a in self.read.values() if not isinstance(a, NotStored))]
         return sum(len(a.pending_events) for a in held)
+
+    def mark(self) -> None:
+        """From here on, note what the unit hands out and takes in, for
+        ``pending_since_mark`` (a batch marks before each item)."""
+        self.marked = {}
+
+    def pending_since_mark(self) -> int:
+        """What ``pending()`` says now less what it said at ``mark``, looking only at the
+        aggregates the unit handed out or took in since: the others are held as they were
+        (a command reaches an aggregate only through its unit). A batch asks after each
+        item, so the work is the item's aggregates, not all its items' (``pending()`` is
+        every aggregate the batch holds: asked per item, it grows with the square of the
+        batch)."""
+        if self.marked is None:
+            raise RuntimeError("pending_since_mark without mark")
+        return sum(self._pending_of(i) - before for i, before in self.marked.items())
+
+    def _note(self, aggregate_id: UUID) -> None:
+        if self.marked is not None and aggregate_id not in self.marked:
+            self.marked[aggregate_id] = self._pending_of(aggregate_id)
+
+    def _pending_of(self, aggregate_id: UUID) -> int:
+        """The events not saved yet of what the unit holds under the id (as ``pending()``
+        counts them)."""
+        pending = 0
+        changed = self.changed.get(aggregate_id)
+        if changed is not None:
+            pending += len(changed.pending_events)
+        read = self.read.get(aggregate_id)
+        if read is not None and not isinstance(read, NotStored):
+            pending += len(read.pending_events)
+        return pending
 
     def commit(self) -> None:
         """Everything the unit changed, saved in one transaction of the recorder."""
@@ -278,4 +316,5 @@ class UnitOfWork:
         self.read.clear()
         self.past.clear()
         self.used.clear()
+        self.marked = None
         self.committed = False
