@@ -154,6 +154,43 @@ def test_pending_counts_what_a_refused_change_left_behind(app: Counting) -> None
     assert unit.pending() == 1
 
 
+def test_pending_since_mark_is_what_pending_gained_since_then(app: Counting) -> None:
+    """Counted on what the unit handed out and took in since the mark, it says what
+    counting every aggregate the unit holds would: read, read ahead, found missing, changed
+    before the mark and again after, added new, added in place of the one read."""
+    changed_before, read, ahead, replaced = (stored_tally(app) for _ in range(4))
+    unit = UnitOfWork(app)
+    earlier = unit.get(changed_before.id, Tally)
+    earlier.count_one()
+    unit.add(earlier, Tally())  # changed before the mark: pending, and not looked at again
+    untouched = unit.get(read.id, Tally)
+    untouched.count_one()  # changed before the mark, never added
+
+    def gained(since: int) -> tuple[int, int]:
+        return unit.pending_since_mark(), unit.pending() - since
+
+    unit.mark()
+    before = unit.pending()
+    assert gained(before) == (0, 0)
+    unit.get(changed_before.id, Tally).count_one()
+    assert gained(before) == (1, 1)
+    unit.read_ahead([ahead.id, uuid.uuid4()])
+    unit.get(ahead.id, Tally).count_one()
+    assert unit.find(uuid.uuid4(), Tally) is None
+    assert gained(before) == (2, 2)
+    new = Tally()
+    new.count_one()
+    unit.add(new)
+    assert gained(before) == (4, 4)  # its creation and its count
+    unit.get(replaced.id, Tally).count_one()
+    assert gained(before) == (5, 5)
+    unit.add(app.repository.get(replaced.id))  # another copy: the changed one is not held
+    assert gained(before) == (4, 4)
+
+    unit.mark()
+    assert unit.pending_since_mark() == 0
+
+
 def test_a_lost_race_is_decided_again_from_the_store(app: Counting) -> None:
     tally = stored_tally(app)
     raced: list[bool] = []
