@@ -44,22 +44,30 @@ class PostgresApplicationRecorder(PostgresAggregateRecorder, ApplicationRecorder
         self.requests_table = self._creates(
             f"{events_table_name}_requests",
             "notification_id bigint PRIMARY KEY, request_id text NOT NULL", step=2)
-        # One round trip: lock, notify, insert. EXCLUSIVE mode serialises inserts (so ids
-        # are issued in commit order and MAX() is stable) but not SELECTs. In READ COMMITTED
-        # each statement takes a fresh snapshot, so the INSERT, planned after the lock is
+        # One round trip: lock, notify, insert, and the request the events were recorded in
+        # (none outside a request). EXCLUSIVE mode serialises inserts (so ids are issued in
+        # commit order and MAX() is stable) but not SELECTs. In READ COMMITTED each
+        # statement takes a fresh snapshot, so the INSERT, planned after the lock is
         # granted, sees every row committed by the previous holder. NOTIFY is delivered at
         # commit, and not at all on rollback.
         self._insert_statement = sql.SQL(
             "LOCK TABLE {table} IN EXCLUSIVE MODE; "
             "NOTIFY {channel}; "
+            "WITH inserted AS ("
             "INSERT INTO {table} "
             "(originator_id, originator_version, topic, state, notification_id) "
             "SELECT e.originator_id, e.originator_version, e.topic, e.state, m.id + e.n "
             "FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) WITH ORDINALITY "
             "AS e(originator_id, originator_version, topic, state, n), "
             "(SELECT COALESCE(MAX(notification_id), 0) AS id FROM {table}) AS m "
-            "RETURNING notification_id"
-        ).format(table=self.events_table, channel=sql.Identifier(self.channel_name))
+            "RETURNING notification_id), "
+            "requested AS ("
+            "INSERT INTO {requests} (notification_id, request_id) "
+            "SELECT i.notification_id, r.id FROM inserted AS i, (SELECT %s::text AS id) AS r "
+            "WHERE r.id <> '') "
+            "SELECT notification_id FROM inserted"
+        ).format(table=self.events_table, channel=sql.Identifier(self.channel_name),
+                 requests=self.requests_table)
 
     @retried
     def insert_events(
@@ -73,16 +81,10 @@ class PostgresApplicationRecorder(PostgresAggregateRecorder, ApplicationRecorder
     ) -> list[int]:
         if not stored_events:
             return []
-        cursor.execute(self._insert_statement, self._columns(stored_events))
+        # The request's id is recorded in the same statement: with the events or not at all.
+        cursor.execute(self._insert_statement, (*self._columns(stored_events), logs.bound()))
         # Ids are MAX + ordinality, so sorted they are in the order of stored_events.
-        ids = sorted(row[0] for row in cursor.fetchall())
-        request = logs.bound()
-        if request:  # in the same transaction: recorded with the events or not at all
-            cursor.execute(
-                sql.SQL("INSERT INTO {table} (notification_id, request_id) "
-                        "SELECT unnest(%s::bigint[]), %s").format(table=self.requests_table),
-                (ids, request))
-        return ids
+        return sorted(row[0] for row in cursor.fetchall())
 
     @retried
     def request_ids(self, first: int, last: int) -> dict[int, str]:

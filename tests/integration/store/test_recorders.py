@@ -31,6 +31,7 @@ from eventsourcing.persistence import (
 from eventsourcing.tests import persistence as cases
 from eventsourcing.utils import Environment
 
+from coachops import logs
 from coachops.store import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
@@ -129,6 +130,33 @@ class TestApplicationRecorder(OnTestDatabase, cases.ApplicationRecorderTestCase)
             [(n.id, n.originator_version) for n in notifications],
             list(zip(range(2, 1002), range(1000), strict=True)),
         )
+
+
+    def test_a_batch_in_a_request_is_one_statement_with_its_request_ids(self) -> None:
+        """The request's id is recorded beside each event in the events' own statement;
+        outside a request (or with an empty id) nothing is, and the ids stay gap-free."""
+        self.database = CountingDatabase(self.database_url)
+        self.addCleanup(self.database.close)
+        recorder = self.create_recorder()
+        self.assertEqual(recorder.insert_events([event(uuid4(), 1)]), [1])
+        originator_id = uuid4()
+        self.database.executes.clear()
+        logs.bind("req-batch")
+        try:
+            ids = recorder.insert_events([event(originator_id, v) for v in range(1, 4)])
+        finally:
+            logs.bind(None)
+        self.assertEqual(self.database.executes, [1])  # one transaction, one statement
+        self.assertEqual(ids, [2, 3, 4])
+        logs.bind("")
+        try:
+            self.assertEqual(recorder.insert_events([event(originator_id, 4)]), [5])
+        finally:
+            logs.bind(None)
+        self.assertEqual(recorder.insert_events([event(originator_id, 5)]), [6])
+        self.assertEqual(recorder.request_ids(1, 6), dict.fromkeys([2, 3, 4], "req-batch"))
+        self.assertEqual([n.id for n in recorder.select_notifications(None, 10)],
+                         [1, 2, 3, 4, 5, 6])
 
 
 class TestTrackingRecorder(OnTestDatabase, cases.TrackingRecorderTestCase):
