@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, BaseAggregate, event
+from eventsourcing.domain import BaseAggregate
 from nameko.testing.services import worker_factory
 
 from coachops.errors import Invalid
@@ -22,6 +22,7 @@ from coachops.sync_batch import apply_batch
 from coachops.unit_of_work import Answer, Once, UnitOfWork
 from services.timetracking.app import TimeTracking
 from services.timetracking.service import TimeTrackingService
+from tests.unit.sync.test_time_batch import Note
 from tests.unit.timetracking.helpers import AS_COACH, COACH, SCHOOL, TODAY
 
 ACTOR = {"id": str(COACH), "role": "coach"}
@@ -71,15 +72,6 @@ def test_a_time_batchs_work_per_item_does_not_grow_with_the_batch(
     # 400 items' batch looked about ten times as often per item as the 40 items' one.
     assert per_item[400] <= per_item[40]
     assert per_item[40] <= 5
-
-
-class Note(Aggregate):
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    @event("Written")
-    def write(self, text: str) -> None:
-        self.texts.append(text)
 
 
 def test_every_refused_item_of_a_long_batch_is_checked_on_its_own_aggregates(
