@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,27 +65,12 @@ def ha_platform(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
         platform.stop()
 
 
-def primary_lost_and_back(cluster: Cluster, killed_at: list[float],
-                          promoted_at: list[float]) -> suite.Fault:
-    def inject(platform: Platform) -> None:
-        time.sleep(2.0)  # some load on the primary first
-        killed_at.append(time.monotonic())
-        lost = cluster.kill_primary()  # SIGKILL: the machine is gone, nothing flushed
-        promoted_at.append(cluster.wait_primary(other_than=lost))
-        time.sleep(5.0)  # the district works on the promoted standby alone meanwhile
-        cluster.start(lost)  # with its data: pg_rewind, then the new primary's standby
-        cluster.wait_states()
-        platform.wait_ready(timeout=120)
-
-    return suite.Fault("SIGKILL the PostgreSQL primary", inject)
-
-
 def test_losing_the_postgresql_primary_loses_and_doubles_nothing(cluster: Cluster,
                                                                  ha_platform: Platform) -> None:
     first = cluster.primary()
     killed_at: list[float] = []
     promoted_at: list[float] = []
-    fault = primary_lost_and_back(cluster, killed_at, promoted_at)
+    fault = suite.primary_lost(cluster, killed_at, promoted_at)
     result = suite.run(ha_platform, (fault,), commands=150)
     errors = {status: n for status, n in result.statuses.items() if status != "201"}
     print(f"\n{result.table()}\nanswers other than 201: {errors or 'none'}")
