@@ -84,7 +84,7 @@ test: infra tools
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/hadolint deploy/Dockerfile
+	$(BIN)/hadolint deploy/Dockerfile deploy/postgres/ha.Dockerfile
 
 # The end-to-end benchmark (bench/README.md); sizes: make bench BENCH_ARGS="--seconds 10"
 bench: infra

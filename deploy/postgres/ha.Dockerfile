@@ -7,4 +7,5 @@ FROM postgres:15
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-15-auto-failover \
     && rm -rf /var/lib/apt/lists/*
-USER postgres
+# 999: the image's postgres user, who owns its data directory (PostgreSQL refuses root)
+USER 999:999
