@@ -172,11 +172,11 @@ def url(*schemes: str) -> Callable[[str], str]:
             # standby): each host is checked as the one host of a URL would be.
             each = ([urlsplit(f"//{host}") for host in hosts.split(",")]
                     if "," in hosts and "postgresql" in schemes else [parts])
-            for one in each:
-                one.port  # noqa: B018  # raises ValueError on a port that is not a number
+            for host_part in each:
+                host_part.port  # noqa: B018  # raises ValueError on a port not a number
         except ValueError as error:
             raise ValueError(f"is not a URL ({error})") from None
-        if parts.scheme not in schemes or not all(one.hostname for one in each):
+        if parts.scheme not in schemes or not all(h.hostname for h in each):
             raise ValueError(f"is not a URL starting {' or '.join(s + '://' for s in schemes)}")
         return value
     return read
