@@ -44,8 +44,16 @@ $(TOOLS)/docker-compose:
 	apt-get update -qq -o DPkg::Lock::Timeout=600 && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends caddy
 
+# Debian's pg_auto_failover (pg_autoctl): the PostgreSQL failover test runs a monitor and a
+# primary with its synchronous standby of its own (its own ports and data directories).
+/usr/bin/pg_autoctl:
+	apt-get update -qq -o DPkg::Lock::Timeout=600 && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends \
+		postgresql-15-auto-failover
+
 tools: $(TOOLS)/docker-compose /usr/bin/chromium /usr/bin/promtool /usr/bin/amtool \
-	/usr/bin/prometheus-alertmanager /usr/bin/prometheus-postgres-exporter /usr/bin/caddy
+	/usr/bin/prometheus-alertmanager /usr/bin/prometheus-postgres-exporter /usr/bin/caddy \
+	/usr/bin/pg_autoctl
 
 # The lock files again from pyproject.toml's pins (after changing one; commit both).
 LOCK := pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
@@ -76,7 +84,7 @@ test: infra tools
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/hadolint deploy/Dockerfile
+	$(BIN)/hadolint deploy/Dockerfile deploy/postgres/ha.Dockerfile
 
 # The end-to-end benchmark (bench/README.md); sizes: make bench BENCH_ARGS="--seconds 10"
 bench: infra

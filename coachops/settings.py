@@ -167,10 +167,16 @@ def url(*schemes: str) -> Callable[[str], str]:
             return value
         try:
             parts = urlsplit(value)
-            parts.port  # noqa: B018  # raises ValueError on a port that is not a number
+            hosts = parts.netloc.rpartition("@")[2]
+            # libpq's multi-host form, postgresql://u@h1:p1,h2:p2/db (a primary and its
+            # standby): each host is checked as the one host of a URL would be.
+            each = ([urlsplit(f"//{host}") for host in hosts.split(",")]
+                    if "," in hosts and "postgresql" in schemes else [parts])
+            for host_part in each:
+                host_part.port  # noqa: B018  # raises ValueError on a port not a number
         except ValueError as error:
             raise ValueError(f"is not a URL ({error})") from None
-        if parts.scheme not in schemes or not parts.hostname:
+        if parts.scheme not in schemes or not all(h.hostname for h in each):
             raise ValueError(f"is not a URL starting {' or '.join(s + '://' for s in schemes)}")
         return value
     return read

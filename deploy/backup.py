@@ -29,6 +29,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -49,7 +50,9 @@ def databases(prefix: str) -> list[str]:
 
 
 def url_for(admin_url: str, database: str) -> str:
-    return admin_url.rsplit("/", 1)[0] + f"/{database}"
+    """``admin_url`` naming ``database``; its query kept (a primary and its standby's
+    ``?target_session_attrs=read-write``)."""
+    return urlunsplit(urlsplit(admin_url)._replace(path=f"/{database}"))
 
 
 def _run(command: list[str]) -> None:

@@ -17,6 +17,7 @@ from functools import cache, partial
 from typing import Any
 
 import eventlet
+import eventsourcing.persistence as es_errors
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from eventlet import wsgi as eventlet_wsgi
 from eventlet.event import Event
@@ -54,6 +55,11 @@ MAX_REASON_CHARS = 500  # of a refusal's line in the log
 # How long the gateway waits for a service's answer (GATEWAY_ANSWER_SECONDS), and the
 # routes that may take longer: a district's roster, a CSV of time, an offline batch.
 LONG_ANSWER_SECONDS = 600.0
+# A service's database lost (a PostgreSQL restart, a primary failing over to its standby):
+# the command was not committed, or was and is answered from the store when sent again with
+# its client id, so the app is told to retry (503), not that the request failed (500).
+DATABASE_UNAVAILABLE = frozenset({"OperationalError", "InterfaceError",
+                                  "ConnectionUnavailableError"})
 LONG_ROUTES = {(row.method, row.rule) for row in ROUTES if row.long}
 
 
@@ -410,7 +416,9 @@ class JsonHttp(HttpRequestHandler):
                 exc.code or 400)
             return json_response(exc.code or 400, {"error": exc.name, "message": exc.description},
                                  headers=headers)
-        if isinstance(exc, (UnknownService, RpcTimeout, OperationalError, AmqpConnectionError)):
+        if isinstance(exc, (UnknownService, RpcTimeout, OperationalError, AmqpConnectionError,
+                            es_errors.OperationalError, es_errors.InterfaceError)) or (
+                isinstance(exc, RemoteError) and exc.exc_type in DATABASE_UNAVAILABLE):
             log.warning("a service did not answer: %r", exc)
             return json_response(503, {"error": "Service Unavailable", "message": str(exc)},
                                  headers={"Retry-After": "5"})

@@ -33,6 +33,7 @@ from deploy.local import ROOT
 from tests.e2e.test_slice import cycle_body
 from tests.support import roster
 from tests.support.auth import bearer
+from tests.support.pg_cluster import Cluster
 from tests.support.platform import (
     Platform,
     platform_for_tests,
@@ -81,6 +82,28 @@ def database_restart() -> Fault:
         platform.wait_ready(timeout=120)
 
     return Fault("PostgreSQL restart", inject)
+
+
+def primary_lost(cluster: Cluster, killed_at: list[float] | None = None,
+                 promoted_at: list[float] | None = None) -> Fault:
+    """The PostgreSQL primary of ``cluster`` SIGKILLed (its machine lost, nothing flushed):
+    pg_auto_failover promotes the synchronous standby, the services reconnect to it through
+    their URLs naming both nodes, and the lost node comes back as the new primary's standby.
+    When it was killed and when the standby took writes go into the lists given."""
+    def inject(platform: Platform) -> None:
+        time.sleep(2.0)  # some load on the primary first
+        killed = time.monotonic()
+        lost = cluster.kill_primary()
+        promoted = cluster.wait_primary(other_than=lost)
+        for times, at in ((killed_at, killed), (promoted_at, promoted)):
+            if times is not None:
+                times.append(at)
+        time.sleep(5.0)  # the district works on the promoted standby alone meanwhile
+        cluster.start(lost)  # with its data: pg_rewind, then the new primary's standby
+        cluster.wait_states()
+        platform.wait_ready(timeout=120)
+
+    return Fault("SIGKILL the PostgreSQL primary", inject)
 
 
 SHORT = (kill("cycles"), kill("reporting"), kill("gateway"), broker_restart(),
@@ -203,8 +226,10 @@ def run(platform: Platform, faults: tuple[Fault, ...], commands: int = 300,
             sent = time.monotonic()
             outcome = send(platform, ats[n % SCHOOLS], n // SCHOOLS)
             answered = time.monotonic()
-            if not outcome[2].isdigit():
-                time.sleep(0.5)  # no answer: the gateway is down; a real app backs off too
+            if not outcome[2].isdigit() or outcome[2] == "503":
+                # no answer (the gateway is down) or a 503 (Retry-After): a real app backs
+                # off too, and the load outlasts a fault instead of spending itself on it
+                time.sleep(0.5)
             with lock:
                 outcomes.append(outcome)
                 answers.append((sent, answered, outcome[2]))

@@ -278,3 +278,22 @@ def test_a_clusters_brokers_each_get_the_password_and_kombu_fails_over_between_t
     assert settings.with_password(loaded.amqp_uri, odd) == loaded.amqp_uri
     with pytest.raises(settings.SettingError, match="AMQP_URI"):
         settings.load({"AMQP_URI": f"{nodes[0]};rabbit2:5672"})
+
+
+def test_a_primary_and_its_standby_in_one_url_get_the_password_and_libpq_reads_both() -> None:
+    odd = "p@ss,w0rd:/%?&="
+    hosts = "pg1:5432,pg2:5433"
+    address = f"postgresql://coachops_cycles@{hosts}/coachops_cycles" \
+              "?target_session_attrs=read-write"
+    loaded = settings.load({"CYCLES_DATABASE_URL": address, "CYCLES_DATABASE_PASSWORD": odd})
+    from psycopg2.extensions import parse_dsn
+    parsed = parse_dsn(loaded.cycles_database_url)
+    assert (parsed["host"], parsed["port"]) == ("pg1,pg2", "5432,5433")
+    assert parsed["password"] == odd and parsed["user"] == "coachops_cycles"
+    assert parsed["dbname"] == "coachops_cycles"
+    assert parsed["target_session_attrs"] == "read-write"
+    assert settings.url_password(loaded.cycles_database_url) == odd
+    assert settings.with_password(loaded.cycles_database_url, odd) == loaded.cycles_database_url
+    for bad in ("postgresql://u@pg1:5432,pg2:port/db", "postgresql://u@pg1:5432,/db"):
+        with pytest.raises(settings.SettingError, match="CYCLES_DATABASE_URL"):
+            settings.load({"CYCLES_DATABASE_URL": bad})

@@ -38,6 +38,8 @@ COMPOSE = os.environ.get("COACHOPS_COMPOSE", str(ROOT / ".venv-tools" / "bin" / 
 APP_SERVICES = {"gateway", *SERVICES}
 INFRA_SERVICES = {"postgres", "rabbitmq", "prometheus", "grafana", "alertmanager",
                   "postgres-exporter", "node-exporter", "proxy", "backup"}
+# `--profile ha`: a PostgreSQL primary and standby (pg_auto_failover's monitor and two nodes)
+HA_POSTGRES = {"pg-monitor", "pg-node1", "pg-node2"}
 
 
 def compose_config(env: dict[str, str]) -> tuple[dict[str, Any], str]:
@@ -63,7 +65,7 @@ def test_the_compose_file_is_valid_and_complete() -> None:
     config, warnings = compose_config(clean_env())
     assert "is not set" not in warnings, warnings  # no variable left undefined
     services = config["services"]
-    assert set(services) == APP_SERVICES | INFRA_SERVICES
+    assert set(services) == APP_SERVICES | INFRA_SERVICES | HA_POSTGRES
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no health check"
         assert service.get("restart") == "unless-stopped", name
@@ -86,6 +88,48 @@ def test_the_compose_file_is_valid_and_complete() -> None:
         assert command[:3] == ["python", "-m", "coachops.serve"], name
     assert services["grafana"]["depends_on"] == {"prometheus": {"condition": "service_healthy"}}
 
+
+
+def test_the_ha_profile_adds_a_primary_and_standby_and_leaves_the_default_as_it_was() -> None:
+    config, _ = compose_config(clean_env())
+    services = config["services"]
+    assert {n for n, s in services.items() if not s.get("profiles")} == (
+        APP_SERVICES | INFRA_SERVICES)
+    for name in HA_POSTGRES:
+        service = services[name]
+        assert service["profiles"] == ["ha"], name
+        assert service["command"] == ["/etc/coachops/ha.sh",
+                                      "monitor" if name == "pg-monitor" else "node"], name
+        assert service["build"]["dockerfile"] == "ha.Dockerfile"
+        mounted = {v.split(":")[1]: v.split(":")[0] for v in service["volumes"]}
+        assert mounted["/etc/coachops/ha.sh"] == str(ROOT / "deploy/postgres/ha.sh")
+        given = {secret["source"] for secret in service["secrets"]}
+        databases = {f"{s}_database_password" for s in APP_SERVICES}
+        # the nodes make the services' roles (init.sh), the monitor only its own
+        assert given == {"postgres_password"} | (set() if name == "pg-monitor" else databases)
+        assert services[name]["environment"]["HA_HOSTNAME"] == name
+    assert {services[n]["environment"]["HA_MONITOR"] for n in ("pg-node1", "pg-node2")} == {
+        "pg-monitor:5432"}
+    # By default every service's database is on the one `postgres`, as before ...
+    assert services["cycles"]["environment"]["CYCLES_DATABASE_URL"] == (
+        "postgresql://coachops_cycles@postgres:5432/coachops_cycles")
+    # ... and with the two settings of the README, on whichever node takes writes.
+    ha, _ = compose_config({**clean_env(), "POSTGRES_HOSTS": "pg-node1:5432,pg-node2:5432",
+                            "POSTGRES_OPTIONS": "?target_session_attrs=read-write"})
+    from psycopg2.extensions import parse_dsn
+    for name in APP_SERVICES:
+        environment = ha["services"][name]["environment"]
+        apart = {k: v for k, v in environment.items() if not k.endswith("_FILE")}
+        loaded = load_settings({**apart, f"{name.upper()}_DATABASE_PASSWORD": "p@ss:/"})
+        parsed = parse_dsn(loaded.database_url(name))
+        assert (parsed["host"], parsed["port"]) == ("pg-node1,pg-node2", "5432,5432"), name
+        assert parsed["target_session_attrs"] == "read-write"
+    backup = ha["services"]["backup"]["environment"]["COACHOPS_ADMIN_URL"]
+    assert backup == ("postgresql://postgres@pg-node1:5432,pg-node2:5432/postgres"
+                      "?target_session_attrs=read-write")
+    syntax = subprocess.run(["bash", "-n", str(ROOT / "deploy/postgres/ha.sh")],
+                            capture_output=True, text=True)
+    assert syntax.returncode == 0, syntax.stderr
 
 
 def compose_processes(config: dict[str, Any], secrets_dir: Path,

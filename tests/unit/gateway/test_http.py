@@ -23,6 +23,20 @@ def test_a_503_says_when_to_retry() -> None:
     assert response.get_json() == {"error": "Service Unavailable", "message": "later"}
 
 
+def test_a_service_whose_database_is_lost_is_a_503_to_retry_and_other_failures_a_500() -> None:
+    from eventsourcing.persistence import OperationalError
+    from nameko.exceptions import RemoteError
+
+    http = JsonHttp("POST", "/cycles")
+    for lost in (RemoteError("OperationalError", "Connection refused"),
+                 RemoteError("InterfaceError", "connection already closed"),
+                 OperationalError("server closed the connection unexpectedly")):
+        response = http.response_from_exception(lost)
+        assert response.status_code == 503, lost
+        assert response.headers["Retry-After"] == "5"
+    assert http.response_from_exception(RemoteError("KeyError", "x")).status_code == 500
+
+
 def test_a_refusal_of_the_matrix_names_the_role_as_the_field() -> None:
     refusal = Forbidden("a teacher cannot GET /reports/council: it is for clt_rep, "
                         "district_leader", field="role")
