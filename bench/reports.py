@@ -31,6 +31,7 @@ import psycopg2
 
 from bench import probes
 from bench.load import CATEGORIES
+from coachops.store.database import one_transaction
 from services.reporting import queries as report_queries
 from services.reporting import rollups, schema
 
@@ -54,25 +55,19 @@ class Placement:
 
 def placements(url: str) -> list[Placement]:
     """Each coach's school and that school's region, as the roster import left them."""
-    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+    with one_transaction(url) as cursor:
         cursor.execute(
             "SELECT DISTINCT ON (cs.coach_id) cs.coach_id, cs.school_id, sr.region_id"
             " FROM coach_schools cs LEFT JOIN school_regions sr USING (school_id)"
             " WHERE cs.assigned ORDER BY cs.coach_id")
-        found = [Placement(str(c), str(s), str(r) if r else None)
-                 for c, s, r in cursor.fetchall()]
-    connection.close()
-    return found
+        return [Placement(str(c), str(s), str(r) if r else None)
+                for c, s, r in cursor.fetchall()]
 
 
 def count_facts(url: str) -> int:
-    connection = psycopg2.connect(url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM time_facts")
-            return int(cursor.fetchall()[0][0])
-    finally:
-        connection.close()
+    with one_transaction(url) as cursor:
+        cursor.execute("SELECT count(*) FROM time_facts")
+        return int(cursor.fetchall()[0][0])
 
 
 class _Rows:
@@ -189,12 +184,8 @@ def queries(where: list[Placement], today: date) -> list[Query]:
 def read_model_changed(url: str) -> None:
     """A new read-model version, as a transaction applying an event makes: every report
     cached before it is computed again when next asked."""
-    connection = psycopg2.connect(url)
-    try:
-        with connection, connection.cursor() as cursor:
-            schema.read_model_changed(cursor)
-    finally:
-        connection.close()
+    with one_transaction(url) as cursor:
+        schema.read_model_changed(cursor)
 
 
 def cache_lookups(metrics_ports: list[int]) -> dict[str, float]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from marshmallow import Schema, ValidationError
 
@@ -16,6 +16,7 @@ from coachops.commands import field_errors
 from coachops.errors import Rejected
 
 MAX_ERRORS = 200  # shown of a file's problems; the rest are counted
+Key = TypeVar("Key", bound=Hashable)
 
 
 @dataclass
@@ -45,6 +46,25 @@ class Problems:
         count = len(self.found)
         return Rejected(f"nothing was imported: the file has {count} problem{'s' * (count != 1)}",
                         errors=shown, name="ImportRejected")
+
+
+def loaded_once(problems: Problems, schema: Schema, rows: Iterable[tuple[int, dict[str, str]]],
+                shaped: Callable[[dict[str, str]], dict[str, Any]], key: Callable[[Any], Key],
+                column: str, again: str) -> Iterator[tuple[int, dict[str, Any], Key]]:
+    """Each row's cells ``shaped`` and loaded by ``schema``, with what it is about (``key``):
+    a row about what an earlier row is about is refused in ``column``, ``again`` saying so
+    (its ``{line}``: the earlier row's line), as is a row the schema refuses."""
+    seen: dict[Key, int] = {}
+    for line, cells in rows:
+        row = problems.loaded(schema, line, shaped(cells))
+        if row is None:
+            continue
+        about = key(row)
+        if about in seen:
+            problems.add(line, column, again.format(line=seen[about]))
+            continue
+        seen[about] = line
+        yield line, row, about
 
 
 def non_blank(reader: Any) -> Iterator[tuple[int, list[str]]]:

@@ -9,6 +9,13 @@ from marshmallow import Schema, fields
 from coachops.answers import COACH, PERSON, SCHOOL, Answer
 
 
+class OnTheDay(Answer):
+    """What the roster says on one day (``on``)."""
+
+    on = fields.Date()
+    example = {"on": "2026-09-15"}
+
+
 class People(Answer):
     """District IT's search of the roster: each person found, how the query matched them,
     their roles today and where they hold them (a school, a region, or the district)."""
@@ -43,12 +50,11 @@ class RosterRegion(Schema):
     representative = fields.Nested(PersonNamed, allow_none=True)
 
 
-class RosterRegions(Answer):
+class RosterRegions(OnTheDay):
     """The district's regions (CLTs) on the day, each with its representative that day."""
 
-    on = fields.Date()
     regions = fields.List(fields.Nested(RosterRegion))
-    example = {"on": "2026-09-15", "regions": [{
+    example = {**OnTheDay.example, "regions": [{
         "region_id": REGION, "code": "clt-north", "name": "North CLT",
         "representative": {"person_id": COACH, "name": "Ana Ortiz"}}]}
 
@@ -58,11 +64,10 @@ class SchoolNamed(Schema):
     name = fields.String()
 
 
-class RosterUnset(Answer):
+class RosterUnset(OnTheDay):
     """What the roster still lacks on the day that only the district can say (no SIS
     export does): district IT's list after a first import of the export alone."""
 
-    on = fields.Date()
     schools_without_region = fields.List(fields.Nested(SchoolNamed))
     schools_without_coach = fields.List(fields.Nested(SchoolNamed))
     schools_without_principal = fields.List(fields.Nested(SchoolNamed))
@@ -70,7 +75,7 @@ class RosterUnset(Answer):
     district_leaders = fields.Integer(metadata={"description": "how many lead coaching"})
     other_it_admins = fields.Integer(metadata={"description": "district IT besides the caller"})
     complete = fields.Boolean(metadata={"description": "nothing is left to set"})
-    example = {"on": "2026-09-15", "schools_without_region": [
+    example = {**OnTheDay.example, "schools_without_region": [
         {"school_id": SCHOOL, "name": "Lincoln Elementary"}], "schools_without_coach": [
         {"school_id": SCHOOL, "name": "Lincoln Elementary"}], "schools_without_principal": [],
         "regions_without_representative": [], "district_leaders": 0, "other_it_admins": 0,
@@ -97,22 +102,20 @@ class RosterSchool(Schema):
     principal = fields.Nested(PersonNamed, allow_none=True)
 
 
-class RosterSchools(Answer):
+class RosterSchools(OnTheDay):
     """The district's schools on the day, each with its region and principal that day."""
 
-    on = fields.Date()
     schools = fields.List(fields.Nested(RosterSchool))
-    example = {"on": "2026-09-15", "schools": [{
+    example = {**OnTheDay.example, "schools": [{
         "school_id": SCHOOL, "sourced_id": "org-lincoln-es", "name": "Lincoln Elementary",
         "region": {"region_id": REGION, "name": "North CLT"},
         "principal": {"person_id": PERSON, "name": "Dana Reyes"}}]}
 
 
-class RosterPerson(Answer):
+class RosterPerson(OnTheDay):
     """A person on the roster and the roles they hold on the day, each where they hold it;
     a forgotten person has no name and no role."""
 
-    on = fields.Date()
     person_id = fields.UUID()
     sourced_id = fields.String(allow_none=True, metadata={
         "description": "their OneRoster sourcedId (the roster id is derived from it)"})
@@ -127,7 +130,7 @@ class RosterPerson(Answer):
     clt_rep_of = fields.List(fields.Dict(), metadata={"description": "[{region_id, name}]"})
     district_leader = fields.Boolean()
     it_admin = fields.Boolean()
-    example = {"on": "2026-09-15", "person_id": COACH, "sourced_id": "t-1042",
+    example = {**OnTheDay.example, "person_id": COACH, "sourced_id": "t-1042",
                "name": "Ana Ortiz", "given_name": "Ana", "family_name": "Ortiz",
                "forgotten": False, "roles": ["coach", "clt_rep"],
                "coach_at": [{"school_id": SCHOOL, "name": "Lincoln Elementary"}],
@@ -136,18 +139,17 @@ class RosterPerson(Answer):
                "district_leader": False, "it_admin": False}
 
 
-class RosterPeople(Answer):
+class RosterPeople(OnTheDay):
     """A page of the people holding a role on the day whom the caller sees, by family name;
     ``next_page`` is None on the last."""
 
-    on = fields.Date()
     people = fields.List(fields.Dict(), metadata={
         "description": "each as GET /roster/people/{person_id} shows them, without on"})
     page = fields.Integer()
     limit = fields.Integer()
     total = fields.Integer()
     next_page = fields.Integer(allow_none=True)
-    example = {"on": "2026-09-15", "people": [
+    example = {**OnTheDay.example, "people": [
         {k: v for k, v in RosterPerson.example.items() if k != "on"}],
         "page": 1, "limit": 100, "total": 1, "next_page": None}
 

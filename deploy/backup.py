@@ -41,6 +41,7 @@ from psycopg2 import sql  # noqa: E402
 from coachops import cli, settings  # noqa: E402
 from coachops.privacy.keys import Erasures, apply_erasures, read_erasures  # noqa: E402
 from coachops.store.admin import drop_database, ensure_role_and_database  # noqa: E402
+from coachops.store.database import one_transaction  # noqa: E402
 
 
 def databases(prefix: str) -> list[str]:
@@ -170,13 +171,9 @@ def erasures_of(admin_url: str, database: str) -> Erasures:
 
 
 def erase_again(admin_url: str, database: str, forgotten: Erasures) -> int:
-    conn = psycopg2.connect(url_for(admin_url, database))
-    try:
-        with conn, conn.cursor() as cursor:
-            cursor.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(database)))
-            return apply_erasures(cursor, forgotten)
-    finally:
-        conn.close()
+    with one_transaction(url_for(admin_url, database)) as cursor:
+        cursor.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(database)))
+        return apply_erasures(cursor, forgotten)
 
 
 def main() -> None:

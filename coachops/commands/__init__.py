@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError, fields
 
+from coachops.commands.types import Text
 from coachops.errors import Invalid
 
 
 class Command(Schema):
     class Meta:
         unknown = RAISE
+
+
+class HistoryFile(Command):
+    """District IT's CSV file of what was done before coachops, one service's history (a
+    subclass says whose); ``dry_run`` records none."""
+
+    csv = Text(2_000_000, min_length=1, required=True)
+    dry_run = fields.Bool(load_default=False)
 
 
 # One instance of each schema, reused by every load: making a marshmallow schema copies all

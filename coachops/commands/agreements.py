@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from coachops.commands import Command
+from coachops.commands import Command, HistoryFile
 from coachops.commands.types import BoundedInt, Day, Text
 
 MAX_FILE_CHARS = 16_000_000
@@ -204,9 +204,7 @@ class AgreePartnershipAgreement(Command):
 
 
 
-class ImportAgreementHistory(Command):
+class ImportAgreementHistory(HistoryFile):
     """District IT's file of the coaching agreements signed on paper before coachops (see
     ``services/agreements/history.py`` for its columns); ``dry_run`` records none."""
 
-    csv = Text(2_000_000, min_length=1, required=True)
-    dry_run = fields.Bool(load_default=False)

@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from coachops.commands import Command
+from coachops.commands import Command, HistoryFile
 from coachops.commands.types import BoundedInt, Day, Instant, Text
 
 MAX_GROUP = 6  # "a teacher or a small group of teachers"
@@ -209,9 +209,7 @@ class TeacherCyclesQuery(Command):
     teacher_id = fields.UUID(required=True)
 
 
-class ImportCycleHistory(Command):
+class ImportCycleHistory(HistoryFile):
     """District IT's file of the coaching cycles run before coachops (see
     ``services/cycles/history.py`` for its columns); ``dry_run`` records none."""
 
-    csv = Text(2_000_000, min_length=1, required=True)
-    dry_run = fields.Bool(load_default=False)

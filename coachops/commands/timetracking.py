@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from coachops.commands import Command
+from coachops.commands import Command, HistoryFile
 from coachops.commands.types import BoundedInt, Day, Text
 
 MAX_NOTE = 2000
@@ -143,12 +143,11 @@ class ImportTimeEntries(Command):
     csv = Text(MAX_CSV_CHARS, min_length=1, required=True)
 
 
-class ImportTimeHistory(Command):
+class ImportTimeHistory(HistoryFile):
     """District IT's file of the time coaches kept before coachops (a ``coach_id`` column
     and the coach's own columns); ``dry_run`` says what it would record, recording none."""
 
     csv = Text(MAX_CSV_CHARS, min_length=1, required=True)
-    dry_run = fields.Bool(load_default=False)
 
 
 class AddCategory(Command):

@@ -21,6 +21,7 @@ import psycopg2
 
 from coachops import cli, settings
 from coachops.privacy import keys, master
+from coachops.store.database import one_transaction
 
 
 def configured_databases() -> list[str]:
@@ -33,16 +34,12 @@ def rotate(urls: list[str], old: master.MasterKey, new: master.MasterKey,
     """Every database re-wrapped, each in one transaction; the keys re-wrapped in all."""
     total = 0
     for url in urls:
-        conn = psycopg2.connect(url)
-        name = conn.info.dbname
-        try:
-            with conn, conn.cursor() as cursor:
-                keys.lock(cursor)
-                cursor.execute(keys.DDL)
-                count = keys.rewrap(cursor, old, new)
-                keys.check_master_key(cursor, new)
-        finally:
-            conn.close()
+        with one_transaction(url) as cursor:
+            name = cursor.connection.info.dbname
+            keys.lock(cursor)
+            cursor.execute(keys.DDL)
+            count = keys.rewrap(cursor, old, new)
+            keys.check_master_key(cursor, new)
         say(f"{name}: {count} keys re-wrapped with master key {new.key_id}")
         total += count
     return total

@@ -53,6 +53,18 @@ def translate_errors() -> Iterator[None]:
         raise PersistenceError(str(error).strip()) from error
 
 
+@contextmanager
+def one_transaction(url: str) -> Iterator[Cursor]:
+    """A cursor in one transaction on a connection of its own, committed on normal exit
+    (rolled back on an error) and closed after: a tool's single piece of work, outside any
+    pool, its errors psycopg2's."""
+    connection = psycopg2.connect(url)
+    try:
+        with connection, connection.cursor() as cursor:
+            yield cursor
+    finally:
+        connection.close()
+
 
 class PostgresDatabase:
     """A pooled psycopg2 PostgreSQL database: ``url`` like postgresql://user[:pw]@host:port/db.

@@ -23,7 +23,7 @@ from marshmallow import fields
 
 from coachops.commands.agreements import DraftCoachingAgreement
 from coachops.commands.types import Day
-from coachops.csv_rows import Problems, named_rows
+from coachops.csv_rows import Problems, loaded_once, named_rows
 from coachops.errors import CoachopsError, Forbidden
 from coachops.identity import Actor, Role
 from services.agreements.domain import CoachingAgreement, Terms, coaching_agreement_id
@@ -58,18 +58,10 @@ def plan(actor: Actor, text: str, school_of: Callable[[UUID], School | None],
     problem = problems.add
 
     found = Plan()
-    seen: dict[UUID, int] = {}
-    for line, cells in named_rows(text, problems, COLUMNS, REQUIRED, MAX_ROWS, "agreements"):
-        row = problems.loaded(Row(), line, _shaped(cells))
-        if row is None:
-            continue
-        agreement_id = coaching_agreement_id(row["coach_id"], row["school_id"],
-                                             row["school_year"])
-        if agreement_id in seen:
-            problem(line, "coach_id", f"the same coach, school and year as line "
-                                      f"{seen[agreement_id]}: one agreement each")
-            continue
-        seen[agreement_id] = line
+    rows = named_rows(text, problems, COLUMNS, REQUIRED, MAX_ROWS, "agreements")
+    for line, row, agreement_id in loaded_once(
+            problems, Row(), rows, _shaped, _agreement_id, "coach_id",
+            "the same coach, school and year as line {line}: one agreement each"):
         school = school_of(row["school_id"])
         if school is None:
             problem(line, "school_id", f"the roster has no school {row['school_id']}")
@@ -96,6 +88,10 @@ def plan(actor: Actor, text: str, school_of: Callable[[UUID], School | None],
     if problems.found:
         raise problems.reject()
     return found
+
+
+def _agreement_id(row: dict[str, Any]) -> UUID:
+    return coaching_agreement_id(row["coach_id"], row["school_id"], row["school_year"])
 
 
 def _shaped(cells: dict[str, str]) -> dict[str, Any]:

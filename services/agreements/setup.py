@@ -10,11 +10,13 @@ leave). Hence this path, for the admin console."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
+from coachops.aggregate import Aggregate
 from coachops.errors import Invalid, NotFound
 from coachops.unit_of_work import UnitOfWork
 from services.agreements.directory import Directory
@@ -60,10 +62,8 @@ def record(unit: UnitOfWork, fact: Fact, directory: Directory,
 def _coach(unit: UnitOfWork, fact: Fact, directory: Directory,
            teaching_at: set[UUID]) -> dict[str, Any]:
     person, school = _person(unit, fact), _school(unit, fact)
-    changed = not school.coach_assigned_on(person.id, fact.on)
-    if changed:
-        school.assign_coach(person.id, fact.on)
-        unit.add(school)
+    changed = _unless_so(unit, school, school.coach_assigned_on(person.id, fact.on),
+                         lambda: school.assign_coach(person.id, fact.on))
     for place in teaching_at:  # a coach teaches nowhere, as the import has it
         taught = school if place == school.id else unit.get(place, School)
         taught.teacher_left(person.id, fact.on)
@@ -76,32 +76,36 @@ def _coach(unit: UnitOfWork, fact: Fact, directory: Directory,
 def _school_region(unit: UnitOfWork, fact: Fact, directory: Directory) -> dict[str, Any]:
     school = _school(unit, fact)
     region = _region(unit, fact, directory, create=True)
-    changed = school.region_on(fact.on) != region.id
-    if changed:
-        school.assign_to_region(region.id, fact.on)
-        unit.add(school)
+    changed = _unless_so(unit, school, school.region_on(fact.on) == region.id,
+                         lambda: school.assign_to_region(region.id, fact.on))
     return _said(fact, changed, f"{school.label} is in {region.label}")
 
 
 def _representative(unit: UnitOfWork, fact: Fact, directory: Directory) -> dict[str, Any]:
     person = _person(unit, fact)
     region = _region(unit, fact, directory, create=False)
-    changed = region.representative.on(fact.on) != person.id
-    if changed:
-        region.change_representative(person.id, fact.on)
-        unit.add(region)
+    changed = _unless_so(unit, region, region.representative.on(fact.on) == person.id,
+                         lambda: region.change_representative(person.id, fact.on))
     return _said(fact, changed, f"{_name(person)} represents {region.label}")
 
 
 def _leader(unit: UnitOfWork, fact: Fact, directory: Directory) -> dict[str, Any]:
     person = _person(unit, fact)
     district = unit.find(District.create_id(), District) or District()
-    changed = not district.leader_on(person.id, fact.on)
-    if changed:
-        district.appoint_leader(person.id, fact.on)
-        unit.add(district)
+    changed = _unless_so(unit, district, district.leader_on(person.id, fact.on),
+                         lambda: district.appoint_leader(person.id, fact.on))
     changed = _keep_role(unit, person, "district_leader") or changed
     return _said(fact, changed, f"{_name(person)} leads coaching for the district")
+
+
+def _unless_so(unit: UnitOfWork, changing: Aggregate, so: bool,
+               change: Callable[[], None]) -> bool:
+    """Whether the fact changed the roster: ``change`` made and ``changing`` added to the
+    unit, unless the roster says so already (``so``) on the day."""
+    if not so:
+        change()
+        unit.add(changing)
+    return not so
 
 
 def _keep_role(unit: UnitOfWork, person: Person, role: str) -> bool:

@@ -23,7 +23,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from coachops.commands.cycles import MAX_TEXT, OUTCOMES
 from coachops.commands.types import Day, Text
-from coachops.csv_rows import Problems, named_rows
+from coachops.csv_rows import Problems, loaded_once, named_rows
 from coachops.errors import CoachopsError, Forbidden
 from coachops.identity import Actor, Role
 from services.cycles.domain import Cycle, Goal
@@ -79,16 +79,9 @@ def plan(actor: Actor, text: str, find: Callable[[UUID], Cycle | None],
     problem = problems.add
 
     found = Plan()
-    seen: dict[UUID, int] = {}
-    for line, cells in named_rows(text, problems, COLUMNS, REQUIRED, MAX_ROWS, "cycles"):
-        row = problems.loaded(Row(), line, _shaped(cells))
-        if row is None:
-            continue
-        cycle_id = cycle_id_of(row)
-        if cycle_id in seen:
-            problem(line, "cycle_id", f"the same cycle as line {seen[cycle_id]}")
-            continue
-        seen[cycle_id] = line
+    rows = named_rows(text, problems, COLUMNS, REQUIRED, MAX_ROWS, "cycles")
+    for line, row, cycle_id in loaded_once(problems, Row(), rows, _shaped, cycle_id_of,
+                                           "cycle_id", "the same cycle as line {line}"):
         if find(cycle_id) is not None:
             found.already += 1
             continue

@@ -117,27 +117,15 @@ class CoachDay(Aggregate):
 
     # Commands ----------------------------------------------------------------------------
 
-    def record(
-        self,
-        actor: Actor,
-        entry_id: UUID,
-        values: EntryValues,
-        categories: CategoryList,
-        today: date,
-        assignments: CoachAssignments | None = None,
-    ) -> None:
+    def record(self, actor: Actor, entry_id: UUID, values: EntryValues,
+               categories: CategoryList, today: date,
+               assignments: CoachAssignments | None = None) -> None:
         self._authorize(actor)
         self._record(actor, entry_id, values, categories, today, assignments)
 
-    def record_history(
-        self,
-        actor: Actor,
-        entry_id: UUID,
-        values: EntryValues,
-        categories: CategoryList,
-        today: date,
-        assignments: CoachAssignments | None = None,
-    ) -> None:
+    def record_history(self, actor: Actor, entry_id: UUID, values: EntryValues,
+                       categories: CategoryList, today: date,
+                       assignments: CoachAssignments | None = None) -> None:
         """District IT enters time kept before the district used coachops (a spreadsheet,
         another vendor's export): the same rules as the coach's own entry, recorded by IT
         and marked imported."""

@@ -60,6 +60,12 @@ def test_set_a_coach_a_region_its_representative_and_a_leader(platform: Platform
     lead = set_up(platform, kind="district_leader", person_id=str(roster_id(f"{tag}-dadmin")))
     assert lead.status_code == 200, lead.text
     assert person(platform, f"{tag}-dadmin")["district_leader"] is True
+    for kind, fact in (("school_region", {"school_id": school, "region": region}),
+                       ("clt_rep", {"person_id": str(roster_id(f"{tag}-admin-1")),
+                                    "region": region}),
+                       ("district_leader", {"person_id": str(roster_id(f"{tag}-dadmin"))})):
+        said_again = set_up(platform, kind=kind, **fact).json()
+        assert (said_again["changed"], said_again["said"][:11]) == (False, "Already so:"), kind
     regions = requests.get(f"{platform.url}/roster/regions", params={"on": ON}, timeout=30,
                            headers=it_admin_headers(platform)).json()["regions"]
     assert [(r["code"], r["representative"]["name"]) for r in regions

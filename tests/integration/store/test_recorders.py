@@ -40,6 +40,7 @@ from coachops.store import (
     PostgresProcessRecorder,
     PostgresTrackingRecorder,
 )
+from coachops.store.database import one_transaction
 
 from .conftest import ADMIN_URL, NAME
 
@@ -378,12 +379,8 @@ def test_commit_false_and_an_unfinished_transaction_are_rolled_back(
 
 
 def run_sql(url: str, statement: str) -> None:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
+    with one_transaction(url) as cursor:
+        cursor.execute(statement)
 
 
 def terminate_test_database_sessions() -> None:

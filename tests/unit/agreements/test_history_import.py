@@ -76,6 +76,18 @@ def test_a_refused_line_names_its_line_and_column(app: Agreements,
     assert stored(app) == before
 
 
+def test_a_second_line_for_one_coach_school_and_year_is_refused(
+        app: Agreements, district: District) -> None:
+    text = HEADER + line(district) + line(district, 1) + line(district, signed="2026-08-21")
+    before = stored(app)
+    with pytest.raises(Rejected) as error:
+        app.import_history(IT, text, TODAY, dry_run=False)
+    assert error.value.errors == [{
+        "line": 4, "field": "coach_id",
+        "reason": "the same coach, school and year as line 2: one agreement each"}]
+    assert stored(app) == before
+
+
 def test_only_district_it_imports_history(app: Agreements, district: District) -> None:
     with pytest.raises(Forbidden):
         app.import_history(coach(district), HEADER + line(district), TODAY, dry_run=True)

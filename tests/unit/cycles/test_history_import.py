@@ -77,6 +77,15 @@ def test_a_refused_line_names_its_line_and_column(app: Cycles) -> None:
     assert stored(app) == before
 
 
+def test_a_line_giving_a_cycle_again_is_refused_naming_the_first(app: Cycles) -> None:
+    before = stored(app)
+    with pytest.raises(Rejected) as error:
+        app.import_history(IT, HEADER + OPEN + CLOSED + OPEN, TODAY, dry_run=False)
+    assert error.value.errors == [
+        {"line": 4, "field": "cycle_id", "reason": "the same cycle as line 2"}]
+    assert stored(app) == before
+
+
 def test_only_district_it_imports_history(app: Cycles) -> None:
     with pytest.raises(Forbidden):
         app.import_history(AS_COACH, HEADER + OPEN, TODAY, dry_run=True)
