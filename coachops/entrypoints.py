@@ -130,6 +130,23 @@ class ToldToForget(Erasure):
 Handler = Callable[[Any, Actor, Json, Once | None, UnitOfWork | None], Answer[Json]]
 
 
+def deciding(name: str, app: str, decide: str, arguments: Callable[[Json], tuple[Any, ...]],
+             answer: Callable[[Answer[Any]], Answer[Json]]) -> Handler:
+    """The handler ``_<name>`` of a command its application decides in one call,
+    ``self.<app>.<decide>(actor, *arguments(data), once=once, unit=unit)``, answered as
+    ``answer`` shows what it decided. ``arguments`` runs at each call, so a
+    ``clock.today()`` in it is the command's day."""
+
+    def handler(self: Any, actor: Actor, data: Json, once: Once | None = None,
+                unit: UnitOfWork | None = None) -> Answer[Json]:
+        decided: Answer[Any] = getattr(getattr(self, app), decide)(
+            actor, *arguments(data), once=once, unit=unit)
+        return answer(decided)
+
+    handler.__name__ = handler.__qualname__ = f"_{name}"
+    return handler
+
+
 def queued(handler: Handler, schema: type[Schema]) -> Callable[..., Json]:
     """The single entrypoint of a command a coach's app may also queue offline: the command
     checked against ``schema``, then its handler in a unit of work of its own, applied once

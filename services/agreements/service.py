@@ -48,7 +48,7 @@ from coachops.identity import Actor, Role
 from coachops.json import Json
 from coachops.rpc import rpc
 from coachops.sync_batch import apply_batch
-from coachops.unit_of_work import Answer, Once, UnitOfWork
+from coachops.unit_of_work import Answer
 from services.agreements import views
 from services.agreements.app import Agreements
 from services.agreements.domain import Norms, Terms
@@ -65,6 +65,10 @@ TERMS = ("focus_areas", "coach_role", "not_coach_role", "check_in_every_weeks")
 
 def _terms(data: Json) -> Terms:
     return Terms.of(**{k: data[k] for k in TERMS})
+
+
+def _norms(data: Json) -> Norms:
+    return Norms.of(**{k: v for k, v in data.items() if k not in ("teacher_id", "agreement_id")})
 
 
 def on_an_agreement(schema: type[Schema], decide: str, answer: Callable[[Any], Json],
@@ -150,6 +154,14 @@ class Background(DependencyProvider):
 def shown(answer: Answer[Any], view: Callable[[Any], Json]) -> Answer[Json]:
     """A command's answer: the agreement as ``view`` shows it, and whether sent again."""
     return Answer(view(answer.result), answer.duplicate)
+
+
+def deciding(decide: str, view: Callable[[Any], Json],
+             arguments: Callable[[Json], tuple[Any, ...]]) -> entrypoints.Handler:
+    """The handler of an agreement command, ``Agreements.<decide>(actor, *arguments(data),
+    once, unit)``, answered with the agreement as ``view`` shows it."""
+    return entrypoints.deciding(decide, "agreements", decide, arguments,
+                                lambda answer: shown(answer, view))
 
 
 class AgreementsService(entrypoints.Ready, entrypoints.Publishing, entrypoints.Erasure):
@@ -285,40 +297,28 @@ class AgreementsService(entrypoints.Ready, entrypoints.Publishing, entrypoints.E
 
     # Coaching agreements ------------------------------------------------------------------
 
-    def _draft_coaching_agreement(self, actor: Actor, data: Json, once: Once | None = None,
-                                  unit: UnitOfWork | None = None) -> Answer[Json]:
-        return shown(self.agreements.draft_coaching_agreement(
-            actor, data["school_id"], data["school_year"], _terms(data), clock.today(),
-            once=once, unit=unit), views.coaching_agreement)
-
+    _draft_coaching_agreement = deciding(
+        "draft_coaching_agreement", views.coaching_agreement,
+        lambda d: (d["school_id"], d["school_year"], _terms(d), clock.today()))
     draft_coaching_agreement = entrypoints.queued(_draft_coaching_agreement,
                                                   DraftCoachingAgreement)
 
-    def _revise_coaching_agreement(self, actor: Actor, data: Json, once: Once | None = None,
-                                   unit: UnitOfWork | None = None) -> Answer[Json]:
-        return shown(self.agreements.revise_coaching_agreement(
-            actor, data["agreement_id"], _terms(data), clock.today(), once=once, unit=unit),
-            views.coaching_agreement)
-
+    _revise_coaching_agreement = deciding(
+        "revise_coaching_agreement", views.coaching_agreement,
+        lambda d: (d["agreement_id"], _terms(d), clock.today()))
     revise_coaching_agreement = entrypoints.queued(_revise_coaching_agreement,
                                                    ReviseCoachingAgreement)
 
-    def _sign_coaching_agreement(self, actor: Actor, data: Json, once: Once | None = None,
-                                 unit: UnitOfWork | None = None) -> Answer[Json]:
-        return shown(self.agreements.sign_coaching_agreement(
-            actor, data["agreement_id"], data["version"], clock.today(), data["signed_on"],
-            once=once, unit=unit), views.coaching_agreement)
-
+    _sign_coaching_agreement = deciding(
+        "sign_coaching_agreement", views.coaching_agreement,
+        lambda d: (d["agreement_id"], d["version"], clock.today(), d["signed_on"]))
     sign_coaching_agreement = entrypoints.queued(_sign_coaching_agreement,
                                                  SignCoachingAgreement)
 
-    def _record_check_in(self, actor: Actor, data: Json, once: Once | None = None,
-                         unit: UnitOfWork | None = None) -> Answer[Json]:
-        return shown(self.agreements.record_check_in(
-            actor, data["agreement_id"], data["held_on"], data["notes"], data["focus_areas"],
-            clock.today(), data["attended_by"], once=once, unit=unit),
-            views.coaching_agreement)
-
+    _record_check_in = deciding(
+        "record_check_in", views.coaching_agreement,
+        lambda d: (d["agreement_id"], d["held_on"], d["notes"], d["focus_areas"],
+                   clock.today(), d["attended_by"]))
     record_check_in = entrypoints.queued(_record_check_in, RecordCheckIn)
 
     coaching_agreement = on_an_agreement(AgreementQuery, "coaching_agreement",
@@ -326,23 +326,15 @@ class AgreementsService(entrypoints.Ready, entrypoints.Publishing, entrypoints.E
 
     # Partnership agreements ---------------------------------------------------------------
 
-    def _draft_partnership_agreement(self, actor: Actor, data: Json, once: Once | None = None,
-                                     unit: UnitOfWork | None = None) -> Answer[Json]:
-        norms = Norms.of(**{k: v for k, v in data.items()
-                            if k not in ("teacher_id", "agreement_id")})
-        return shown(self.agreements.draft_partnership_agreement(
-            actor, data["teacher_id"], norms, clock.today(), data["agreement_id"], once=once,
-            unit=unit), views.partnership_agreement)
-
+    _draft_partnership_agreement = deciding(
+        "draft_partnership_agreement", views.partnership_agreement,
+        lambda d: (d["teacher_id"], _norms(d), clock.today(), d["agreement_id"]))
     draft_partnership_agreement = entrypoints.queued(_draft_partnership_agreement,
                                                      DraftPartnershipAgreement)
 
-    def _agree_partnership_agreement(self, actor: Actor, data: Json, once: Once | None = None,
-                                     unit: UnitOfWork | None = None) -> Answer[Json]:
-        return shown(self.agreements.agree_partnership_agreement(
-            actor, data["agreement_id"], clock.today(), once=once, unit=unit),
-            views.partnership_agreement)
-
+    _agree_partnership_agreement = deciding(
+        "agree_partnership_agreement", views.partnership_agreement,
+        lambda d: (d["agreement_id"], clock.today()))
     agree_partnership_agreement = entrypoints.queued(_agree_partnership_agreement,
                                                      AgreePartnershipAgreement)
 

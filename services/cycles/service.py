@@ -92,15 +92,9 @@ def on_a_cycle(name: str, decide: str, *ids: str) -> entrypoints.Handler:
     """The handler of a command that names a cycle (and an item or a step of it) and
     nothing more: ``Cycles.<decide>(actor, cycle_id, *ids, today, once, unit)``, answered
     with where the cycle stands. ``name`` is its command's."""
-
-    def handler(self: CyclesService, actor: Actor, data: Json, once: Once | None = None,
-                unit: UnitOfWork | None = None) -> Answer[Json]:
-        named = [data[field] for field in ("cycle_id", *ids)]
-        return standing(getattr(self.cycles, decide)(actor, *named, clock.today(), once=once,
-                                                      unit=unit))
-
-    handler.__name__ = handler.__qualname__ = f"_{name}"
-    return handler
+    return entrypoints.deciding(
+        name, "cycles", decide,
+        lambda data: (*(data[field] for field in ("cycle_id", *ids)), clock.today()), standing)
 
 
 class CyclesService(entrypoints.Ready, entrypoints.Publishing, entrypoints.ToldToForget):
