@@ -5,7 +5,8 @@ SIGKILLed (a machine lost) and later started again:
 - the instance that relays cycles' events (found from PostgreSQL: the session holding the
   relay's lock, ``coachops.bus.leadership.relay_holder``): the other one takes the relay
   over and events flow again;
-- one reporting instance of two: the other one goes on handling every event.
+- one reporting instance of two: the other one goes on handling every event;
+- one gateway of two (sharing the port, as two behind the proxy do).
 
 After each: every accepted command stored once, reporting equal to a rebuild from the
 sources. The times until the relay was taken over and events flowed again are printed with
@@ -147,6 +148,22 @@ def reporting_instance_killed(measured: Measured) -> suite.Fault:
     return suite.Fault(measured.name, inject)
 
 
+def gateway_killed(measured: Measured) -> suite.Fault:
+    """SIGKILL one gateway of two (they share the port, as two behind a proxy do); start it
+    again. The time until a command was accepted again is the suite's."""
+    def inject(platform: Platform) -> None:
+        time.sleep(2.0)
+        victim = platform.of("gateway")[1]
+        measured.killed = time.monotonic()
+        victim.kill()
+        time.sleep(DOWN_SECONDS)
+        victim.start()
+        platform.wait_ready(timeout=90)
+        measured.over = time.monotonic()
+
+    return suite.Fault(measured.name, inject)
+
+
 def seconds(at: float | None, since: float) -> str:
     return "never" if at is None else f"{at - since:.2f}s"
 
@@ -162,23 +179,26 @@ def test_losing_an_instance_loses_and_doubles_nothing(two: Platform) -> None:
 
     relay = Measured("SIGKILL the instance relaying cycles")
     reporting = Measured("SIGKILL one reporting instance of two")
-    faults = (relay_holder_killed("cycles", relay), reporting_instance_killed(reporting))
+    gateway = Measured("SIGKILL one gateway of two")
+    faults = (relay_holder_killed("cycles", relay), reporting_instance_killed(reporting),
+              gateway_killed(gateway))
     result = suite.run(two, faults, commands=300)
     print(f"\n{result.table()}")
     print("fault | relay taken over | events flowing again | a command accepted again"
           " | lost | duplicated | client errors seen")
-    for measured in (relay, reporting):
+    for measured in (relay, reporting, gateway):
         errors = sorted(status for sent, answered, status in result.answers
                         if status != "201" and answered >= measured.killed
                         and sent <= measured.over)
         again = result.accepted_again(measured.killed)
         print(f"{measured.name} | "
               f"{seconds(measured.taken_over, measured.killed) if relay is measured else '-'}"
-              f" | {seconds(measured.flowed, measured.killed)}"
+              f" | {seconds(measured.flowed, measured.killed) if measured.flowed else '-'}"
               f" | {'never' if again is None else f'{again:.2f}s'}"
               f" | {result.lost} | {result.duplicates} | "
               f"{', '.join(errors) or 'none'} {' '.join(measured.notes)}")
-        assert measured.flowed is not None and again is not None, measured
+        assert again is not None, measured
+    assert relay.flowed is not None and reporting.flowed is not None
     assert result.accepted, "commands must get through"
     assert result.duplicates == 0, result.table()
     assert result.lost == 0, result.table()
