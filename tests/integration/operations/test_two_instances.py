@@ -4,7 +4,7 @@ SIGKILLed (a machine lost) and later started again:
 
 - the instance that relays cycles' events (found from PostgreSQL: the session holding the
   relay's lock, ``coachops.bus.leadership.relay_holder``): the other one takes the relay
-  over and events flow again;
+  over and events flow again; then time tracking's, with a time entry recorded after it;
 - one reporting instance of two: the other one goes on handling every event;
 - one gateway of two (sharing the port, as two behind the proxy do).
 
@@ -15,17 +15,23 @@ a line per fault (measured, not asserted: speed belongs in bench/)."""
 from __future__ import annotations
 
 import re
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg2
 import pytest
+import requests
 
+from coachops import clock
 from coachops.bus.leadership import relay_holder
 from coachops.store import PostgresDatabase
 from tests.reliability import suite
+from tests.support import roster
+from tests.support.auth import bearer
 from tests.support.platform import (
     NAMESPACE,
     Platform,
@@ -36,6 +42,7 @@ from tests.support.platform import (
     reset_vhost,
     wait_until,
 )
+from tests.support.roster import RosterSchool
 
 TWO_NAMESPACE = f"{NAMESPACE}2x"  # databases and vhost apart from the session's platform
 DOWN_SECONDS = 8.0  # how long the district works on with one instance before it returns
@@ -98,30 +105,49 @@ class Measured:
     notes: list[str] = field(default_factory=list)
 
 
-def relay_holder_killed(source: str, measured: Measured) -> suite.Fault:
+RELAYED = "SELECT position FROM outbox_relay WHERE source = %s"
+RECEIVED = "SELECT coalesce(max(position), 0) FROM received_events WHERE source = %s"
+
+
+def moves_on(platform: Platform, service: str, sql: str, source: str, what: str) -> None:
+    """Wait until ``sql`` (a position of ``source``) read from ``service``'s database passes
+    what it reads now."""
+    position = int(query(platform, service, sql, source) or 0)
+    wait_until(lambda: int(query(platform, service, sql, source) or 0) > position,
+               timeout=60, interval=0.05, what=what)
+
+
+def back(platform: Platform, victim: ServiceProcess, measured: Measured) -> None:
+    """The killed instance started again once the district worked DOWN_SECONDS without it."""
+    time.sleep(max(0.0, measured.killed + DOWN_SECONDS - time.monotonic()))
+    victim.start()
+    platform.wait_ready(timeout=90)
+    measured.over = time.monotonic()
+
+
+def relay_holder_killed(source: str, measured: Measured,
+                        record: Callable[[], object] = lambda: None) -> suite.Fault:
     """SIGKILL the instance holding ``source``'s relay; watch the other take it over and
-    the relay's position move on; start the killed one again."""
+    the relay's position move on (past an event ``record`` makes after the kill, where the
+    load makes none); start the killed one again."""
     def inject(platform: Platform) -> None:
         time.sleep(2.0)  # some load on both instances first
         victim = wait_until(lambda: holder(platform, source), timeout=30,
                             what=f"an instance relaying {source}")
-        position = int(query(platform, source, "SELECT position FROM outbox_relay"
-                                               " WHERE source = %s", source) or 0)
         measured.killed = time.monotonic()
         victim.kill()
+        flowing = threading.Thread(target=moves_on, args=(
+            platform, source, RELAYED, source, f"{source}'s events to flow"))
+        flowing.start()
+        record()
         survivor = wait_until(lambda: holder(platform, source), timeout=60, interval=0.05,
                               what=f"another instance to take {source}'s relay over")
         measured.taken_over = time.monotonic()
         assert survivor is not victim
-        wait_until(lambda: int(query(platform, source, "SELECT position FROM outbox_relay"
-                                                       " WHERE source = %s", source) or 0)
-                   > position, timeout=60, interval=0.05, what=f"{source}'s events to flow")
+        flowing.join()
         measured.flowed = time.monotonic()
         measured.notes.append(f"relay moved from {victim.name} to {survivor.name}")
-        time.sleep(max(0.0, measured.killed + DOWN_SECONDS - time.monotonic()))
-        victim.start()
-        platform.wait_ready(timeout=90)
-        measured.over = time.monotonic()
+        back(platform, victim, measured)
 
     return suite.Fault(measured.name, inject)
 
@@ -131,19 +157,13 @@ def reporting_instance_killed(measured: Measured) -> suite.Fault:
     start it again."""
     def inject(platform: Platform) -> None:
         time.sleep(2.0)
-        received = "SELECT coalesce(max(position), 0) FROM received_events WHERE source = %s"
-        position = int(query(platform, "reporting", received, "cycles") or 0)
         victim = platform.of("reporting")[0]
         measured.killed = time.monotonic()
         victim.kill()
-        wait_until(lambda: int(query(platform, "reporting", received, "cycles") or 0)
-                   > position, timeout=60, interval=0.05,
-                   what="the other reporting instance to handle cycles' events")
+        moves_on(platform, "reporting", RECEIVED, "cycles",
+                 "the other reporting instance to handle cycles' events")
         measured.flowed = time.monotonic()
-        time.sleep(max(0.0, measured.killed + DOWN_SECONDS - time.monotonic()))
-        victim.start()
-        platform.wait_ready(timeout=90)
-        measured.over = time.monotonic()
+        back(platform, victim, measured)
 
     return suite.Fault(measured.name, inject)
 
@@ -156,12 +176,22 @@ def gateway_killed(measured: Measured) -> suite.Fault:
         victim = platform.of("gateway")[1]
         measured.killed = time.monotonic()
         victim.kill()
-        time.sleep(DOWN_SECONDS)
-        victim.start()
-        platform.wait_ready(timeout=90)
-        measured.over = time.monotonic()
+        back(platform, victim, measured)
 
     return suite.Fault(measured.name, inject)
+
+
+def time_entry(platform: Platform, at: RosterSchool) -> Callable[[], object]:
+    """A coach's time entry, recorded (tried again until accepted): an event of time
+    tracking's, which the load does not make."""
+    coach = at.coaches[0]
+    entry = {"coach_id": coach, "school_id": at.id,
+             "worked_on": (clock.today() - timedelta(days=1)).isoformat(),
+             "start": "09:00", "end": "10:00", "category_id": "co-planning"}
+    return lambda: wait_until(
+        lambda: requests.post(f"{platform.url}/time-entries", json=entry, timeout=30,
+                              headers=bearer(coach, "coach")).status_code == 201,
+        timeout=60, interval=0.2, what="a time entry accepted")
 
 
 def seconds(at: float | None, since: float) -> str:
@@ -178,30 +208,33 @@ def test_losing_an_instance_loses_and_doubles_nothing(two: Platform) -> None:
     assert first in two.of("cycles")
 
     relay = Measured("SIGKILL the instance relaying cycles")
+    relay_tt = Measured("SIGKILL the instance relaying timetracking")
     reporting = Measured("SIGKILL one reporting instance of two")
     gateway = Measured("SIGKILL one gateway of two")
-    faults = (relay_holder_killed("cycles", relay), reporting_instance_killed(reporting),
-              gateway_killed(gateway))
+    at = roster.school(two, coaches=1, teachers=1)
+    faults = (relay_holder_killed("cycles", relay),
+              relay_holder_killed("timetracking", relay_tt, time_entry(two, at)),
+              reporting_instance_killed(reporting), gateway_killed(gateway))
     result = suite.run(two, faults, commands=300)
     print(f"\n{result.table()}")
     print("fault | relay taken over | events flowing again | a command accepted again"
           " | lost | duplicated | client errors seen")
-    for measured in (relay, reporting, gateway):
+    for measured in (relay, relay_tt, reporting, gateway):
         errors = sorted(status for sent, answered, status in result.answers
                         if status != "201" and answered >= measured.killed
                         and sent <= measured.over)
         again = result.accepted_again(measured.killed)
         print(f"{measured.name} | "
-              f"{seconds(measured.taken_over, measured.killed) if relay is measured else '-'}"
+              f"{seconds(measured.taken_over, measured.killed) if measured.taken_over else '-'}"
               f" | {seconds(measured.flowed, measured.killed) if measured.flowed else '-'}"
               f" | {'never' if again is None else f'{again:.2f}s'}"
               f" | {result.lost} | {result.duplicates} | "
               f"{', '.join(errors) or 'none'} {' '.join(measured.notes)}")
         assert again is not None, measured
-    assert relay.flowed is not None and reporting.flowed is not None
+    assert None not in (relay.flowed, relay_tt.flowed, reporting.flowed)
     assert result.accepted, "commands must get through"
     assert result.duplicates == 0, result.table()
     assert result.lost == 0, result.table()
     assert result.reports_equal_rebuild, result.table()
-    # The killed instance came back as a follower: still exactly one relay of cycles.
-    assert holder(two, "cycles") is not None
+    # The killed instances came back as followers: each source still relayed by one.
+    assert holder(two, "cycles") is not None and holder(two, "timetracking") is not None
