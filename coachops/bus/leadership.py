@@ -42,52 +42,63 @@ def holder_name(source: str) -> str:
 
 
 class RelayLeadership:
-    """Whether this process relays ``source``: ``held()`` takes the lock when it is free."""
+    """Whether this process relays ``source``: ``held()`` takes the lock when it is free.
+
+    Its connection stays open while the process tries (one per instance and source), so a
+    try is one statement, not a new session every poll."""
 
     def __init__(self, database: PostgresDatabase, source: str) -> None:
         self.database = database
         self.source = source
         self._connection: Connection | None = None
+        self._held = False
         self._checked = 0.0
         metrics.RELAY_LEADER.labels(source).set(0)
 
     def held(self) -> bool:
-        if self._connection is not None:
-            if time.monotonic() - self._checked < CHECK_SECONDS:
-                return True
-            try:
-                with self._connection.cursor() as cursor:
-                    cursor.execute("SELECT 1")
-                self._checked = time.monotonic()
-                return True
-            except Exception:  # the database restarted or the connection broke: let go
-                log.warning("lost the %s relay's lock connection", self.source, exc_info=True)
-                self.release()
-                return False
-        connection = self.database._connect()  # outside the pool: the lock lasts with it
+        if self._held and time.monotonic() - self._checked < CHECK_SECONDS:
+            return True
+        connection = self._open()  # failing to connect: raised, the relay backs off
         try:
-            connection.autocommit = True
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('application_name', %s, false)",
-                               (holder_name(self.source),))
-                for name, value in KEEPALIVES.items():
-                    cursor.execute("SELECT set_config(%s, %s, false)", (name, str(value)))
-                cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
-                               (RELAY_LOCKS, self.source))
-                row = cursor.fetchone()
-        except BaseException:
-            connection.close()
-            raise
-        if not (row and row[0]):
-            connection.close()
+                if self._held:  # still its own while its session lives
+                    cursor.execute("SELECT 1")
+                else:
+                    cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                                   (RELAY_LOCKS, self.source))
+                    row = cursor.fetchone()
+                    if not (row and row[0]):
+                        return False
+        except Exception:
+            # The database restarted or the connection broke: the lock went with it.
+            log.warning("lost the %s relay's lock connection", self.source, exc_info=True)
+            self.release()
             return False
-        self._connection, self._checked = connection, time.monotonic()
-        metrics.RELAY_LEADER.labels(self.source).set(1)
-        log.info("this instance now relays %s's events", self.source)
+        if not self._held:
+            self._held = True
+            metrics.RELAY_LEADER.labels(self.source).set(1)
+            log.info("this instance now relays %s's events", self.source)
+        self._checked = time.monotonic()
         return True
 
+    def _open(self) -> Connection:
+        if self._connection is None:
+            connection = self.database._connect()  # outside the pool: the lock lasts with it
+            try:
+                connection.autocommit = True
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('application_name', %s, false)",
+                                   (holder_name(self.source),))
+                    for name, value in KEEPALIVES.items():
+                        cursor.execute("SELECT set_config(%s, %s, false)", (name, str(value)))
+            except BaseException:
+                connection.close()
+                raise
+            self._connection = connection
+        return self._connection
+
     def release(self) -> None:
-        connection, self._connection = self._connection, None
+        connection, self._connection, self._held = self._connection, None, False
         metrics.RELAY_LEADER.labels(self.source).set(0)
         if connection is not None:
             try:
