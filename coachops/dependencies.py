@@ -21,6 +21,7 @@ from psycopg2.extensions import cursor as Cursor
 from coachops import settings
 from coachops.application import ServiceApplication
 from coachops.bus.consumer import IntegrationEventHandler
+from coachops.bus.leadership import RelayLeadership
 from coachops.bus.relay import OutboxRelay, Translator, published_events
 from coachops.identity import Actor
 from coachops.rpc import REQUEST_ID
@@ -70,6 +71,7 @@ class EventSourcedApp(DependencyProvider):
         self.translate = publish
         self.application: ServiceApplication | None = None
         self.relay: OutboxRelay | None = None
+        self.leadership: RelayLeadership | None = None
         self._wake = threading.Event()
         self._stopped = threading.Event()
 
@@ -95,6 +97,7 @@ class EventSourcedApp(DependencyProvider):
             batch_size=configured.relay_batch_size,
         )
         self.relay.ensure_tables()
+        self.leadership = RelayLeadership(database, self.container.service_name)
         self.poll_seconds = configured.relay_poll_seconds
 
     def start(self) -> None:
@@ -123,6 +126,8 @@ class EventSourcedApp(DependencyProvider):
         self._close()
 
     def _close(self) -> None:
+        if self.leadership is not None:
+            self.leadership.release()  # another instance takes the relay at its next poll
         if self.relay is not None:
             self.relay.publisher.close()  # its broker connection, held between runs
         if self.application is not None:
@@ -155,11 +160,14 @@ class EventSourcedApp(DependencyProvider):
         self._wake.set()
 
     def _relay_forever(self) -> None:
-        assert self.relay is not None
+        assert self.relay is not None and self.leadership is not None
         backoff = self.poll_seconds
         while not self._stopped.is_set():
             self._wake.clear()  # a wake-up during relay_once() is kept for the next turn
             try:
+                if not self.leadership.held():  # another instance relays: try again later
+                    self._stopped.wait(self.poll_seconds)
+                    continue
                 moved = self.relay.relay_once()
             except Exception:
                 log.exception("outbox relay failed; retrying in %.1fs", backoff)

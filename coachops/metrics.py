@@ -49,6 +49,11 @@ OUTBOX_BACKLOG = Gauge(
     "Notifications committed but not yet relayed to RabbitMQ",
     ["source"],
 )
+RELAY_LEADER = Gauge(
+    "coachops_outbox_relay_leader",
+    "1 on the one instance of a service that relays its source's events, 0 on the others",
+    ["source"],
+)
 EVENTS_HANDLED = Counter(
     "coachops_events_handled_total",
     "Integration events handled by a consumer, by outcome",

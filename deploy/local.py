@@ -3,6 +3,7 @@ compose but without Docker: each service is ``python -m coachops.serve <module>`
 run --config deploy/nameko.yml <module>``) with its settings in the environment.
 
     python deploy/local.py demo     # start everything, load a demo district, keep running
+    python deploy/local.py demo --instances 2   # two of every service and of the gateway
 """
 
 from __future__ import annotations
@@ -89,16 +90,29 @@ class ServiceProcess:
                   f"{self.log()[-6000:]}", file=sys.stderr, flush=True)
 
 
+def instance_name(name: str, n: int) -> str:
+    """The process name of a service's ``n``th instance: ``cycles``, ``cycles-2``, ..."""
+    return name if n == 1 else f"{name}-{n}"
+
+
 @dataclass
 class Platform:
-    """The gateway and every service, started together and stopped together."""
+    """The gateway and every service, started together and stopped together.
+
+    ``instances`` of each (two: what a district that must not stop runs): the services'
+    instances share their queues as competing consumers and one of them relays each store's
+    events (``coachops.bus.leadership``); the gateways share one port (eventlet binds with
+    SO_REUSEPORT, so the kernel spreads connections over them, as a proxy in front would).
+    """
 
     log_dir: Path
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     names: tuple[str, ...] = ("gateway", *SERVICES)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
-    # Where each process serves /metrics (none when empty), as compose's METRICS_PORT does.
+    # Where each process serves /metrics (none when empty), as compose's METRICS_PORT does;
+    # by process name (``cycles-2`` for a second instance).
     metrics_ports: dict[str, int] = field(default_factory=dict)
+    instances: int = 1
 
     @property
     def url(self) -> str:
@@ -107,15 +121,25 @@ class Platform:
 
     def start(self) -> None:
         try:
-            for name in self.names:
-                process = ServiceProcess(name, self.env, self.log_dir)
-                self.processes[name] = process
-                port = self.metrics_ports.get(name)
-                process.start(**({"METRICS_PORT": str(port)} if port else {}))
+            for n in range(1, self.instances + 1):
+                for name in self.names:
+                    process = ServiceProcess(instance_name(name, n), self.env, self.log_dir,
+                                             command=self._command(name))
+                    self.processes[process.name] = process
+                    port = self.metrics_ports.get(process.name)
+                    process.start(**({"METRICS_PORT": str(port)} if port else {}))
             self.wait_ready()
         except BaseException:
             self.stop()  # leave no orphan holding a port with stale code
             raise
+
+    @staticmethod
+    def _command(name: str) -> list[str]:
+        return [sys.executable, "-m", "coachops.serve", MODULES[name]]
+
+    def of(self, name: str) -> list[ServiceProcess]:
+        """Every instance of service ``name`` (the gateway's too), the first first."""
+        return [self.processes[instance_name(name, n)] for n in range(1, self.instances + 1)]
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -150,15 +174,16 @@ def stop_on_signals() -> None:
         signal.signal(signum, interrupt)
 
 
-def demo() -> None:
+def demo(instances: int = 1) -> None:
     from deploy.demo import load_demo_district
 
     stop_on_signals()
     first = settings.current().demo_metrics_port
-    platform = Platform(log_dir=ROOT / "var" / "log",
-                        metrics_ports={name: first + n
-                                       for n, name in enumerate(("gateway", *SERVICES))})
-    print("starting gateway, " + ", ".join(SERVICES) + " ...", flush=True)
+    names = [instance_name(name, n) for n in range(1, instances + 1)
+             for name in ("gateway", *SERVICES)]
+    platform = Platform(log_dir=ROOT / "var" / "log", instances=instances,
+                        metrics_ports={name: first + n for n, name in enumerate(names)})
+    print(f"starting {instances} of gateway, " + ", ".join(SERVICES) + " ...", flush=True)
     try:
         platform.start()
         load_demo_district(platform.url)
@@ -181,9 +206,11 @@ def demo() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["demo"])
-    parser.parse_args()
+    parser.add_argument("--instances", type=int, choices=(1, 2, 3), default=1,
+                        help="how many of every service and of the gateway (default 1)")
+    args = parser.parse_args()
     settings.start()  # the services' settings: a bad one stops here, not in four logs
-    demo()
+    demo(args.instances)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ def _master_key() -> str:
 SECRETS = {
     "postgres_password": _password,  # the PostgreSQL superuser (the image, init, exporter)
     "rabbitmq_password": _password,  # the broker user (RabbitMQ and every service)
+    "rabbitmq_erlang_cookie": _password,  # the RabbitMQ nodes of a cluster (ha), only them
     "grafana_admin_password": _password,
     "token_secret": _password,  # signs access tokens (the gateway)
     "master_key": _master_key,  # wraps the data keys: back it up apart from the data

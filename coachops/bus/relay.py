@@ -6,8 +6,9 @@ relay publishes every notification after the last position it recorded, a run of
 broker has committed the run records the new position. A crash between commit and publish
 (or between publish and recording) means the same events are published again after a
 restart, with the same event ids and positions, and consumers drop the duplicates
-(``coachops.bus.idempotency``). Several instances of one service may run: the position
-row is locked with SKIP LOCKED, so one relays while the others wait their turn.
+(``coachops.bus.idempotency``). Several instances of one service may run: one of them
+relays (``coachops.bus.leadership``), and the position row is locked with SKIP LOCKED, so
+a run is never made twice at once whatever the instances believe.
 """
 
 from __future__ import annotations
@@ -246,6 +247,10 @@ class OutboxRelay:
     def relay_once(self) -> int:
         """Publish the next batch; returns how many notifications it moved past."""
         with self.database.transaction() as cursor:
+            # A machine lost mid-run leaves its session open until TCP notices: the row is
+            # let go after this long at most (a run's publish is bounded by the AMQP timeout).
+            cursor.execute("SET LOCAL idle_in_transaction_session_timeout = %s",
+                           (f"{int(AMQP_TIMEOUT_SECONDS * 2)}s",))
             cursor.execute(
                 "SELECT position, last_published FROM outbox_relay"
                 " WHERE source = %s FOR UPDATE SKIP LOCKED",

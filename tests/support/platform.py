@@ -58,8 +58,9 @@ def reset_databases(namespace: str = NAMESPACE) -> None:
 
 
 def platform_for_tests(log_dir: Path, namespace: str = NAMESPACE,
-                       gateway_port: int = GATEWAY_PORT) -> Platform:
-    """The platform's settings in ``namespace``: its vhost, its databases, its port."""
+                       gateway_port: int = GATEWAY_PORT, instances: int = 1) -> Platform:
+    """The platform's settings in ``namespace``: its vhost, its databases, its port
+    (``instances`` of every process: ``Platform``)."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("COACHOPS_FAULT", "COACHOPS_MASTER_KEY_FILE")}
     env.update(
@@ -71,7 +72,7 @@ def platform_for_tests(log_dir: Path, namespace: str = NAMESPACE,
     )
     for service in DATABASES:
         env[f"{service.upper()}_DATABASE_URL"] = database_url(service, namespace)
-    return Platform(log_dir=log_dir, env=env)
+    return Platform(log_dir=log_dir, env=env, instances=instances)
 
 
 @contextmanager

@@ -38,8 +38,11 @@ COMPOSE = os.environ.get("COACHOPS_COMPOSE", str(ROOT / ".venv-tools" / "bin" / 
 APP_SERVICES = {"gateway", *SERVICES}
 INFRA_SERVICES = {"postgres", "rabbitmq", "prometheus", "grafana", "alertmanager",
                   "postgres-exporter", "node-exporter", "proxy", "backup"}
-# `--profile ha`: a PostgreSQL primary and standby (pg_auto_failover's monitor and two nodes)
+# The profile ha: a PostgreSQL primary and standby (pg_auto_failover's monitor and two
+# nodes; README, "A PostgreSQL primary and standby"), two more RabbitMQ nodes and a second
+# instance of every service and of the gateway (README, "Two of everything").
 HA_POSTGRES = {"pg-monitor", "pg-node1", "pg-node2"}
+HA_SERVICES = {"rabbitmq-2", "rabbitmq-3", *(f"{name}-2" for name in APP_SERVICES)}
 
 
 def compose_config(env: dict[str, str]) -> tuple[dict[str, Any], str]:
@@ -65,7 +68,10 @@ def test_the_compose_file_is_valid_and_complete() -> None:
     config, warnings = compose_config(clean_env())
     assert "is not set" not in warnings, warnings  # no variable left undefined
     services = config["services"]
-    assert set(services) == APP_SERVICES | INFRA_SERVICES | HA_POSTGRES
+    profiled = HA_POSTGRES | HA_SERVICES
+    assert set(services) == APP_SERVICES | INFRA_SERVICES | profiled
+    assert {name for name, service in services.items() if service.get("profiles")} == profiled
+    assert {tuple(services[name]["profiles"]) for name in profiled} == {("ha",)}
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no health check"
         assert service.get("restart") == "unless-stopped", name
@@ -130,6 +136,36 @@ def test_the_ha_profile_adds_a_primary_and_standby_and_leaves_the_default_as_it_
     syntax = subprocess.run(["bash", "-n", str(ROOT / "deploy/postgres/ha.sh")],
                             capture_output=True, text=True)
     assert syntax.returncode == 0, syntax.stderr
+
+
+def test_the_ha_profile_runs_a_twin_of_every_service_and_a_rabbitmq_cluster() -> None:
+    env = {**clean_env(), "COMPOSE_PROFILES": "ha", "AMQP_QUEUE_TYPE": "quorum",
+           "RABBITMQ_MORE_NODES": ";amqp://coachops@rabbitmq-2:5672/"
+                                  ";amqp://coachops@rabbitmq-3:5672/",
+           "GATEWAY_MORE_UPSTREAMS": "gateway-2:8000"}
+    services = compose_config(env)[0]["services"]
+    for name in APP_SERVICES:
+        first, second = services[name], services[f"{name}-2"]
+        # The same process: command, environment and secrets (the first alone publishes the
+        # gateway's port on the host's loopback; people come through the proxy).
+        assert {k: v for k, v in second.items() if k != "profiles"} == {
+            k: v for k, v in first.items() if k != "ports"}, name
+        assert first["environment"]["AMQP_QUEUE_TYPE"] == "quorum"
+        assert first["environment"]["AMQP_URI"].split(";") == [
+            f"amqp://coachops@{node}:5672/" for node in ("rabbitmq", "rabbitmq-2", "rabbitmq-3")]
+    assert services["proxy"]["environment"]["GATEWAY_UPSTREAM"].split() == [
+        "gateway:8000", "gateway-2:8000"]
+    # The nodes share the Erlang cookie; the two new ones join rabbit@rabbitmq.
+    cluster = (ROOT / "deploy" / "rabbitmq" / "cluster.conf").read_text()
+    assert "cluster_formation.classic_config.nodes.1 = rabbit@rabbitmq\n" in cluster
+    for node in ("rabbitmq", "rabbitmq-2", "rabbitmq-3"):
+        service = services[node]
+        assert service["hostname"] == node
+        assert "rabbitmq_erlang_cookie" in {s["source"] for s in service["secrets"]}
+        mounts = " ".join(str(v) for v in service["volumes"])
+        assert ("20-cluster.conf" in mounts) == (node != "rabbitmq"), node
+    assert not any("rabbitmq_erlang_cookie" in {s["source"] for s in services[n]["secrets"]}
+                   for n in APP_SERVICES)  # only the nodes hold it
 
 
 def compose_processes(config: dict[str, Any], secrets_dir: Path,

@@ -10,6 +10,7 @@ import os
 import shlex
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,17 +87,24 @@ class Proxy:
         return f"https://localhost:{self.https}{path}"
 
 
-def _proxy_service() -> dict[str, object]:
-    config, _ = compose_config(clean_env())
+def _proxy_service(**env: str) -> dict[str, object]:
+    config, _ = compose_config({**clean_env(), **env})
     service: dict[str, object] = config["services"]["proxy"]
     return service
 
 
 @pytest.fixture
 def proxy(platform: Platform, tmp_path: Path) -> Iterator[Proxy]:
+    with running_proxy(platform, tmp_path) as running:
+        yield running
+
+
+@contextmanager
+def running_proxy(platform: Platform, tmp_path: Path, **compose_env: str) -> Iterator[Proxy]:
     """The compose file's proxy service as a local process: its command and environment,
-    with what compose would mount and publish put where this machine has it."""
-    service = _proxy_service()
+    with what compose would mount and publish put where this machine has it (``gateway``
+    is the platform's gateway; ``compose_env``: .env's settings)."""
+    service = _proxy_service(**compose_env)
     ca = district_certificate(tmp_path)
     ports = Proxy(free_port(), free_port(), free_port(), ca)
     env = {**os.environ, **{k: str(v) for k, v in dict(service["environment"]).items()}}
@@ -160,6 +168,18 @@ def test_a_certificate_from_another_authority_is_not_trusted(proxy: Proxy,
     other, _, _ = certificate_authority(tmp_path, "someone-else")
     with pytest.raises(requests.exceptions.SSLError):
         requests.get(proxy.url("/healthz"), verify=str(other), timeout=10)
+
+
+def test_two_gateways_are_balanced_and_a_lost_one_is_left_out(
+        platform: Platform, tmp_path: Path) -> None:
+    """The ha profile's proxy: both gateways upstream, one of them lost (nothing listens
+    where it was). Every request is still answered, by the one left."""
+    lost = f"127.0.0.1:{free_port()}"
+    with running_proxy(platform, tmp_path, COMPOSE_PROFILES="ha",
+                       GATEWAY_MORE_UPSTREAMS=lost) as proxy:
+        answers = [requests.get(proxy.url("/healthz"), verify=str(proxy.ca), timeout=10)
+                   for _ in range(20)]
+    assert [a.status_code for a in answers] == [200] * 20, [a.text for a in answers]
 
 
 def published(port: str | dict[str, Any]) -> tuple[str, int]:

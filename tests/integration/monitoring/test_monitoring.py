@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -71,8 +72,14 @@ def test_prometheus_scrapes_every_replica_the_exporters_and_rabbitmq_and_alerts(
     # The services by DNS: every replica compose's DNS answers for a service name.
     (dns,) = jobs["coachops"]["dns_sd_configs"]
     assert dns["type"] == "A" and dns["port"] == 9100
-    assert set(dns["names"]) == {"gateway", "cycles", "timetracking", "agreements",
-                                 "reporting"}
+    firsts = {"gateway", "cycles", "timetracking", "agreements", "reporting"}
+    # With the ha profile's second instances, labelled with their first's service name.
+    assert set(dns["names"]) == firsts | {f"{name}-2" for name in firsts}
+    (second,) = [r for r in jobs["coachops"]["relabel_configs"] if r.get("regex")]
+    matched = re.fullmatch(second["regex"], "cycles-2")
+    assert matched and matched[1] == "cycles"
+    (nodes,) = jobs["rabbitmq"]["dns_sd_configs"]
+    assert set(nodes["names"]) == {"rabbitmq-2", "rabbitmq-3"} and nodes["port"] == 15692
     assert all(services[name]["environment"]["METRICS_PORT"] == "9100" for name in dns["names"])
     targets = {target for job in config["scrape_configs"]
                for static in job.get("static_configs", []) for target in static["targets"]}
