@@ -10,7 +10,10 @@ faults CI runs, as ``tests/reliability/test_faults.py`` does on the test platfor
 
 Loopback only, bounded: the load stops after ``--commands`` commands, every wait has a
 deadline. A command is a teacher starting a cycle (``POST /cycles``) with a teacher id of
-its own, so what the stores hold can be counted per command.
+its own, so what the stores hold can be counted per command. Beside them, coaches' apps
+send offline batches (``POST /sync`` of time entries, each with the app's own ids), and
+send a batch again, whole, until every item of it is answered as stored: what is stored is
+counted per entry, and reporting's time per coach must equal it.
 """
 
 from __future__ import annotations
@@ -21,14 +24,18 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
 
+from coachops import clock
 from deploy.local import ROOT
 from tests.e2e.test_slice import cycle_body
 from tests.support import roster
@@ -46,6 +53,8 @@ from tests.support.reporting import active_cycles
 from tests.support.roster import RosterSchool
 
 SCHOOLS = 5
+BATCH = 20  # time entries in a /sync batch, five minutes each
+SLOTS = 200  # five-minute entries a batch client puts on one day (from midnight)
 
 
 @dataclass
@@ -124,6 +133,10 @@ class Result:
     reports_equal_rebuild: bool | None = None
     # (sent at, answered at, status), on time.monotonic(): for the time writes were refused
     answers: list[tuple[float, float, str]] = field(default_factory=list)
+    batches: int = 0  # /sync requests sent, a batch sent again counted again
+    entries_sent: int = 0
+    acknowledged: set[str] = field(default_factory=set)  # entry ids answered as stored
+    entries_stored: Counter[str] = field(default_factory=Counter)  # entry id -> times stored
 
     def accepted_again(self, since: float) -> float | None:
         """Seconds from ``since`` (a fault) until a command sent after it was accepted."""
@@ -133,13 +146,17 @@ class Result:
 
     @property
     def duplicates(self) -> int:
-        """Cycles stored beyond the commands sent for them (a teacher may get several)."""
-        return sum(max(0, n - self.sends[t]) for t, n in self.stored.items())
+        """Cycles stored beyond the commands sent for them (a teacher may get several), and
+        time entries stored more than once."""
+        return (sum(max(0, n - self.sends[t]) for t, n in self.stored.items())
+                + sum(n - 1 for n in self.entries_stored.values() if n > 1))
 
     @property
     def lost(self) -> int:
+        """Accepted cycles and acknowledged time entries that are not stored."""
         accepted = Counter(teacher for teacher, _ in self.accepted)
-        return sum(max(0, n - self.stored[t]) for t, n in accepted.items())
+        return (sum(max(0, n - self.stored[t]) for t, n in accepted.items())
+                + sum(1 for entry in self.acknowledged if not self.entries_stored[entry]))
 
     def table(self) -> str:
         rows = [
@@ -149,6 +166,9 @@ class Result:
             ("refused (503, or no answer while down)", len(self.unanswered)),
             ("answers", ", ".join(f"{k}: {v}" for k, v in sorted(self.statuses.items()))),
             ("stored", sum(self.stored.values())),
+            ("/sync batches sent (again after a failure)", self.batches),
+            ("time entries in them: sent, acknowledged, stored",
+             f"{self.entries_sent}, {len(self.acknowledged)}, {len(self.entries_stored)}"),
             ("stored of the refused (the caller may retry)",
              sum(1 for t, _ in self.unanswered if self.stored[t])),
             ("duplicates (must be 0)", self.duplicates),
@@ -178,6 +198,77 @@ def send(platform: Platform, at: RosterSchool, n: int) -> tuple[str, str, str]:
         return teacher, school, type(error).__name__
 
 
+@dataclass
+class BatchClient:
+    """A coach's app sending its offline time as ``/sync`` batches, a new batch of entries
+    on past days each time, and a batch again, whole and with the same ids, until each of
+    its items is answered as stored (as the app does after no answer, a 503 or a refusal
+    it can retry)."""
+
+    at: RosterSchool
+    sent: dict[str, tuple[date, int]] = field(default_factory=dict)  # entry: (day, minutes)
+    acknowledged: set[str] = field(default_factory=set)
+    requests: int = 0
+
+    @property
+    def coach(self) -> str:
+        return self.at.coaches[0]
+
+    def batch(self, n: int) -> list[dict[str, Any]]:
+        day = clock.today() - timedelta(days=1 + n * BATCH // SLOTS)
+        items = []
+        for slot in range(n * BATCH % SLOTS, n * BATCH % SLOTS + BATCH):
+            entry = str(uuid.uuid4())
+            start = f"{slot * 5 // 60:02d}:{slot * 5 % 60:02d}"
+            end = f"{(slot * 5 + 5) // 60:02d}:{(slot * 5 + 5) % 60:02d}"
+            self.sent[entry] = (day, 5)
+            items.append({"client_id": str(uuid.uuid4()), "command": "record_time_entry",
+                          "body": {"entry_id": entry, "coach_id": self.coach,
+                                   "school_id": self.at.id, "worked_on": day.isoformat(),
+                                   "start": start, "end": end,
+                                   "category_id": "co-planning"}})
+        return items
+
+    def send(self, platform: Platform, items: list[dict[str, Any]],
+             go_on: Callable[[], bool]) -> None:
+        """The batch until every item is stored, or until ``go_on`` says stop."""
+        while True:
+            self.requests += 1
+            try:
+                response = requests.post(f"{platform.url}/sync", json={"items": items},
+                                         headers=bearer(self.coach, "coach"), timeout=60)
+                results = response.json()["results"] if response.status_code == 200 else []
+            except (requests.RequestException, ValueError):
+                results = []
+            stored = [r["body"]["entry_id"] for r in results
+                      if r.get("outcome") in ("accepted", "duplicate")]
+            self.acknowledged.update(stored)
+            if len(stored) == len(items) or not go_on():
+                return
+            time.sleep(0.5)
+
+    def stored(self, platform: Platform) -> Counter[str]:
+        """How often each entry the app sent is stored, as the coach's days say."""
+        counted: Counter[str] = Counter()
+        for day in sorted({day for day, _ in self.sent.values()}):
+            response = requests.get(f"{platform.url}/coaches/{self.coach}/time/days/{day}",
+                                    headers=bearer(self.coach, "coach"), timeout=30)
+            response.raise_for_status()
+            counted.update(e["entry_id"] for e in response.json()["entries"]
+                           if e["entry_id"] in self.sent and not e["voided"])
+        return counted
+
+    def minutes_reported(self, platform: Platform) -> int:
+        days = [day for day, _ in self.sent.values()]
+        response = requests.get(
+            f"{platform.url}/reports/time-use", headers=roster.anyone(platform, "district_leader"),
+            params={"coach_id": self.coach, "from_date": min(days).isoformat(),
+                    "to_date": max(days).isoformat()}, timeout=30)
+        response.raise_for_status()
+        rows = [r for r in response.json()["rows"] if r["level"] == "coach"]
+        return int(rows[0]["minutes"]) if rows else 0
+
+
 def stored_cycles(platform: Platform, teacher: str) -> int:
     response = requests.get(f"{platform.url}/teachers/{teacher}/cycles", timeout=30,
                             headers=bearer(teacher, "teacher"))
@@ -196,17 +287,26 @@ def rebuild_from_sources(platform: Platform) -> None:
 
 
 def run(platform: Platform, faults: tuple[Fault, ...], commands: int = 300,
-        concurrency: int = 6, say: Callable[[str], None] = print) -> Result:
-    """Send commands while injecting ``faults`` one after another (at least ``commands``,
-    and on until the last fault is over; never more than ten times that), then count."""
+        concurrency: int = 6, batch_clients: int = 2,
+        say: Callable[[str], None] = print) -> Result:
+    """Send commands, and ``batch_clients`` apps' ``/sync`` batches, while injecting
+    ``faults`` one after another (at least ``commands``, and on until the last fault is
+    over; never more than ten times that), then count."""
     ats = [roster.school(platform, coaches=1, teachers=max(1, commands // SCHOOLS))
            for _ in range(SCHOOLS)]
     schools = [at.id for at in ats]
+    apps = [BatchClient(at) for at in ats[:batch_clients]]
     result = Result(faults=[f.name for f in faults])
     outcomes: list[tuple[str, str, str]] = []
     answers: list[tuple[float, float, str]] = []
     lock = threading.Lock()
     faults_over = threading.Event()
+    load_over = threading.Event()
+    # Time tracking learns each coach's school from the roster's events before it takes
+    # their time: every app's first batch is stored before any fault.
+    learnt_by = time.monotonic() + 120
+    for app in apps:
+        app.send(platform, app.batch(0), lambda: time.monotonic() < learnt_by)
 
     def inject_all() -> None:
         try:
@@ -236,10 +336,28 @@ def run(platform: Platform, faults: tuple[Fault, ...], commands: int = 300,
                 if len(outcomes) % 100 == 0:
                     say(f"sent {len(outcomes)}")
 
+    over_at: list[float] = []
+
+    def unstored_batch_again() -> bool:
+        """Whether an app sends a batch not yet all stored again: while the load runs, and
+        for two minutes after it (the last fault's recovery)."""
+        return not over_at or time.monotonic() < over_at[0] + 120
+
+    def offline(app: BatchClient) -> None:
+        n = 1
+        while not load_over.is_set():
+            app.send(platform, app.batch(n), unstored_batch_again)
+            n += 1
+
     injector = threading.Thread(target=inject_all, name="faults")
     injector.start()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+    with ThreadPoolExecutor(max_workers=concurrency + len(apps)) as pool:
+        offline_apps = [pool.submit(offline, app) for app in apps]
         for future in [pool.submit(load) for _ in range(concurrency)]:
+            future.result()
+        over_at.append(time.monotonic())
+        load_over.set()
+        for future in offline_apps:
             future.result()
     injector.join()
     platform.wait_ready(timeout=120)
@@ -253,6 +371,18 @@ def run(platform: Platform, faults: tuple[Fault, ...], commands: int = 300,
     school_of = {teacher: school for teacher, school, _ in outcomes}
     for teacher in school_of:
         result.stored[teacher] = stored_cycles(platform, teacher)
+    for app in apps:
+        result.batches += app.requests
+        result.entries_sent += len(app.sent)
+        result.acknowledged |= app.acknowledged
+        result.entries_stored += app.stored(platform)
+    def reported_as_stored(app: BatchClient) -> bool:
+        minutes = sum(m for entry, (_, m) in app.sent.items() if result.entries_stored[entry])
+        return app.minutes_reported(platform) == minutes
+
+    for app in apps:
+        wait_until(lambda: reported_as_stored(app), timeout=120,  # noqa: B023 (waited here)
+                   what="reporting to count every stored time entry")
     per_school = Counter({s: 0 for s in schools})
     for teacher, school in school_of.items():
         per_school[school] += result.stored[teacher]
