@@ -25,12 +25,13 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
+
+from tests.support.groups import formed, terminate
 
 PG_AUTOCTL = shutil.which("pg_autoctl") or "/usr/bin/pg_autoctl"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -249,23 +250,9 @@ class Cluster:
             time.sleep(0.5)
 
     def stop(self) -> None:
-        keepers = [*self.nodes, self.monitor]  # the nodes first: the monitor outlives them
-        for keeper in keepers:
-            if keeper.alive():
-                assert keeper.process is not None
-                os.killpg(keeper.process.pid, signal.SIGTERM)
-                try:
-                    keeper.process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    os.killpg(keeper.process.pid, signal.SIGKILL)
-                    keeper.process.wait(timeout=10)
+        terminate(node.process for node in self.nodes)
+        terminate([self.monitor.process])  # the monitor outlives the nodes
 
 
-@contextmanager
-def running_cluster(home: Path, first_port: int = FIRST_PORT) -> Iterator[Cluster]:
-    cluster = Cluster(home, first_port)
-    try:
-        cluster.form()
-        yield cluster
-    finally:
-        cluster.stop()
+def running_cluster(home: Path, first_port: int = FIRST_PORT) -> AbstractContextManager[Cluster]:
+    return formed(Cluster(home, first_port))

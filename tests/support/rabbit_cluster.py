@@ -18,10 +18,11 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.support.groups import formed, terminate
 
 SERVER = shutil.which("rabbitmq-server", path="/usr/lib/rabbitmq/bin") or "rabbitmq-server"
 CTL = shutil.which("rabbitmqctl", path="/usr/lib/rabbitmq/bin") or "rabbitmqctl"
@@ -191,26 +192,10 @@ class Cluster:
         return {row[0]: row[2].count("@") for row in rows if row[1] == "quorum"}
 
     def stop(self) -> None:
-        for node in self.nodes:
-            if node.alive():
-                assert node.process is not None
-                os.killpg(node.process.pid, signal.SIGTERM)
-        for node in self.nodes:
-            if node.process is not None:
-                try:
-                    node.process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    os.killpg(node.process.pid, signal.SIGKILL)
-                    node.process.wait(timeout=10)
+        terminate(node.process for node in self.nodes)
         # epmd of the cluster's own port: started by the first node, stopped with the cluster
         subprocess.run(["epmd", "-kill"], env=self.env, capture_output=True, timeout=10)
 
 
-@contextmanager
-def running_cluster(home: Path, first_port: int = FIRST_PORT) -> Iterator[Cluster]:
-    cluster = Cluster(home, first_port)
-    try:
-        cluster.form()
-        yield cluster
-    finally:
-        cluster.stop()
+def running_cluster(home: Path, first_port: int = FIRST_PORT) -> AbstractContextManager[Cluster]:
+    return formed(Cluster(home, first_port))
