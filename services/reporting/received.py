@@ -125,6 +125,12 @@ def gaps(cursor: Cursor) -> list[dict[str, Any]]:
     return sorted(found, key=lambda gap: (gap["source"], gap["position"]))
 
 
+def marks(cursor: Cursor) -> dict[str, int]:
+    """Each source's mark: every event up to it is here or parked (``gaps`` moves it)."""
+    cursor.execute("SELECT source, complete_to FROM gap_marks")
+    return {str(source): int(mark) for source, mark in cursor.fetchall()}
+
+
 def received(cursor: Cursor, source: str, positions: list[int]) -> set[int]:
     """Which of ``positions`` of ``source`` are already here, or parked (not to be fetched
     again: replayed once the reason it failed is fixed)."""

@@ -294,10 +294,15 @@ class ReportingService(entrypoints.Ready):
         self._asking_until = time.monotonic() + ASK_SECONDS
         with self.db.transaction() as cursor:
             missing = received.gaps(cursor)
+            marks = received.marks(cursor)
             parked.waiting(cursor, list(facts.CONSUMED))  # and the gauge of what waits
-        for gap in missing:
-            if gap["source"] in facts.CONSUMED:
-                self._fetch(gap["source"], gap["position"], 1, "named by a later event")
+        for source in sorted({gap["source"] for gap in missing} & set(facts.CONSUMED)):
+            # A run of lost events is named one at a time, each by the one after it (a
+            # consumer gone for a while loses a long run): the whole run is fetched at once,
+            # from the source's mark up to the last position named.
+            named = max(gap["position"] for gap in missing if gap["source"] == source)
+            start = marks.get(source, 0) + 1
+            self._fetch(source, start, named - start + 1, "named by a later event")
         for source in facts.CONSUMED:
             last = self._ask(source, "last_published_position")
             # Only once the source is quiet, so an event still on its way is not fetched.
@@ -329,19 +334,19 @@ class ReportingService(entrypoints.Ready):
                 self._park_fetched(body, error.reason)
         with self.db.transaction(commit=False) as cursor:
             here = received.received(cursor, source, [e.position for e, _ in events])
+        applied = 0
         for event, body in events:
             if event.position in here:
                 continue
             try:
-                applied = apply_once(self.db, event, projections.receive)
+                applied += apply_once(self.db, event, projections.receive)
             except TRANSIENT:
                 raise  # an outage: the next check fetches it again
             except Exception as error:
                 self._park_fetched(body, f"handler failed: {error!r}")
-                continue
-            if applied:
-                log.info("fetched %s %s at position %d (%s), missed on the bus",
-                         event.source, event.event_type, event.position, why)
+        if applied:
+            log.info("fetched %d events of %s from position %d (%s), missed on the bus",
+                     applied, source, start, why)
 
     def _park_fetched(self, body: Json, reason: str) -> None:
         """A fetched event that cannot be applied is parked, as a consumer parks one: not

@@ -3,6 +3,7 @@ its predecessor, fetches it from the source's notification log and applies it on
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -21,14 +22,16 @@ def purge_reporting_queues(source: str) -> int:
     return len(queues)
 
 
-def start_a_cycle_lost_on_the_bus(platform: Platform, at: RosterSchool) -> None:
-    """A cycle started while reporting is down, its events purged from reporting's queues
+def start_a_cycle_lost_on_the_bus(platform: Platform, at: RosterSchool, cycles_lost: int = 1
+                                  ) -> None:
+    """Cycles started while reporting is down, their events purged from reporting's queues
     once published; then reporting starts again."""
     reporting, cycles = platform["reporting"], platform["cycles"]
-    body = start_cycle_body(platform, at)  # its people on the roster first
+    bodies = [start_cycle_body(platform, at) for _ in range(cycles_lost)]  # people first
     reporting.stop()
     relayed = cycles.log().count("relayed cycles notifications")
-    assert start_as_teacher(platform, body).status_code == 201
+    for body in bodies:
+        assert start_as_teacher(platform, body).status_code == 201
     wait_until(lambda: cycles.log().count("relayed cycles notifications") > relayed,
                timeout=10, what="the relay to publish")
     assert purge_reporting_queues("cycles") > 0
@@ -46,6 +49,19 @@ def test_an_event_lost_on_the_bus_is_fetched_from_its_source(platform: Platform)
     wait_until(lambda: active_cycles(platform, school_id) == 2, timeout=30,
                what="the lost cycle to be fetched and counted")
     assert "missed on the bus" in platform["reporting"].log()
+
+
+def test_a_long_run_lost_on_the_bus_is_fetched_in_one_check(platform: Platform) -> None:
+    """A consumer gone for a while loses a run of events, each named only by the one after
+    it: the whole run is fetched at once, not one event a check."""
+    at = school(platform, coaches=1, teachers=13)
+    start_a_cycle_lost_on_the_bus(platform, at, cycles_lost=12)
+    assert start_as_teacher(platform, start_cycle_body(platform, at)).status_code == 201
+    wait_until(lambda: active_cycles(platform, at.id) == 13, timeout=60,
+               what="the lost run to be fetched and counted")
+    fetches = re.findall(r"fetched (\d+) events of cycles from position \d+ \(named by a later"
+                         r" event\)", platform["reporting"].log())
+    assert len(fetches) == 1 and int(fetches[0]) >= 12, fetches
 
 
 def test_a_lost_last_event_is_fetched_though_no_later_event_names_it(
