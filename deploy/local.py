@@ -183,7 +183,8 @@ def demo(instances: int = 1) -> None:
              for name in ("gateway", *SERVICES)]
     platform = Platform(log_dir=ROOT / "var" / "log", instances=instances,
                         metrics_ports={name: first + n for n, name in enumerate(names)})
-    print(f"starting {instances} of gateway, " + ", ".join(SERVICES) + " ...", flush=True)
+    each = "" if instances == 1 else f"{instances} of each of "
+    print(f"starting {each}gateway, " + ", ".join(SERVICES) + " ...", flush=True)
     try:
         platform.start()
         load_demo_district(platform.url)
