@@ -28,7 +28,11 @@ BYTES = 32  # 256 bits: token_urlsafe gives 43 characters of A-Z a-z 0-9 - _
 
 
 def _password() -> str:
-    return secrets.token_urlsafe(BYTES)
+    # Never a leading "-": command-line tools (rabbitmqctl add_user, change_password) would
+    # read the password as an option. One draw in 64 is drawn again: 250 bits remain.
+    while (password := secrets.token_urlsafe(BYTES)).startswith("-"):
+        pass
+    return password
 
 
 def _master_key() -> str:

@@ -38,7 +38,8 @@ def test_one_strong_url_safe_file_per_secret_and_per_database_role(tmp_path: Pat
         assert stat.S_IMODE((directory / name).stat().st_mode) == 0o600, name
         assert settings.weakness(value) == "", (name, value)
         if name != "master_key":
-            assert re.fullmatch(r"[A-Za-z0-9_-]{43}", value), (name, value)  # URL-safe
+            # URL-safe, and no leading "-" a command line would take for an option
+            assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_-]{42}", value), (name, value)
     assert len(base64.b64decode(values["master_key"], validate=True)) == 32
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     # What the services read: each one is accepted by production as it is.
@@ -52,6 +53,13 @@ def test_one_strong_url_safe_file_per_secret_and_per_database_role(tmp_path: Pat
                                      settings.BROKER,
                                      *map(settings.database_secret, settings.SERVICES)))
     assert loaded.token_secret == values["token_secret"]
+
+
+def test_no_password_begins_with_a_dash() -> None:
+    # rabbitmqctl add_user took one for an option (exit 64); one draw in 64 began so.
+    drawn = [make_secrets.SECRETS["rabbitmq_password"]() for _ in range(2000)]
+    assert not [password for password in drawn if password.startswith("-")]
+    assert len(set(drawn)) == len(drawn)
 
 
 def test_a_file_already_there_is_never_overwritten(tmp_path: Path) -> None:
