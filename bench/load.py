@@ -21,6 +21,7 @@ from typing import Any
 from bench.probes import peak_memory_mb
 
 ENTRIES_PER_DAY = 12
+ECHO_PATH = "/echo"  # the floor's route (``bench.echo``)
 CATEGORIES = ("coaching-cycle", "co-planning", "group-coaching", "modelling",
               "covering-classes", "tech-support", "admin-tasks", "duties")
 
@@ -38,7 +39,8 @@ class Job:
     """What one load process does; picklable, so it crosses to the spawned process."""
 
     port: int
-    mode: str  # "single", or a batch: "sync" (POST /sync) or "csv" (the CSV import)
+    mode: str  # "single", a batch: "sync" (POST /sync) or "csv" (the CSV import), or
+    # "echo": the same time entries to the bare nameko echo (``bench.echo``), no cycles
     coaches: list[Coach]
     newest_day: date  # the most recent day entries go on; earlier days follow
     days: int  # how many days back a coach may fill
@@ -148,7 +150,7 @@ def _drive(job: Job, coaches: list[Coach], budget: list[int], lock: threading.Lo
     while coaches and time.time() < deadline:
         coach = coaches[turn % len(coaches)]
         turn += 1
-        size = 1 if job.mode == "single" else job.batch_size
+        size = job.batch_size if job.mode in ("sync", "csv") else 1
         if used[coach.id] + size > capacity:
             coaches = [c for c in coaches if c.id != coach.id]  # this coach's days are full
             continue
@@ -163,6 +165,9 @@ def _drive(job: Job, coaches: list[Coach], budget: list[int], lock: threading.Lo
         elif job.mode == "sync":
             path, content_type, events = "/sync", "application/json", size
             body = json.dumps(sync_batch(coach, used[coach.id], size, job.newest_day)).encode()
+        elif job.mode == "echo":
+            path, content_type, events = ECHO_PATH, "application/json", 1
+            body = json.dumps(time_entry(coach, used[coach.id], job.newest_day)).encode()
         elif job.cycle_every and turn % job.cycle_every == 0:
             path, content_type, events = "/cycles", "application/json", 1
             body = json.dumps(cycle_proposal(coach, job.newest_day)).encode()

@@ -7,6 +7,7 @@ import argparse
 import math
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -14,11 +15,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg2
+import requests
 
 from bench import load, probes
 from bench.results import percentile
 from bench.stack import ADMIN_URL, Stack
-from tests.support.platform import DATABASES
+from coachops.serve import CONFIG, NAMEKO
+from deploy.local import ServiceProcess
+from tests.support.platform import DATABASES, free_port, wait_until
 
 LAG = "coachops_projection_lag_seconds"
 
@@ -204,19 +208,77 @@ def drive(stack: Stack, args: argparse.Namespace, name: str, mode: str,
                  for what, value in work(stack).items()}
     say(f"  {name}: per event {per_event['rows_written']:.1f} rows written, "
         f"{per_event['wal_bytes'] / 1024:.1f} KiB of WAL, "
-        f"{per_event['messages_published']:.2f} messages published by the relays")
+        f"{per_event['events_published']:.2f} events in "
+        f"{per_event['messages_published']:.3f} messages published by the relays")
     return Phase(name, outcome, visible_at, lags,
                  probes.difference(reporting_lag(stack), lag_before), cpu,
                  (load_before, os.getloadavg()[0]), per_event)
 
 
 def work(stack: Stack) -> dict[str, float]:
-    """What the platform has written so far: rows and WAL in PostgreSQL, messages to the
-    bus (each relay's count of what it published)."""
+    """What the platform has written so far: rows and WAL in PostgreSQL, events and the
+    messages that carried them to the bus (each relay's counts)."""
     done = probes.database_work(ADMIN_URL, [f"coachops_{stack.namespace}_{service}"
                                             for service in DATABASES])
-    done["messages_published"] = sum(
-        probes.counter(probes.scrape(port), "coachops_events_published")
-        for name, port in stack.metrics_ports.items()
-        if stack.platform is not None and stack.platform[name].alive())
+    alive = [probes.scrape(port) for name, port in stack.metrics_ports.items()
+             if stack.platform is not None and stack.platform[name].alive()]
+    done["events_published"] = sum(probes.counter(scraped, "coachops_events_published")
+                                   for scraped in alive)
+    done["messages_published"] = sum(probes.counter(scraped, "coachops_messages_published")
+                                     for scraped in alive)
     return done
+
+
+@dataclass
+class Floor:
+    outcome: load.Outcome
+    cpu_ms_per_request: float | None  # the echo process's CPU (both services are in it)
+
+    @property
+    def requests_per_second(self) -> float:
+        spent = self.outcome.last_answered - self.outcome.first_sent
+        return self.outcome.requests / spent if spent > 0 else 0.0
+
+
+def echo_floor(stack: Stack, args: argparse.Namespace, coaches: list[load.Coach],
+               newest: date) -> Floor:
+    """Start the echo, drive it as the single commands are driven, stop it."""
+    port = free_port()
+    process = ServiceProcess("bench-echo", stack.env(), stack.log_dir, command=[
+        sys.executable, "-c", NAMEKO, "run", "--config", CONFIG, "bench.echo"])
+    process.start(GATEWAY_ADDRESS=f"127.0.0.1:{port}")
+    try:
+        wait_until(lambda: _echo_answers(port), timeout=60, what="the bare nameko echo")
+        assert process.process is not None
+        cpu_before = probes.cpu_seconds(process.process.pid)
+        processes = max(1, min(args.processes, args.concurrency))
+        start_at = time.time() + 3
+        jobs = [load.Job(port=port, mode="echo", coaches=coaches[p::processes],
+                         newest_day=newest, days=3650, seconds=args.seconds,
+                         max_events=args.max_events // processes,
+                         threads=max(1, args.concurrency // processes), start_at=start_at)
+                for p in range(processes)]
+        say(f"echo floor: {processes} load processes x {jobs[0].threads} threads for "
+            f"{args.seconds:.0f}s ...")
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            outcomes = pool.map(load.run, jobs)
+        cpu_after = probes.cpu_seconds(process.process.pid)
+    finally:
+        process.stop()
+    outcome = outcomes[0]
+    for other in outcomes[1:]:
+        outcome.merge(other)
+    cpu = (None if cpu_before is None or cpu_after is None
+           else (cpu_after - cpu_before) * 1000 / max(outcome.requests, 1))
+    floor = Floor(outcome, cpu)
+    say(f"echo floor: {outcome.requests:,} requests, {floor.requests_per_second:,.0f}/s, "
+        f"statuses {outcome.statuses}, CPU {cpu or 0:.2f} ms per request")
+    return floor
+
+
+def _echo_answers(port: int) -> bool:
+    try:
+        return requests.post(f"http://127.0.0.1:{port}{load.ECHO_PATH}", json={"up": True},
+                             timeout=2).status_code == 201
+    except requests.RequestException:
+        return False

@@ -19,6 +19,7 @@ import http.client
 import random
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -154,6 +155,10 @@ class Query:
     view: str  # the view function timed as the baseline ("council": all three)
     params: dict[str, Any]
 
+    @property
+    def url(self) -> str:
+        return self.path + "?" + "&".join(f"{k}={v}" for k, v in self.params.items())
+
 
 def queries(where: list[Placement], today: date) -> list[Query]:
     """What a leader, a CLT representative and a principal open most: this school year's
@@ -214,38 +219,55 @@ def through_gateway(port: int, tokens: dict[str, str], chosen: list[Query], repe
     """Each query ``repeat`` times cold and then ``repeat`` times warm (after one warm-up
     ask each, not counted), as the leader ``tokens`` names for it. Before each cold ask the
     read-model version changes (``read_model_changed``), as when an event is applied, so
-    the report is computed: the cold figures are what an uncached report costs. A 429 (the
-    gateway's limit per person) is waited out as its Retry-After says and not counted: the
-    limiter is not what is measured here."""
+    the report is computed: the cold figures are what an uncached report costs."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     asked = Asked({}, {})
-
-    def ask(path: str, headers: dict[str, str]) -> float:
-        while True:
-            began = time.perf_counter()
-            connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
-            body = response.read()
-            if response.status == 429:
-                time.sleep(float(response.getheader("Retry-After") or 1))
-                continue
-            if response.status != 200:
-                raise RuntimeError(f"{path}: {response.status} {body[:300]!r}")
-            return (time.perf_counter() - began) * 1000
-
     try:
         for query in chosen:
             headers = {"Authorization": f"Bearer {tokens[query.label]}"}
-            path = query.path + "?" + "&".join(f"{k}={v}" for k, v in query.params.items())
-            ask(path, headers)  # warm-up: connections, PostgreSQL's buffers
+            asked_once(connection, query.url, headers)  # warm-up: connections, buffers
             for _ in range(repeat):
                 read_model_changed(reporting_url)
-                asked.cold.setdefault(query.label, []).append(ask(path, headers))
+                asked.cold.setdefault(query.label, []).append(
+                    asked_once(connection, query.url, headers))
             for _ in range(repeat):
-                asked.warm.setdefault(query.label, []).append(ask(path, headers))
+                asked.warm.setdefault(query.label, []).append(
+                    asked_once(connection, query.url, headers))
     finally:
         connection.close()
     return asked
+
+
+def asked_once(connection: http.client.HTTPConnection, path: str,
+               headers: dict[str, str]) -> float:
+    """One report's answer, in ms; a 429 (the gateway's limit per person) waited out as its
+    Retry-After says and not counted: the limiter is not what is measured."""
+    while True:
+        began = time.perf_counter()
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        if response.status == 429:
+            time.sleep(float(response.getheader("Retry-After") or 1))
+            continue
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status} {body[:300]!r}")
+        return (time.perf_counter() - began) * 1000
+
+
+def asked_while(port: int, tokens: dict[str, str], chosen: list[Query],
+                going: threading.Event, taken: list[float]) -> None:
+    """Each query in turn, as its leader, into ``taken`` (ms) until ``going`` is cleared:
+    run beside a load phase, where each applied transaction changes the read models'
+    version, so an ask is computed unless one before it since that change was the same."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    try:
+        while going.is_set():
+            for query in chosen:
+                taken.append(asked_once(
+                    connection, query.url, {"Authorization": f"Bearer {tokens[query.label]}"}))
+    finally:
+        connection.close()
 
 
 def _scope(params: dict[str, Any], today: date) -> report_queries.Scope:

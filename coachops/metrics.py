@@ -44,6 +44,11 @@ EVENTS_PUBLISHED = Counter(
     "Integration events published to RabbitMQ by the outbox relay",
     ["source", "event_type"],
 )
+MESSAGES_PUBLISHED = Counter(
+    "coachops_messages_published_total",
+    "AMQP messages the outbox relay published (each a list of events of one type)",
+    ["source"],
+)
 OUTBOX_BACKLOG = Gauge(
     "coachops_outbox_backlog_events",
     "Notifications committed but not yet relayed to RabbitMQ",
@@ -60,7 +65,13 @@ EVENTS_HANDLED = Counter(
     ["consumer", "event_type", "outcome"],
 )
 HANDLER_SECONDS = Histogram(
-    "coachops_handler_seconds", "Time to handle one integration event", ["consumer"]
+    "coachops_handler_seconds", "Time to handle one message of integration events (its list)",
+    ["consumer"]
+)
+CONSUMER_RECONNECTS = Counter(
+    "coachops_consumer_reconnects_total",
+    "Times a queue consumer found RabbitMQ no longer delivering to it and reconnected",
+    ["queue"],
 )
 DEAD_LETTERED = Counter(
     "coachops_dead_lettered_total", "Messages parked in the dead-letter queue", ["consumer"]

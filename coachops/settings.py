@@ -308,14 +308,16 @@ class Settings:
         "amqp://guest:guest@127.0.0.1:5672/", url("amqp", "amqps"),
         "RabbitMQ, with its user and vhost (its password here or in AMQP_PASSWORD); a cluster's "
         "nodes as `amqp://…node1…/vhost;amqp://…node2…/vhost` (clients move to the next)")
-    amqp_password: str = setting(
-        "", text, "RabbitMQ's password, put into AMQP_URI escaped (any characters)",
-        name=BROKER, from_file=True)
+    amqp_password: str = setting("", text, "RabbitMQ's password, put into AMQP_URI escaped "
+                                 "(any characters)", name=BROKER, from_file=True)
     amqp_queue_type: str = setting(
         "classic", one_of("classic", "quorum"),
         "the type of every durable queue: `quorum` on a RabbitMQ cluster (replicated, survives "
         "losing a node; a vhost's queues of the other type must be moved first), `classic` "
         "on one node")
+    consumer_check_seconds: float = setting(
+        "5", number(0, 3600, above=False), "how often each queue consumer asks RabbitMQ "
+        "whether it still delivers to it, and reconnects if not (0: never)")
     max_workers: int = setting(
         "10", COUNT, "workers per service process (and database connections)")
     log_level: str = setting("INFO", log_level, "the least a service logs")

@@ -24,7 +24,6 @@ from eventlet.event import Event
 from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
-from nameko.rpc import RpcProxy
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug import Request, Response
@@ -36,10 +35,10 @@ from werkzeug.exceptions import (
 )
 
 from coachops import logs, metrics, settings
-from coachops.bus.tolerant import TolerantReplyListener
 from coachops.commands import field_errors
 from coachops.errors import CoachopsError
 from coachops.routes import ROUTES
+from coachops.rpc import RpcProxy
 from gateway import policy, revocations, scopes
 from gateway.auth import ACTOR_KEY, Token, bearer_token, verify
 from gateway.ratelimit import RateLimiter
@@ -68,8 +67,6 @@ class Backend(RpcProxy):
     waiting for their answer: a request the app was told to retry (503) is not carried out
     later, when the service is back, behind its back. ``long`` for the routes of
     ``LONG_ROUTES``."""
-
-    rpc_reply_listener = TolerantReplyListener()
 
     def __init__(self, target_service: str, long: bool = False) -> None:
         super().__init__(target_service)

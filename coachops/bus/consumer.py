@@ -1,21 +1,26 @@
 """The consumer side: ``@integration_event_handler(source, event_type)``.
 
 A nameko event handler whose argument is a decoded, validated :class:`Envelope`, never a
-raw dict. A message that cannot be read (not JSON, a bad envelope, an unknown event
-version) is parked in the dead-letter queue with the reason and acknowledged, and the
-consumer goes on with the next one. A handler that fails on a database or broker outage
-has its message requeued after a pause; any other failure is parked too, so one poison
-message can neither stop a queue nor be lost. A service with ``ParkedEvents`` also
-remembers which event it parked (``coachops.bus.parked``), so that its check for events
-lost on the bus does not wait for that one forever.
-"""
+raw dict: one at a time, or (``many=True``) each message's list. A message holds a list of
+envelopes (bus contract 2, what the relay publishes) or one (contract 1: a replay), and one
+worker handles it. An event that cannot be read (a bad envelope, an unknown event version)
+is parked alone in the dead-letter queue with the reason, and the rest of the message is
+handled; a message that is not JSON is parked whole. A handler that fails on a database
+or broker outage has its whole message requeued after a pause (what was applied is then
+dropped as a duplicate); any other failure parks only the event it was handling, so one
+poison event can neither stop a queue nor be lost, nor hold back the events beside it. A
+service with ``ParkedEvents`` also remembers which event it parked
+(``coachops.bus.parked``), so that its check for events lost on the bus does not wait for
+that one forever."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
 import amqp.exceptions
@@ -94,61 +99,98 @@ class IntegrationEventHandler(EventHandler):
     def consumer_name(self) -> str:
         return f"{self.container.service_name}.{self.method_name}"
 
-    def park(self, message: Message, reason: str, body: Any = None) -> None:
-        """Park ``message``, and remember the event ``body`` is (``ParkedEvents``)."""
+    def park(self, message: Message, reason: str, body: Any = None, whole: bool = True) -> None:
+        """Park ``message`` (``whole``) or only the event ``body`` of the list it holds, and
+        remember the event ``body`` is (``ParkedEvents``)."""
         if self.parked_events is not None:
             self.parked_events.remember(body, self.consumer_name, reason)
-        park(self.container.config["AMQP_URI"], message, self.consumer_name, reason)
-
-    def park_or_requeue(self, message: Message, reason: str, body: Any) -> str:
-        """Park ``message`` and acknowledge it; requeue it when the database that remembers
-        parked events, or the broker, is out (parked later, not lost)."""
-        try:
-            self.park(message, reason, body)
-        except TRANSIENT as error:
-            log.warning("%s: could not park a message (%r); requeueing", self.consumer_name,
-                        error)
-            time.sleep(REQUEUE_PAUSE_SECONDS)  # green under eventlet: pauses this worker
-            self.queue_consumer.requeue_message(message)
-            return "requeued"
-        self.queue_consumer.ack_message(message)
-        return "failed"
+        if whole:
+            park(self.container.config["AMQP_URI"], message, self.consumer_name, reason)
+            return
+        delivery = message.delivery_info or {}
+        park_body(self.container.config["AMQP_URI"], json.dumps(body), self.consumer_name,
+                  reason, delivery.get("exchange", ""), delivery.get("routing_key", ""))
 
     def handle_message(self, body: Any, message: Message) -> None:
-        try:
-            event = decode(body)
-        except ContractError as error:
-            metrics.EVENTS_HANDLED.labels(self.consumer_name, self.event_type, "rejected").inc()
-            self.park_or_requeue(message, error.reason, body)
+        """One envelope (bus contract 1: replays, parked events put back) or a list of them
+        (contract 2: what the relay publishes); either way one worker handles the events
+        the message holds. An event that cannot be read is parked alone."""
+        items = body if isinstance(body, list) else [body]
+        events, bodies, refused = [], [], []
+        for item in items:
+            try:
+                events.append(decode(item))
+                bodies.append(item)
+            except ContractError as error:
+                refused.append((item, error.reason))
+        metrics.EVENTS_HANDLED.labels(self.consumer_name, self.event_type,
+                                      "rejected").inc(len(refused))
+        if not events:
+            self.park_or_requeue(message, refused, whole=not isinstance(body, list))
             return
-        handle_result = partial(self.handle_result, message, time.perf_counter(), event, body)
+        if refused and self.park_or_requeue(message, refused, settle=False) == "requeued":
+            return
+        handle_result = partial(self.handle_result, message, time.perf_counter(), events,
+                                bodies)
         try:
             self.container.spawn_worker(
-                self, (event,), {},
+                self, (events,), {},
                 context_data=self.unpack_message_headers(message),
                 handle_result=handle_result,
             )
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
-    def handle_result(self, message: Message, started: float, event: Envelope, body: Any,
-                      worker_ctx: Any, result: Any = None,
+    def handle_result(self, message: Message, started: float, events: list[Envelope],
+                      bodies: list[Any], worker_ctx: Any, result: Any = None,
                       exc_info: Any = None) -> tuple[Any, Any]:
         metrics.HANDLER_SECONDS.labels(self.consumer_name).observe(time.perf_counter() - started)
-        if exc_info is None:
-            outcome = "handled"
-            self.queue_consumer.ack_message(message)
-            self._record_progress(event)
-        elif isinstance(exc_info[1], TRANSIENT):
-            outcome = "requeued"
-            log.warning("%s: %r; requeueing", self.consumer_name, exc_info[1])
+        error = None if exc_info is None else exc_info[1]
+        if isinstance(error, TRANSIENT):
+            log.warning("%s: %r; requeueing", self.consumer_name, error)
             time.sleep(REQUEUE_PAUSE_SECONDS)  # green under eventlet: pauses only this worker
             self.queue_consumer.requeue_message(message)
-        else:
-            outcome = self.park_or_requeue(message, f"handler failed: {exc_info[1]!r}", body)
-        metrics.EVENTS_HANDLED.labels(self.consumer_name, self.event_type, outcome).inc()
+            self._count(events, "requeued")
+            return result, exc_info
+        failures = (error.failures if isinstance(error, Unhandled)
+                    else dict.fromkeys(range(len(events)), error) if error is not None
+                    else {})
+        failed = [(bodies[i], f"handler failed: {failure!r}") for i, failure in failures.items()]
+        whole = not isinstance(message.payload, list)  # the message is the one event
+        if failed and self.park_or_requeue(message, failed, whole=whole) == "requeued":
+            self._count(events, "requeued")
+            return result, exc_info
+        if not failed:
+            self.queue_consumer.ack_message(message)
+        handled = [e for i, e in enumerate(events) if i not in failures]
+        for event in handled:
+            self._record_progress(event)
+        self._count(handled, "handled")
+        self._count([events[i] for i in failures], "failed")
         return result, exc_info
 
+    def park_or_requeue(self, message: Message, parked: list[tuple[Any, str]],
+                        whole: bool = False, settle: bool = True) -> str:
+        """Park each ``(event body, reason)`` (``whole``: the message is the one event, parked
+        as it came) and acknowledge the message; requeue it instead when the database that
+        remembers parked events, or the broker, is out (parked later, not lost)."""
+        try:
+            for body, reason in parked:
+                self.park(message, reason, body, whole)
+        except TRANSIENT as error:
+            log.warning("%s: could not park a message (%r); requeueing", self.consumer_name,
+                        error)
+            time.sleep(REQUEUE_PAUSE_SECONDS)  # green under eventlet: pauses this worker
+            self.queue_consumer.requeue_message(message)
+            return "requeued"
+        if settle:
+            self.queue_consumer.ack_message(message)
+        return "failed"
+
+    def _count(self, events: list[Envelope], outcome: str) -> None:
+        if events:
+            metrics.EVENTS_HANDLED.labels(self.consumer_name, self.event_type,
+                                          outcome).inc(len(events))
 
     def _record_progress(self, event: Envelope) -> None:
         lag = (datetime.now(UTC) - event.recorded_at).total_seconds()
@@ -160,4 +202,62 @@ class IntegrationEventHandler(EventHandler):
             metrics.CONSUMER_POSITION.labels(self.consumer_name, event.source).set(event.position)
 
 
-integration_event_handler = IntegrationEventHandler.decorator
+class Unhandled(Exception):
+    """Some events of a message's list failed (the others were handled): each one's error,
+    by its index in the list. Those are parked alone, and the message acknowledged."""
+
+    def __init__(self, failures: dict[int, BaseException]) -> None:
+        super().__init__(f"{len(failures)} events failed: {failures}")
+        self.failures = failures
+
+
+def raise_failures(errors: Sequence[BaseException | None]) -> None:
+    """Given each event's error (None: handled), raise an outage among them (the whole
+    message is requeued) or else ``Unhandled`` for those that failed; nothing if none."""
+    failures = {index: error for index, error in enumerate(errors) if error is not None}
+    for error in failures.values():
+        if isinstance(error, TRANSIENT):
+            raise error
+    if failures:
+        raise Unhandled(failures)
+
+
+Handler = Callable[[Any, Envelope], None]
+ListHandler = Callable[[Any, list[Envelope]], None]
+
+
+def one_at_a_time(handle: Handler) -> ListHandler:
+    """A handler of one event as the handler of a message's list: each event in turn, in
+    the list's order. An outage stops it (the message is requeued, and what was handled is
+    handled once: handlers are idempotent); any other failure is the event's alone."""
+
+    @wraps(handle)
+    def handle_each(service: Any, events: list[Envelope] | Envelope) -> None:
+        if isinstance(events, Envelope):  # called as written, with one
+            handle(service, events)
+            return
+        failures: dict[int, BaseException] = {}
+        for index, event in enumerate(events):
+            try:
+                handle(service, event)
+            except TRANSIENT:
+                raise
+            except Exception as error:
+                failures[index] = error
+        if failures:
+            raise Unhandled(failures)
+
+    return handle_each
+
+
+def integration_event_handler(source: str, event_type: str, *, many: bool = False,
+                              **options: Any) -> Callable[[Any], Any]:
+    """Register the method as the consumer of ``source``'s ``event_type``: it is given one
+    event at a time, or (``many``) each message's list of events, raising ``Unhandled``
+    for those that failed."""
+
+    def register(handle: Any) -> Any:
+        listed = handle if many else one_at_a_time(handle)
+        return IntegrationEventHandler.decorator(source, event_type, **options)(listed)
+
+    return register

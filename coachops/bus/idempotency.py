@@ -150,6 +150,17 @@ class BatchWriter:
             raise waiting.error
         return waiting.applied
 
+    def apply_all(self, events: Sequence[Envelope]) -> list[Exception | None]:
+        """Called by a worker: ``events`` applied and committed (perhaps in several
+        batches, with other workers' events); what applying each alone raised, or None."""
+        waiting = [_Waiting(event) for event in events]
+        with self._changed:
+            self._queue.extend(waiting)
+            self._changed.notify()
+        for each in waiting:
+            each.done.wait()
+        return [each.error for each in waiting]
+
     def run(self) -> None:
         """The writer's loop (one green thread per process), until ``stop`` and nothing
         is left waiting."""

@@ -32,13 +32,18 @@ class HistoryFile(Command):
 _INSTANCES: dict[type[Schema], Schema] = {}
 
 
+def instance(schema: type[Schema]) -> Schema:
+    """The process's one instance of ``schema`` (the gateway's checks and the services' loads)."""
+    made = _INSTANCES.get(schema)
+    if made is None:
+        made = _INSTANCES[schema] = schema()
+    return made
+
+
 def load(schema: type[Schema], data: Any) -> dict[str, Any]:
     """Load ``data`` or raise ``Invalid`` naming the first field at fault."""
-    instance = _INSTANCES.get(schema)
-    if instance is None:
-        instance = _INSTANCES[schema] = schema()
     try:
-        loaded: dict[str, Any] = instance.load(data)  # a Schema without many=True: one dict
+        loaded: dict[str, Any] = instance(schema).load(data)  # without many=True: one dict
         return loaded
     except ValidationError as error:
         field, reason = first_error(error.messages)

@@ -4,6 +4,8 @@ Every event is a marshmallow schema registered under a name and a version
 (``@contract("CycleStarted", 1)``), wrapped in one :class:`Envelope`. Publishing goes
 through :func:`encode` and consuming through :func:`decode`, so a malformed event or one
 of a version this process does not know is rejected whole, with a reason, never half-read.
+``decode`` reads the form the relay publishes with msgspec (``coachops.contracts.wire``)
+and leaves anything else to the marshmallow contracts, which decide as they always did.
 
 Contracts carry ids, dates, counts and categories: never names, notes, goal text or
 observation data (coaching is confidential; see ``tests/unit/test_contracts_privacy.py``).
@@ -14,10 +16,10 @@ from coachops.contracts.envelope import (
     Envelope,
     Outgoing,
     contract,
-    decode,
     encode,
     registered,
 )
+from coachops.contracts.wire import decode, json_payload
 
 # Importing the modules registers their contracts.
 from coachops.contracts import agreements, cycles, timetracking  # noqa: F401  isort: skip
@@ -29,5 +31,6 @@ __all__ = [
     "contract",
     "decode",
     "encode",
+    "json_payload",
     "registered",
 ]

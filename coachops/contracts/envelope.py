@@ -46,6 +46,10 @@ def registered() -> dict[tuple[str, int], type[Schema]]:
     return dict(_REGISTRY)
 
 
+def registered_schema(name: str, version: int) -> type[Schema] | None:
+    return _REGISTRY.get((name, version))
+
+
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 _UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
@@ -62,6 +66,10 @@ def upcaster(name: str, version: int) -> Callable[[Upcaster], Upcaster]:
         return function
 
     return register
+
+
+def upcaster_of(name: str, version: int) -> Upcaster | None:
+    return _UPCASTERS.get((name, version))
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ class _ActorSchema(Schema):
     role = fields.Str(required=True, validate=validate.OneOf([r.value for r in Role]))
 
 
-class _EnvelopeSchema(Schema):
+class EnvelopeSchema(Schema):
     class Meta:
         unknown = RAISE
 
@@ -124,7 +132,7 @@ class _EnvelopeSchema(Schema):
     payload = fields.Dict(required=True)
 
 
-_envelope_schema = _EnvelopeSchema()
+_envelope_schema = EnvelopeSchema()
 
 # One instance of each contract, made on first use and reused: making a marshmallow schema
 # copies every field, which cost more than checking a payload with it.

@@ -68,6 +68,11 @@ class Keys(ABC):
         """The subject's key; a new one when it has none and ``create``; None when it is
         erased (or has none and not ``create``)."""
 
+    def warm(self, subjects: Iterable[UUID]) -> None:
+        """Read the keys of ``subjects`` at once, ahead of reading many events about them
+        (what ``key`` would otherwise ask for one by one)."""
+        del subjects  # in memory, every key is at hand already
+
     @abstractmethod
     def erase(self, person_id: UUID, subjects: Iterable[UUID]) -> int:
         """Destroy the keys of ``subjects`` (the person's, and what else is about them)
@@ -160,6 +165,25 @@ class PostgresKeys(Keys):
         key = None if row[2] is not None else self._open(subject, bytes(row[0]), row[1])
         self._cache[subject] = (key, time.monotonic() + KEY_CACHE_SECONDS)
         return key
+
+    def warm(self, subjects: Iterable[UUID]) -> None:
+        # After a roster import, catching up on its events asked for thousands of new keys
+        # one statement each: long enough for the import's status to go unanswered.
+        now = time.monotonic()
+        wanted = sorted({str(subject) for subject in subjects
+                         if (cached := self._cache.get(subject)) is None
+                         or (cached[0] is not None and cached[1] <= now)})
+        if not wanted:
+            return
+        with self.database.read() as cursor:
+            cursor.execute("SELECT subject_id, key, master_key_id, erased_at FROM personal_keys"
+                           " WHERE subject_id = ANY(%s::uuid[])", (wanted,))
+            rows = cursor.fetchall()
+        for subject_id, stored, master_key_id, erased_at in rows:
+            subject = UUID(str(subject_id))
+            key = None if erased_at is not None else self._open(subject, bytes(stored),
+                                                                 master_key_id)
+            self._cache[subject] = (key, now + KEY_CACHE_SECONDS)
 
     def erase(self, person_id: UUID, subjects: Iterable[UUID]) -> int:
         ids = sorted({str(s) for s in subjects})  # one order: two erasures cannot deadlock

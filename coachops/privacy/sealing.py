@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -23,6 +24,9 @@ from eventsourcing.utils import Environment, resolve_topic
 
 from coachops.privacy.keys import Keys
 from coachops.privacy.personal import ERASED, Personal
+
+# A sealed value's subject as ``SealedAsDict`` and the transcoder write it in a stored state.
+SEALED_BY = re.compile(rb'"_type_":"sealed","_data_":\{"by":"([0-9a-f-]{36})"')
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,11 @@ class SealingMapper(Mapper[UUID]):
         object.__setattr__(sealed_event, "__dict__", state)
         return super().to_stored_event(sealed_event)
 
+    def warm(self, stored_events: Iterable[StoredEvent]) -> None:
+        """Read at once the keys that opening ``stored_events`` will need."""
+        self.keys.warm(UUID(subject.decode("ascii")) for stored in stored_events
+                       for subject in SEALED_BY.findall(stored.state))
+
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         domain_event = super().to_domain_event(stored_event)
         declared = self._declared(resolve_topic(stored_event.topic))
@@ -153,3 +162,9 @@ class SealingMapper(Mapper[UUID]):
         for path in declared.paths:
             _at(state, path, lambda value: _texts(value, open_))
         return domain_event
+
+
+def warm_keys(mapper: Mapper[UUID], stored_events: Iterable[StoredEvent]) -> None:
+    """Read at once the keys that opening ``stored_events`` will need, when ``mapper`` seals."""
+    if isinstance(mapper, SealingMapper):
+        mapper.warm(stored_events)

@@ -104,16 +104,15 @@ def roles_view(places: Places, name_of: Callable[[UUID], str | None]) -> Json:
             "district_leader": Role.DISTRICT_LEADER in held, "it_admin": Role.IT_ADMIN in held}
 
 
-def person_view(person: UUID, sourced_id: str | None, given_name: str | None,
-                family_name: str | None, forgotten: bool, places: Places,
-                name_of: Callable[[UUID], str | None]) -> Json:
-    """A person as the listing shows them; no name once forgotten."""
+def names_view(person: UUID, sourced_id: str | None, given_name: str | None,
+               family_name: str | None, forgotten: bool) -> Json:
+    """Who a person is as the listing shows them (what it is ordered by); no name once
+    forgotten."""
     named = not forgotten and given_name is not None
     return {"person_id": str(person), "sourced_id": sourced_id,
             "name": f"{given_name} {family_name or ''}".strip() if named else None,
             "given_name": given_name if named else None,
-            "family_name": family_name if named else None,
-            "forgotten": forgotten, **roles_view([] if forgotten else places, name_of)}
+            "family_name": family_name if named else None, "forgotten": forgotten}
 
 
 def by_name(person: Json) -> tuple[str, str, str, str]:

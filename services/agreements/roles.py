@@ -22,6 +22,7 @@ from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 
 from coachops.identity import Role
+from coachops.privacy.sealing import warm_keys
 from services.agreements.roster import District, History, Person, Region, School
 
 EVENTS = (School.PrincipalChanged, School.CoachAssigned, School.CoachUnassigned,
@@ -53,6 +54,7 @@ class FromTheLog:
             while True:
                 page = self.app.recorder.select_notifications(
                     start=self.position + 1, limit=PAGE, topics=self.topics)
+                warm_keys(self.app.mapper, page)
                 for notification in page:
                     self._apply(self.app.mapper.to_domain_event(notification))
                     self.position = notification.id

@@ -365,12 +365,15 @@ class RosterApplication(ServiceApplication):
                 raise NotFound(f"there is no {what[:-3]} {place}", field=what)
             if not scope.covers(place):
                 raise Forbidden(scope.why, field=what)
-        people = [self._person(person, places) for person, places in everyone.items()
-                  if scope.sees(person, places)
-                  and listing.matches(places, role, school, region, regions)]
-        people.sort(key=listing.by_name)
-        paged = listing.page_of(people, page, limit)
-        return {"on": on.isoformat(), "people": paged.pop("items"), **paged}
+        found = [(person, places) for person, places in everyone.items()
+                 if scope.sees(person, places)
+                 and listing.matches(places, role, school, region, regions)]
+        # Ordered by name alone, and only the page's people shown whole: a district's
+        # thousands were each made whole for every page.
+        found.sort(key=lambda held: listing.by_name(self._names_of(held[0])))
+        paged = listing.page_of(found, page, limit)
+        people = [self._person(person, places) for person, places in paged.pop("items")]
+        return {"on": on.isoformat(), "people": people, **paged}
 
     def roster_person(self, actor: Actor, person: UUID, on: date) -> dict[str, Any]:
         """One person and their roles on ``on``, for whom ``actor`` sees (404: nobody the
@@ -400,14 +403,18 @@ class RosterApplication(ServiceApplication):
         entry = self.directory.people.get(person)
         return {"person_id": str(person), "name": None if entry is None else entry.name}
 
-    def _person(self, person: UUID, places: listing.Places) -> dict[str, Any]:
+    def _names_of(self, person: UUID) -> dict[str, Any]:
         entry = self.directory.people.get(person)  # None: appointed, not in users.csv
         if entry is None:
-            return listing.person_view(person, None, None, None, False, places,
-                                       self.directory.places.get)
-        return listing.person_view(person, entry.sourced_id, entry.given_name,
-                                   entry.family_name, entry.forgotten, places,
-                                   self.directory.places.get)
+            return listing.names_view(person, None, None, None, False)
+        return listing.names_view(person, entry.sourced_id, entry.given_name,
+                                  entry.family_name, entry.forgotten)
+
+    def _person(self, person: UUID, places: listing.Places) -> dict[str, Any]:
+        """A person as the listing shows them, with what they hold (nothing once forgotten)."""
+        names = self._names_of(person)
+        return {**names, **listing.roles_view([] if names["forgotten"] else places,
+                                              self.directory.places.get)}
 
     def me(self, actor: Actor, today: date, school_year: int) -> dict[str, Any]:
         """Who the signed-in person is, for their app: their name, and the schools where

@@ -11,6 +11,7 @@ from nameko.extensions import DependencyProvider
 from prometheus_client import Histogram
 
 from coachops import settings
+from coachops.bus.consumer import raise_failures
 from coachops.bus.idempotency import BatchWriter
 from coachops.contracts import Envelope
 from services.reporting import projections
@@ -22,8 +23,8 @@ BATCH_EVENTS = Histogram(
 
 
 class Writer(DependencyProvider):
-    """The process's one ``BatchWriter``: each event handler hands it its event and waits
-    for the commit, so events are applied many to a transaction.
+    """The process's one ``BatchWriter``: each event handler hands it its message's events
+    and waits for the commit, so events are applied many to a transaction.
 
     Batches form only from events being handled at once, so this raises the container's
     worker pool (and with it the prefetch) to ``REPORTING_MAX_WORKERS``. The database pool
@@ -58,9 +59,16 @@ class Writer(DependencyProvider):
             self.writer.stop()
             self._thread.wait()
 
-    def get_dependency(self, worker_ctx: Any) -> Callable[[Envelope], bool]:
-        assert self.writer is not None
-        return self.writer.apply
+    def get_dependency(self, worker_ctx: Any) -> Callable[[list[Envelope]], None]:
+        writer = self.writer
+        assert writer is not None
+
+        def write(events: list[Envelope]) -> None:
+            """Apply a message's events (with those of other workers): raises an outage
+            (the message is requeued) or ``Unhandled`` for the events that failed alone."""
+            raise_failures(writer.apply_all(events))
+
+        return write
 
 
 class StartupHeapFrozen(DependencyProvider):

@@ -4,7 +4,6 @@ source's positions."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import psycopg2
@@ -12,7 +11,7 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
 from coachops import metrics
-from coachops.contracts import Envelope, encode
+from coachops.contracts import Envelope, json_payload, wire
 from services.reporting import facts
 
 # The entity whose fact an event changes (None: a roster or category row of its own).
@@ -69,12 +68,12 @@ def keep_received(cursor: Cursor, events: list[Envelope],
     """Insert ``events`` into received_events; each with its JSON payload and entity."""
     rows, kept = [], []
     for event in events:
-        payload = encode(event)["payload"]
+        payload = json_payload(event)
         kept.append((event, payload, entity_key(event.event_type, payload)))
         rows.append((event.source, event.position, event.previous_position,
                      str(event.stream_id), event.stream_position, event.event_type,
                      entity_key(event.event_type, payload), event.recorded_at,
-                     event.occurred_at, json.dumps(payload)))
+                     event.occurred_at, wire.to_json(payload)))
     execute_values(
         cursor,
         "INSERT INTO received_events (source, position, previous_position, stream_id,"

@@ -81,172 +81,172 @@ class ReportingService(entrypoints.Ready):
     agreements = RpcProxy("agreements")
     heap = StartupHeapFrozen()
 
-    # One consumer per event type of every source (facts.CONSUMED): each hands the event
-    # to the writer, which keeps it and refolds what it touches in batches.
+    # One consumer per event type of every source (facts.CONSUMED): each hands a message's
+    # events to the writer, which keeps them and refolds what they touch in batches.
 
-    @integration_event_handler("timetracking", "TimeEntryRecorded")
-    def on_time_entry_recorded(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("timetracking", "TimeEntryRecorded", many=True)
+    def on_time_entry_recorded(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("timetracking", "TimeEntryCorrected")
-    def on_time_entry_corrected(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("timetracking", "TimeEntryCorrected", many=True)
+    def on_time_entry_corrected(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("timetracking", "TimeEntryVoided")
-    def on_time_entry_voided(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("timetracking", "TimeEntryVoided", many=True)
+    def on_time_entry_voided(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("timetracking", "CategoryAdded")
-    def on_category_added(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("timetracking", "CategoryAdded", many=True)
+    def on_category_added(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("timetracking", "CategoryRenamed")
-    def on_category_renamed(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("timetracking", "CategoryRenamed", many=True)
+    def on_category_renamed(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("timetracking", "CategoryRetired")
-    def on_category_retired(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("timetracking", "CategoryRetired", many=True)
+    def on_category_retired(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "CycleProposed")
-    def on_cycle_proposed(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "CycleProposed", many=True)
+    def on_cycle_proposed(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "CycleStarted")
-    def on_cycle_started(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "CycleStarted", many=True)
+    def on_cycle_started(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "CycleDeclined")
-    def on_cycle_declined(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "CycleDeclined", many=True)
+    def on_cycle_declined(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "PartnershipNormsAgreed")
-    def on_partnership_norms_agreed(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "PartnershipNormsAgreed", many=True)
+    def on_partnership_norms_agreed(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "CyclePhaseChanged")
-    def on_cycle_phase_changed(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "CyclePhaseChanged", many=True)
+    def on_cycle_phase_changed(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "GoalRevised")
-    def on_goal_revised(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "GoalRevised", many=True)
+    def on_goal_revised(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "CalendarItemScheduled")
-    def on_calendar_item_scheduled(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "CalendarItemScheduled", many=True)
+    def on_calendar_item_scheduled(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "CalendarItemRescheduled")
-    def on_calendar_item_rescheduled(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "CalendarItemRescheduled", many=True)
+    def on_calendar_item_rescheduled(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "CalendarItemCancelled")
-    def on_calendar_item_cancelled(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "CalendarItemCancelled", many=True)
+    def on_calendar_item_cancelled(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "CalendarItemDone")
-    def on_calendar_item_done(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "CalendarItemDone", many=True)
+    def on_calendar_item_done(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "ObservationLogged")
-    def on_observation_logged(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "ObservationLogged", many=True)
+    def on_observation_logged(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "DebriefHeld")
-    def on_debrief_held(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "DebriefHeld", many=True)
+    def on_debrief_held(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "NextStepAdded")
-    def on_next_step_added(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "NextStepAdded", many=True)
+    def on_next_step_added(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "NextStepCompleted")
-    def on_next_step_completed(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "NextStepCompleted", many=True)
+    def on_next_step_completed(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "NextStepDropped")
-    def on_next_step_dropped(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "NextStepDropped", many=True)
+    def on_next_step_dropped(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "CycleClosed")
-    def on_cycle_closed(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "CycleClosed", many=True)
+    def on_cycle_closed(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "CycleReopened")
-    def on_cycle_reopened(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "CycleReopened", many=True)
+    def on_cycle_reopened(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("cycles", "CycleWithdrawnFromReporting")
-    def on_cycle_withdrawn_from_reporting(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("cycles", "CycleWithdrawnFromReporting", many=True)
+    def on_cycle_withdrawn_from_reporting(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "RegionDefined")
-    def on_region_defined(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "RegionDefined", many=True)
+    def on_region_defined(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "SchoolDefined")
-    def on_school_defined(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "SchoolDefined", many=True)
+    def on_school_defined(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "SchoolAssignedToRegion")
-    def on_school_assigned_to_region(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "SchoolAssignedToRegion", many=True)
+    def on_school_assigned_to_region(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "CoachAssignedToSchool")
-    def on_coach_assigned_to_school(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "CoachAssignedToSchool", many=True)
+    def on_coach_assigned_to_school(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "CoachUnassignedFromSchool")
-    def on_coach_unassigned_from_school(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "CoachUnassignedFromSchool", many=True)
+    def on_coach_unassigned_from_school(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "TeacherAssignedToSchool")
-    def on_teacher_assigned_to_school(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "TeacherAssignedToSchool", many=True)
+    def on_teacher_assigned_to_school(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "TeacherUnassignedFromSchool")
-    def on_teacher_unassigned_from_school(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "TeacherUnassignedFromSchool", many=True)
+    def on_teacher_unassigned_from_school(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "PrincipalChanged")
-    def on_principal_changed(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "PrincipalChanged", many=True)
+    def on_principal_changed(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "CltRepresentativeChanged")
-    def on_clt_representative_changed(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "CltRepresentativeChanged", many=True)
+    def on_clt_representative_changed(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "DistrictLeaderAppointed")
-    def on_district_leader_appointed(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "DistrictLeaderAppointed", many=True)
+    def on_district_leader_appointed(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "DistrictLeaderLeft")
-    def on_district_leader_left(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "DistrictLeaderLeft", many=True)
+    def on_district_leader_left(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "StaffMemberNamed")
-    def on_staff_member_named(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "StaffMemberNamed", many=True)
+    def on_staff_member_named(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "PersonForgotten")
-    def on_person_forgotten(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "PersonForgotten", many=True)
+    def on_person_forgotten(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "CoachingAgreementDrafted")
-    def on_coaching_agreement_drafted(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "CoachingAgreementDrafted", many=True)
+    def on_coaching_agreement_drafted(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "CoachingAgreementRevised")
-    def on_coaching_agreement_revised(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "CoachingAgreementRevised", many=True)
+    def on_coaching_agreement_revised(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "CoachingAgreementSigned")
-    def on_coaching_agreement_signed(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "CoachingAgreementSigned", many=True)
+    def on_coaching_agreement_signed(self, events: list[Envelope]) -> None:
+        self.write(events)
 
-    @integration_event_handler("agreements", "CheckInRecorded")
-    def on_check_in_recorded(self, event: Envelope) -> None:
-        self.write(event)
+    @integration_event_handler("agreements", "CheckInRecorded", many=True)
+    def on_check_in_recorded(self, events: list[Envelope]) -> None:
+        self.write(events)
 
     @rpc
     def active_cycles(self, actor: Json, query: Json) -> dict[str, object]:

@@ -251,29 +251,38 @@ class BatchClient:
         """How often each entry the app sent is stored, as the coach's days say."""
         counted: Counter[str] = Counter()
         for day in sorted({day for day, _ in self.sent.values()}):
-            response = requests.get(f"{platform.url}/coaches/{self.coach}/time/days/{day}",
-                                    headers=bearer(self.coach, "coach"), timeout=30)
-            response.raise_for_status()
-            counted.update(e["entry_id"] for e in response.json()["entries"]
+            body = read(platform, f"/coaches/{self.coach}/time/days/{day}",
+                        bearer(self.coach, "coach"))
+            counted.update(e["entry_id"] for e in body["entries"]
                            if e["entry_id"] in self.sent and not e["voided"])
         return counted
 
     def minutes_reported(self, platform: Platform) -> int:
         days = [day for day, _ in self.sent.values()]
-        response = requests.get(
-            f"{platform.url}/reports/time-use", headers=roster.anyone(platform, "district_leader"),
-            params={"coach_id": self.coach, "from_date": min(days).isoformat(),
-                    "to_date": max(days).isoformat()}, timeout=30)
-        response.raise_for_status()
-        rows = [r for r in response.json()["rows"] if r["level"] == "coach"]
+        body = read(platform, "/reports/time-use", roster.anyone(platform, "district_leader"),
+                    {"coach_id": self.coach, "from_date": min(days).isoformat(),
+                     "to_date": max(days).isoformat()})
+        rows = [r for r in body["rows"] if r["level"] == "coach"]
         return int(rows[0]["minutes"]) if rows else 0
 
 
+def read(platform: Platform, path: str, headers: dict[str, str],
+         params: dict[str, str] | None = None, within: float = 120.0) -> Any:
+    """A GET's JSON answer, asked again after a 503 as an app is told to (Retry-After):
+    counting after the faults must not fail on a moment's refusal, which is printed."""
+    deadline = time.monotonic() + within
+    while True:
+        response = requests.get(f"{platform.url}{path}", headers=headers, params=params,
+                                timeout=30)
+        if response.status_code != 503 or time.monotonic() > deadline:
+            response.raise_for_status()
+            return response.json()
+        print(f"503 on GET {path}, asked again: {response.text[:300]}")
+        time.sleep(float(response.headers.get("Retry-After", "1")))
+
+
 def stored_cycles(platform: Platform, teacher: str) -> int:
-    response = requests.get(f"{platform.url}/teachers/{teacher}/cycles", timeout=30,
-                            headers=bearer(teacher, "teacher"))
-    response.raise_for_status()
-    body = response.json()
+    body = read(platform, f"/teachers/{teacher}/cycles", bearer(teacher, "teacher"))
     return len(body["cycles"]) + len(body["awaiting_your_answer"])
 
 
@@ -402,11 +411,9 @@ def reports(platform: Platform, schools: list[str]) -> list[object]:
     for school in schools:
         said.append(active_cycles(platform, school))
         for view in ("cycle-activity", "time-use"):
-            response = requests.get(f"{platform.url}/reports/{view}",
-                                    headers=roster.anyone(platform, "district_leader"),
-                                    params={"school_id": school}, timeout=30)
-            response.raise_for_status()
-            said.append(response.json()["rows"])
+            said.append(read(platform, f"/reports/{view}",
+                             roster.anyone(platform, "district_leader"),
+                             {"school_id": school})["rows"])
     return said
 
 

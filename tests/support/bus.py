@@ -27,6 +27,7 @@ class Published:
         self.timeout = timeout
         self.seen: list[tuple[Envelope, str]] = []
         self.headers: dict[str, dict[str, Any]] = {}  # each message's, by its event id
+        self.messages: dict[str, str] = {}  # the id of the message each event came in
 
     def collect(self, wanted: Callable[[Envelope], bool],
                 count: int) -> list[tuple[Envelope, str]]:
@@ -39,9 +40,14 @@ class Published:
                 raise AssertionError(f"{len(found)} of {count} events arrived: "
                                      f"{[e.event_type for e, _ in found]}") from None
             message.ack()
+            # A list of envelopes (the relay's), or one (a test's, a replay's).
+            listed = message.payload if isinstance(message.payload, list) else [message.payload]
             raw = message.body if isinstance(message.body, str) else message.body.decode()
-            self.seen.append((decode(message.payload), raw))
-            self.headers[str(self.seen[-1][0].event_id)] = dict(message.headers or {})
+            for body in listed:
+                self.seen.append((decode(body), raw))  # raw: the whole message, as sent
+                self.headers[str(self.seen[-1][0].event_id)] = dict(message.headers or {})
+                self.messages[str(self.seen[-1][0].event_id)] = message.properties.get(
+                    "message_id", "")
         return found
 
     def of_stream(self, stream_id: str, count: int) -> list[tuple[Envelope, str]]:

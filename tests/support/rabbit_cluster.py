@@ -125,7 +125,7 @@ class Cluster:
                                             stderr=subprocess.STDOUT, start_new_session=True)
         self.await_startup(node)
 
-    def await_startup(self, node: Node, timeout: float = 120) -> None:
+    def await_startup(self, node: Node, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
         while True:
             if not node.alive():

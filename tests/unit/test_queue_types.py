@@ -100,9 +100,9 @@ def test_a_park_the_cluster_does_not_confirm_is_requeued(monkeypatch: pytest.Mon
     monkeypatch.setattr(handler, "queue_consumer", queue)
     monkeypatch.setattr("coachops.bus.consumer.REQUEUE_PAUSE_SECONDS", 0)
 
-    def park(message: object, reason: str, body: object = None) -> None:
+    def park(message: object, reason: str, body: object = None, whole: bool = True) -> None:
         raise refusal
 
     monkeypatch.setattr(handler, "park", park)
-    assert handler.park_or_requeue(object(), "handler failed", {}) == "requeued"
+    assert handler.park_or_requeue(object(), [({}, "handler failed")]) == "requeued"
     assert queue.done == ["requeued"]

@@ -33,6 +33,7 @@ MALFORMED: dict[str, tuple[str, str]] = {
     "GATEWAY_ROLES_SECONDS": ("-1", "at least 0"),
     "GATEWAY_RATE_LIMIT": ("nan", "more than 0"),
     "GATEWAY_RATE_BURST": ("1.5", "not a whole number"),
+    "CONSUMER_CHECK_SECONDS": ("-1", "at least 0"),
     "MAX_WORKERS": ("0", "from 1 up"),
     "REPORTING_MAX_WORKERS": ("many", "not a whole number"),
     "REPORTING_BATCH_SIZE": ("-5", "from 1 up"),

@@ -40,6 +40,9 @@ const DRILL = ["region", "school", "coach"]; // the address's names for the scop
 const $ = (id) => document.getElementById(id);
 let claims = null;
 let categories = [];
+// The skip link followed before the page knew who is signed in (nothing shown yet): the
+// focus goes where the page then shows.
+let skipPending = false;
 
 function route() {
   const [path, search] = location.hash.replace(/^#\/?/, "").split("?");
@@ -171,6 +174,10 @@ async function enter(given = null) {
   $("no-views").hidden = true;
   $("app").hidden = false;
   $("sign-out").hidden = false;
+  if (skipPending) {
+    skipPending = false;
+    $("main").focus();
+  }
   $("who").textContent = `${byName}${whoLine(claims.role, await home())}`;
   categories = (await getJson("/time-categories", { include_retired: "true" })).categories;
   await render();
@@ -210,7 +217,10 @@ function leave(message = "", focus = true) {
   $("paste-token").hidden = !offered.token_paste;
   $("no-sign-in").hidden = offered.sign_in || offered.token_paste;
   $("sign-in-error").textContent = message;
-  if (focus) signInTarget().focus();
+  if (focus || skipPending) {
+    skipPending = false;
+    signInTarget().focus();
+  }
 }
 
 // The roster gives more than one role: the person says which they act in now.
@@ -262,6 +272,10 @@ function start() {
   // The address is the router's: the skip link moves the focus without changing it.
   document.querySelector(".skip").addEventListener("click", (event) => {
     event.preventDefault();
+    if (!claims && $("sign-in").hidden) {
+      skipPending = true;
+      return;
+    }
     const target = claims ? $("main") : signInTarget();
     target.focus();
   });

@@ -93,11 +93,14 @@ export function stackedBars(rows, { description, colours, names }) {
 }
 
 // A share (0..1) per row as a bar, with the target (if any) as a dashed line across them.
-// A bar is coloured "below" from the figure written beside it, as the tables show it.
+// A bar is coloured "below" from the figure written beside it, as the tables show it. The
+// figures are drawn last, over the line (their halo breaks it), so a share just under the
+// target stays readable.
 export function sharesAgainstTarget(rows, { description, target }) {
   const height = rows.length * (BAR + GAP + LINE) + GAP + 18;
   const svg = frame(height, description);
   const span = WIDTH - LABEL - 60;
+  const figures = [];
   rows.forEach((row, i) => {
     const y = GAP + LINE + i * (BAR + GAP + LINE);
     svg.append(label(row.label, y));
@@ -109,7 +112,7 @@ export function sharesAgainstTarget(rows, { description, target }) {
     const below = typeof target === "number" && belowTarget(row.share, target);
     svg.append(el("rect", { x: LABEL, y, width: Math.max(1, row.share * span), height: BAR,
       class: below ? "bar below" : "bar" }));
-    svg.append(el("text", { x: LABEL + row.share * span + 4, y: y + BAR * 0.7,
+    figures.push(el("text", { x: LABEL + row.share * span + 4, y: y + BAR * 0.7,
       class: "axis value" }, percent(row.share)));
   });
   if (typeof target === "number") {
@@ -118,6 +121,7 @@ export function sharesAgainstTarget(rows, { description, target }) {
     svg.append(el("text", { x, y: height - 3, "text-anchor": "middle", class: "axis" },
       `target ${percent(target)}`));
   }
+  svg.append(...figures);
   return svg;
 }
 

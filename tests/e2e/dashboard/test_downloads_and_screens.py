@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Route
 
 from coachops import clock
 from deploy.demo_district import District
@@ -87,12 +87,37 @@ def test_views_fit_a_phone_screen(platform: Platform, demo: District, phone: Pag
         shot(phone, screenshots, f"phone-{role}-{view.strip('#/')}")
 
 
+def test_the_skip_link_followed_before_the_page_knows_who_is_signed_in(
+        platform: Platform, page: Page) -> None:
+    """Nothing is shown until the gateway says who is signed in: the skip link followed in
+    that moment (a slow network) takes the focus to the sign-in once it is shown."""
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # answered only when the test says
+        held.append(route)
+
+    page.route("**/auth/session", hold)
+    page.goto(f"{platform.url}/dashboard/")
+    for _ in range(100):  # Playwright runs the handler while the page is waited on
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the page never asked who is signed in"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.locator("#sign-in").is_hidden()
+    assert page.evaluate("document.activeElement.id") != "token"
+    held[0].continue_()
+    page.wait_for_function("() => document.activeElement.id === 'token'", timeout=10_000)
+
+
 def test_labels_captions_and_keyboard(platform: Platform, demo: District, page: Page) -> None:
     page.goto(f"{platform.url}/dashboard/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "token"
+    # Followed before the page knew who is signed in, it takes the focus there once shown.
+    page.wait_for_function("() => document.activeElement.id === 'token'", timeout=10_000)
     assert page.evaluate("location.hash") == ""
     sign_in(page, platform, token(demo.id(demo.leader), "district_leader"))
     unlabelled = page.evaluate(

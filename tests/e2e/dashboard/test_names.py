@@ -36,9 +36,10 @@ def headline(page: Page, section: str) -> str:
 
 def bars_agree_with_their_figures(page: Page) -> None:
     """Each share bar is coloured "below" exactly when the figure written beside it is."""
-    for bar in page.evaluate("""() => [...document.querySelectorAll('svg.chart rect.bar')]
-        .map(r => ({below: r.classList.contains('below'),
-                    shown: r.nextElementSibling.textContent}))"""):
+    for bar in page.evaluate("""() => [...document.querySelectorAll('svg.chart')].flatMap(
+        svg => { const shown = svg.querySelectorAll('text.value');
+                 return [...svg.querySelectorAll('rect.bar')].map((r, i) => ({
+                     below: r.classList.contains('below'), shown: shown[i].textContent})); })"""):
         assert bar["below"] == (float(bar["shown"].rstrip("%")) < 40.0), bar
 
 
@@ -127,10 +128,14 @@ def test_a_share_is_coloured_as_its_figure_reads(
         const svg = sharesAgainstTarget([{ label: 'North', share: 0.3996 },
           { label: 'South', share: 0.4003 }, { label: 'East', share: 0.3949 }],
           { description: 'test', target: 0.4 });
-        return [...svg.querySelectorAll('rect.bar')].map(
-          r => [r.nextElementSibling.textContent, r.classList.contains('below')]);
+        const shown = svg.querySelectorAll('text.value');
+        const line = svg.querySelector('line.target');
+        return [...svg.querySelectorAll('rect.bar')].map((r, i) => [shown[i].textContent,
+          r.classList.contains('below'),
+          // drawn after the target line: over it, so a share beside it stays readable
+          !!(line.compareDocumentPosition(shown[i]) & Node.DOCUMENT_POSITION_FOLLOWING)]);
     }""")
-    assert drawn == [["40.0%", False], ["40.0%", False], ["39.5%", True]]
+    assert drawn == [["40.0%", False, True], ["40.0%", False, True], ["39.5%", True, True]]
 
 
 def phone_problems(page: Page) -> dict[str, Any]:

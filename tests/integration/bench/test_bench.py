@@ -22,12 +22,14 @@ TINY = ["--coaches", "12", "--schools", "4", "--teachers", "20", "--seconds", "2
         "--export-schools", "2"]
 EXPECTED = {
     "batch_events_end_to_end", "batch_events_accepted", "batch_latency_p50",
-    "batch_latency_p99", "single_requests", "single_events_end_to_end", "single_latency_p50",
+    "batch_latency_p99", "single_requests", "single_requests_to_floor", "echo_floor_requests",
+    "echo_floor_latency_p99", "single_events_end_to_end", "single_latency_p50",
     "single_latency_p95", "single_latency_p99", "lag_single_p50", "lag_single_p99",
     "lag_batch_p50", "lag_batch_p99", "scale_two_instances", "rebuild_from_received",
     "rebuild_from_sources", "rebuild_at_scale", "report_p50_3000", "report_p95_3000",
     "report_p50_6000", "report_p95_6000", "report_warm_p50_3000", "report_warm_p95_3000",
-    "report_warm_p50_6000", "report_warm_p95_6000", "peak_memory_gateway", "peak_memory_cycles",
+    "report_warm_p50_6000", "report_warm_p95_6000", "report_live_p50_6000",
+    "report_live_p95_6000", "peak_memory_gateway", "peak_memory_cycles",
     "peak_memory_timetracking", "peak_memory_reporting", "peak_memory_agreements",
     "peak_memory_reporting-2", "peak_memory_load generator (max)", "peak_memory_benchmark",
     "roster_export_rows", "roster_export_peak_gateway", "roster_export_peak_agreements",
@@ -56,6 +58,9 @@ def test_a_tiny_run_writes_every_figure_with_its_baseline_and_ratio(tmp_path: Pa
     # The target is held to the cold asks (each after the read models changed), which the
     # cache of finished reports could not answer; the repeated ones are a figure beside it.
     assert figures["report_p95_6000"]["target"] and not figures["report_warm_p95_6000"]["target"]
+    # And asked again while batches are ingested, beside the same queries' quiet figure.
+    assert figures["report_live_p95_6000"]["target"]
+    assert figures["report_live_p95_6000"]["baseline"] == figures["report_p95_6000"]["value"]
     written_details = json.loads(written.read_text())
     # Six queries, each asked twice cold and twice again: with two reporting processes (the
     # scale-out leaves the second running) a repeated ask may find its report cached in the
@@ -67,10 +72,17 @@ def test_a_tiny_run_writes_every_figure_with_its_baseline_and_ratio(tmp_path: Pa
     for name, phase in phases.items():
         assert set(phase["statuses"]) <= {"200", "201"}, (name, phase["errors"])
         assert phase["events"] > 0, name
-        # The work beside the time: each event wrote rows and WAL, and was published once.
+        # The work beside the time: each event wrote rows and WAL, and was published once,
+        # in messages that each carry a list of events (so fewer messages than events).
         work = phase["work_per_event"]
         assert work["rows_written"] >= 1 and work["wal_bytes"] > 0, (name, work)
-        assert work["messages_published"] >= 1, (name, work)
+        assert work["events_published"] >= 1, (name, work)
+        assert 0 < work["messages_published"] <= work["events_published"], (name, work)
+    under_ingest = written_details["reports_under_ingest"]
+    assert under_ingest["asks"] > 0 and under_ingest["events_applied"] > 0, under_ingest
+    # The floor answered every request it was sent, in the same run.
+    floor = written_details["echo_floor"]
+    assert set(floor["statuses"]) == {"201"} and floor["requests"] > 0, floor
     # The table went to the terminal, with its pass/miss column.
     assert "pass/miss" in done.stdout
     assert str(written) in done.stdout

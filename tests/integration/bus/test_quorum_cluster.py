@@ -75,10 +75,8 @@ def test_losing_a_rabbitmq_node_loses_and_doubles_nothing(cluster: Cluster,
     # The first node of every client's AMQP_URI (where their connections and the queues'
     # leaders are), then another once the first is back.
     faults = tuple(node_lost_and_back(cluster, index, killed_at) for index in (0, 2))
-    # Single commands only: with the apps' /sync batches beside them, a consumer reconnected
-    # after the node's loss was seen to receive nothing more (two runs of three), a defect
-    # still open; this run keeps to the load it has passed under.
-    result = suite.run(ha_platform, faults, commands=150, batch_clients=0)
+    # Single commands and the apps' /sync batches beside them.
+    result = suite.run(ha_platform, faults, commands=150)
     errors = {status: n for status, n in result.statuses.items() if status != "201"}
     print(f"\n{result.table()}\nanswers other than 201: {errors or 'none'}")
     for fault, killed in zip(faults, killed_at, strict=True):

@@ -99,7 +99,7 @@ def test_runs_are_published_once_in_order_then_recorded(app: TimeTracking,
     with listening(SOURCE, timeout=5.0) as published:
         moved = relay_all(relay)
         events = published.collect(lambda e: True, SEEDED + 30)
-        assert sum(moved) == last
+        assert sum(moved) == SEEDED + 30  # read: the store leaves out the untranslated
         assert moved[0] == relay.batch_size  # whole runs, not one by one
         envelopes = [e for e, _ in events]
         positions = [e.position for e in envelopes]
@@ -190,6 +190,37 @@ def test_only_what_the_translator_translates_is_decoded_and_the_same_is_publishe
             == published_events(SOURCE, app, asks_about_all, middle, 50))
 
 
+def test_the_store_leaves_out_what_is_never_translated_and_the_relay_moves_past_it(
+        app: TimeTracking, relay: OutboxRelay) -> None:
+    """The relay asks the store only for the topics its translator names: untranslated
+    notifications (here a run of them at the log's end) are never read, and the position
+    still moves to the end, so the backlog the relay reports is zero."""
+    record_entries(app, 2)
+    for _ in range(relay.batch_size + 3):  # more than a page of them: never read
+        app.learn_assignment(COACH, uuid.uuid4(), MONDAY, assigned=True)
+    last = app.recorder.max_notification_id()
+    assert relay.topics and last is not None
+    read: list[int] = []
+    select = app.recorder.select_notifications
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        found = select(*args, **kwargs)
+        read.extend(n.id for n in found)
+        return found
+
+    app.recorder.select_notifications = counted  # type: ignore[method-assign]
+    with listening(SOURCE, timeout=5.0) as published:
+        assert relay_all(relay) == [SEEDED + 2]
+        events = published.collect(lambda e: True, SEEDED + 2)
+        assert len(read) == SEEDED + 2
+        assert position(relay) == (last, events[-1][0].position)
+        assert relay.relay_once() == 0
+        assert not more_arrive(published)
+    app.learn_assignment(COACH, uuid.uuid4(), MONDAY, assigned=True)  # alone: nothing read
+    assert relay.relay_once() == 0
+    assert position(relay)[0] == last + 1
+
+
 def test_an_event_carries_the_id_of_the_request_that_recorded_it(app: TimeTracking,
                                                                   relay: OutboxRelay) -> None:
     record_entries(app, 1)  # outside any request
@@ -210,3 +241,32 @@ def test_an_event_carries_the_id_of_the_request_that_recorded_it(app: TimeTracki
     # The stored event is as before: the id is kept beside it, not in it.
     assert app.recorder.request_ids(1, entries[1].position) == {
         entries[1].position: "req-entry-2"}
+
+
+def test_a_run_is_one_message_per_event_type_and_request(app: TimeTracking,
+                                                          relay: OutboxRelay) -> None:
+    """Bus contract 2: the events of a run travel as lists, one message for each event type
+    and request, in the log's order, and each event keeps its own request's id."""
+    logs.bind("req-sync-1")
+    try:
+        record_entries(app, 6)  # one /sync batch: six entries in one request
+    finally:
+        logs.bind(None)
+    values = EntryValues.of(school_id=SCHOOL, worked_on=MONDAY + timedelta(days=7),
+                            category_id="co-planning", start=time(9), end=time(9, 30))
+    app.record_entry(Actor(COACH, Role.COACH), COACH, values, MONDAY + timedelta(days=60))
+    with listening(SOURCE, timeout=5.0) as published:  # outside any request, the seventh
+        relay_all(relay)
+        events = [e for e, _ in published.collect(lambda e: True, SEEDED + 7)]
+    entries = [e for e in events if e.event_type == "TimeEntryRecorded"]
+    by_message = {published.messages[str(e.event_id)] for e in entries}
+    assert len(by_message) == 2  # the request's six, and the seventh alone
+    synced = [e for e in entries
+              if published.headers[str(e.event_id)].get(logs.REQUEST_HEADER) == "req-sync-1"]
+    assert len(synced) == 6
+    assert len({published.messages[str(e.event_id)] for e in synced}) == 1
+    assert [e.position for e in synced] == sorted(e.position for e in synced)
+    assert published.messages[str(synced[0].event_id)] == str(synced[0].event_id)
+    categories = {published.messages[str(e.event_id)] for e in events
+                  if e.event_type != "TimeEntryRecorded"}
+    assert len(categories) == len({e.event_type for e in events} - {"TimeEntryRecorded"})

@@ -42,9 +42,9 @@ def consuming(connection: Connection) -> bool:
         channel.close()
 
 
-def publish(events: Iterable[Published]) -> None:
+def publish(events: Iterable[Published], amqp: str = AMQP) -> None:
     """Publish as the sources' relays do: to ``<source>.events``, keyed by event type."""
-    with Connection(AMQP) as connection:
+    with Connection(amqp) as connection:
         wait_until(lambda: consuming(connection), timeout=30, what="reporting's queues")
         producer = connection.Producer()
         for event in events:

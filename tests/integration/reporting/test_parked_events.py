@@ -65,7 +65,7 @@ def parked_times(event: Published) -> int | None:
 
 
 def gaps(platform: Platform) -> list[dict[str, Any]]:
-    with ClusterRpcProxy({"AMQP_URI": AMQP}, timeout=30) as rpc:
+    with ClusterRpcProxy({"AMQP_URI": platform.env["AMQP_URI"]}, timeout=30) as rpc:
         found: list[dict[str, Any]] = rpc.reporting.gaps()
     return found
 
@@ -161,7 +161,7 @@ def test_an_event_fetched_from_its_source_that_cannot_be_applied_is_parked_not_r
         assert start_as_teacher(platform, body).status_code == 201
         wait_until(lambda: cycles.log().count("relayed cycles notifications") > relayed,
                    timeout=10, what="the relay to publish")
-        assert purge_reporting_queues("cycles") > 0
+        assert purge_reporting_queues(platform, "cycles") > 0
     finally:  # the later tests need reporting, whatever happened here
         reporting.start()
         platform.wait_ready()

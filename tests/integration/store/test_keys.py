@@ -19,6 +19,7 @@ from coachops.identity import Actor, Role
 from coachops.privacy import ERASED, keys, master, rotate
 from coachops.privacy.keys import Keys, MemoryKeys, PostgresKeys
 from coachops.privacy.master import MasterKey, MasterKeyError
+from coachops.privacy.sealing import warm_keys
 from coachops.store import PostgresDatabase
 from services.cycles.app import Cycles
 from services.cycles.domain import Goal
@@ -85,6 +86,27 @@ def test_another_instance_stops_opening_once_its_cache_expires(
     assert second.key(PERSON, create=False) is None
 
 
+def test_warming_reads_many_keys_in_one_statement(database: PostgresDatabase,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """What catching up on a large roster import's events asks for (``warm``): every key
+    at once, an erased subject's as erased, and then no statement for each."""
+    first, second = PostgresKeys(database, MASTER), PostgresKeys(database, MASTER)
+    first.create_tables()
+    made = {subject: first.key(subject, create=True) for subject in (PERSON, CYCLE, OTHER)}
+    first.erase(OTHER, [OTHER])
+    reads = []
+    read = database.read
+    monkeypatch.setattr(database, "read", lambda: reads.append(1) or read())
+
+    second.warm([PERSON, CYCLE, OTHER, uuid.uuid4()])
+    assert len(reads) == 1
+    assert (second.key(PERSON, create=False), second.key(CYCLE, create=False),
+            second.key(OTHER, create=False)) == (made[PERSON], made[CYCLE], None)
+    assert len(reads) == 1  # each answered from what was warmed
+    second.warm([PERSON, CYCLE, OTHER])
+    assert len(reads) == 1  # nothing left to read
+
+
 def test_an_application_seals_in_postgres_and_forgets(store_database_url: str) -> None:
     app = Cycles(env={"PERSISTENCE_MODULE": "coachops.store",
                       "DATABASE_URL": store_database_url})
@@ -107,6 +129,12 @@ def test_an_application_seals_in_postgres_and_forgets(store_database_url: str) -
             conn.close()
         assert "Marker" not in stored and '"_type_":"sealed"' in stored
         assert app.repository.get(cycle.id).goal.what.startswith("Marker-goal")
+
+        # The subjects its stored events name are found in them, to read their keys at once.
+        cached = app.mapper.keys._cache
+        cached.clear()
+        warm_keys(app.mapper, app.recorder.select_notifications(start=1, limit=100))
+        assert cycle.id in cached and cached[cycle.id][0] is not None  # its goal's subject
 
         assert app.erase_person(teacher) == 1
 

@@ -8,11 +8,11 @@ import { count, hours, percent, table } from "../tables.js";
 const PHASES = ["plan", "act", "reflect"];
 
 export async function myWeek(ctx) {
-  const day = ctx.params.as_of || new Date().toLocaleDateString("en-CA"); // YYYY-MM-DD, local
-  const [caseload, week] = await Promise.all([
-    getJson(`/coaches/${ctx.person}/caseload`, { week_of: day }),
-    getJson(`/coaches/${ctx.person}/time/weeks/${day}`),
-  ]);
+  // Without as_of, this week is the district's (its time zone, as the server counts days),
+  // not the browser's: on a Sunday evening in the district, a browser on UTC is in Monday.
+  const caseload = await getJson(`/coaches/${ctx.person}/caseload`,
+    ctx.params.as_of ? { week_of: ctx.params.as_of } : {});
+  const week = await getJson(`/coaches/${ctx.person}/time/weeks/${caseload.week_start}`);
   const colours = coloursFor(ctx.categories);
   const names = Object.fromEntries(ctx.categories.map((c) => [c.category_id, c.label]));
   const used = ctx.categories.filter((c) => week.days.some(
