@@ -235,16 +235,16 @@ class CoachWeek(Answer):
 
 
 class ReportRow(Schema):
-    """One cell of a report: its ``level`` (district, region, school, coach, coach_school,
-    month, or a flag) and ``key`` (the id it is about), the names of what it is about
-    (null where reporting was not told one, or the person was forgotten), then the view's
-    own columns."""
+    """One cell of a report: what it is about, the names of what it is about (null where
+    reporting was not told one, or the person was forgotten), then the view's own
+    columns."""
 
     class Meta:
         unknown = INCLUDE  # the view's own columns
 
-    level = fields.String()
-    key = fields.String()
+    level = fields.String(metadata={
+        "description": "district, region, school, coach, coach_school, month, or a flag"})
+    key = fields.String(metadata={"description": "the id of what the row is about"})
     name = fields.String(allow_none=True, metadata={
         "description": "the region's, school's or coach's name (a flag's: its coach's)"})
     school_name = fields.String(allow_none=True)

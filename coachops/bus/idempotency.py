@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS processed_events (
+    -- one row per source and position: a redelivered or republished event has the same
     source text NOT NULL,
     position bigint NOT NULL,
     event_id uuid NOT NULL,

@@ -22,6 +22,7 @@ from coachops.bus.consumer import (
     raise_failures,
 )
 from coachops.contracts import Envelope, encode
+from tests.support.settles import Settles
 
 SEEN: list[str] = []
 
@@ -61,17 +62,6 @@ class Message:
         self.headers: dict[str, str] = {}
         self.delivery_info = {"exchange": "agreements.events", "routing_key": "RegionDefined"}
         self.content_type, self.content_encoding = "application/json", "utf-8"
-
-
-class Settles:
-    def __init__(self) -> None:
-        self.done: list[str] = []
-
-    def ack_message(self, message: object) -> None:
-        self.done.append("acked")
-
-    def requeue_message(self, message: object) -> None:
-        self.done.append("requeued")
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from coachops.bus.tolerant import TolerantReplyListener
 from coachops.bus.topology import dead_letter_queue
 from coachops.rpc import RpcConsumer, RpcProxy, rpc
 from tests.support.settings import configure
+from tests.support.settles import Settles
 
 
 class Quorate:
@@ -77,26 +78,13 @@ def test_a_queue_that_dies_with_its_consumer_stays_classic(
         assert typed(queue).queue_arguments in ({"x-expires": 1}, None, {}), queue
 
 
-class Requeues:
-    """Where the handler acknowledges or requeues (nameko's queue consumer, in a worker)."""
-
-    def __init__(self) -> None:
-        self.done: list[str] = []
-
-    def ack_message(self, message: object) -> None:
-        self.done.append("acked")
-
-    def requeue_message(self, message: object) -> None:
-        self.done.append("requeued")
-
-
 @pytest.mark.parametrize("refusal", [MessageNacked(), OperationalError("nacked")])
 def test_a_park_the_cluster_does_not_confirm_is_requeued(monkeypatch: pytest.MonkeyPatch,
                                                          refusal: Exception) -> None:
     """Losing a node, a quorum queue elects a new leader; meanwhile a publish is nacked."""
     container = ServiceContainer(Quorate, {"AMQP_URI": "memory://"})  # held: weakly referred
     handler = get_extension(container, IntegrationEventHandler)
-    queue = Requeues()
+    queue = Settles()
     monkeypatch.setattr(handler, "queue_consumer", queue)
     monkeypatch.setattr("coachops.bus.consumer.REQUEUE_PAUSE_SECONDS", 0)
 
