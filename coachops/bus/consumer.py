@@ -128,10 +128,10 @@ class IntegrationEventHandler(EventHandler):
         if not events:
             self.park_or_requeue(message, refused, whole=not isinstance(body, list))
             return
-        if refused and self.park_or_requeue(message, refused, settle=False) == "requeued":
-            return
+        # The unreadable ones are parked with the handler's failures, once the worker is
+        # done: a message requeued meanwhile would have them parked twice.
         handle_result = partial(self.handle_result, message, time.perf_counter(), events,
-                                bodies)
+                                bodies, refused)
         try:
             self.container.spawn_worker(
                 self, (events,), {},
@@ -142,8 +142,8 @@ class IntegrationEventHandler(EventHandler):
             self.queue_consumer.requeue_message(message)
 
     def handle_result(self, message: Message, started: float, events: list[Envelope],
-                      bodies: list[Any], worker_ctx: Any, result: Any = None,
-                      exc_info: Any = None) -> tuple[Any, Any]:
+                      bodies: list[Any], refused: list[tuple[Any, str]], worker_ctx: Any,
+                      result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
         metrics.HANDLER_SECONDS.labels(self.consumer_name).observe(time.perf_counter() - started)
         error = None if exc_info is None else exc_info[1]
         if isinstance(error, TRANSIENT):
@@ -155,7 +155,8 @@ class IntegrationEventHandler(EventHandler):
         failures = (error.failures if isinstance(error, Unhandled)
                     else dict.fromkeys(range(len(events)), error) if error is not None
                     else {})
-        failed = [(bodies[i], f"handler failed: {failure!r}") for i, failure in failures.items()]
+        failed = [*refused, *((bodies[i], f"handler failed: {failure!r}")
+                              for i, failure in failures.items())]
         whole = not isinstance(message.payload, list)  # the message is the one event
         if failed and self.park_or_requeue(message, failed, whole=whole) == "requeued":
             self._count(events, "requeued")
@@ -170,7 +171,7 @@ class IntegrationEventHandler(EventHandler):
         return result, exc_info
 
     def park_or_requeue(self, message: Message, parked: list[tuple[Any, str]],
-                        whole: bool = False, settle: bool = True) -> str:
+                        whole: bool = False) -> str:
         """Park each ``(event body, reason)`` (``whole``: the message is the one event, parked
         as it came) and acknowledge the message; requeue it instead when the database that
         remembers parked events, or the broker, is out (parked later, not lost)."""
@@ -183,8 +184,7 @@ class IntegrationEventHandler(EventHandler):
             time.sleep(REQUEUE_PAUSE_SECONDS)  # green under eventlet: pauses this worker
             self.queue_consumer.requeue_message(message)
             return "requeued"
-        if settle:
-            self.queue_consumer.ack_message(message)
+        self.queue_consumer.ack_message(message)
         return "failed"
 
     def _count(self, events: list[Envelope], outcome: str) -> None:
@@ -236,16 +236,16 @@ def one_at_a_time(handle: Handler) -> ListHandler:
         if isinstance(events, Envelope):  # called as written, with one
             handle(service, events)
             return
-        failures: dict[int, BaseException] = {}
-        for index, event in enumerate(events):
+        errors: list[BaseException | None] = []
+        for event in events:
             try:
                 handle(service, event)
+                errors.append(None)
             except TRANSIENT:
                 raise
             except Exception as error:
-                failures[index] = error
-        if failures:
-            raise Unhandled(failures)
+                errors.append(error)
+        raise_failures(errors)
 
     return handle_each
 

@@ -136,6 +136,15 @@ def test_an_outage_requeues_the_whole_message_and_parks_nothing(handled: Any) ->
     assert (parked, done) == ([], ["requeued"])
 
 
+def test_an_unreadable_event_is_parked_once_when_its_message_is_requeued(handled: Any) -> None:
+    """Parked after the worker: a requeued message would otherwise park it at each delivery."""
+    unreadable = {**region("west"), "version": "one"}
+    seen, parked, done = handled("one", [unreadable, region("outage")])
+    assert (seen, parked, done) == ([], [], ["requeued"])
+    seen, parked, done = handled("one", [unreadable, region("north")])
+    assert seen == ["north"] and [kind for kind, _, _ in parked] == ["event"]
+
+
 def test_one_event_alone_is_parked_as_it_came(handled: Any) -> None:
     poison = region("poison")
     seen, parked, done = handled("one", poison)
