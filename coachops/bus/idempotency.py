@@ -90,8 +90,9 @@ def apply_all_once(
         return outcomes
 
 
-class _Waiting:
-    """An event handed to the writer, and where its worker waits for the outcome."""
+class Handed:
+    """An event handed to the writer, where its worker waits for the outcome, and the
+    outcome: applied (False: it already was), or what applying it alone raised."""
 
     def __init__(self, event: Envelope) -> None:
         self.event = event
@@ -109,11 +110,12 @@ class BatchWriter:
 
     A transaction per event pays a commit and the projection's lock for each; here each
     worker waits while the writer applies everything waiting (up to ``limit``) in one
-    transaction, and returns only once its event is committed, so its message is
+    transaction, and returns only once its events are committed, so its message is
     acknowledged after the commit as before. If a batch fails, its events are applied
-    again one by one: a poison event fails alone, in its own worker, and the others
-    commit. Only ``threading`` primitives, looked up when the writer is made (after
-    nameko's ``eventlet.monkey_patch()``), so waiting yields to other green threads.
+    again one by one: a poison event fails alone (its ``Handed.error``, which its
+    worker parks) and the others commit. Only ``threading`` primitives, looked up when
+    the writer is made (after nameko's ``eventlet.monkey_patch()``), so waiting yields
+    to other green threads.
     """
 
     def __init__(
@@ -131,7 +133,7 @@ class BatchWriter:
         self.observe = observe  # told each batch's size
         self.batches = 0  # transactions of whole batches committed
         self.fallbacks = 0  # batches applied again one by one
-        self._queue: deque[_Waiting] = deque()
+        self._queue: deque[Handed] = deque()
         self._changed = threading.Condition()
         self._stopping = False
 
@@ -139,28 +141,16 @@ class BatchWriter:
     def waiting(self) -> int:
         return len(self._queue)
 
-    def apply(self, event: Envelope) -> bool:
-        """Called by a worker: ``event`` applied and committed (False: it already was).
-        Raises what applying it alone raised."""
-        waiting = _Waiting(event)
-        with self._changed:
-            self._queue.append(waiting)
-            self._changed.notify()
-        waiting.done.wait()
-        if waiting.error is not None:
-            raise waiting.error
-        return waiting.applied
-
-    def apply_all(self, events: Sequence[Envelope]) -> list[Exception | None]:
+    def apply_all(self, events: Sequence[Envelope]) -> list[Handed]:
         """Called by a worker: ``events`` applied and committed (perhaps in several
-        batches, with other workers' events); what applying each alone raised, or None."""
-        waiting = [_Waiting(event) for event in events]
+        batches, with other workers' events); each one's outcome."""
+        handed = [Handed(event) for event in events]
         with self._changed:
-            self._queue.extend(waiting)
+            self._queue.extend(handed)
             self._changed.notify()
-        for each in waiting:
+        for each in handed:
             each.done.wait()
-        return [each.error for each in waiting]
+        return handed
 
     def run(self) -> None:
         """The writer's loop (one green thread per process), until ``stop`` and nothing
@@ -186,7 +176,7 @@ class BatchWriter:
             self._write(batch)
         return len(batch)
 
-    def _write(self, batch: list[_Waiting]) -> None:
+    def _write(self, batch: list[Handed]) -> None:
         try:
             outcomes = apply_all_once(self.database, [w.event for w in batch],
                                       self.project_all)

@@ -66,7 +66,7 @@ class Writer(DependencyProvider):
         def write(events: list[Envelope]) -> None:
             """Apply a message's events (with those of other workers): raises an outage
             (the message is requeued) or ``Unhandled`` for the events that failed alone."""
-            raise_failures(writer.apply_all(events))
+            raise_failures([each.error for each in writer.apply_all(events)])
 
         return write
 

@@ -78,7 +78,10 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         try:
-            self.outcome = self.writer.apply(self.event)
+            [handed] = self.writer.apply_all([self.event])
+            if handed.error is not None:
+                raise handed.error
+            self.outcome = handed.applied
         except Exception as error:
             self.error = error
 
