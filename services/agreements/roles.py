@@ -86,11 +86,9 @@ class RosterIndex(FromTheLog):
         on: Any = getattr(event, "effective_on", None)  # a date on every event below that uses it
         place = event.originator_id
         if isinstance(event, (School.CoachAssigned, School.CoachUnassigned)):
-            self.coach_at[event.coach_id].setdefault(place, History()).set(
-                on, isinstance(event, School.CoachAssigned))
+            self.coach_at[event.person].setdefault(place, History()).set(on, event.JOINS)
         elif isinstance(event, (School.TeacherAssigned, School.TeacherLeft)):
-            self.teacher_at[event.teacher_id].setdefault(place, History()).set(
-                on, isinstance(event, School.TeacherAssigned))
+            self.teacher_at[event.person].setdefault(place, History()).set(on, event.JOINS)
         elif isinstance(event, School.PrincipalChanged):
             self.principal_of[place].set(on, event.principal_id)
             self.principal_places[event.principal_id].add(place)
@@ -98,9 +96,9 @@ class RosterIndex(FromTheLog):
             self.representative_of[place].set(on, event.representative_id)
             self.representative_places[event.representative_id].add(place)
         elif isinstance(event, (District.LeaderAppointed, District.LeaderLeft)):
-            self.leader[event.leader_id].set(on, isinstance(event, District.LeaderAppointed))
+            self.leader[event.person].set(on, event.JOINS)
         elif isinstance(event, (District.ItAdminAppointed, District.ItAdminLeft)):
-            self.it_admin[event.person_id].set(on, isinstance(event, District.ItAdminAppointed))
+            self.it_admin[event.person].set(on, event.JOINS)
         elif isinstance(event, Person.Forgotten):
             self.forgotten.add(place)
 

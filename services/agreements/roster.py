@@ -14,8 +14,9 @@ administrators, who belong to no school. ``Person`` holds the names, which never
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -38,6 +39,49 @@ def region_id(code: str) -> UUID:
 DISTRICT_ID = uuid5(ROSTER_NAMESPACE, "district")
 
 
+class PostChanged(Aggregate.Event):
+    """Someone takes up (``JOINS``) or leaves one of an aggregate's posts, from a date.
+
+    ``POST`` names the aggregate's ``Assignments`` of it and ``WHO`` the field naming the
+    person, as each event has been stored since it was first written (``coach_id``,
+    ``leader_id``...); the aggregate's class gives each its stored name
+    (``School.CoachAssigned``).
+    """
+
+    POST: ClassVar[str]
+    WHO: ClassVar[str]
+    JOINS: ClassVar[bool]
+    effective_on: date
+
+    @property
+    def person(self) -> UUID:
+        person: UUID = getattr(self, self.WHO)
+        return person
+
+    def apply(self, aggregate: Any) -> None:
+        post: Assignments[UUID] = getattr(aggregate, self.POST)
+        post.change(self.person, self.effective_on, self.JOINS)
+
+
+def post_events(post: str, who: str) -> tuple[type[PostChanged], type[PostChanged]]:
+    """A post's two events, someone joining it and someone leaving it, for an aggregate
+    to name: ``CoachAssigned, CoachUnassigned = post_events("coaches", "coach_id")``."""
+    fields = {"__module__": __name__, "__annotations__": {who: UUID}, "POST": post, "WHO": who}
+    return (type("Joins", (PostChanged,), {**fields, "JOINS": True}),
+            type("Leaves", (PostChanged,), {**fields, "JOINS": False}))
+
+
+class Staffed:
+    """An aggregate with posts (``post_events``): who joins or leaves them, from a date."""
+
+    trigger_event: Callable[..., None]  # the aggregate's, which it is mixed into
+
+    def change_post(self, event: type[PostChanged], person_id: UUID,
+                    effective_on: date) -> None:
+        """``event``: one of this aggregate's own (``School.CoachAssigned``)."""
+        self.trigger_event(event, **{event.WHO: person_id}, effective_on=effective_on)
+
+
 class Region(Aggregate):
     """A Collaborative Learning Team: a group of schools with a CLT representative."""
 
@@ -58,10 +102,12 @@ class Region(Aggregate):
         self.representative.set(effective_on, representative_id)
 
 
-class School(Aggregate):
+class School(Staffed, Aggregate):
     """A school, with everything about it that changes with time."""
 
     create_id = staticmethod(roster_id)
+    CoachAssigned, CoachUnassigned = post_events("coaches", "coach_id")
+    TeacherAssigned, TeacherLeft = post_events("teachers", "teacher_id")
 
     @event("Defined")
     def __init__(self, sourced_id: str, label: str, modified_at: str | None = None) -> None:
@@ -95,22 +141,6 @@ class School(Aggregate):
         self.principal.set(effective_on, principal_id)
         self.principal_named.set(effective_on, named)
 
-    @event("CoachAssigned")
-    def assign_coach(self, coach_id: UUID, effective_on: date) -> None:
-        self.coaches.change(coach_id, effective_on, True)
-
-    @event("CoachUnassigned")
-    def unassign_coach(self, coach_id: UUID, effective_on: date) -> None:
-        self.coaches.change(coach_id, effective_on, False)
-
-    @event("TeacherAssigned")
-    def assign_teacher(self, teacher_id: UUID, effective_on: date) -> None:
-        self.teachers.change(teacher_id, effective_on, True)
-
-    @event("TeacherLeft")
-    def teacher_left(self, teacher_id: UUID, effective_on: date) -> None:
-        self.teachers.change(teacher_id, effective_on, False)
-
     # Questions the agreements ask -------------------------------------------------------
 
     def principal_on(self, day: date) -> UUID | None:
@@ -139,9 +169,13 @@ class School(Aggregate):
         return self.teachers.current()
 
 
-class District(Aggregate):
+class District(Staffed, Aggregate):
     """The district office: who leads coaching district-wide and who runs the platform
-    (district IT), from which date. One per store (a platform serves one district)."""
+    (district IT), from which date. One per store (a platform serves one district). Its
+    posts are asked directly: ``district.leaders.on(person_id, day)``."""
+
+    LeaderAppointed, LeaderLeft = post_events("leaders", "leader_id")
+    ItAdminAppointed, ItAdminLeft = post_events("it_admins", "person_id")
 
     @staticmethod
     def create_id() -> UUID:
@@ -151,37 +185,6 @@ class District(Aggregate):
     def __init__(self) -> None:
         self.leaders: Assignments[UUID] = Assignments()
         self.it_admins: Assignments[UUID] = Assignments()
-
-    @event("LeaderAppointed")
-    def appoint_leader(self, leader_id: UUID, effective_on: date) -> None:
-        self.leaders.change(leader_id, effective_on, True)
-
-    @event("LeaderLeft")
-    def leader_left(self, leader_id: UUID, effective_on: date) -> None:
-        self.leaders.change(leader_id, effective_on, False)
-
-    def leader_on(self, leader_id: UUID, day: date) -> bool:
-        return self.leaders.on(leader_id, day)
-
-    def leaders_on(self, day: date) -> list[UUID]:
-        return self.leaders.everyone_on(day)
-
-    def current_leaders(self) -> set[UUID]:
-        return self.leaders.current()
-
-    @event("ItAdminAppointed")
-    def appoint_it_admin(self, person_id: UUID, effective_on: date) -> None:
-        self.it_admins.change(person_id, effective_on, True)
-
-    @event("ItAdminLeft")
-    def it_admin_left(self, person_id: UUID, effective_on: date) -> None:
-        self.it_admins.change(person_id, effective_on, False)
-
-    def it_admin_on(self, person_id: UUID, day: date) -> bool:
-        return self.it_admins.on(person_id, day)
-
-    def current_it_admins(self) -> set[UUID]:
-        return self.it_admins.current()
 
 
 class Person(Aggregate):

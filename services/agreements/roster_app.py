@@ -245,9 +245,9 @@ class RosterApplication(ServiceApplication):
 
         def decide(unit: UnitOfWork) -> bool:
             district = unit.find(District.create_id(), District) or District()
-            if district.it_admin_on(person_id, effective_on):
+            if district.it_admins.on(person_id, effective_on):
                 return False
-            district.appoint_it_admin(person_id, effective_on)
+            district.change_post(District.ItAdminAppointed, person_id, effective_on)
             unit.add(district)
             return True
 

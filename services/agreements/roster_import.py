@@ -29,6 +29,7 @@ from eventsourcing.domain import Aggregate
 from services.agreements.roster import (
     District,
     Person,
+    PostChanged,
     Region,
     School,
     region_id,
@@ -189,10 +190,10 @@ def plan(roster: Roster, load: Loader, effective_on: date,
             listed_district[fact.kind].add(person_id)
             if district is None:
                 district = changes.touch(District())
-            if fact.kind == "district_leader" and not district.leader_on(person_id, on):
-                changes.touch(district).appoint_leader(person_id, on)
-            if fact.kind == "it_admin" and not district.it_admin_on(person_id, on):
-                changes.touch(district).appoint_it_admin(person_id, on)
+            if fact.kind == "district_leader" and not district.leaders.on(person_id, on):
+                changes.touch(district).change_post(District.LeaderAppointed, person_id, on)
+            if fact.kind == "it_admin" and not district.it_admins.on(person_id, on):
+                changes.touch(district).change_post(District.ItAdminAppointed, person_id, on)
             continue
         found = school_of(fact.school)
         if found is None:  # a delta orgs.csv leaves it out, and it is not stored
@@ -213,7 +214,7 @@ def plan(roster: Roster, load: Loader, effective_on: date,
             coach = roster_id(fact.value)
             listed.setdefault(fact.school, set()).add(coach)
             if not school.coach_assigned_on(coach, on):
-                changes.touch(school).assign_coach(coach, on)
+                changes.touch(school).change_post(School.CoachAssigned, coach, on)
     if unknown.found:
         raise unknown.reject()
 
@@ -221,14 +222,14 @@ def plan(roster: Roster, load: Loader, effective_on: date,
         # The district's own file, when sent, says every coach: those it leaves out leave.
         for sourced_id, school in schools.items():
             for coach in school.currently_assigned_coaches() - listed[sourced_id]:
-                changes.touch(school).unassign_coach(coach, effective_on)
+                changes.touch(school).change_post(School.CoachUnassigned, coach, effective_on)
     if district is not None and "assignments" in roster.given:
         # Only people users.csv names: the others are not this export's to end.
         named = {roster_id(u) for u in roster.named["users"]}
-        for leader in district.current_leaders() & named - listed_district["district_leader"]:
-            changes.touch(district).leader_left(leader, effective_on)
-        for admin in district.current_it_admins() & named - listed_district["it_admin"]:
-            changes.touch(district).it_admin_left(admin, effective_on)
+        for leader in district.leaders.current() & named - listed_district["district_leader"]:
+            changes.touch(district).change_post(District.LeaderLeft, leader, effective_on)
+        for admin in district.it_admins.current() & named - listed_district["it_admin"]:
+            changes.touch(district).change_post(District.ItAdminLeft, admin, effective_on)
 
     if roster.delta("users"):
         _teachers_of_delta(roster, coaches, school_of, stored_school, teaching_at, changes,
@@ -327,10 +328,10 @@ def _teachers_of_bulk(roster: Roster, coaches: set[str], schools: dict[str, Scho
                 continue  # the district, or another org that is not a school
             teaching.setdefault(org, set()).add(teacher)
             if teacher not in present.setdefault(org, school.current_teachers()):
-                changes.touch(school).assign_teacher(teacher, effective_on)
+                changes.touch(school).change_post(School.TeacherAssigned, teacher, effective_on)
     for sourced_id, school in schools.items():
         for teacher in present[sourced_id] - teaching[sourced_id]:
-            changes.touch(school).teacher_left(teacher, effective_on)
+            changes.touch(school).change_post(School.TeacherLeft, teacher, effective_on)
 
 
 def _teachers_of_delta(roster: Roster, coaches: set[str],
@@ -365,9 +366,9 @@ def _teachers_of_delta(roster: Roster, coaches: set[str],
         for org, school in sorted(places.items()):
             here = teacher in school.current_teachers()
             if org in now and not here:
-                changes.touch(school).assign_teacher(teacher, effective_on)
+                changes.touch(school).change_post(School.TeacherAssigned, teacher, effective_on)
             elif org not in now and here:
-                changes.touch(school).teacher_left(teacher, effective_on)
+                changes.touch(school).change_post(School.TeacherLeft, teacher, effective_on)
 
 
 def _principals(roster: Roster, school_of: Callable[[str], School | None], changes: Plan,
@@ -446,12 +447,10 @@ def changes(found: Plan, load: Loader) -> dict[str, Any]:
                 schools_added.append(event.sourced_id)
             elif isinstance(event, Region.Defined):
                 regions_added.append(event.code)
-            elif isinstance(event, (School.CoachAssigned, School.TeacherAssigned,
-                                    School.PrincipalChanged, District.LeaderAppointed,
-                                    District.ItAdminAppointed)):
+            elif isinstance(event, School.PrincipalChanged) or (
+                    isinstance(event, PostChanged) and event.JOINS):
                 joined.setdefault(_person_of(event), []).append(place)
-            elif isinstance(event, (School.CoachUnassigned, School.TeacherLeft,
-                                    District.LeaderLeft, District.ItAdminLeft)):
+            elif isinstance(event, PostChanged):
                 left.setdefault(_person_of(event), []).append(place)
 
     for person_id, place in found.replaced:

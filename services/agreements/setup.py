@@ -63,10 +63,10 @@ def _coach(unit: UnitOfWork, fact: Fact, directory: Directory,
            teaching_at: set[UUID]) -> dict[str, Any]:
     person, school = _person(unit, fact), _school(unit, fact)
     changed = _unless_so(unit, school, school.coach_assigned_on(person.id, fact.on),
-                         lambda: school.assign_coach(person.id, fact.on))
+                         lambda: school.change_post(School.CoachAssigned, person.id, fact.on))
     for place in teaching_at:  # a coach teaches nowhere, as the import has it
         taught = school if place == school.id else unit.get(place, School)
-        taught.teacher_left(person.id, fact.on)
+        taught.change_post(School.TeacherLeft, person.id, fact.on)
         unit.add(taught)
         changed = True
     changed = _keep_role(unit, person, "coach") or changed
@@ -92,8 +92,8 @@ def _representative(unit: UnitOfWork, fact: Fact, directory: Directory) -> dict[
 def _leader(unit: UnitOfWork, fact: Fact, directory: Directory) -> dict[str, Any]:
     person = _person(unit, fact)
     district = unit.find(District.create_id(), District) or District()
-    changed = _unless_so(unit, district, district.leader_on(person.id, fact.on),
-                         lambda: district.appoint_leader(person.id, fact.on))
+    changed = _unless_so(unit, district, district.leaders.on(person.id, fact.on),
+                         lambda: district.change_post(District.LeaderAppointed, person.id, fact.on))
     changed = _keep_role(unit, person, "district_leader") or changed
     return _said(fact, changed, f"{_name(person)} leads coaching for the district")
 

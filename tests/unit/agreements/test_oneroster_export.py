@@ -297,8 +297,8 @@ def test_a_later_sis_export_does_not_undo_the_districts_own_configuration(
         assert isinstance(district, District) and isinstance(region, Region)
         return (school(app, "k-school-1").coach_assigned_on(roster_id("k-t-1-3"), on),
                 school(app, "k-school-1").region_on(on), school(app, "k-school-2").region_on(on),
-                region.representative.latest(), district.leader_on(roster_id("k-dadmin"), on),
-                district.it_admin_on(roster_id("k-t-2-2"), on))
+                region.representative.latest(), district.leaders.on(roster_id("k-dadmin"), on),
+                district.it_admins.on(roster_id("k-t-2-2"), on))
 
     before = configuration(DELTA_DAY)
     assert before == (True, region_id("north"), region_id("north"), roster_id("k-t-2-3"), True,

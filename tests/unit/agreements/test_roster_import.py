@@ -123,9 +123,9 @@ def test_district_leaders_are_appointed_and_leave_by_date(app: Agreements,
                                                           district: District) -> None:
     office = app.repository.get(roster.DISTRICT_ID)
     assert isinstance(office, roster.District)
-    assert office.leaders_on(START) == sorted(
+    assert office.leaders.everyone_on(START) == sorted(
         [roster_id("leader-0001"), roster_id("leader-0002")], key=str)
-    assert office.leaders_on(date(2026, 7, 31)) == []
+    assert office.leaders.everyone_on(date(2026, 7, 31)) == []
     person = app.repository.get(roster_id("leader-0001"))
     assert isinstance(person, Person) and person.role == "district_leader"
 
@@ -134,8 +134,8 @@ def test_district_leaders_are_appointed_and_leave_by_date(app: Agreements,
     assert app.import_roster(IT, district.files(), LATER) == {
         "District.LeaderLeft": 1, "District.LeaderAppointed": 1, "Person.Updated": 1}
     office = app.repository.get(roster.DISTRICT_ID)
-    assert office.leaders_on(START) == sorted(
+    assert office.leaders.everyone_on(START) == sorted(
         [roster_id("leader-0001"), roster_id("leader-0002")], key=str)
-    assert office.leaders_on(LATER) == sorted(
+    assert office.leaders.everyone_on(LATER) == sorted(
         [roster_id("leader-0001"), roster_id("principal-0003")], key=str)
     assert app.import_roster(IT, district.files(), LATER) == {}
