@@ -32,7 +32,7 @@ from nameko.constants import PERSISTENT
 
 from coachops import faults, logs, metrics, migrations
 from coachops.bus.topology import event_exchange
-from coachops.contracts import Envelope, Outgoing, encode
+from coachops.contracts import Envelope, Outgoing, wire
 from coachops.privacy.sealing import warm_keys
 from coachops.store import PostgresDatabase
 
@@ -126,7 +126,7 @@ def published_events(
         source, application, translate, notifications,
         _last_published_before(application, translate, start),
     )
-    return [encode(envelope) for envelope in envelopes]
+    return [wire.encode(envelope) for envelope in envelopes]
 
 
 def _last_published_before(
@@ -169,7 +169,7 @@ def as_messages(envelopes: Sequence[Envelope], requests: Mapping[int, str]) -> l
     for envelope in envelopes:
         groups.setdefault((envelope.event_type, requests.get(envelope.position)),
                           []).append(envelope)
-    return [Message(body=[encode(e) for e in listed], event_type=event_type,
+    return [Message(body=[wire.encode(e) for e in listed], event_type=event_type,
                     message_id=str(listed[0].event_id),
                     headers={logs.REQUEST_HEADER: request} if request else {})
             for (event_type, request), listed in groups.items()]

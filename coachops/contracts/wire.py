@@ -9,7 +9,8 @@ the canonical form, the one ``encode`` writes and the relay publishes; anything 
 marshmallow, whose verdict and reason stand. So ``decode`` accepts and refuses exactly
 what marshmallow does, and gives the same envelope
 (``tests/unit/test_contracts_wire.py`` holds the two to that, property by property,
-over every registered contract).
+over every registered contract). The relay's check of each payload it publishes
+(``encode``) is the same twin's, with the same fall-back.
 """
 
 from __future__ import annotations
@@ -208,6 +209,21 @@ def decode_fast(body: Any) -> Envelope:
         actor=Actor(id=actor.id, role=Role(actor.role)) if actor is not None else None,
         payload=payload,
     )
+
+
+def encode(event: Envelope) -> dict[str, Any]:
+    """``contract.encode``: the payload dumped by its schema, and checked by its msgspec
+    twin, which accepts only what the schema does; what the twin refuses, the schema
+    checks (and refuses with its reason)."""
+    return contract.encode(event, _valid)
+
+
+def _valid(schema: type[Schema], payload: dict[str, Any]) -> bool:
+    try:
+        msgspec.convert(payload, struct_of(schema))
+        return True
+    except msgspec.ValidationError:
+        return False
 
 
 def json_payload(event: Envelope) -> dict[str, Any]:

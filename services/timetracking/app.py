@@ -121,9 +121,7 @@ class TimeTracking(ServiceApplication):
             day = self._day(unit, coach_id, values.worked_on)
             day.record(actor, the_entry, values, self._categories(unit), today,
                        assignments=self._assignments(unit, coach_id))
-            location = EntryLocation(entry_id=the_entry, coach_id=coach_id,
-                                     worked_on=values.worked_on)
-            _remember(location, once)
+            location = _placed(the_entry, coach_id, values.worked_on, once)
             unit.add(day, location)  # the entry and its client id: one commit
             return Answer(the_entry)
 
@@ -272,8 +270,7 @@ class TimeTracking(ServiceApplication):
             recorded = day.confirm(actor, item_id, entry_id, self._categories(unit), today,
                                    changes)
             if recorded == entry_id:
-                location = EntryLocation(entry_id=entry_id, coach_id=coach_id, worked_on=on)
-                _remember(location, once)
+                location = _placed(entry_id, coach_id, on, once)
                 unit.add(day, location)  # the entry and its client id: one commit
             return Answer(recorded)
 
@@ -343,6 +340,14 @@ def _applied_before(location: EntryLocation, coach_id: UUID, once: Once | None) 
     if once is None or location.coach_id != coach_id:
         return False
     return location.applied_before(once.client_id, once.command)
+
+
+def _placed(entry_id: UUID, coach_id: UUID, on: date, once: Once | None) -> EntryLocation:
+    """A new entry's location, with the app's command that placed it (one stored event)."""
+    if once is None:
+        return EntryLocation(entry_id=entry_id, coach_id=coach_id, worked_on=on)
+    return EntryLocation(entry_id=entry_id, coach_id=coach_id, worked_on=on,
+                         client_id=once.client_id, command=once.command)
 
 
 def _remember(location: EntryLocation, once: Once | None) -> None:

@@ -21,10 +21,17 @@ class EntryLocation(Aggregate):
         return entry_id
 
     @event("Placed")
-    def __init__(self, entry_id: UUID, coach_id: UUID, worked_on: date) -> None:
+    def __init__(self, entry_id: UUID, coach_id: UUID, worked_on: date,
+                 client_id: UUID | None = None, command: str | None = None) -> None:
+        """``client_id``, ``command``: the app's command that placed it, in this event
+        rather than one of its own (entries placed before it was kept have neither, and
+        a ``ClientCommandApplied`` after)."""
         self.coach_id = coach_id
         self.worked_on = worked_on
-        self.applied: dict[UUID, str] = {}  # client id -> command, of those sent from apps
+        # client id -> command, of those sent from apps
+        self.applied: dict[UUID, str] = {}
+        if client_id is not None and command is not None:
+            self.applied[client_id] = command
 
     @event("Moved")
     def move(self, worked_on: date) -> None:

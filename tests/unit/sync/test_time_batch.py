@@ -151,8 +151,9 @@ def test_a_batch_that_meets_another_workers_write_is_decided_again_from_the_stor
     monday = app.repository.get(day_id(COACH, MONDAY))
     assert sorted(e.values.minutes for e in monday.live()) == [30, 60, 60]
     # the other device's entry, the batch's one save (refused), then the batch again (the
-    # day stored by then)
-    assert inserts(app) == [3, 7, 6]
+    # day stored by then): two events an entry, its location (with the app's client id)
+    # and its record on the day
+    assert inserts(app) == [3, 5, 4]
 
 
 class Note(Aggregate):

@@ -5,9 +5,10 @@ persistence, no infrastructure."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from coachops.errors import Conflict, Forbidden, Invalid
 from coachops.identity import Actor, Role
@@ -126,6 +127,39 @@ def test_the_location_remembers_its_client_ids_on_replay() -> None:
     assert replayed.applied == {client_id: "void_time_entry"}
     assert replayed.applied_before(client_id, "void_time_entry")
     assert not replayed.applied_before(uuid.uuid4(), "void_time_entry")
+
+
+def test_an_entry_from_an_app_is_placed_with_its_client_id_in_one_event(
+        app: TimeTracking) -> None:
+    client_id = uuid.uuid4()
+    sent = Once(client_id, COACH, "record_time_entry")
+    entry_id = app.record_entry(AS_COACH, COACH, values(), TODAY, once=sent).result
+    assert day_events(app, entry_id) == ["Placed"]
+    location = app.repository.get(entry_id)
+    assert isinstance(location, EntryLocation)
+    assert location.applied_before(client_id, "record_time_entry")
+
+
+def test_a_location_placed_before_client_ids_were_placed_with_it_reads_as_it_did(
+        app: TimeTracking) -> None:
+    """A Placed event stored without a client id, and the ClientCommandApplied after it."""
+    entry_id, client_id = uuid.uuid4(), uuid.uuid4()
+    stored = [StoredEvent(originator_id=entry_id, originator_version=version,
+                          topic=f"services.timetracking.domain:EntryLocation.{name}",
+                          state=app.mapper.transcoder.encode(
+                              {"timestamp": datetime.now(UTC), **state}))
+              for version, name, state in [
+                  (1, "Placed", {"originator_topic":
+                                 "services.timetracking.domain:EntryLocation",
+                                 "entry_id": entry_id, "coach_id": COACH,
+                                 "worked_on": MONDAY}),
+                  (2, "ClientCommandApplied", {"client_id": client_id,
+                                               "command": "record_time_entry"})]]
+    app.recorder.insert_events(stored)
+    location = app.repository.get(entry_id)
+    assert isinstance(location, EntryLocation)
+    assert (location.coach_id, location.worked_on) == (COACH, MONDAY)
+    assert location.applied == {client_id: "record_time_entry"}
 
 
 def test_one_client_id_given_to_two_commands_is_a_conflict(app: TimeTracking) -> None:
