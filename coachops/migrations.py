@@ -28,6 +28,7 @@ import importlib
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg2
 from psycopg2.extensions import cursor as Cursor
@@ -118,6 +119,13 @@ def register(owner: str, *steps: tuple[str, Step]) -> Migrations:
     return migrations
 
 
+def _one(cursor: Cursor) -> Any:
+    """The first column of the one row a statement such as ``SELECT count(*)`` returns."""
+    row = cursor.fetchone()
+    assert row is not None, "a statement of one row returned none"
+    return row[0]
+
+
 def recorded(cursor: Cursor, owner: str) -> int:
     cursor.execute(
         "SELECT coalesce(max(version), 0) FROM schema_migrations WHERE owner = %s", (owner,)
@@ -137,7 +145,7 @@ def apply(cursor: Cursor, *owners: Migrations) -> list[tuple[str, int]]:
         at = recorded(cursor, migrations.owner)
         if at > migrations.version:
             cursor.execute("SELECT current_database()")
-            database = cursor.fetchone()[0]  # type: ignore[index]
+            database = _one(cursor)
             raise SchemaTooNew(
                 f"database {database}: {migrations.owner} schema is at version {at}, newer"
                 f" than this code's {migrations.version}; run the release that upgraded it"
@@ -182,7 +190,7 @@ def upgrade_recorded(database_url: str) -> list[tuple[str, int]]:
         with conn, conn.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (LOCK,))
             cursor.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
-            if not cursor.fetchone()[0]:  # type: ignore[index]
+            if not _one(cursor):
                 raise CoachopsError(
                     "no schema_migrations table: start the services once, they make it"
                 )
@@ -202,7 +210,7 @@ def status(database_url: str, known: Iterable[Migrations] | None = None) -> list
     try:
         with conn, conn.cursor() as cursor:
             cursor.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
-            if not cursor.fetchone()[0]:  # type: ignore[index]
+            if not _one(cursor):
                 return ["no schema_migrations table: no release with migrations has started here"]
             cursor.execute(
                 "SELECT owner, version, name, applied_at, checksum FROM schema_migrations"
@@ -211,7 +219,7 @@ def status(database_url: str, known: Iterable[Migrations] | None = None) -> list
             rows = cursor.fetchall()
             cursor.execute("SELECT to_regclass('read_model_schema') IS NOT NULL")
             read_models = None
-            if cursor.fetchone()[0]:  # type: ignore[index]
+            if _one(cursor):
                 cursor.execute("SELECT version FROM read_model_schema")
                 row = cursor.fetchone()
                 read_models = row[0] if row else None

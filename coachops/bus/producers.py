@@ -106,7 +106,7 @@ class KeptMethodProxy(MethodProxy):  # type: ignore[misc]  # nameko is untyped
     publisher_cls = KeptPublisher
 
 
-class KeptServiceProxy(ServiceProxy):  # type: ignore[misc]
+class KeptServiceProxy(ServiceProxy):  # type: ignore[misc]  # nameko is untyped
     def __getattr__(self, name: str) -> KeptMethodProxy:
         return KeptMethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener,
                                **self.options)

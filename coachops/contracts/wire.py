@@ -85,6 +85,7 @@ def _type_of(field: fields.Field[Any]) -> Any:
         base = Literal[choices] if choices is not None else str
         choices = None
     elif isinstance(field, fields.List):
+        # A type made at run time from the field: mypy takes no variable as a type.
         base = list[_type_of(field.inner)]  # type: ignore[misc]
     elif isinstance(field, fields.Nested) and isinstance(field.nested, type):
         base = struct_of(field.nested)

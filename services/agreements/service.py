@@ -96,9 +96,9 @@ class Background(DependencyProvider):
 
     def _app(self) -> Agreements:
         for dependency in self.container.dependencies:
-            if isinstance(dependency, EventSourcedApp) and dependency.application:
-                app: Agreements = dependency.application  # type: ignore[assignment]
-                return app
+            if (isinstance(dependency, EventSourcedApp)
+                    and isinstance(dependency.application, Agreements)):
+                return dependency.application
         raise LookupError("the agreements service has no application")
 
     def setup(self) -> None:
