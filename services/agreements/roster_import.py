@@ -491,10 +491,12 @@ def changes(found: Plan, load: Loader) -> dict[str, Any]:
 
 
 def _person_in(event: Any) -> UUID | None:
-    for name in ("coach_id", "teacher_id", "principal_id", "leader_id", "person_id"):
-        if hasattr(event, name):
-            person: UUID = getattr(event, name)
-            return person
+    """Whom a roster event places or takes out: a post's holder, or a school's principal."""
+    if isinstance(event, PostChanged):
+        return event.person
+    if isinstance(event, School.PrincipalChanged):
+        principal: UUID = event.principal_id
+        return principal
     return None
 
 

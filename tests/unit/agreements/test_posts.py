@@ -11,8 +11,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
+from services.agreements.app import Agreements
 from services.agreements.roster import District, PostChanged, School
-from tests.unit.agreements.helpers import app_with, small_district
 
 # Each post event as it has been stored: its topic's name and the field naming the person.
 STORED = [
@@ -32,9 +32,8 @@ POSTS = {"coach_id": "coaches", "teacher_id": "teachers", "leader_id": "leaders"
 @pytest.mark.parametrize(("event", "name", "who", "joins"), STORED,
                          ids=[name for _, name, _, _ in STORED])
 def test_a_post_event_stored_before_is_read_and_applied_as_it_was(
-        event: type[PostChanged], name: str, who: str, joins: bool) -> None:
+        app: Agreements, event: type[PostChanged], name: str, who: str, joins: bool) -> None:
     assert get_topic(event) == f"services.agreements.roster:{name}"
-    app = app_with(small_district())
     aggregate = School(sourced_id="school-x", label="X") if name.startswith("School") \
         else District()
     person, day = uuid4(), date(2026, 9, 1)
@@ -51,11 +50,10 @@ def test_a_post_event_stored_before_is_read_and_applied_as_it_was(
     assert type(read) is event and read.person == person and read.JOINS is joins
     read.mutate(aggregate)
     assert getattr(aggregate, POSTS[who]).on(person, day) is joins
-    app.close()
 
 
-def test_a_post_event_is_stored_with_the_fields_it_always_had() -> None:
-    app = app_with(small_district())  # its roster import appointed and assigned
+def test_a_post_event_is_stored_with_the_fields_it_always_had(app: Agreements) -> None:
+    # The fixture's roster import appointed and assigned.
     seen: set[str] = set()
     for notification in app.recorder.select_notifications(start=1, limit=1_000_000):
         kind = next((row for row in STORED if notification.topic.endswith(f":{row[1]}")),
@@ -66,4 +64,3 @@ def test_a_post_event_is_stored_with_the_fields_it_always_had() -> None:
             seen.add(kind[1])
     assert {"School.CoachAssigned", "School.TeacherAssigned",
             "District.LeaderAppointed"} <= seen
-    app.close()
