@@ -39,6 +39,10 @@ class Processes:
         self.secrets = home / "secrets"
         make_secrets.generate(self.secrets)  # as `make secrets` does
         (home / "sock").mkdir()
+        # What compose mounts at /etc/coachops, copied into ``home``: the postgres user
+        # may not be able to enter the checkout (a clone in a 0700 folder).
+        self.mounted = home / "etc-coachops"
+        shutil.copytree(ROOT / "deploy" / "postgres", self.mounted)
         config, _ = compose_config({**clean_env(), "SECRETS_DIR": str(self.secrets)})
         self.services = config["services"]
         self.ports = {name: FIRST_PORT + i for i, name in enumerate(HA)}
@@ -56,8 +60,7 @@ class Processes:
         env = {**base, **{k: str(v) for k, v in self.services[name]["environment"].items()}}
         for key, value in list(env.items()):
             if value.startswith("/etc/coachops/"):
-                env[key] = str(ROOT / "deploy" / "postgres" / value.removeprefix(
-                    "/etc/coachops/"))
+                env[key] = str(self.mounted / value.removeprefix("/etc/coachops/"))
         for other in HA:
             env = {k: v.replace(f"{other}:5432", f"127.0.0.1:{self.ports[other]}")
                    for k, v in env.items()}
@@ -65,7 +68,7 @@ class Processes:
             HOME=str(self.home), SECRETS=str(self.secrets), HA_BASE=str(self.home / name),
             PGPORT=str(self.ports[name]), HA_HOSTNAME="127.0.0.1", HA_NAME=name,
             PGPASSFILE=str(self.home / f"{name}.pgpass"),
-            INIT_SH=str(ROOT / "deploy" / "postgres" / "init.sh"),
+            INIT_SH=str(self.mounted / "init.sh"),
             PG_REGRESS_SOCK_DIR=str(self.home / "sock"), PGHOST=str(self.home / "sock"),
             PATH=f"{PG_BIN}:{base.get('PATH', '/usr/bin:/bin')}")
         return env
@@ -73,7 +76,7 @@ class Processes:
     def start(self, name: str) -> None:
         command = self.services[name]["command"]
         assert command[0] == "/etc/coachops/ha.sh"
-        script = ROOT / "deploy" / "postgres" / "ha.sh"
+        script = self.mounted / "ha.sh"
         (self.home / name).mkdir(exist_ok=True)
         if self.user:
             shutil.chown(self.home / name, self.user, self.user)
