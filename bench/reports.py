@@ -1,13 +1,22 @@
 """Report queries at 1 million and 10 million events, and the rebuild rate.
 
 Ten million events cannot be sent through the platform in a benchmark's time, so the
-read model is bulk-loaded: ``COPY`` into ``time_facts`` of one row per
+read model is loaded as a district's years would have left it: one ``time_facts`` row per
 ``TimeEntryRecorded`` a district would have sent (its 1,000 coaches, their schools and
-regions, three and a half school years, the district's categories), then the time rollups
-the trigger would have kept (``time_month``, ``time_day``) are made in one statement each.
-The figures are labelled "bulk-loaded". ``received_events`` and ``processed_events`` are not filled
-for those rows: no report reads them (only an "as of" report and a rebuild do; see
-bench/README.md).
+regions, three and a half school years, the district's categories).
+
+- The past school years are settled history: ``COPY`` with the rollup trigger off, the
+  rollups made in one statement each as the trigger would have kept them, and vacuumed,
+  as autovacuum would have left them long since.
+- This school year arrives as ingest brings it: in day order, a batch of facts to a
+  transaction, each stored by reporting's own statement (placed, and counted into the
+  rollups by their trigger) with a new read-model version, and nothing vacuumed after:
+  the rollup rows reports read most carry the dead rows that live ingest leaves, for
+  autovacuum to take (the benchmark turns it on, as PostgreSQL ships it).
+
+The figures are labelled "history bulk-loaded, this year as ingest". ``received_events``
+and ``processed_events`` are not filled for those rows: no report reads them (only an "as
+of" report and a rebuild do; see bench/README.md).
 
 The queries then go through the gateway, as a district leader's browser would, and the
 same view SQL is timed straight on PostgreSQL as the baseline.
@@ -33,8 +42,8 @@ import psycopg2
 from bench import probes
 from bench.load import CATEGORIES
 from coachops.store.database import one_transaction
+from services.reporting import periods, projections, rollups, schema
 from services.reporting import queries as report_queries
-from services.reporting import rollups, schema
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = {"coaching-cycle": "coaching", "co-planning": "coaching",
@@ -71,29 +80,51 @@ def count_facts(url: str) -> int:
         return int(cursor.fetchall()[0][0])
 
 
-class _Rows:
-    """A file-like stream of COPY text, made as PostgreSQL reads it (no 10M-row list)."""
+@dataclass(frozen=True)
+class Fact:
+    """One time fact as reporting stores it, before its placement."""
 
-    def __init__(self, count: int, where: list[Placement], seed: int) -> None:
+    entry_id: uuid.UUID
+    place: Placement
+    worked_on: date
+    minutes: int
+    category_id: str
+
+    @classmethod
+    def drawn(cls, rand: random.Random, where: list[Placement], day: date) -> Fact:
+        return cls(uuid.UUID(int=rand.getrandbits(128), version=4),
+                   where[rand.randrange(len(where))], day, 15 * (1 + rand.randrange(6)),
+                   CATEGORIES[rand.randrange(len(CATEGORIES))])
+
+
+def school_year_began(today: date) -> date:
+    month, day = periods.school_year_start()
+    began = date(today.year, month, day)
+    return began if began <= today else date(today.year - 1, month, day)
+
+
+class _Rows:
+    """A file-like stream of COPY text of facts on days before ``until``, made as
+    PostgreSQL reads it (no 10M-row list)."""
+
+    def __init__(self, count: int, where: list[Placement], seed: int, until: date) -> None:
         self.left = count
         self.where = where
         self.random = random.Random(seed)
         self.pending = ""
-        self.days = (date.today() - FIRST_DAY).days
+        self.days = (until - FIRST_DAY).days
 
     def _chunk(self) -> str:
         n = min(self.left, CHUNK_ROWS)
         self.left -= n
         rand, lines = self.random, []
         for _ in range(n):
-            p = self.where[rand.randrange(len(self.where))]
-            category = CATEGORIES[rand.randrange(len(CATEGORIES))]
-            kind = KINDS[category]
-            day = FIRST_DAY + timedelta(days=rand.randrange(self.days))
-            region = p.region_id or NULL
+            fact = Fact.drawn(rand, self.where, FIRST_DAY + timedelta(rand.randrange(self.days)))
+            kind = KINDS[fact.category_id]
+            region = fact.place.region_id or NULL
             aligned = "t" if kind == "coaching" and rand.random() < 0.4 else "f"
-            lines.append(f"{uuid.UUID(int=rand.getrandbits(128), version=4)}\t{p.coach_id}\t"
-                         f"{p.school_id}\t{day}\t{15 * (1 + rand.randrange(6))}\t{category}\t"
+            lines.append(f"{fact.entry_id}\t{fact.place.coach_id}\t{fact.place.school_id}\t"
+                         f"{fact.worked_on}\t{fact.minutes}\t{fact.category_id}\t"
                          f"{kind}\t\\N\t\\N\t{region}\t{aligned}\n")
         return "".join(lines)
 
@@ -108,13 +139,62 @@ class _Rows:
     readline = read
 
 
-def bulk_load(admin_url: str, count: int, where: list[Placement], seed: int,
-              progress: Callable[[str], None]) -> float:
-    """Add ``count`` time facts and remake the rollups; returns the seconds it took.
+def load(admin_url: str, url: str, count: int, where: list[Placement], seed: int,
+         batch: int, progress: Callable[[str], None]) -> float:
+    """Add ``count`` time facts, as many of them dated this school year as its share of
+    the days since ``FIRST_DAY``: the history bulk-loaded, this year as ingest brings it
+    (the module's docstring); returns the seconds it took."""
+    began = time.monotonic()
+    today = date.today()
+    this_year = school_year_began(today)
+    recent = round(count * ((today - this_year).days + 1) / ((today - FIRST_DAY).days + 1))
+    bulk_load(admin_url, count - recent, where, seed, this_year, progress)
+    progress(f"storing this school year's {recent:,} facts as ingest does,"
+             f" {batch} to a transaction ...")
+    as_ingest(url, recent, where, seed, this_year, today, batch)
+    return time.monotonic() - began
+
+
+def as_ingest(url: str, count: int, where: list[Placement], seed: int, first: date,
+              last: date, batch: int) -> None:
+    """``count`` facts dated ``first`` to ``last`` in day order, ``batch`` to a transaction,
+    each transaction as reporting's writer makes it: the facts stored placed by
+    ``projections.INSERT_TIMES`` (the rollup trigger counts them) and a new read-model
+    version. Not vacuumed after."""
+    rand = random.Random(seed + 1)
+    days = (last - first).days + 1
+    month, day = periods.school_year_start()
+    connection = psycopg2.connect(url)
+    try:
+        pending: list[Fact] = []
+        for n in range(days):
+            worked_on = first + timedelta(n)
+            pending += [Fact.drawn(rand, where, worked_on)
+                        for _ in range(count // days + (n < count % days))]
+            while len(pending) >= batch or (pending and n == days - 1):
+                stored, pending = pending[:batch], pending[batch:]
+                with connection, connection.cursor() as cursor:
+                    cursor.execute(projections.INSERT_TIMES, {
+                        "entry_id": [str(f.entry_id) for f in stored],
+                        "coach_id": [f.place.coach_id for f in stored],
+                        "school_id": [f.place.school_id for f in stored],
+                        "worked_on": [f.worked_on for f in stored],
+                        "minutes": [f.minutes for f in stored],
+                        "category_id": [f.category_id for f in stored],
+                        "category_kind": [KINDS[f.category_id] for f in stored],
+                        "cycle_id": [None] * len(stored), "focus_area_id": [None] * len(stored),
+                        "sm": month, "sd": day})
+                    schema.read_model_changed(cursor)
+    finally:
+        connection.close()
+
+
+def bulk_load(admin_url: str, count: int, where: list[Placement], seed: int, until: date,
+              progress: Callable[[str], None]) -> None:
+    """Add ``count`` time facts dated before ``until`` and remake the rollups, vacuumed.
     Runs as the database's superuser: the rollup trigger is off while COPY runs (one
     statement each remakes the rollups after, as the trigger would have kept them), and
     the indexes are rebuilt after rather than kept row by row."""
-    began = time.monotonic()
     connection = psycopg2.connect(admin_url)
     try:
         with connection, connection.cursor() as cursor:
@@ -122,8 +202,8 @@ def bulk_load(admin_url: str, count: int, where: list[Placement], seed: int,
             for index in ("time_facts_day", "time_facts_school_day", "time_facts_coach_day",
                           "time_month_covering", "time_day_covering"):
                 cursor.execute(f"DROP INDEX IF EXISTS {index}")
-            stream = _Rows(count, where, seed)
-            progress(f"bulk-loading {count:,} time facts with COPY ...")
+            stream = _Rows(count, where, seed, until)
+            progress(f"bulk-loading {count:,} time facts of past years with COPY ...")
             cursor.copy_expert(
                 "COPY time_facts (entry_id, coach_id, school_id, worked_on, minutes,"
                 " category_id, category_kind, cycle_id, focus_area_id, region_id, aligned)"
@@ -145,7 +225,19 @@ def bulk_load(admin_url: str, count: int, where: list[Placement], seed: int,
                 cursor.execute(f"VACUUM ANALYZE {table}")
     finally:
         connection.close()
-    return time.monotonic() - began
+
+
+def table_rows(url: str) -> dict[str, dict[str, int]]:
+    """Live and dead rows of the time facts and each rollup, the updates among them that
+    were HOT, and the times autovacuum visited, as PostgreSQL's statistics count them."""
+    with one_transaction(url) as cursor:
+        cursor.execute(
+            "SELECT relname, n_live_tup, n_dead_tup, n_tup_upd, n_tup_hot_upd,"
+            " autovacuum_count, autoanalyze_count FROM pg_stat_user_tables"
+            " WHERE relname = ANY(%s) ORDER BY relname", (["time_facts", *rollups.ROLLUPS],))
+        return {name: dict(zip(("live", "dead", "updated", "hot_updated", "autovacuums",
+                                "autoanalyzes"), counts, strict=True))
+                for name, *counts in cursor.fetchall()}
 
 
 @dataclass(frozen=True)
