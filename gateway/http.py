@@ -9,9 +9,11 @@ does not answer is a 503 with Retry-After.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+import socket
 import time
 from functools import cache, partial
 from typing import Any
@@ -202,6 +204,14 @@ class JsonProtocol(HttpOnlyProtocol):
     request line or a header over its limits, a malformed request) is answered in the
     API's JSON error form with the status that says why (414, 431, 400), not an empty
     body."""
+
+    def setup(self) -> None:
+        super().setup()
+        # eventlet writes an answer over 16 KiB as its head and then its body; with Nagle's
+        # algorithm the body's last segment waits for the client's delayed ACK (40 ms on
+        # Linux): a district's report took 48 ms where its SQL took 15.
+        with contextlib.suppress(OSError):  # not a TCP socket
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
 
     def _read_request_line(self) -> bytes:
         line: bytes = super()._read_request_line()

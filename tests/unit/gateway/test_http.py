@@ -52,3 +52,20 @@ def test_imports_and_batches_may_take_longer_than_other_routes(
     for route in (("POST", "/roster/import"), ("POST", "/sync"),
                   ("POST", "/coaches/<coach_id>/time-entries/import")):
         assert answer_seconds(*route) == LONG_ANSWER_SECONDS
+
+
+def test_each_connection_sends_without_waiting_on_nagle() -> None:
+    """An answer in two writes must not wait for the client's delayed ACK (bench/README,
+    "Reports at 10M events")."""
+    import socket
+
+    from gateway.http import JsonProtocol
+
+    with (socket.create_server(("127.0.0.1", 0)) as listener,
+          socket.create_connection(listener.getsockname())):
+        accepted, _ = listener.accept()
+        with accepted:
+            protocol = JsonProtocol.__new__(JsonProtocol)  # the server's per-connection part
+            protocol.request = accepted
+            protocol.setup()
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
