@@ -386,8 +386,8 @@ class Settings:
     gateway_address: str = setting("0.0.0.0:8000", address, "where the gateway listens")
     gateway_answer_seconds: float = setting(
         "30", POSITIVE, "how long the gateway waits for a service's answer before a 503")
-    gateway_roles_seconds: float = setting(
-        "5", number(0, above=False), "how long the gateway keeps a person's roles from the roster")
+    gateway_roles_seconds: float = setting("5", number(0, above=False), "how often the gateway"
+                                           " asks the roster whose roles changed (0: always)")
     gateway_rate_limit: float = setting(
         "50", POSITIVE, "requests a second from one sign-in, per gateway process")
     gateway_rate_burst: int = setting("100", COUNT, "requests one sign-in may send at once")

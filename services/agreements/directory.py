@@ -66,7 +66,7 @@ class Directory(FromTheLog):
         self.schools: dict[UUID, Place] = {}
         self.regions: dict[UUID, Place] = {}
 
-    def _apply(self, event: Any) -> None:
+    def _apply(self, event: Any, position: int) -> None:
         key = event.originator_id
         if isinstance(event, (School.Defined, School.Relabelled, Region.Defined,
                               Region.Relabelled)):

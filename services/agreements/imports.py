@@ -91,7 +91,7 @@ class OpenImports(FromTheLog):
         super().__init__(app)
         self.open: set[UUID] = set()
 
-    def _apply(self, event: Any) -> None:
+    def _apply(self, event: Any, position: int) -> None:
         if isinstance(event, RosterImport.Queued):
             self.open.add(event.originator_id)
         else:

@@ -11,6 +11,7 @@ nothing) before every question. So an answer is what the store holds when it is 
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -23,7 +24,7 @@ from eventsourcing.utils import get_topic
 
 from coachops.identity import Role
 from coachops.privacy.sealing import warm_keys
-from services.agreements.roster import District, History, Person, Region, School
+from services.agreements.roster import District, History, Person, PostChanged, Region, School
 
 EVENTS = (School.PrincipalChanged, School.CoachAssigned, School.CoachUnassigned,
           School.TeacherAssigned, School.TeacherLeft, Region.RepresentativeChanged,
@@ -39,8 +40,9 @@ def _on(histories: dict[UUID, History], day: date) -> set[UUID]:
 
 class FromTheLog:
     """What a class keeps in the process from this service's notification log: the events
-    of ``topics``, applied in the order they were stored (``_apply``), read from where it
-    last stopped before every question (``catch_up``)."""
+    of ``topics``, applied in the order they were stored (``_apply``, with the position of
+    each in the log), read from where it last stopped before every question
+    (``catch_up``)."""
 
     topics: ClassVar[list[str]]
 
@@ -56,12 +58,12 @@ class FromTheLog:
                     start=self.position + 1, limit=PAGE, topics=self.topics)
                 warm_keys(self.app.mapper, page)
                 for notification in page:
-                    self._apply(self.app.mapper.to_domain_event(notification))
+                    self._apply(self.app.mapper.to_domain_event(notification), notification.id)
                     self.position = notification.id
                 if len(page) < PAGE:
                     return
 
-    def _apply(self, event: Any) -> None:
+    def _apply(self, event: Any, position: int) -> None:
         raise NotImplementedError
 
 
@@ -81,8 +83,25 @@ class RosterIndex(FromTheLog):
         self.representative_of: dict[UUID, History] = defaultdict(History)
         self.representative_places: dict[UUID, set[UUID]] = defaultdict(set)
         self.forgotten: set[UUID] = set()
+        # Whose roles each event may change, with its position: for ``changed_since``. A
+        # new principal or representative changes the roles of everyone the place had.
+        self.changes: list[tuple[int, UUID]] = []
+        self.named_at: dict[UUID, set[UUID]] = defaultdict(set)  # place -> people named
 
-    def _apply(self, event: Any) -> None:
+    def _apply(self, event: Any, position: int) -> None:
+        self._record(event)
+        place = event.originator_id
+        if isinstance(event, (School.PrincipalChanged, Region.RepresentativeChanged)):
+            named = event.principal_id if isinstance(event, School.PrincipalChanged) \
+                else event.representative_id
+            if named is not None:
+                self.named_at[place].add(named)
+            people = self.named_at[place]
+        else:
+            people = {event.person if isinstance(event, PostChanged) else place}
+        self.changes += [(position, person) for person in people]
+
+    def _record(self, event: Any) -> None:
         on: Any = getattr(event, "effective_on", None)  # a date on every event below that uses it
         place = event.originator_id
         if isinstance(event, (School.CoachAssigned, School.CoachUnassigned)):
@@ -119,6 +138,16 @@ class RosterIndex(FromTheLog):
             Role.IT_ADMIN: bool(self.it_admin.get(person, History()).on(day)),
         }
         return [role for role, holds in held.items() if holds]
+
+    def changed_since(self, position: int | None) -> tuple[int, set[UUID]]:
+        """The people whose roles may have changed after ``position`` in the log (None:
+        nobody, for a caller that keeps nothing yet), and the position this answer is as of,
+        to ask from next: what the gateway keeps of them is out of date."""
+        self.catch_up()
+        if position is None:
+            return self.position, set()
+        first = bisect.bisect_right(self.changes, position, key=lambda change: change[0])
+        return self.position, {person for _, person in self.changes[first:]}
 
     def teacher_schools_on(self, person: UUID, day: date) -> set[UUID]:
         self.catch_up()

@@ -219,6 +219,9 @@ class RosterApplication(ServiceApplication):
     def roles_on(self, person_id: UUID, day: date) -> list[Role]:
         return self.roster_index.roles_on(person_id, day)
 
+    def roles_changed_since(self, position: int | None) -> tuple[int, set[UUID]]:
+        return self.roster_index.changed_since(position)
+
     @property
     def directory(self) -> Directory:
         if not hasattr(self, "_directory"):

@@ -215,6 +215,14 @@ class AgreementsService(entrypoints.Ready, entrypoints.Publishing, entrypoints.E
         return [r.value for r in self.agreements.roles_on(UUID(person_id), on)]
 
     @rpc
+    def roles_changed_since(self, position: int | None = None) -> Json:
+        """For the gateway, which keeps the roles it was told: the people whose roles may
+        have changed after ``position`` of this service's log, and the position to ask from
+        next (with no position, only that)."""
+        now, people = self.agreements.roles_changed_since(position)
+        return {"position": now, "people": sorted(str(person) for person in people)}
+
+    @rpc
     def find_people(self, actor: Json, query: Json) -> Json:
         """District IT's search of the roster: by name, email or sourcedId."""
         data = load(PeopleQuery, query)

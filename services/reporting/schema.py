@@ -113,7 +113,8 @@ INSERT INTO read_model_version DEFAULT VALUES ON CONFLICT DO NOTHING;
 """
 
 DERIVED_DDL = (
-    "".join(f"CREATE TABLE IF NOT EXISTS {name} ({columns});\n"
+    "".join(f"CREATE TABLE IF NOT EXISTS {name} ({columns})"
+            + (f" WITH ({rollups.ROLLUP_STORAGE})" if name in rollups.ROLLUPS else "") + ";\n"
             for name, columns in DERIVED.items())
     + INDEXES + rollups.ROLLUP_INDEXES + rollups.ROLLUP_TRIGGER
 )

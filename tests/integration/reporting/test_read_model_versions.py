@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from psycopg2.extensions import cursor as Cursor
 
 from coachops.contracts import Envelope
-from services.reporting import projections, replay, schema
+from services.reporting import projections, replay, rollups, schema
 
 
 def region_defined(position: int, label: str) -> Envelope:
@@ -41,3 +41,23 @@ def test_tables_of_the_current_version_are_kept_and_others_derived_again(
     assert labels(scratch) == ["North"]  # derived from the received events alone
     scratch.execute("SELECT version FROM read_model_schema")
     assert scratch.fetchone() == (schema.SCHEMA_VERSION,)
+
+
+def test_autovacuum_visits_each_rollup_after_a_hundredth_of_it_changed(scratch: Cursor) -> None:
+    """What keeps a report's read of recent rows index-only under live ingest
+    (``rollups.ROLLUP_STORAGE``): in the live tables and in a rebuild's shadow ones."""
+    replay.ensure_current(scratch)
+    scratch.execute("SELECT current_schema()")
+    live = scratch.fetchall()[0][0]
+    replay.create_shadow(scratch)
+    scratch.execute(
+        "SELECT n.nspname, c.relname, c.reloptions FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relname = ANY(%s) AND n.nspname = ANY(%s)",
+        (list(rollups.ROLLUPS), [live, replay.SHADOW]))
+    found = {(schema_name == replay.SHADOW, name): set(options or [])
+             for schema_name, name, options in scratch.fetchall()}
+    assert len(found) == 2 * len(rollups.ROLLUPS)
+    assert all(options == {"autovacuum_vacuum_scale_factor=0.01",
+                           "autovacuum_vacuum_insert_scale_factor=0.01"}
+               for options in found.values())

@@ -82,3 +82,26 @@ def test_the_index_is_the_districts_roster_in_the_store() -> None:
     assert roles(app, "coach-0001", TODAY) == {Role.TEACHER}  # teaching again, not coaching
     assert roles(app, "coach-0001", TODAY - timedelta(days=1)) == {Role.COACH}
     assert isinstance(app.repository.get(DistrictOffice.create_id()), DistrictOffice)
+
+
+def test_whose_roles_changed_names_each_person_an_import_changed_after_a_position() -> None:
+    """What the gateway asks to forget what it kept (gateway.roster_roles): everyone the
+    roster's events after a position may give or take a role from, and no one else."""
+    district = small_district()
+    app = app_with(district)
+    position, nobody = app.roles_changed_since(None)  # a gateway that keeps nothing yet
+    assert nobody == set()
+    assert app.roles_changed_since(position) == (position, set())
+    school, leaving = next((s, p) for s, p in district.principals.items()
+                           if p not in district.representatives.values())
+    arriving = next(p for s, p in district.principals.items() if s != school)
+    district.principals[school] = arriving  # heads two schools from today
+    district.coaching["coach-0001"] = []  # back to teaching
+    app.import_roster(IT, district.files(), TODAY)
+    after, changed = app.roles_changed_since(position)
+    assert after > position
+    assert changed == {roster_id(leaving), roster_id(arriving), roster_id("coach-0001")}
+    assert roles(app, leaving) == set()
+    assert app.roles_changed_since(after) == (after, set())
+    app.forget_person(IT, roster_id("teacher-00001"), TODAY)
+    assert app.roles_changed_since(after)[1] == {roster_id("teacher-00001")}
