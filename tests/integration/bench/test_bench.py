@@ -54,7 +54,7 @@ def test_a_tiny_run_writes_every_figure_with_its_baseline_and_ratio(tmp_path: Pa
         if figure["target"]:
             assert figure["meets"] in (True, False), key
     for key in ("report_p50_3000", "report_p95_6000", "report_warm_p95_6000"):
-        assert figures[key]["note"] == "bulk-loaded"
+        assert figures[key]["note"] == "history bulk-loaded, this year as ingest"
     # The target is held to the cold asks (each after the read models changed), which the
     # cache of finished reports could not answer; the repeated ones are a figure beside it.
     assert figures["report_p95_6000"]["target"] and not figures["report_warm_p95_6000"]["target"]
