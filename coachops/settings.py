@@ -426,7 +426,7 @@ class Settings:
 
     # Reporting.
     reporting_max_workers: int = setting(
-        "200", COUNT, "reporting's event handlers per process (they wait on one writer)")
+        "200", COUNT, "reporting's workers per process (report queries, handlers at its writer)")
     reporting_batch_size: int = setting("500", COUNT, "events reporting applies in one transaction")
     reporting_gap_check_seconds: float = setting(
         "5", POSITIVE, "how often reporting looks for events missed on the bus")

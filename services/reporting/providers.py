@@ -27,9 +27,11 @@ class Writer(DependencyProvider):
     and waits for the commit, so events are applied many to a transaction.
 
     Batches form only from events being handled at once, so this raises the container's
-    worker pool (and with it the prefetch) to ``REPORTING_MAX_WORKERS``. The database pool
-    stays sized by ``max_workers`` (``coachops.dependencies.pool_size``): waiting workers
-    hold no connection, the writer needs one and report queries wait for theirs."""
+    worker pool to ``REPORTING_MAX_WORKERS``: report queries find a worker while handlers
+    wait on the writer. Each queue's prefetch stays ``MAX_WORKERS`` messages
+    (``coachops.bus.consumer``), each a list of up to a relay run's events. The database
+    pool stays sized by ``max_workers`` (``coachops.dependencies.pool_size``): waiting
+    workers hold no connection, the writer needs one and report queries wait for theirs."""
 
     def __init__(self, database: str = "db") -> None:
         self.database = database

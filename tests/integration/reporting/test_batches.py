@@ -27,7 +27,7 @@ from coachops.store import PostgresDatabase
 from services.reporting import projections, schema
 from tests.integration.reporting.client import AMQP, publish, received, reporting_url
 from tests.integration.reporting.world import Published, Story, World
-from tests.support.platform import Platform, wait_until
+from tests.support.platform import VHOST, Platform, rabbitmqctl, wait_until
 
 
 @pytest.fixture
@@ -195,3 +195,22 @@ def test_the_service_parks_a_poison_event_and_keeps_the_rest_of_a_burst(
     assert message.headers["x-consumer"].startswith("reporting.on_")
     assert message.headers["x-reason"].startswith("handler failed: DataError(")
     assert received([bad]) == 0
+
+
+def test_each_event_queue_is_handed_max_workers_messages_ahead_not_the_raised_pool(
+        platform: Platform) -> None:
+    """Reporting raises its worker pool (``REPORTING_MAX_WORKERS``, 200) for report queries
+    and handlers waiting on its writer; its event queues are still handed ``MAX_WORKERS``
+    (10) messages ahead, as RabbitMQ reports them: a message is a list of up to 500 events,
+    and 200 of them were 100,000 events in memory under a backlog."""
+    def prefetch_by_queue() -> dict[str, int]:
+        listed = rabbitmqctl("list_consumers", "-p", VHOST, "queue_name", "prefetch_count")
+        rows = [line.split("\t") for line in listed.stdout.decode().splitlines()]
+        return {row[0]: int(row[1]) for row in rows if len(row) == 2 and row[1].isdigit()}
+
+    queues = wait_until(lambda: {q: n for q, n in prefetch_by_queue().items()
+                                 if "reporting.on_time_entry_recorded" in q},
+                        timeout=30, what="reporting's consumer of time entries")
+    assert set(queues.values()) == {10}, queues
+    rpc = prefetch_by_queue()["rpc-reporting"]
+    assert rpc == 200  # the raised pool still serves report queries
