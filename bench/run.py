@@ -18,14 +18,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg2
-
 from bench import baselines, load, probes, rebuild, reports, roster_export
 from bench.phases import drive, echo_floor, say, scalar, wait
 from bench.results import Figure, percentile, table, write
 from bench.stack import ADMIN_URL, Stack
 from coachops.identity import Role
-from coachops.store.admin import drop_database, ensure_role_and_database
+from coachops.store.admin import admin_cursor, drop_database, ensure_role_and_database
 from deploy.roster_import import wait_for_import
 from gateway.auth import issue
 from services.agreements.appoint import appoint_it_admin
@@ -207,19 +205,14 @@ def main(argv: list[str] | None = None) -> int:
 def autovacuum(admin_url: str, setting: str | None) -> bool:
     """Set the server's autovacuum (None: back to its configuration file's); returns
     whether it was off before."""
-    connection = psycopg2.connect(admin_url)
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW autovacuum")
-            was_off = cursor.fetchall()[0][0] == "off"
-            if setting is None:
-                cursor.execute("ALTER SYSTEM RESET autovacuum")
-            else:
-                cursor.execute("ALTER SYSTEM SET autovacuum = %s", (setting,))
-            cursor.execute("SELECT pg_reload_conf()")
-    finally:
-        connection.close()
+    with admin_cursor(admin_url) as cursor:
+        cursor.execute("SHOW autovacuum")
+        was_off = cursor.fetchall()[0][0] == "off"
+        if setting is None:
+            cursor.execute("ALTER SYSTEM RESET autovacuum")
+        else:
+            cursor.execute("ALTER SYSTEM SET autovacuum = %s", (setting,))
+        cursor.execute("SELECT pg_reload_conf()")
     return was_off
 
 

@@ -30,7 +30,7 @@ _ALREADY_EXISTS = (
 
 
 @contextlib.contextmanager
-def _admin_cursor(admin_url: str) -> Iterator[Cursor]:
+def admin_cursor(admin_url: str) -> Iterator[Cursor]:
     conn = psycopg2.connect(admin_url)
     try:
         conn.autocommit = True  # CREATE/DROP DATABASE cannot run inside a transaction
@@ -47,7 +47,7 @@ def ensure_role_and_database(
 
     When ``password`` is given it is (re)set on the role, so running this again converges.
     """
-    with _admin_cursor(admin_url) as cursor:
+    with admin_cursor(admin_url) as cursor:
         role = sql.Identifier(owner)
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (owner,))
         if cursor.fetchone() is None:
@@ -65,7 +65,7 @@ def ensure_role_and_database(
 
 def drop_database(admin_url: str, dbname: str) -> None:
     """Drop ``dbname`` if it exists, first ending every session connected to it."""
-    with _admin_cursor(admin_url) as cursor:
+    with admin_cursor(admin_url) as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = %s AND pid <> pg_backend_pid()",

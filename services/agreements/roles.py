@@ -83,23 +83,11 @@ class RosterIndex(FromTheLog):
         self.representative_of: dict[UUID, History] = defaultdict(History)
         self.representative_places: dict[UUID, set[UUID]] = defaultdict(set)
         self.forgotten: set[UUID] = set()
-        # Whose roles each event may change, with its position: for ``changed_since``. A
-        # new principal or representative changes the roles of everyone the place had.
-        self.changes: list[tuple[int, UUID]] = []
-        self.named_at: dict[UUID, set[UUID]] = defaultdict(set)  # place -> people named
+        self.changes: list[tuple[int, UUID]] = []  # (position, person): ``changed_since``
 
     def _apply(self, event: Any, position: int) -> None:
         self._record(event)
-        place = event.originator_id
-        if isinstance(event, (School.PrincipalChanged, Region.RepresentativeChanged)):
-            named = event.principal_id if isinstance(event, School.PrincipalChanged) \
-                else event.representative_id
-            if named is not None:
-                self.named_at[place].add(named)
-            people = self.named_at[place]
-        else:
-            people = {event.person if isinstance(event, PostChanged) else place}
-        self.changes += [(position, person) for person in people]
+        self.changes += [(position, person) for person in self._touched(event)]
 
     def _record(self, event: Any) -> None:
         on: Any = getattr(event, "effective_on", None)  # a date on every event below that uses it
@@ -120,6 +108,18 @@ class RosterIndex(FromTheLog):
             self.it_admin[event.person].set(on, event.JOINS)
         elif isinstance(event, Person.Forgotten):
             self.forgotten.add(place)
+
+    def _touched(self, event: Any) -> set[UUID]:
+        """Whose roles ``event`` may change: a post's holder, the person forgotten, or, for
+        a new principal or CLT representative, everyone the place ever had as one."""
+        if isinstance(event, PostChanged):
+            return {event.person}
+        for kind, places in ((School.PrincipalChanged, self.principal_places),
+                             (Region.RepresentativeChanged, self.representative_places)):
+            if isinstance(event, kind):
+                return {person for person, named in places.items()
+                        if event.originator_id in named}
+        return {event.originator_id}  # Person.Forgotten
 
     # Questions ------------------------------------------------------------------------
 
